@@ -1,0 +1,83 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+
+/**
+ * `luna.config.yml`: what a workspace admin configures. PRODUCT.md is the contract for `persona`,
+ * `escalation`, `handles` and `digests`; `model` and `queue` are operator tuning with safe defaults.
+ */
+const userOrGroupId = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…)');
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…/G…)');
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Berlin');
+
+const cron = z.string().refine((expr) => {
+  try {
+    CronExpressionParser.parse(expr);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a cron expression such as "0 9 * * MON"');
+
+const seconds = (def: number, max: number) => z.number().positive().max(max).default(def);
+
+export const WorkspaceSchema = z
+  .object({
+    persona: z.string().regex(/^[\w.-]+$/, 'must be a persona file name without .md').default('luna'),
+    escalation: z
+      .object({
+        channel: channelId,
+        owners: z
+          .array(z.object({ area: z.string().min(1), notify: z.array(userOrGroupId).min(1) }).strict())
+          .default([]),
+        fallback: z.array(userOrGroupId).default([]),
+        acknowledgeWithinMinutes: z.number().positive().max(7 * 24 * 60).default(30),
+        /** Minimum assessment confidence (0–1) before LUNA escalates. */
+        confidenceThreshold: z.number().min(0).max(1).default(0.7),
+      })
+      .strict()
+      .optional(),
+    handles: z.record(z.string().regex(/^[a-z][\w-]*$/i, 'handle names are words like sales'), userOrGroupId).default({}),
+    digests: z
+      .array(
+        z
+          .object({ channel: channelId, schedule: cron, timezone: timezone.default('UTC'), postTo: channelId })
+          .strict(),
+      )
+      .default([]),
+    model: z
+      .object({
+        maxOutputTokens: z.number().int().min(256).max(64_000).default(4096),
+        /** Tokens of thread history sent with each answer (newest first; the parent always stays). */
+        threadTokenBudget: z.number().int().min(1_000).max(900_000).default(60_000),
+        /** A stream that sends nothing for this long is aborted and retried. */
+        streamIdleTimeoutSeconds: seconds(45, 600),
+      })
+      .strict()
+      .prefault({}),
+    queue: z
+      .object({
+        concurrency: z.number().int().min(1).max(500).default(16),
+        attempts: z.number().int().min(1).max(20).default(5),
+        /** First retry delay; later ones double, with jitter. */
+        backoffSeconds: seconds(2, 3600),
+        /** How long a job's lock lives without renewal; a killed worker's job is recovered after this. */
+        lockSeconds: seconds(30, 600),
+        /** On SIGTERM, active jobs get this long to finish before they are handed back to the queue. */
+        shutdownGraceSeconds: seconds(20, 600),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Workspace = z.infer<typeof WorkspaceSchema>;

@@ -1,0 +1,157 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/load.js';
+import { SettingsError } from '../../src/errors.js';
+
+const PERSONAS = path.resolve('personas');
+const BASE_ENV = {
+  SLACK_BOT_TOKEN: 'xoxb-1',
+  SLACK_SIGNING_SECRET: 'secret',
+  ANTHROPIC_API_KEY: 'sk-test',
+  LUNA_PERSONAS_DIR: PERSONAS,
+};
+
+async function withConfig(yaml: string | undefined, env: Record<string, string | undefined> = BASE_ENV) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'luna-config-'));
+  if (yaml !== undefined) await writeFile(path.join(dir, 'luna.config.yml'), yaml);
+  return loadSettings({ ...env }, dir);
+}
+
+async function problemsOf(p: Promise<unknown>): Promise<string[]> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(SettingsError);
+    return (err as SettingsError).problems.map((x) => `${x.where}: ${x.problem}`);
+  }
+  throw new Error('expected a SettingsError');
+}
+
+const VALID = `
+persona: luna
+escalation:
+  channel: C0ESCALATIONS
+  owners:
+    - area: Strategic customer relationship decisions
+      notify: [U0123ABCD]
+    - area: complex customer negotiations
+      notify: [U0456EFGH]
+    - area: Executive customer relationships
+      notify: [S0EXECTEAM]
+  fallback: [U0CSLEAD]
+  acknowledgeWithinMinutes: 30
+handles:
+  sales: S0SALES
+  marketing: S0MARKETING
+digests:
+  - channel: C0FEEDBACK
+    schedule: "0 9 * * MON"
+    timezone: Europe/Berlin
+    postTo: C0CSLEADS
+`;
+
+describe('loadSettings', () => {
+  it('accepts the PRODUCT.md example config and fills defaults', async () => {
+    const s = await withConfig(VALID);
+    expect(s.persona.id).toBe('luna');
+    expect(s.workspace.escalation?.owners).toHaveLength(3);
+    expect(s.workspace.handles.sales).toBe('S0SALES');
+    expect(s.env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(s.env.PORT).toBe(3000);
+    expect(s.env.LUNA_ROLE).toBe('all');
+    expect(s.workspace.queue.attempts).toBeGreaterThan(1);
+    expect(s.socketMode).toBe(false);
+  });
+
+  it('runs with defaults when the optional default config file is absent', async () => {
+    const s = await withConfig(undefined);
+    expect(s.configPath).toBeUndefined();
+    expect(s.workspace.persona).toBe('luna');
+  });
+
+  it('names every missing variable at once', async () => {
+    const problems = await problemsOf(withConfig(undefined, { LUNA_PERSONAS_DIR: PERSONAS }));
+    expect(problems.some((p) => p.startsWith('SLACK_BOT_TOKEN: is required'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('SLACK_SIGNING_SECRET: is required'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('ANTHROPIC_API_KEY: is required'))).toBe(true);
+  });
+
+  it('needs no signing secret in Socket Mode and no Anthropic key for a web-only process', async () => {
+    await expect(withConfig(undefined, { ...BASE_ENV, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' })).resolves.toMatchObject({ socketMode: true });
+    await expect(withConfig(undefined, { ...BASE_ENV, ANTHROPIC_API_KEY: undefined, LUNA_ROLE: 'web' })).resolves.toBeDefined();
+  });
+
+  it('rejects malformed variables with what was expected', async () => {
+    const problems = await problemsOf(
+      withConfig(undefined, { ...BASE_ENV, SLACK_BOT_TOKEN: 'xoxp-user', REDIS_URL: 'http://x', LUNA_ROLE: 'boss', PORT: 'eighty' }),
+    );
+    expect(problems.find((p) => p.startsWith('SLACK_BOT_TOKEN'))).toMatch(/xoxb-/);
+    expect(problems.find((p) => p.startsWith('REDIS_URL'))).toMatch(/redis:\/\//);
+    expect(problems.find((p) => p.startsWith('LUNA_ROLE'))).toBeDefined();
+    expect(problems.find((p) => p.startsWith('PORT'))).toBeDefined();
+  });
+
+  it('reports broken YAML with its line', async () => {
+    const problems = await problemsOf(withConfig('persona: luna\nescalation:\n  channel: [C1\n'));
+    expect(problems[0]).toMatch(/luna\.config\.yml:\d+: is not valid YAML/);
+  });
+
+  it('lists every bad field, unknown keys and malformed Slack IDs with their path', async () => {
+    const problems = await problemsOf(
+      withConfig(`
+escalation:
+  channel: general
+  owners:
+    - area: Complex customer negotiations
+      notify: [bob]
+handles:
+  sales: sales-team
+digests:
+  - channel: C0FEEDBACK
+    schedule: "every monday"
+    timezone: Mars/Olympus
+    postTo: C0CSLEADS
+colour: blue
+`),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/escalation\.channel: must be a Slack channel ID/),
+        expect.stringMatching(/escalation\.owners\[0\]\.notify\[0\]: must be a Slack user ID/),
+        expect.stringMatching(/handles\.sales: must be a Slack user ID/),
+        expect.stringMatching(/digests\[0\]\.schedule: must be a cron expression/),
+        expect.stringMatching(/digests\[0\]\.timezone: must be an IANA time zone/),
+        expect.stringMatching(/unknown field colour/),
+      ]),
+    );
+  });
+
+  it('rejects an owners area the persona does not list, naming the valid areas', async () => {
+    const problems = await problemsOf(
+      withConfig(`
+escalation:
+  channel: C0ESC
+  owners:
+    - area: Pricing exceptions
+      notify: [U0123ABCD]
+`),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/escalation\.owners\[0\]\.area: "Pricing exceptions" is not a human-handled area/);
+  });
+
+  it('names an unknown persona and the ones available', async () => {
+    const err = await withConfig('persona: nobody\n').catch((e: SettingsError) => e);
+    expect(err).toBeInstanceOf(SettingsError);
+    const p = (err as SettingsError).problems[0]!;
+    expect(p.where).toMatch(/persona$/);
+    expect(p.fix).toMatch(/luna/);
+  });
+
+  it('fails when an explicitly named config file is missing', async () => {
+    const problems = await problemsOf(withConfig(undefined, { ...BASE_ENV, LUNA_CONFIG: '/nonexistent/luna.yml' }));
+    expect(problems[0]).toMatch(/^LUNA_CONFIG: cannot read/);
+  });
+});
