@@ -1,0 +1,302 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenLoopback, randomId, readBody, sendJson, sleep } from './http-util.js';
+import type { MethodContext, MethodHandler } from './slack-context.js';
+import { chatMethods } from './slack-methods-chat.js';
+import { miscMethods } from './slack-methods-misc.js';
+import { readMethods } from './slack-methods-read.js';
+import { FaultBook, sendFault } from './slack-faults.js';
+import { parseSlackRequest } from './slack-request.js';
+import { SlackStore } from './slack-store.js';
+import {
+  SlackApiError,
+  type Ephemeral,
+  type FakeChannel,
+  type FakeUser,
+  type NewChannel,
+  type NewMessage,
+  type ResponseUrlPost,
+  type SlackCall,
+  type SlackFault,
+  type SlackMessage,
+  type SlackResult,
+  type Upload,
+  type Usergroup,
+} from './slack-types.js';
+
+export type { SlackCall, SlackFault, SlackMessage, Upload, Usergroup, FakeUser, NewChannel, NewMessage } from './slack-types.js';
+
+const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods, ...miscMethods };
+
+export interface FakeSlackOptions {
+  /** The only token the fake accepts. @defaultValue 'xoxb-test' */
+  botToken?: string;
+}
+
+/**
+ * A loopback Slack Web API for tests: real `WebClient`s point `slackApiUrl` at `url`. It keeps a small
+ * workspace (channels, messages, users), validates like Slack, records every call, and injects faults.
+ * A fault or a lost response never undoes a call the fake already applied — as with the real service.
+ */
+export class FakeSlack {
+  readonly botUserId = 'U0LUNA';
+  readonly botId = 'B0LUNA';
+  readonly teamId = 'T0TEAM';
+  readonly appId = 'A0LUNA';
+
+  readonly calls: SlackCall[] = [];
+  readonly uploads = new Map<string, Upload>();
+  readonly ephemerals: Ephemeral[] = [];
+  /** assistant.threads.setStatus calls that succeeded. */
+  readonly statuses: MethodContext['statuses'] = [];
+  /** Published App Home views by user ID. */
+  readonly views: MethodContext['views'] = new Map();
+  /** POSTs to URLs minted by `responseUrl()` (slash-command / interactivity `response_url`). */
+  readonly responseUrlPosts: ResponseUrlPost[] = [];
+  /** Errors thrown inside the fake or a hook; a test can assert this stays empty. */
+  readonly errors: unknown[] = [];
+  /** What `usergroups.list` returns. */
+  usergroups: Usergroup[] = [];
+  /** Allow assistant.threads.setStatus outside IMs (Slack's behaviour since the 2026 chat:write change). */
+  assistantStatusInChannels = false;
+
+  readonly url: string;
+  readonly origin: string;
+  private readonly store: SlackStore;
+  private readonly faults = new FaultBook();
+  private readonly hooks: Array<{ method: string; fn: (call: SlackCall) => void | Promise<void> }> = [];
+  private server!: Server;
+
+  private constructor(
+    origin: string,
+    private readonly botToken: string,
+  ) {
+    this.origin = origin;
+    this.url = `${origin}/api/`;
+    this.store = new SlackStore({ userId: this.botUserId, botId: this.botId, appId: this.appId, teamId: this.teamId });
+  }
+
+  static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
+    let self: FakeSlack | undefined;
+    const { server, origin } = await listenLoopback(
+      (req, res) => self!.handle(req, res),
+      (err) => self?.errors.push(err),
+    );
+    self = new FakeSlack(origin, opts.botToken ?? 'xoxb-test');
+    self.server = server;
+    return self;
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  // ── workspace state ────────────────────────────────────────────────────────────────────────────
+
+  addChannel(ch: NewChannel): FakeChannel {
+    return this.store.addChannel(ch);
+  }
+
+  hasChannel(id: string): boolean {
+    return this.store.channels.has(id);
+  }
+
+  addUser(user: FakeUser): void {
+    this.store.users.set(user.id, user);
+  }
+
+  /** Seeds a message (as if someone posted it); returns its ts. Unknown channels are created. */
+  addMessage(channel: string, msg: NewMessage): string {
+    return this.store.insert(channel, msg).ts;
+  }
+
+  /** Every message in the channel, oldest first, as the API would render it (metadata included). */
+  messages(channel: string): SlackMessage[] {
+    return this.store.raw(channel).map((m) => this.store.render(channel, m, true));
+  }
+
+  message(channel: string, ts: string): SlackMessage | undefined {
+    const m = this.store.find(channel, ts);
+    return m && this.store.render(channel, m, true);
+  }
+
+  /** Parent then replies in ts order. */
+  thread(channel: string, threadTs: string): SlackMessage[] {
+    const root = this.store.find(channel, threadTs);
+    if (!root) return [];
+    return [root, ...this.store.replies(channel, threadTs)].map((m) => this.store.render(channel, m, true));
+  }
+
+  /** Messages the bot posted through the API (not seeded ones), optionally only within one thread. */
+  botMessages(channel: string, threadTs?: string): SlackMessage[] {
+    return this.store
+      .raw(channel)
+      .filter((m) => this.store.postedViaApi(channel, m.ts))
+      .filter((m) => threadTs === undefined || m.thread_ts === threadTs)
+      .map((m) => this.store.render(channel, m, true));
+  }
+
+  setMembers(channel: string, members: string[]): void {
+    const ch = this.store.channels.get(channel) ?? this.store.addChannel({ id: channel });
+    ch.members = [...members];
+    for (const u of members) this.store.ensureUser(u);
+  }
+
+  /** A `response_url` served by this fake; what the app POSTs there lands in `responseUrlPosts`. */
+  responseUrl(): string {
+    return `${this.origin}/respond/${randomId('', 12)}`;
+  }
+
+  // ── recording ──────────────────────────────────────────────────────────────────────────────────
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Forgets recorded calls; workspace state, faults and hooks stay. */
+  reset(): void {
+    this.calls.length = 0;
+  }
+
+  // ── fault injection ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The next `times` calls to `method` (`'*'` = any method, `'upload'` = the upload URL) fail.
+   * `applied: true` lets the call take effect before the failure is returned — a response lost in flight.
+   */
+  failNext(method: string, fault: SlackFault & { applied?: boolean }): void {
+    this.faults.arm(method, fault);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Every response for `method` (`'*'` = all) waits `ms` first; 0 removes the delay. */
+  delay(method: string, ms: number): void {
+    this.faults.setDelay(method, ms);
+  }
+
+  /** Runs before the fake applies and answers a call (`'*'` = every call). Returns an unsubscribe. */
+  onCall(method: string, fn: (call: SlackCall) => void | Promise<void>): () => void {
+    const hook = { method, fn };
+    this.hooks.push(hook);
+    return () => {
+      const i = this.hooks.indexOf(hook);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
+  }
+
+  async waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) {
+        const recent = this.calls.slice(-10).map((c) => c.method).join(', ') || 'none';
+        throw new Error(`FakeSlack.waitFor: ${what} not met within ${timeoutMs} ms (last calls: ${recent})`);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Waits for a call to `method` matching `match`, and returns it. */
+  async waitForCall(method: string, match: (c: SlackCall) => boolean = () => true, timeoutMs = 10_000): Promise<SlackCall> {
+    let found: SlackCall | undefined;
+    await this.waitFor(() => (found = this.calls.find((c) => c.method === method && match(c))) !== undefined, timeoutMs, `a ${method} call`);
+    return found!;
+  }
+
+  // ── HTTP ───────────────────────────────────────────────────────────────────────────────────────
+
+  private context(): MethodContext {
+    return {
+      store: this.store,
+      origin: this.origin,
+      uploads: this.uploads,
+      ephemerals: this.ephemerals,
+      usergroups: this.usergroups,
+      views: this.views,
+      statuses: this.statuses,
+      assistantStatusInChannels: this.assistantStatusInChannels,
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', this.origin);
+    const raw = await readBody(req);
+    if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'method_not_allowed' });
+    if (u.pathname.startsWith('/upload/')) return this.handleUpload(u.pathname.slice(8), req, raw, res);
+    if (u.pathname.startsWith('/respond/')) {
+      const text = raw.toString('utf8');
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Form-encoded or plain text bodies are recorded as-is.
+      }
+      this.responseUrlPosts.push({ id: u.pathname.slice(9), body, at: Date.now() });
+      return sendJson(res, 200, { ok: true });
+    }
+    if (!u.pathname.startsWith('/api/')) return sendJson(res, 404, { ok: false, error: 'not_found' });
+
+    const method = u.pathname.slice(5);
+    const parsed = await parseSlackRequest(req.headers['content-type'], raw, u.searchParams);
+    const call: SlackCall = { method, args: parsed.args, at: Date.now() };
+    this.calls.push(call);
+    for (const h of [...this.hooks]) if (h.method === method || h.method === '*') await h.fn(call);
+    await sleep(this.faults.delayFor(method));
+
+    const fault = this.faults.take(method);
+    if (fault && !fault.applied) return sendFault(res, fault, call);
+    let result: SlackResult;
+    if (parsed.error) result = { ok: false, error: parsed.error };
+    else {
+      const token = req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? parsed.bodyToken;
+      result = this.dispatch(method, token);
+      if (result.ok) result = this.apply(method, parsed.args);
+    }
+    if (fault) return sendFault(res, fault, call);
+    call.response = result;
+    call.status = 200;
+    sendJson(res, 200, result, { 'x-slack-req-id': randomId('', 32, '0123456789abcdef') });
+  }
+
+  /** Authentication and method lookup, in Slack's order (an unknown method wins over a bad token). */
+  private dispatch(method: string, token: string | undefined): SlackResult {
+    if (!METHODS[method]) return { ok: false, error: 'unknown_method', req_method: method };
+    if (!token) return { ok: false, error: 'not_authed' };
+    if (token !== this.botToken) return { ok: false, error: 'invalid_auth' };
+    return { ok: true };
+  }
+
+  private apply(method: string, args: SlackCall['args']): SlackResult {
+    try {
+      return METHODS[method]!(this.context(), args);
+    } catch (err) {
+      if (err instanceof SlackApiError) return { ...err.extra, ok: false, error: err.error };
+      throw err;
+    }
+  }
+
+  private async handleUpload(fileId: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    const fault = this.faults.take('upload');
+    if (fault && !fault.applied) return sendFault(res, fault);
+    const upload = this.uploads.get(fileId);
+    if (!upload) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('file not found');
+      return;
+    }
+    const ct = req.headers['content-type'] ?? '';
+    let bytes = raw;
+    if (ct.startsWith('multipart/form-data')) {
+      // WebClient sends the bytes as a multipart file part; curl-style clients send them raw.
+      const form = await new Response(raw, { headers: { 'content-type': ct } }).formData();
+      const file = [...form.values()].find((v): v is File => typeof v !== 'string');
+      bytes = file ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
+    }
+    upload.bytes = bytes;
+    upload.uploaded = true;
+    if (fault) return sendFault(res, fault);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${bytes.length}`);
+  }
+}
