@@ -23,8 +23,10 @@ const DEFAULT_CONFIG = './luna.config.yml';
  * Reads environment, `luna.config.yml` and personas, and either returns all of them or throws one
  * SettingsError naming every problem, so start-up fails once with the whole list.
  */
-export async function loadSettings(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Settings> {
+export async function loadSettings(rawEnv: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Settings> {
   const problems: SettingProblem[] = [];
+  // `FOO=` in a shell or compose file means "not set", not "set to nothing".
+  const source = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
 
   const envResult = EnvSchema.safeParse(source);
   const env = envResult.success ? envResult.data : undefined;
