@@ -1,0 +1,140 @@
+import type { Job } from 'bullmq';
+import { fitThread } from '../domain/thread-budget.js';
+import { LunaError } from '../errors.js';
+import { streamAnswer } from '../llm/client.js';
+import { buildAnswerPrompt } from '../llm/prompt.js';
+import { stateKey } from '../queue/redis.js';
+import { AnswerPayload } from '../queue/jobs.js';
+import { renderAnswer } from '../render/answer.js';
+import { labelParts, splitMessage } from '../render/split.js';
+import { ANSWER_EVENT_TYPE, postedParts, readThread, toThreadMessages } from '../slack/thread.js';
+import { mentionPolicy, type JobContext } from './context.js';
+
+const WORKING_REACTION = 'hourglass_flowing_sand';
+const ANSWER_TTL_SECONDS = 2 * 24 * 3600;
+
+/**
+ * Answers a mention in its thread. Safe to run again after a crash at any point: the rendered answer is
+ * stored in Redis before anything is posted (a retry never asks the model twice for different words),
+ * and each part carries message metadata, so parts already in the thread are not posted again.
+ */
+export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: number; reused: boolean }> {
+  const p = AnswerPayload.parse(job.data);
+  const jobId = job.id!;
+  const log = ctx.log.child({ job: jobId, channel: p.channel });
+  const storeKey = stateKey(ctx.settings.env.LUNA_REDIS_PREFIX, 'answer', jobId);
+
+  const thread = await readThread(ctx.slack, p.channel, p.threadTs);
+  const already = postedParts(thread, jobId);
+  let parts = await loadParts(ctx, storeKey);
+  const reused = parts !== undefined;
+
+  if (!parts) {
+    await showWorking(ctx, p);
+    const { kept, omitted } = fitThread(
+      toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId),
+      ctx.settings.workspace.model.threadTokenBudget,
+    );
+    const { system, messages } = buildAnswerPrompt({
+      persona: ctx.settings.persona,
+      thread: kept,
+      omitted,
+      where: p.isDirectMessage ? 'a direct message' : `a thread in channel <#${p.channel}>`,
+      handles: ctx.settings.workspace.handles,
+    });
+    const answer = await streamAnswer(ctx.anthropic, {
+      model: ctx.settings.persona.model,
+      system,
+      messages,
+      maxTokens: ctx.settings.workspace.model.maxOutputTokens,
+      idleTimeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 1000,
+    });
+    ctx.metrics.recordUsage(answer.usage);
+    if (answer.firstTokenMs !== null) ctx.metrics.modelFirstToken.observe(answer.firstTokenMs / 1000);
+    log.info('model answered', { usage: answer.usage, firstTokenMs: answer.firstTokenMs, stop: answer.stopReason });
+    if (!answer.text.trim()) {
+      throw new LunaError('luna_model_output_invalid', 'model returned an empty answer', { retriable: true });
+    }
+    const participants = thread.map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
+    // A cut-off answer says so, instead of ending mid-sentence.
+    const markdown =
+      answer.stopReason === 'max_tokens' ? `${answer.text}\n\n_I reached my length limit here; ask me to continue for the rest._` : answer.text;
+    const rendered = renderAnswer(markdown, mentionPolicy(ctx.settings, participants));
+    if (rendered.removed.length) {
+      ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
+      log.warn('neutralised mentions in model output', { removed: rendered.removed });
+    }
+    parts = await storeParts(ctx, storeKey, labelParts(splitMessage(rendered.text)));
+  }
+
+  for (const [i, text] of parts.entries()) {
+    if (already.has(String(i))) continue;
+    await ctx.slack.chat.postMessage({
+      channel: p.channel,
+      thread_ts: p.threadTs,
+      text,
+      mrkdwn: true,
+      unfurl_links: false,
+      unfurl_media: false,
+      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part: i, of: parts.length } },
+    });
+  }
+  await clearWorking(ctx, p);
+  ctx.metrics.answers.inc({ outcome: 'answered' });
+  return { parts: parts.length, reused };
+}
+
+/**
+ * After the last attempt fails, the thread gets a short visible note instead of silence. It is marked
+ * like an answer part, so a second failure handler (another worker, a restart) does not repeat it.
+ */
+export async function apologise(job: Job, ctx: JobContext, err: unknown): Promise<void> {
+  const p = AnswerPayload.safeParse(job.data);
+  if (!p.success) return;
+  const { channel, threadTs } = p.data;
+  const thread = await readThread(ctx.slack, channel, threadTs);
+  if (postedParts(thread, job.id!).has('apology')) return;
+  const code = (err as { code?: string })?.code;
+  const why =
+    code === 'luna_model_unavailable' || code === 'luna_model_stalled'
+      ? 'the AI service did not respond after several tries'
+      : 'something went wrong on my side';
+  await ctx.slack.chat.postMessage({
+    channel,
+    thread_ts: threadTs,
+    text: `:warning: Sorry, I couldn't answer this one: ${why}. Please mention me again in a few minutes.`,
+    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: job.id!, part: 'apology' } },
+  });
+  await clearWorking(ctx, p.data);
+  ctx.metrics.answers.inc({ outcome: 'apologised' });
+}
+
+async function loadParts(ctx: JobContext, key: string): Promise<string[] | undefined> {
+  const raw = await ctx.redis.get(key);
+  return raw ? (JSON.parse(raw) as string[]) : undefined;
+}
+
+/** First writer wins, so two racing attempts post the same words. */
+async function storeParts(ctx: JobContext, key: string, parts: string[]): Promise<string[]> {
+  const set = await ctx.redis.set(key, JSON.stringify(parts), 'EX', ANSWER_TTL_SECONDS, 'NX');
+  return set ? parts : ((await loadParts(ctx, key)) ?? parts);
+}
+
+/** Assistant status where Slack offers it (DM assistant threads), otherwise a reaction on the message. */
+async function showWorking(ctx: JobContext, p: AnswerPayload): Promise<void> {
+  if (p.isDirectMessage) {
+    const ok = await ctx.slack.assistant.threads
+      .setStatus({ channel_id: p.channel, thread_ts: p.threadTs, status: 'is thinking…' })
+      .then(() => true)
+      .catch(() => false);
+    if (ok) return;
+  }
+  await ctx.slack.reactions.add({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch((e) => {
+    if ((e as { data?: { error?: string } }).data?.error !== 'already_reacted') ctx.log.debug('reaction failed', { err: e });
+  });
+}
+
+async function clearWorking(ctx: JobContext, p: AnswerPayload): Promise<void> {
+  // The assistant status clears itself when the app replies; the reaction has to be removed.
+  await ctx.slack.reactions.remove({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch(() => {});
+}

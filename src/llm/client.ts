@@ -1,0 +1,110 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { MessageParam, TextBlockParam, Usage } from '@anthropic-ai/sdk/resources/messages';
+import { LunaError } from '../errors.js';
+
+export type { MessageParam, TextBlockParam };
+
+/**
+ * The SDK's own retries are off: BullMQ is the single retry mechanism (exponential backoff with
+ * jitter, visible in metrics, surviving restarts). The SDK reads ANTHROPIC_BASE_URL itself.
+ */
+export function createAnthropic(apiKey: string, baseURL?: string): Anthropic {
+  return new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0, timeout: 10 * 60_000 });
+}
+
+export interface ModelUsage {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheCreation: number;
+}
+
+export interface StreamedAnswer {
+  text: string;
+  usage: ModelUsage;
+  stopReason: string | null;
+  /** Milliseconds from request to first text token: what a user waits before anything could show. */
+  firstTokenMs: number | null;
+}
+
+export interface StreamRequest {
+  model: string;
+  system: TextBlockParam[];
+  messages: MessageParam[];
+  maxTokens: number;
+  /** Abort when the stream sends nothing for this long. */
+  idleTimeoutMs: number;
+}
+
+/**
+ * Streams a model answer with a watchdog: every event re-arms a timer, and a stream that goes quiet is
+ * aborted and reported as retriable (`luna_model_stalled`), so a hung connection never holds a job.
+ */
+export async function streamAnswer(client: Anthropic, req: StreamRequest): Promise<StreamedAnswer> {
+  const started = performance.now();
+  let firstTokenMs: number | null = null;
+  const stream = client.messages.stream({
+    model: req.model,
+    max_tokens: req.maxTokens,
+    system: req.system,
+    messages: req.messages,
+  });
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      stream.abort();
+    }, req.idleTimeoutMs);
+  };
+  arm();
+  stream.on('streamEvent', (event) => {
+    arm();
+    if (firstTokenMs === null && event.type === 'content_block_delta') firstTokenMs = performance.now() - started;
+  });
+  try {
+    const message = await stream.finalMessage();
+    const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    return { text, usage: usageOf(message.usage), stopReason: message.stop_reason, firstTokenMs };
+  } catch (err) {
+    if (stalled) {
+      throw new LunaError('luna_model_stalled', `model stream sent nothing for ${req.idleTimeoutMs} ms; aborted`, {
+        retriable: true,
+        cause: err,
+      });
+    }
+    throw classifyModelError(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function usageOf(u: Usage | undefined): ModelUsage {
+  return {
+    input: u?.input_tokens ?? 0,
+    output: u?.output_tokens ?? 0,
+    cacheRead: u?.cache_read_input_tokens ?? 0,
+    cacheCreation: u?.cache_creation_input_tokens ?? 0,
+  };
+}
+
+/** 429, 529, 5xx and dropped connections are worth retrying; a 4xx means our request is wrong. */
+export function classifyModelError(err: unknown): LunaError {
+  if (err instanceof LunaError) return err;
+  if (err instanceof Anthropic.APIConnectionError) {
+    return new LunaError('luna_model_unavailable', `Anthropic unreachable: ${err.message}`, { retriable: true, cause: err });
+  }
+  if (err instanceof Anthropic.APIError) {
+    const status = err.status ?? 0;
+    const retriable = status === 408 || status === 409 || status === 429 || status >= 500;
+    const e = new LunaError('luna_model_unavailable', `Anthropic answered ${status}: ${err.message}`, { retriable, cause: err });
+    const after = Number(err.headers?.get?.('retry-after'));
+    if (Number.isFinite(after) && after > 0) Object.assign(e, { retryAfterMs: after * 1000 });
+    return e;
+  }
+  return new LunaError('luna_model_unavailable', `model call failed: ${(err as Error)?.message ?? String(err)}`, {
+    retriable: true,
+    cause: err,
+  });
+}

@@ -1,0 +1,166 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { Queue, type Worker } from 'bullmq';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Settings } from './config/load.js';
+import { LunaError } from './errors.js';
+import { Metrics } from './http/metrics.js';
+import { createHttpServer } from './http/server.js';
+import type { JobContext } from './jobs/context.js';
+import { createAnthropic } from './llm/client.js';
+import { cachedPrefix } from './llm/prompt.js';
+import { createLogger, toBoltLogger, type Logger } from './log.js';
+import { estimateTokens, minCacheableTokens } from './personas/models.js';
+import { answerJobId, JOB_NAMES, QUEUE_NAME, type AnswerPayload } from './queue/jobs.js';
+import { connectRedis } from './queue/redis.js';
+import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
+import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
+
+export interface LunaOptions {
+  log?: Logger;
+  /** Overrides for every Slack client LUNA makes (tests shorten the retry policy). */
+  slackClientOptions?: Partial<WebClientOptions>;
+}
+
+export interface Luna {
+  port: number;
+  metrics: Metrics;
+  queue: Queue;
+  worker?: Worker;
+  /** Stop taking work, let active jobs finish within the grace period, hand back the rest, close. */
+  stop(): Promise<void>;
+}
+
+/** Wiring only: every piece is built elsewhere. Which pieces run depends on LUNA_ROLE. */
+export async function startLuna(settings: Settings, opts: LunaOptions = {}): Promise<Luna> {
+  const { env, workspace } = settings;
+  const log = opts.log ?? createLogger(env.LOG_LEVEL);
+  const role = env.LUNA_ROLE;
+  const prefix = env.LUNA_REDIS_PREFIX;
+  const clientOptions: WebClientOptions = {
+    slackApiUrl: env.SLACK_API_URL,
+    logger: toBoltLogger(log, env.LOG_LEVEL),
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
+    ...opts.slackClientOptions,
+  };
+
+  const producer = connectRedis(env.REDIS_URL, 'producer');
+  const queue = new Queue(QUEUE_NAME, {
+    connection: producer,
+    prefix,
+    defaultJobOptions: {
+      attempts: workspace.queue.attempts,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    },
+  });
+  await queue.waitUntilReady();
+  await warnOnEvictingRedis(producer, log);
+  const metrics = new Metrics(() => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'));
+
+  let slack: SlackAdapter | undefined;
+  if (role !== 'worker') {
+    slack = createSlackAdapter({
+      settings,
+      log,
+      metrics,
+      clientOptions,
+      enqueueAnswer: async (payload: AnswerPayload) => {
+        await queue.add(JOB_NAMES.answer, payload, { jobId: answerJobId(payload) });
+      },
+    });
+  }
+
+  let worker: Worker | undefined;
+  let workerRedis: ReturnType<typeof connectRedis> | undefined;
+  if (role !== 'web') {
+    const client = new WebClient(env.SLACK_BOT_TOKEN, clientOptions);
+    const identity = await whoAmI(client);
+    const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL);
+    warnIfUncacheable(settings, log);
+    workerRedis = connectRedis(env.REDIS_URL, 'worker');
+    const ctx: JobContext = { slack: client, anthropic, redis: producer, settings, log, metrics, identity };
+    worker = startWorker(workerRedis, prefix, workspace.queue, ctx);
+  }
+
+  const server: Server = createHttpServer({
+    metrics,
+    readiness: [
+      { name: 'redis', check: async () => void (await producer.ping()) },
+      { name: 'config', check: async () => void settings.workspace },
+      { name: 'personas', check: async () => void settings.persona },
+    ],
+    ...(slack?.requestListener ? { slack: slack.requestListener } : {}),
+  });
+  await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
+  if (slack?.socketMode) await slack.app.start();
+  const port = (server.address() as AddressInfo).port;
+  log.info('LUNA started', { role, port, mode: settings.socketMode ? 'socket' : 'http', persona: settings.persona.id });
+
+  return {
+    port,
+    metrics,
+    queue,
+    ...(worker ? { worker } : {}),
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      if (slack?.socketMode) await slack.app.stop();
+      if (worker) await closeWorker(worker, workspace.queue.shutdownGraceSeconds * 1000, log);
+      await queue.close();
+      await workerRedis?.quit().catch(() => {});
+      await producer.quit().catch(() => {});
+    },
+  };
+}
+
+/** Graceful first; past the grace period, force-close: the active jobs' locks lapse and another worker resumes them. */
+async function closeWorker(worker: Worker, graceMs: number, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = worker.close().then(() => 'done' as const);
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+  const outcome = await Promise.race([graceful, timeout]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    log.warn('active jobs did not finish in the grace period; handing them back to the queue', { graceMs });
+    await worker.close(true);
+  }
+}
+
+async function whoAmI(client: WebClient): Promise<{ botUserId: string; botId: string }> {
+  try {
+    const me = await client.auth.test();
+    return { botUserId: me.user_id ?? '', botId: me.bot_id ?? '' };
+  } catch (err) {
+    throw new LunaError('luna_slack_failed', `Slack rejected SLACK_BOT_TOKEN (auth.test): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Caching silently does nothing below the model's minimum prefix; say so at start-up rather than never. */
+function warnIfUncacheable(settings: Settings, log: Logger): void {
+  const tokens = estimateTokens(cachedPrefix(settings.persona));
+  const min = minCacheableTokens(settings.persona.model);
+  if (tokens < min) {
+    log.warn('persona prefix is below the model’s minimum cacheable length; prompt caching will not apply', {
+      persona: settings.persona.id,
+      model: settings.persona.model,
+      estimatedTokens: tokens,
+      minimum: min,
+    });
+  }
+}
+
+/** BullMQ loses jobs if Redis evicts keys under memory pressure. */
+async function warnOnEvictingRedis(redis: ReturnType<typeof connectRedis>, log: Logger): Promise<void> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      log.warn(`Redis maxmemory-policy is "${policy}"; set it to "noeviction" or queued jobs can be evicted`);
+    }
+  } catch {
+    // Managed Redis often forbids CONFIG; nothing to check then.
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Retry delay: exponential from `baseMs`, with "equal jitter" (half fixed, half random) so a burst of
+ * failures does not retry in lock-step, and never sooner than a server's Retry-After.
+ */
+export function retryDelayMs(attemptsMade: number, baseMs: number, retryAfterMs = 0, random = Math.random): number {
+  const exp = baseMs * 2 ** Math.max(0, attemptsMade - 1);
+  const capped = Math.min(exp, 10 * 60_000);
+  const jittered = capped / 2 + (capped / 2) * random();
+  return Math.round(Math.max(jittered, retryAfterMs));
+}
+
+/** Errors may carry the delay a server asked for (Slack or Anthropic `Retry-After`). */
+export function retryAfterOf(err: unknown): number {
+  const v = (err as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
+}

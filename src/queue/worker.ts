@@ -1,0 +1,62 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Workspace } from '../config/workspace.js';
+import { answerJob, apologise } from '../jobs/answer.js';
+import type { JobContext } from '../jobs/context.js';
+import { retryAfterOf, retryDelayMs } from './backoff.js';
+import { JOB_NAMES, QUEUE_NAME } from './jobs.js';
+import { classifyFailure } from './retry.js';
+
+type Handler = (job: Job, ctx: JobContext) => Promise<unknown>;
+type Apology = (job: Job, ctx: JobContext, err: unknown) => Promise<void>;
+
+const HANDLERS: Record<string, { run: Handler; onGiveUp: Apology }> = {
+  [JOB_NAMES.answer]: { run: answerJob, onGiveUp: apologise },
+};
+
+export const BACKOFF_TYPE = 'luna';
+
+/**
+ * Runs queued jobs. A failed attempt is retried with exponential backoff and jitter (never sooner than a
+ * server's Retry-After); after the last attempt, or a failure no retry can fix, the user gets a short
+ * visible message from the handler's `onGiveUp`, never silence.
+ */
+export function startWorker(connection: Redis, prefix: string, queue: Workspace['queue'], ctx: JobContext): Worker {
+  const worker = new Worker(
+    QUEUE_NAME,
+    async (job) => {
+      const handler = HANDLERS[job.name];
+      if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+      const started = performance.now();
+      try {
+        const result = await handler.run(job, ctx);
+        ctx.metrics.jobDuration.observe({ job: job.name, outcome: 'ok' }, (performance.now() - started) / 1000);
+        return result;
+      } catch (err) {
+        ctx.metrics.jobDuration.observe({ job: job.name, outcome: 'error' }, (performance.now() - started) / 1000);
+        const { retriable, retryAfterMs } = classifyFailure(err);
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        ctx.log.warn('job attempt failed', { job: job.id, name: job.name, attempt: job.attemptsMade + 1, retriable, err });
+        if (!retriable || last) {
+          await handler.onGiveUp(job, ctx, err).catch((e) => ctx.log.error('could not tell the user', { job: job.id, err: e }));
+          if (!retriable) throw new UnrecoverableError((err as Error)?.message ?? String(err));
+        }
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), { retryAfterMs });
+      }
+    },
+    {
+      connection,
+      prefix,
+      concurrency: queue.concurrency,
+      lockDuration: queue.lockSeconds * 1000,
+      stalledInterval: queue.lockSeconds * 1000,
+      // A job whose worker died twice is still worth a third try; after that it is failed, not looped.
+      maxStalledCount: 2,
+      settings: {
+        backoffStrategy: (attemptsMade, _type, err) => retryDelayMs(attemptsMade, queue.backoffSeconds * 1000, retryAfterOf(err)),
+      },
+    },
+  );
+  worker.on('error', (err) => ctx.log.error('worker error', { err }));
+  return worker;
+}

@@ -1,0 +1,69 @@
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
+import type { RequestListener } from 'node:http';
+import type { Settings } from '../config/load.js';
+import type { Metrics } from '../http/metrics.js';
+import { toBoltLogger, type Logger } from '../log.js';
+import type { AnswerPayload } from '../queue/jobs.js';
+import { registerMessageListeners } from './listeners/messages.js';
+
+export interface SlackAdapter {
+  app: App;
+  /** HTTP mode: Bolt's listener for POST /slack/events, mounted on LUNA's own server. */
+  requestListener?: RequestListener;
+  socketMode: boolean;
+}
+
+export interface SlackAdapterDeps {
+  settings: Settings;
+  log: Logger;
+  metrics: Metrics;
+  clientOptions: WebClientOptions;
+  enqueueAnswer: (payload: AnswerPayload) => Promise<void>;
+}
+
+/**
+ * The Bolt app: receivers and listeners only. Every listener parses, enqueues and returns; the HTTP
+ * response (the ack) is sent once the job is durably in Redis (`processBeforeResponse`), so a crash
+ * between ack and enqueue cannot lose an event — Slack redelivers anything we did not ack.
+ */
+export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
+  const { env } = deps.settings;
+  const logger = toBoltLogger(deps.log, env.LOG_LEVEL);
+  // Stamped the moment a request arrives, so ack latency covers everything LUNA does before answering.
+  const customPropertiesExtractor = () => ({ lunaReceivedAt: performance.now(), lunaReceivedEpoch: Date.now() });
+
+  let receiver: Receiver;
+  let requestListener: RequestListener | undefined;
+  if (deps.settings.socketMode) {
+    receiver = new SocketModeReceiver({
+      appToken: env.SLACK_APP_TOKEN!,
+      logger,
+      customPropertiesExtractor,
+      installerOptions: { clientOptions: deps.clientOptions },
+    });
+  } else {
+    const http = new HTTPReceiver({
+      signingSecret: env.SLACK_SIGNING_SECRET!,
+      processBeforeResponse: true,
+      customPropertiesExtractor,
+      logger,
+    });
+    receiver = http;
+    requestListener = http.requestListener;
+  }
+
+  const app = new App({
+    token: env.SLACK_BOT_TOKEN!,
+    receiver,
+    logger,
+    clientOptions: deps.clientOptions,
+    ignoreSelf: true,
+  });
+  registerMessageListeners(app, deps);
+  app.error(async (err) => {
+    deps.log.error('slack listener failed', { err });
+    throw err; // Bolt answers 500, so Slack redelivers the event later.
+  });
+  return { app, requestListener, socketMode: deps.settings.socketMode };
+}

@@ -1,0 +1,52 @@
+import type { AllMiddlewareArgs, App, Context } from '@slack/bolt';
+import type { SlackAdapterDeps } from '../app.js';
+
+/** Message subtypes that are still a person talking to LUNA; every other subtype (edits, deletions, joins, bot posts) is ignored. */
+const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
+
+interface IncomingMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  user?: string;
+  bot_id?: string;
+  subtype?: string;
+  edited?: unknown;
+  channel_type?: string;
+  team?: string;
+}
+
+/** `@luna …` in channels and threads, and direct messages: both become one `answer` job per message. */
+export function registerMessageListeners(app: App, deps: SlackAdapterDeps): void {
+  app.event('app_mention', async ({ event, context }) => {
+    await enqueue(event as unknown as IncomingMessage, context, 'mention', deps);
+  });
+  app.message(async ({ message, context }) => {
+    const m = message as unknown as IncomingMessage;
+    if (m.channel_type !== 'im') return;
+    await enqueue(m, context, 'dm', deps);
+  });
+}
+
+async function enqueue(m: IncomingMessage, context: Context, surface: string, deps: SlackAdapterDeps) {
+  if (!fromAPerson(m, context)) return;
+  await deps.enqueueAnswer({
+    ...(m.team ? { teamId: m.team } : {}),
+    channel: m.channel,
+    messageTs: m.ts,
+    threadTs: m.thread_ts ?? m.ts,
+    userId: m.user!,
+    isDirectMessage: m.channel_type === 'im' || m.channel.startsWith('D'),
+    receivedAt: (context.lunaReceivedEpoch as number | undefined) ?? Date.now(),
+  });
+  const started = context.lunaReceivedAt as number | undefined;
+  if (started !== undefined) deps.metrics.ackLatency.observe({ surface }, (performance.now() - started) / 1000);
+}
+
+/** Bots (LUNA included), edits, deletions and system messages never start a job. */
+export function fromAPerson(m: IncomingMessage, context: Pick<AllMiddlewareArgs['context'], 'botUserId' | 'botId'>): boolean {
+  if (!m.user || m.bot_id) return false;
+  if (m.user === context.botUserId) return false;
+  if (!PERSON_SUBTYPES.has(m.subtype)) return false;
+  return m.edited === undefined;
+}

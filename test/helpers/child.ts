@@ -1,0 +1,23 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/** Runs the real entry point (src/main.ts) in its own process, as production does, with the given env. */
+export function startChild(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  let out = '';
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return { proc, output: () => out, exited };
+}
+
+export async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(output())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in child output:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,154 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { loadSettings, type Settings } from '../../src/config/load.js';
+import { startLuna, type Luna } from '../../src/luna.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { FakeAnthropic } from '../fakes/anthropic-server.js';
+import { FakeSlack } from '../fakes/slack-server.js';
+import { eventEnvelope, signedRequest } from './slack-sign.js';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+
+/** Fast timings so retries, stalls and shutdowns happen in test time; everything else is production code. */
+export const TEST_CONFIG = `
+persona: luna
+model:
+  streamIdleTimeoutSeconds: 0.5
+queue:
+  attempts: 4
+  backoffSeconds: 0.05
+  lockSeconds: 2
+  shutdownGraceSeconds: 1
+`;
+
+export interface Harness {
+  slack: FakeSlack;
+  anthropic: FakeAnthropic;
+  luna: Luna;
+  settings: Settings;
+  prefix: string;
+  eventsUrl: string;
+  /** Sends a signed `app_mention` event like Slack does; returns the HTTP outcome. */
+  mention(opts: MentionOpts): Promise<{ status: number; body: string; ms: number; ts: string }>;
+  stop(): Promise<void>;
+}
+
+export interface MentionOpts {
+  channel?: string;
+  text?: string;
+  user?: string;
+  threadTs?: string;
+  ts?: string;
+  eventId?: string;
+  retryNum?: number;
+}
+
+export interface HarnessOptions {
+  config?: string;
+  env?: Record<string, string>;
+  /** Reuse fakes across several LUNA processes (restart tests). */
+  slack?: FakeSlack;
+  anthropic?: FakeAnthropic;
+  prefix?: string;
+  log?: Logger;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const slack = opts.slack ?? (await FakeSlack.start());
+  const anthropic = opts.anthropic ?? (await FakeAnthropic.start());
+  const prefix = opts.prefix ?? `luna-test-${randomUUID().slice(0, 8)}`;
+  const env = await testEnv({ slack, anthropic, prefix, config: opts.config ?? TEST_CONFIG, env: opts.env });
+  const settings = await loadSettings(env);
+  const luna = await startLuna(settings, {
+    log: opts.log ?? createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'error'),
+    slackClientOptions: { retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 } },
+  });
+  const eventsUrl = `http://127.0.0.1:${luna.port}/slack/events`;
+  const ownsFakes = !opts.slack;
+
+  return {
+    slack,
+    anthropic,
+    luna,
+    settings,
+    prefix,
+    eventsUrl,
+    async mention(m) {
+      const channel = m.channel ?? 'C0SUPPORT';
+      if (!slack.hasChannel(channel)) slack.addChannel({ id: channel, name: 'support' });
+      const ts = m.ts ?? slack.addMessage(channel, { user: m.user ?? 'U0ALICE', text: m.text ?? '<@U0LUNA> hello', ...(m.threadTs ? { thread_ts: m.threadTs } : {}) });
+      const event = {
+        type: 'app_mention',
+        user: m.user ?? 'U0ALICE',
+        text: m.text ?? '<@U0LUNA> hello',
+        ts,
+        channel,
+        event_ts: ts,
+        ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      };
+      const res = await signedRequest(eventsUrl, eventEnvelope(event, m.eventId ? { eventId: m.eventId } : {}), {
+        signingSecret: SIGNING_SECRET,
+        ...(m.retryNum !== undefined ? { retryNum: m.retryNum, retryReason: 'http_timeout' } : {}),
+      });
+      return { ...res, ts };
+    },
+    async stop() {
+      await luna.stop();
+      await clearPrefix(prefix);
+      if (ownsFakes) {
+        await slack.close();
+        await anthropic.close();
+      }
+    },
+  };
+}
+
+export async function testEnv(o: {
+  slack: FakeSlack;
+  anthropic: FakeAnthropic;
+  prefix: string;
+  config: string;
+  env?: Record<string, string> | undefined;
+}): Promise<Record<string, string>> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'luna-'));
+  await writeFile(path.join(dir, 'luna.config.yml'), o.config);
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: o.slack.url,
+    ANTHROPIC_API_KEY: 'sk-ant-test',
+    ANTHROPIC_BASE_URL: o.anthropic.url,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    PORT: '0',
+    LUNA_CONFIG: path.join(dir, 'luna.config.yml'),
+    LUNA_PERSONAS_DIR: path.resolve('personas'),
+    LUNA_REDIS_PREFIX: o.prefix,
+    LOG_LEVEL: 'error',
+    ...o.env,
+  };
+}
+
+/** Each test owns a fresh key prefix and removes every key under it afterwards. */
+export async function clearPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Bot answers (not apologies) posted into a thread. */
+export function answersIn(slack: FakeSlack, channel: string, threadTs: string) {
+  return slack
+    .botMessages(channel, threadTs)
+    .filter((m) => (m.metadata?.event_payload as { part?: unknown } | undefined)?.part !== 'apology');
+}

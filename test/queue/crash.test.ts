@@ -1,0 +1,128 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { answerJobId, JOB_NAMES, QUEUE_NAME, type AnswerPayload } from '../../src/queue/jobs.js';
+import { FakeAnthropic } from '../fakes/anthropic-server.js';
+import { FakeSlack } from '../fakes/slack-server.js';
+import { startChild, waitForOutput } from '../helpers/child.js';
+import { answersIn, clearPrefix, testEnv } from '../helpers/harness.js';
+
+/**
+ * A worker process killed with SIGKILL mid-job: after a restart the job completes and the thread
+ * holds exactly one answer, whether the kill came while the model was writing or halfway through posting.
+ */
+const CONFIG = `
+queue:
+  attempts: 4
+  backoffSeconds: 0.05
+  lockSeconds: 1.5
+  shutdownGraceSeconds: 5
+`;
+
+let slack: FakeSlack;
+let anthropic: FakeAnthropic;
+let prefix: string;
+let queue: Queue;
+let redis: Redis;
+const children: Array<ReturnType<typeof startChild>> = [];
+
+beforeEach(async () => {
+  slack = await FakeSlack.start();
+  anthropic = await FakeAnthropic.start();
+  prefix = `luna-test-${randomUUID().slice(0, 8)}`;
+  redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
+  queue = new Queue(QUEUE_NAME, { connection: redis, prefix, defaultJobOptions: { attempts: 4, backoff: { type: 'luna' } } });
+  slack.addChannel({ id: 'C0SUPPORT' });
+});
+
+afterEach(async () => {
+  for (const c of children.splice(0)) c.proc.kill('SIGKILL');
+  await queue.close();
+  redis.disconnect();
+  await clearPrefix(prefix);
+  await slack.close();
+  await anthropic.close();
+});
+
+async function worker() {
+  const env = await testEnv({ slack, anthropic, prefix, config: CONFIG, env: { LUNA_ROLE: 'worker', LOG_LEVEL: 'info' } });
+  const child = startChild(env);
+  children.push(child);
+  await waitForOutput(child.output, /LUNA started/);
+  return child;
+}
+
+async function enqueueMention(text: string): Promise<{ ts: string; jobId: string }> {
+  const ts = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text });
+  const payload: AnswerPayload = {
+    channel: 'C0SUPPORT',
+    messageTs: ts,
+    threadTs: ts,
+    userId: 'U0ALICE',
+    isDirectMessage: false,
+    receivedAt: Date.now(),
+  };
+  const jobId = answerJobId(payload);
+  await queue.add(JOB_NAMES.answer, payload, { jobId });
+  return { ts, jobId };
+}
+
+async function until(pred: () => boolean | Promise<boolean>, what: string, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('SIGKILL mid-job', () => {
+  it('killed while the model is answering: the restarted worker answers exactly once', async () => {
+    anthropic.latencyMs = 1_000;
+    const first = await worker();
+    const { ts, jobId } = await enqueueMention('<@U0LUNA> is Acme at risk?');
+    await until(() => anthropic.requests.length === 1, 'first model call');
+    first.proc.kill('SIGKILL');
+    await first.exited;
+
+    anthropic.latencyMs = 0;
+    await worker();
+    await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined, 'job finished after restart');
+    expect(await (await queue.getJob(jobId))!.isCompleted()).toBe(true);
+    expect(answersIn(slack, 'C0SUPPORT', ts)).toHaveLength(1);
+  });
+
+  it('killed halfway through posting a long answer: no part is posted twice, none is missing', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `Section ${i}: ${'churn signal analysis '.repeat(60)}`).join('\n\n');
+    anthropic.defaultReply = { text: long, chunkChars: 4000 };
+    slack.delay('chat.postMessage', 150);
+    const first = await worker();
+    const { ts, jobId } = await enqueueMention('<@U0LUNA> write the full retention plan');
+    await until(() => slack.botMessages('C0SUPPORT', ts).length >= 3, 'three parts posted');
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const before = slack.botMessages('C0SUPPORT', ts).length;
+
+    slack.delay('chat.postMessage', 0);
+    await worker();
+    await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined, 'job finished after restart');
+    const parts = answersIn(slack, 'C0SUPPORT', ts);
+    const indexes = parts.map((m) => (m.metadata!.event_payload as { part: number }).part);
+    const of = (parts[0]!.metadata!.event_payload as { of: number }).of;
+    expect(before).toBeLessThan(of);
+    expect(indexes).toEqual(Array.from({ length: of }, (_, i) => i));
+    expect(anthropic.requests).toHaveLength(1); // the stored answer was posted, not a second, different one
+  });
+});
+
+describe('SIGTERM', () => {
+  it('stops taking jobs but finishes the active one before exiting', async () => {
+    anthropic.latencyMs = 800;
+    const w = await worker();
+    const { ts } = await enqueueMention('<@U0LUNA> quick question');
+    await until(() => anthropic.requests.length === 1, 'model call started');
+    w.proc.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    expect(answersIn(slack, 'C0SUPPORT', ts)).toHaveLength(1);
+  });
+});
