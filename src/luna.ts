@@ -12,10 +12,11 @@ import { createAnthropic } from './llm/client.js';
 import { cachedPrefix } from './llm/prompt.js';
 import { createLogger, toBoltLogger, type Logger } from './log.js';
 import { estimateTokens, minCacheableTokens } from './personas/models.js';
-import { answerJobId, JOB_NAMES, QUEUE_NAME, type AnswerPayload } from './queue/jobs.js';
+import { QUEUE_NAME, type Enqueue } from './queue/jobs.js';
 import { connectRedis } from './queue/redis.js';
 import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
+import { StatsRecorder } from './stats/recorder.js';
 
 export interface LunaOptions {
   log?: Logger;
@@ -58,6 +59,10 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
   });
   await queue.waitUntilReady();
   await warnOnEvictingRedis(producer, log);
+  const enqueue: Enqueue = async (name, payload, o) => {
+    await queue.add(name, payload, { jobId: o.jobId, ...(o.delayMs ? { delay: o.delayMs } : {}) });
+  };
+  const stats = new StatsRecorder(producer, prefix);
   const metrics = new Metrics(() => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'));
 
   let slack: SlackAdapter | undefined;
@@ -67,9 +72,7 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
       log,
       metrics,
       clientOptions,
-      enqueueAnswer: async (payload: AnswerPayload) => {
-        await queue.add(JOB_NAMES.answer, payload, { jobId: answerJobId(payload) });
-      },
+      enqueue,
     });
   }
 
@@ -81,7 +84,7 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
     const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL);
     warnIfUncacheable(settings, log);
     workerRedis = connectRedis(env.REDIS_URL, 'worker');
-    const ctx: JobContext = { slack: client, anthropic, redis: producer, settings, log, metrics, identity };
+    const ctx: JobContext = { slack: client, anthropic, redis: producer, settings, log, metrics, identity, stats, enqueue };
     worker = startWorker(workerRedis, prefix, workspace.queue, ctx);
   }
 

@@ -5,6 +5,8 @@ import type { Settings } from '../config/load.js';
 import type { MentionPolicy } from '../domain/mention-safety.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
+import type { Enqueue } from '../queue/jobs.js';
+import type { StatsRecorder } from '../stats/recorder.js';
 
 /** What every job handler is given: clients for the outside world, settings, and who LUNA is in Slack. */
 export interface JobContext {
@@ -15,6 +17,10 @@ export interface JobContext {
   log: Logger;
   metrics: Metrics;
   identity: { botUserId: string; botId: string };
+  /** Aggregates for the App Home dashboard. */
+  stats: StatsRecorder;
+  /** Jobs queue follow-up work (timers, escalations) the same way adapters do. */
+  enqueue: Enqueue;
 }
 
 /** Who an answer may tag: the thread's own participants plus every configured owner and handle. */

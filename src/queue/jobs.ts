@@ -20,6 +20,13 @@ export const AnswerPayload = z.object({
 export type AnswerPayload = z.infer<typeof AnswerPayload>;
 
 export const JOB_NAMES = { answer: 'answer' } as const;
+export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
+
+/**
+ * How adapters and jobs queue work. `jobId` makes the add idempotent: a second add with the same id is
+ * a no-op while the first job is kept. `delayMs` schedules it (timers survive restarts in Redis).
+ */
+export type Enqueue = (name: JobName, payload: unknown, opts: { jobId: string; delayMs?: number }) => Promise<void>;
 
 /**
  * One job per Slack message, whatever delivered it (a retry, a duplicate delivery, or both

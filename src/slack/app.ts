@@ -4,7 +4,7 @@ import type { RequestListener } from 'node:http';
 import type { Settings } from '../config/load.js';
 import type { Metrics } from '../http/metrics.js';
 import { toBoltLogger, type Logger } from '../log.js';
-import type { AnswerPayload } from '../queue/jobs.js';
+import type { Enqueue } from '../queue/jobs.js';
 import { registerMessageListeners } from './listeners/messages.js';
 
 export interface SlackAdapter {
@@ -19,7 +19,7 @@ export interface SlackAdapterDeps {
   log: Logger;
   metrics: Metrics;
   clientOptions: WebClientOptions;
-  enqueueAnswer: (payload: AnswerPayload) => Promise<void>;
+  enqueue: Enqueue;
 }
 
 /**

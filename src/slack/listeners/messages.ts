@@ -1,5 +1,7 @@
 import type { AllMiddlewareArgs, App, Context } from '@slack/bolt';
+import { answerJobId, JOB_NAMES, type AnswerPayload } from '../../queue/jobs.js';
 import type { SlackAdapterDeps } from '../app.js';
+import { mentionIntent } from './intent.js';
 
 /** Message subtypes that are still a person talking to LUNA; every other subtype (edits, deletions, joins, bot posts) is ignored. */
 const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
@@ -12,6 +14,7 @@ interface IncomingMessage {
   bot_id?: string;
   subtype?: string;
   edited?: unknown;
+  text?: string;
   channel_type?: string;
   team?: string;
 }
@@ -30,7 +33,7 @@ export function registerMessageListeners(app: App, deps: SlackAdapterDeps): void
 
 async function enqueue(m: IncomingMessage, context: Context, surface: string, deps: SlackAdapterDeps) {
   if (!fromAPerson(m, context)) return;
-  await deps.enqueueAnswer({
+  const payload: AnswerPayload = {
     ...(m.team ? { teamId: m.team } : {}),
     channel: m.channel,
     messageTs: m.ts,
@@ -38,7 +41,13 @@ async function enqueue(m: IncomingMessage, context: Context, surface: string, de
     userId: m.user!,
     isDirectMessage: m.channel_type === 'im' || m.channel.startsWith('D'),
     receivedAt: (context.lunaReceivedEpoch as number | undefined) ?? Date.now(),
-  });
+  };
+  const intent = mentionIntent(m.text ?? '');
+  switch (intent.kind) {
+    // Commands get their own jobs as their issues land; until then LUNA answers them as questions.
+    default:
+      await deps.enqueue(JOB_NAMES.answer, payload, { jobId: answerJobId(payload) });
+  }
   const started = context.lunaReceivedAt as number | undefined;
   if (started !== undefined) deps.metrics.ackLatency.observe({ surface }, (performance.now() - started) / 1000);
 }
