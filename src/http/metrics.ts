@@ -32,6 +32,18 @@ export class Metrics {
     buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32],
     registers: [this.registry],
   });
+  readonly escalations = new Counter({
+    name: 'luna_escalations_total',
+    help: 'Escalations by outcome: opened, acknowledged, taken, not_strategic (tune the threshold with it), reminded, reassigned',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly assessments = new Counter({
+    name: 'luna_assessments_total',
+    help: 'Escalation assessments of answered conversations, by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly mentionsNeutralised = new Counter({
     name: 'luna_mentions_neutralised_total',
     help: 'Broadcasts or unknown mentions in model output that were made inert',

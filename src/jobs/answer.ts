@@ -9,6 +9,8 @@ import { renderAnswer } from '../render/answer.js';
 import { labelParts, splitMessage } from '../render/split.js';
 import { ANSWER_EVENT_TYPE, postedParts, readThread, toThreadMessages } from '../slack/thread.js';
 import { mentionPolicy, type JobContext } from './context.js';
+import { applyHandles } from '../domain/handles.js';
+import { AssessmentStep } from '../escalation/assessment-step.js';
 
 const WORKING_REACTION = 'hourglass_flowing_sand';
 const ANSWER_TTL_SECONDS = 2 * 24 * 3600;
@@ -26,22 +28,28 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
 
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   const already = postedParts(thread, jobId);
-  let parts = await loadParts(ctx, storeKey);
-  const reused = parts !== undefined;
-
-  if (!parts) {
-    await showWorking(ctx, p);
+  const prompt = () => {
     const { kept, omitted } = fitThread(
       toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId),
       ctx.settings.workspace.model.threadTokenBudget,
     );
-    const { system, messages } = buildAnswerPrompt({
+    return buildAnswerPrompt({
       persona: ctx.settings.persona,
       thread: kept,
       omitted,
       where: p.isDirectMessage ? 'a direct message' : `a thread in channel <#${p.channel}>`,
       handles: ctx.settings.workspace.handles,
     });
+  };
+  const assessment = new AssessmentStep(ctx, jobId);
+  let parts = await loadParts(ctx, storeKey);
+  const reused = parts !== undefined;
+  let answerText: string | undefined;
+
+  if (!parts) {
+    await showWorking(ctx, p);
+    const { system, messages } = prompt();
+    assessment.start(messages); // beside the answer, not after it
     const answer = await streamAnswer(ctx.anthropic, {
       model: ctx.settings.persona.model,
       system,
@@ -55,11 +63,12 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
     if (!answer.text.trim()) {
       throw new LunaError('luna_model_output_invalid', 'model returned an empty answer', { retriable: true });
     }
+    answerText = answer.text;
     const participants = thread.map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
     // A cut-off answer says so, instead of ending mid-sentence.
     const markdown =
       answer.stopReason === 'max_tokens' ? `${answer.text}\n\n_I reached my length limit here; ask me to continue for the rest._` : answer.text;
-    const rendered = renderAnswer(markdown, mentionPolicy(ctx.settings, participants));
+    const rendered = renderAnswer(applyHandles(markdown, ctx.settings.workspace.handles), mentionPolicy(ctx.settings, participants));
     if (rendered.removed.length) {
       ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
       log.warn('neutralised mentions in model output', { removed: rendered.removed });
@@ -80,7 +89,12 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
     });
   }
   await clearWorking(ctx, p);
-  ctx.metrics.answers.inc({ outcome: 'answered' });
+  if (!already.has('0')) {
+    ctx.metrics.answers.inc({ outcome: 'answered' });
+    await ctx.stats.incr('answers');
+  }
+  const asked = thread.find((m) => m.ts === p.messageTs)?.text ?? '';
+  await assessment.finish(p, () => prompt().messages, asked, answerText);
   return { parts: parts.length, reused };
 }
 
@@ -93,7 +107,9 @@ export async function apologise(job: Job, ctx: JobContext, err: unknown): Promis
   if (!p.success) return;
   const { channel, threadTs } = p.data;
   const thread = await readThread(ctx.slack, channel, threadTs);
-  if (postedParts(thread, job.id!).has('apology')) return;
+  const posted = postedParts(thread, job.id!);
+  // The answer is already in the thread (only a later step failed): an apology would contradict it.
+  if (posted.has('apology') || posted.has('0')) return;
   const code = (err as { code?: string })?.code;
   const why =
     code === 'luna_model_unavailable' || code === 'luna_model_stalled'

@@ -19,7 +19,12 @@ export const AnswerPayload = z.object({
 });
 export type AnswerPayload = z.infer<typeof AnswerPayload>;
 
-export const JOB_NAMES = { answer: 'answer' } as const;
+export const JOB_NAMES = {
+  answer: 'answer',
+  escalate: 'escalate',
+  escalationTimer: 'escalation-timer',
+  escalationAction: 'escalation-action',
+} as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 
 /**

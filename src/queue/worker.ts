@@ -2,6 +2,8 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Workspace } from '../config/workspace.js';
 import { answerJob, apologise } from '../jobs/answer.js';
+import { escalateJob } from '../jobs/escalate.js';
+import { escalationActionJob, escalationTimerJob } from '../jobs/escalation-followup.js';
 import type { JobContext } from '../jobs/context.js';
 import { retryAfterOf, retryDelayMs } from './backoff.js';
 import { JOB_NAMES, QUEUE_NAME } from './jobs.js';
@@ -10,8 +12,16 @@ import { classifyFailure } from './retry.js';
 type Handler = (job: Job, ctx: JobContext) => Promise<unknown>;
 type Apology = (job: Job, ctx: JobContext, err: unknown) => Promise<void>;
 
+const logOnly: Apology = async (job, ctx, err) => {
+  ctx.log.error('job gave up after its last attempt', { job: job.id, name: job.name, err });
+};
+
 const HANDLERS: Record<string, { run: Handler; onGiveUp: Apology }> = {
   [JOB_NAMES.answer]: { run: answerJob, onGiveUp: apologise },
+  // Escalation work is internal: a lasting failure is logged and counted, not posted to a customer thread.
+  [JOB_NAMES.escalate]: { run: escalateJob, onGiveUp: logOnly },
+  [JOB_NAMES.escalationTimer]: { run: escalationTimerJob, onGiveUp: logOnly },
+  [JOB_NAMES.escalationAction]: { run: escalationActionJob, onGiveUp: logOnly },
 };
 
 export const BACKOFF_TYPE = 'luna';

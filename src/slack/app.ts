@@ -5,6 +5,7 @@ import type { Settings } from '../config/load.js';
 import type { Metrics } from '../http/metrics.js';
 import { toBoltLogger, type Logger } from '../log.js';
 import type { Enqueue } from '../queue/jobs.js';
+import { registerEscalationListeners } from './listeners/escalation.js';
 import { registerMessageListeners } from './listeners/messages.js';
 
 export interface SlackAdapter {
@@ -61,6 +62,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     ignoreSelf: true,
   });
   registerMessageListeners(app, deps);
+  registerEscalationListeners(app, deps);
   app.error(async (err) => {
     deps.log.error('slack listener failed', { err });
     throw err; // Bolt answers 500, so Slack redelivers the event later.

@@ -1,0 +1,31 @@
+import type { Workspace } from '../config/workspace.js';
+import { mentionToken } from './handles.js';
+
+export interface AssessmentDecision {
+  outOfScope: boolean;
+  strategic: boolean;
+  area: string;
+  confidence: number;
+}
+
+export const NO_AREA = 'none';
+
+/**
+ * Escalate only a strategic, in-scope conversation in a configured area, with enough confidence.
+ * Out-of-scope requests get the persona's NOT MY SCOPE answer and nothing else.
+ */
+export function shouldEscalate(a: AssessmentDecision, threshold: number): boolean {
+  return !a.outOfScope && a.strategic && a.area !== NO_AREA && a.confidence >= threshold;
+}
+
+type Escalation = NonNullable<Workspace['escalation']>;
+
+/** Who to tag for an area (case-insensitive match); the fallback when no owner entry fits. */
+export function ownersFor(escalation: Escalation, area: string): string[] {
+  const owner = escalation.owners.find((o) => o.area.trim().toLowerCase() === area.trim().toLowerCase());
+  return owner?.notify.length ? owner.notify : escalation.fallback;
+}
+
+export function mentionList(ids: string[]): string {
+  return ids.map(mentionToken).join(' ');
+}

@@ -1,0 +1,121 @@
+import type { Job } from 'bullmq';
+import { z } from 'zod';
+import { mentionList, ownersFor } from '../domain/escalation.js';
+import { LunaError } from '../errors.js';
+import { EscalationRequest } from '../escalation/request.js';
+import { EscalationStore, escalationId, type EscalationRecord } from '../escalation/store.js';
+import { JOB_NAMES } from '../queue/jobs.js';
+import { escalationMessage } from '../render/escalation-blocks.js';
+import { ANSWER_EVENT_TYPE, postedParts, readThread } from '../slack/thread.js';
+import type { JobContext } from './context.js';
+
+export const ESCALATION_EVENT_TYPE = 'luna_escalation';
+export const EscalationTimer = z.object({ id: z.string(), stage: z.enum(['remind', 'fallback']) });
+
+/**
+ * Posts an escalation, or appends new evidence to the one this thread and area already have. A lock
+ * makes concurrent requests for the same thread+area queue up behind each other instead of racing.
+ */
+export async function escalateJob(job: Job, ctx: JobContext): Promise<{ id: string; created: boolean }> {
+  const req = EscalationRequest.parse(job.data);
+  const esc = ctx.settings.workspace.escalation;
+  const id = escalationId(req.channel, req.threadTs, req.area);
+  if (!esc) return { id, created: false };
+  const store = new EscalationStore(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
+  if (!(await store.lock(id, job.id!, 60_000))) {
+    throw new LunaError('luna_slack_failed', `escalation ${id} is being updated by another job`, { retriable: true });
+  }
+  try {
+    const existing = await store.get(id);
+    if (existing?.messageTs) {
+      // Already escalated: the new message is evidence on the same post, not a second post.
+      if (await store.addEvidenceOnce(id, job.id!, req.evidence)) await updatePost(ctx, store, existing);
+      return { id, created: false };
+    }
+    const record: EscalationRecord = existing ?? {
+      id,
+      area: req.area,
+      channel: req.channel,
+      threadTs: req.threadTs,
+      escalationChannel: esc.channel,
+      status: 'open',
+      createdAt: req.requestedAt,
+      owners: ownersFor(esc, req.area),
+      request: req,
+    };
+    if (!existing) await store.create(record, req.requestedAt + esc.acknowledgeWithinMinutes * 60_000);
+    // From here every step is safe to repeat after a crash: find-or-post, note-once, timer by fixed id.
+    await postEscalation(ctx, store, record);
+    await noteInCustomerThread(ctx, record);
+    await ctx.enqueue(JOB_NAMES.escalationTimer, { id, stage: 'remind' }, {
+      jobId: `escalation-timer-${id}-remind`,
+      delayMs: esc.acknowledgeWithinMinutes * 60_000,
+    });
+    if (!existing) {
+      await ctx.stats.incr('escalations_opened');
+      ctx.metrics.escalations.inc({ outcome: 'opened' });
+    }
+    return { id, created: !existing };
+  } finally {
+    await store.unlock(id, job.id!);
+  }
+}
+
+/** Creating the record comes first; if a crash hit between posting and saving the ts, find the post by its metadata. */
+async function postEscalation(ctx: JobContext, store: EscalationStore, record: EscalationRecord): Promise<void> {
+  const found = await findPost(ctx, record);
+  const ts = found ?? (await ctx.slack.chat.postMessage({
+    channel: record.escalationChannel,
+    ...(await render(ctx, store, record)),
+    unfurl_links: false,
+    metadata: { event_type: ESCALATION_EVENT_TYPE, event_payload: { escalation_id: record.id } },
+  })).ts!;
+  record.messageTs = ts;
+  await store.set(record.id, { messageTs: ts });
+}
+
+async function findPost(ctx: JobContext, record: EscalationRecord): Promise<string | undefined> {
+  const recent = await ctx.slack.conversations.history({
+    channel: record.escalationChannel,
+    oldest: String(record.createdAt / 1000 - 60),
+    limit: 200,
+    include_all_metadata: true,
+  });
+  const m = (recent.messages ?? []).find(
+    (x) => (x as { metadata?: { event_payload?: { escalation_id?: string } } }).metadata?.event_payload?.escalation_id === record.id,
+  );
+  return m?.ts;
+}
+
+export async function updatePost(ctx: JobContext, store: EscalationStore, record: EscalationRecord): Promise<void> {
+  await ctx.slack.chat.update({ channel: record.escalationChannel, ts: record.messageTs!, ...(await render(ctx, store, record)) });
+}
+
+async function render(ctx: JobContext, store: EscalationStore, record: EscalationRecord) {
+  const { permalink } = await ctx.slack.chat.getPermalink({ channel: record.channel, message_ts: record.threadTs });
+  return escalationMessage({
+    record,
+    request: EscalationRequest.parse(record.request),
+    permalink: permalink ?? '',
+    evidence: await store.evidence(record.id),
+    fallback: ctx.settings.workspace.escalation?.fallback ?? [],
+  });
+}
+
+/**
+ * The customer thread learns who was looped in, once. In a Slack Connect channel (shared with the
+ * customer's own workspace) it learns nothing: the customer must never see an internal escalation.
+ */
+async function noteInCustomerThread(ctx: JobContext, record: EscalationRecord): Promise<void> {
+  const info = await ctx.slack.conversations.info({ channel: record.channel });
+  const ch = info.channel as { is_ext_shared?: boolean; is_shared?: boolean } | undefined;
+  if (ch?.is_ext_shared) return;
+  const noteId = `escalation-${record.id}`;
+  if (postedParts(await readThread(ctx.slack, record.channel, record.threadTs), noteId).has('note')) return;
+  await ctx.slack.chat.postMessage({
+    channel: record.channel,
+    thread_ts: record.threadTs,
+    text: `I've looped in ${mentionList(record.owners)} (${record.area.toLowerCase()}) for the decision this needs. They'll follow up here.`,
+    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: noteId, part: 'note' } },
+  });
+}

@@ -1,0 +1,56 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import type { z } from 'zod';
+import { LunaError } from '../errors.js';
+import { classifyModelError, usageOf, type MessageParam, type ModelUsage, type TextBlockParam } from './client.js';
+
+export interface StructuredRequest<S extends z.ZodType> {
+  model: string;
+  system: TextBlockParam[];
+  messages: MessageParam[];
+  schema: S;
+  maxTokens: number;
+  /** Non-streaming calls get a plain deadline instead of the stream watchdog. */
+  timeoutMs: number;
+}
+
+/**
+ * A structured-output call (`output_config.format` from the zod schema). Output that fails the schema
+ * gets one more try with the validation error shown to the model; a second failure is
+ * `luna_model_output_invalid` (retriable: a later attempt may well succeed).
+ */
+export async function callStructured<S extends z.ZodType>(
+  client: Anthropic,
+  req: StructuredRequest<S>,
+): Promise<{ value: z.infer<S>; usage: ModelUsage }> {
+  const format = zodOutputFormat(req.schema);
+  let messages = req.messages;
+  const total: ModelUsage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
+  for (let attempt = 1; ; attempt++) {
+    let raw = '';
+    try {
+      const msg = await client.messages.create(
+        { model: req.model, max_tokens: req.maxTokens, system: req.system, messages, output_config: { format } },
+        { timeout: req.timeoutMs },
+      );
+      const u = usageOf(msg.usage);
+      for (const k of Object.keys(total) as (keyof ModelUsage)[]) total[k] += u[k];
+      raw = msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      return { value: format.parse(raw) as z.infer<S>, usage: total };
+    } catch (err) {
+      const invalid = raw !== '' && !(err instanceof LunaError);
+      if (!invalid) throw classifyModelError(err);
+      if (attempt >= 2) {
+        throw new LunaError('luna_model_output_invalid', `model output failed the schema twice: ${(err as Error).message}`, {
+          retriable: true,
+          cause: err,
+        });
+      }
+      messages = [
+        ...messages,
+        { role: 'assistant', content: raw },
+        { role: 'user', content: `That output did not match the required schema:\n${(err as Error).message}\nReply again with JSON that matches it exactly.` },
+      ];
+    }
+  }
+}
