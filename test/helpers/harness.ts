@@ -146,6 +146,28 @@ export async function clearPrefix(prefix: string): Promise<void> {
   }
 }
 
+/** Waits until `n` jobs have finished (completed or failed) and returns the queue's counts. */
+export async function jobsFinished(h: Harness, n = 1, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const c = await h.luna.queue.getJobCounts('completed', 'failed');
+    if ((c.completed ?? 0) + (c.failed ?? 0) >= n) return c;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`expected ${n} finished jobs within ${timeoutMs} ms`);
+}
+
+/** Waits until nothing is waiting or running (delayed timers may remain). */
+export async function queueIdle(h: Harness, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const c = await h.luna.queue.getJobCounts('waiting', 'active', 'prioritized');
+    if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`queue not idle within ${timeoutMs} ms`);
+}
+
 /** Bot answers (not apologies) posted into a thread. */
 export function answersIn(slack: FakeSlack, channel: string, threadTs: string) {
   return slack

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { answersIn, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
+import { answersIn, queueIdle, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
 import { interactivityForm, signedRequest } from '../helpers/slack-sign.js';
 
 const CONFIG = (ackMinutes = 30) => `
@@ -64,15 +64,7 @@ async function start(ackMinutes?: number) {
   h.slack.addUser?.({ id: 'U0ALICE', name: 'alice' } as never);
 }
 
-async function idle() {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const c = await h.luna.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) === 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('queue did not drain');
-}
+const idle = () => queueIdle(h);
 
 const escalationPosts = () => h.slack.botMessages('C0ESC').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
 const allText = (m: { text?: string; blocks?: unknown }) => `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`;

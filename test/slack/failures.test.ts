@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answersIn, startHarness, type Harness } from '../helpers/harness.js';
+import { answersIn, jobsFinished, startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -9,15 +9,7 @@ afterEach(async () => {
   await h.stop();
 });
 
-async function settled(n = 1) {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const c = await h.luna.queue.getJobCounts('completed', 'failed');
-    if ((c.completed ?? 0) + (c.failed ?? 0) >= n) return c;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`expected ${n} finished jobs`);
-}
+const settled = (n = 1) => jobsFinished(h, n);
 
 const apologies = (channel: string, ts: string) =>
   h.slack.botMessages(channel, ts).filter((m) => (m.metadata?.event_payload as { part?: unknown })?.part === 'apology');

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answersIn, startHarness, SIGNING_SECRET, TEST_CONFIG, type Harness } from '../helpers/harness.js';
+import { answersIn, jobsFinished, startHarness, SIGNING_SECRET, TEST_CONFIG, type Harness } from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
 let h: Harness;
@@ -10,16 +10,7 @@ afterEach(async () => {
   await h.stop();
 });
 
-async function completed(n = 1) {
-  await h.slack.waitFor(() => false, 1).catch(() => {});
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const c = await h.luna.queue.getJobCounts('completed', 'failed');
-    if ((c.completed ?? 0) + (c.failed ?? 0) >= n) return c;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`expected ${n} finished jobs`);
-}
+const completed = (n = 1) => jobsFinished(h, n);
 
 describe('@luna mentions over the wire', () => {
   it('acks at once and answers once in the thread, as LUNA, with a working indicator', async () => {
