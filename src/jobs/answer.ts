@@ -7,7 +7,7 @@ import { stateKey } from '../queue/redis.js';
 import { AnswerPayload } from '../queue/jobs.js';
 import { renderAnswer } from '../render/answer.js';
 import { labelParts, splitMessage } from '../render/split.js';
-import { ANSWER_EVENT_TYPE, postedParts, readThread, toThreadMessages } from '../slack/thread.js';
+import { ANSWER_EVENT_TYPE, postedParts, readThread, threadAsAsked, toThreadMessages } from '../slack/thread.js';
 import { mentionPolicy, type JobContext } from './context.js';
 import { applyHandles } from '../domain/handles.js';
 import { AssessmentStep } from '../escalation/assessment-step.js';
@@ -30,7 +30,7 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
   const already = postedParts(thread, jobId);
   const prompt = () => {
     const { kept, omitted } = fitThread(
-      toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId),
+      toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId),
       ctx.settings.workspace.model.threadTokenBudget,
     );
     return buildAnswerPrompt({
@@ -85,7 +85,7 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
       mrkdwn: true,
       unfurl_links: false,
       unfurl_media: false,
-      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part: i, of: parts.length } },
+      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part: i, of: parts.length, asked_ts: p.messageTs } },
     });
   }
   await clearWorking(ctx, p);

@@ -37,6 +37,20 @@ export async function readThread(client: WebClient, channel: string, ts: string)
   return out;
 }
 
+/**
+ * The thread as it stood when LUNA was asked: nothing after the asking message (a later mention in the
+ * same thread is its own job), but LUNA's answers to earlier questions, placed right after them even
+ * though they were posted later.
+ */
+export function threadAsAsked(messages: SlackThreadMessage[], askedTs: string): SlackThreadMessage[] {
+  const position = (m: SlackThreadMessage) => Number(m.metadata?.event_payload?.asked_ts ?? m.ts);
+  return messages
+    .map((m, i) => ({ m, i, at: position(m) }))
+    .filter((x) => x.i === 0 || x.at <= Number(askedTs))
+    .sort((a, b) => (a.i === 0 ? -1 : b.i === 0 ? 1 : a.at - b.at || a.i - b.i))
+    .map((x) => x.m);
+}
+
 /** Which parts of a job's answer are already in the thread (part index → ts). */
 export function postedParts(messages: SlackThreadMessage[], jobId: string): Map<string, string> {
   const parts = new Map<string, string>();

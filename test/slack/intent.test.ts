@@ -12,3 +12,25 @@ describe('mentionIntent', () => {
     expect(mentionIntent('digest')).toEqual({ kind: 'digest' }); // a DM needs no mention
   });
 });
+
+import { threadAsAsked, type SlackThreadMessage } from '../../src/slack/thread.js';
+
+describe('threadAsAsked', () => {
+  it('shows the thread as it stood when LUNA was asked, with earlier answers after their questions', () => {
+    const answer = (asked: string, ts: string): SlackThreadMessage => ({
+      ts,
+      user: 'U0LUNA',
+      text: `answer to ${asked}`,
+      metadata: { event_type: 'luna_answer', event_payload: { job_id: `j${asked}`, part: 0, asked_ts: asked } },
+    });
+    const thread: SlackThreadMessage[] = [
+      { ts: '100.0', user: 'U1', text: 'parent' },
+      { ts: '101.0', user: 'U1', text: 'q1' },
+      { ts: '102.0', user: 'U2', text: 'q2' },
+      answer('101.0', '103.0'),
+      { ts: '104.0', user: 'U1', text: 'q3' },
+    ];
+    expect(threadAsAsked(thread, '102.0').map((m) => m.text)).toEqual(['parent', 'q1', 'answer to 101.0', 'q2']);
+    expect(threadAsAsked(thread, '101.0').map((m) => m.text)).toEqual(['parent', 'q1', 'answer to 101.0']);
+  });
+});
