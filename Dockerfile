@@ -19,6 +19,8 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY personas ./personas
+# The picture renderer loads only the fonts shipped here (journey maps, the App Home chart).
+COPY assets ./assets
 USER node
 EXPOSE 3000
 # Slim images have no curl; Node 20's fetch does the job. PORT is read at check time, so overriding it still works.

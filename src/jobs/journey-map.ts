@@ -1,0 +1,241 @@
+import type { Job } from 'bullmq';
+import { createHash } from 'node:crypto';
+import { JourneyMap } from '../domain/journey.js';
+import { fitThread } from '../domain/thread-budget.js';
+import { LunaError } from '../errors.js';
+import { buildJourneyPrompt } from '../llm/journey-prompt.js';
+import { callStructured } from '../llm/structured.js';
+import { JourneyMapPayload } from '../queue/journey-jobs.js';
+import { parseKpiTargets } from '../personas/kpis.js';
+import { stateKey } from '../queue/redis.js';
+import { JOURNEY_USAGE, journeyBlocks } from '../render/journey-blocks.js';
+import { escapeMrkdwn } from '../render/mrkdwn.js';
+import { renderJourneyPng } from '../render/journey-svg.js';
+import { journeyMermaid } from '../render/mermaid.js';
+import { ANSWER_EVENT_TYPE, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack/thread.js';
+import { mentionPolicy, type JobContext } from './context.js';
+
+/** A whole map is a few thousand tokens of JSON; 8 stages with every list full stay well under this. */
+const MAX_TOKENS = 8192;
+/** Structured calls are not streamed, so the deadline covers the whole answer. */
+const MODEL_TIMEOUT_MS = 180_000;
+const PROGRESS_TTL_SECONDS = 2 * 24 * 3600;
+
+/**
+ * Builds a journey map and posts it: Block Kit in the channel (commands) or the thread (mentions), then
+ * the PNG and its Mermaid source in that message's thread. Safe to run again at any point: the model's
+ * map and each finished step are kept in Redis, and a retry also looks in Slack for a step that finished
+ * just before a crash, so the map and the picture are each posted once.
+ */
+export async function journeyMapJob(job: Job, ctx: JobContext): Promise<{ stages: number; reused: boolean; msToPicture: number }> {
+  const p = JourneyMapPayload.parse(job.data);
+  const jobId = job.id!;
+  // Any earlier start (a failed attempt, or a worker that died mid-job) may have posted something already.
+  const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
+  const log = ctx.log.child({ job: jobId, channel: p.channel });
+  const key = stateKey(ctx.settings.env.LUNA_REDIS_PREFIX, 'journey-map', jobId);
+  const thread = p.threadTs ? await readThread(ctx.slack, p.channel, p.threadTs) : undefined;
+
+  let map = await loadMap(ctx, key);
+  const reused = map !== undefined;
+  if (!map) {
+    if (p.source === 'mention' && !p.subject && (thread?.length ?? 0) <= 1) {
+      await postUsageOnce(ctx, p, jobId, thread ?? []);
+      return { stages: 0, reused, msToPicture: 0 };
+    }
+    if (!retry && p.source === 'mention') {
+      await ctx.slack.chat
+        .postEphemeral({ channel: p.channel, user: p.userId, thread_ts: p.threadTs!, text: ':world_map: Building your journey map…' })
+        .catch((e) => log.debug('working note failed', { err: e }));
+    }
+    map = await storeMap(ctx, key, await buildMap(ctx, p, thread));
+  }
+
+  const targets = parseKpiTargets(ctx.settings.persona.systemPrompt);
+  const participants = (thread ?? []).map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
+  const pictureThread = p.threadTs;
+  let mapTs = (await ctx.redis.hget(key, 'ts')) ?? undefined;
+  if (!mapTs && retry) mapTs = await findPostedMap(ctx, p, jobId, thread);
+  if (!mapTs) {
+    const note = pictureThread ? 'The picture and its Mermaid source follow below.' : 'The picture and its Mermaid source are in the thread.';
+    const rendered = journeyBlocks(map, mentionPolicy(ctx.settings, [...participants, p.userId]), note, targets);
+    if (rendered.removed.length) {
+      ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
+      log.warn('neutralised mentions in the journey map', { removed: rendered.removed });
+    }
+    const posted = await ctx.slack.chat.postMessage({
+      channel: p.channel,
+      ...(pictureThread ? { thread_ts: pictureThread } : {}),
+      text: rendered.text,
+      blocks: rendered.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part: 'map' } },
+    });
+    mapTs = posted.ts!;
+    await ctx.redis.multi().hset(key, 'ts', mapTs).expire(key, PROGRESS_TTL_SECONDS).exec();
+  }
+
+  const uploadThread = pictureThread ?? mapTs;
+  const filename = `${slug(map.scenario)}-journey-map-${createHash('sha1').update(jobId).digest('hex').slice(0, 8)}`;
+  const uploaded =
+    (await ctx.redis.hget(key, 'uploaded')) === '1' || (retry && (await alreadyUploaded(ctx, p.channel, uploadThread, `${filename}.png`)));
+  if (!uploaded) {
+    const picture = await renderJourneyPng(map, targets);
+    await ctx.slack.files.uploadV2({
+      channel_id: p.channel,
+      thread_ts: uploadThread,
+      initial_comment:
+        `Journey map: ${map.stages.length} stages, ${picture.width}×${picture.height} px. ` +
+        'The .mmd file is the same map in Mermaid, to edit.',
+      file_uploads: [
+        { file: picture.png, filename: `${filename}.png`, title: `Journey map: ${map.scenario}`, alt_text: altText(map) },
+        { content: journeyMermaid(map), filename: `${filename}.mmd`, title: 'Journey map (Mermaid source)', snippet_type: 'text' },
+      ],
+    });
+    await ctx.redis.multi().hset(key, 'uploaded', '1').expire(key, PROGRESS_TTL_SECONDS).exec();
+  }
+  const msToPicture = Date.now() - p.receivedAt;
+  log.info('journey map posted', { stages: map.stages.length, reused, msToPicture });
+  return { stages: map.stages.length, reused, msToPicture };
+}
+
+async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThreadMessage[] | undefined) {
+  const fitted = thread
+    ? fitThread(toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId), ctx.settings.workspace.model.threadTokenBudget)
+    : undefined;
+  const where = p.channel.startsWith('D') ? 'a direct message' : `a thread in channel <#${p.channel}>`;
+  const prompt = buildJourneyPrompt({
+    persona: ctx.settings.persona,
+    subject: p.subject,
+    ...(fitted ? { thread: { kept: fitted.kept, omitted: fitted.omitted, where } } : {}),
+  });
+  try {
+    const { value, usage } = await callStructured(ctx.anthropic, {
+      model: ctx.settings.persona.model,
+      ...prompt,
+      schema: JourneyMap,
+      maxTokens: MAX_TOKENS,
+      timeoutMs: MODEL_TIMEOUT_MS,
+    });
+    ctx.metrics.recordUsage(usage);
+    return value;
+  } catch (err) {
+    // One corrective retry already happened inside callStructured; the same request would fail the same way.
+    if ((err as LunaError)?.code === 'luna_model_output_invalid') {
+      throw new LunaError('luna_model_output_invalid', (err as Error).message, { retriable: false, cause: err });
+    }
+    throw err;
+  }
+}
+
+async function loadMap(ctx: JobContext, key: string): Promise<JourneyMap | undefined> {
+  const raw = await ctx.redis.hget(key, 'map');
+  return raw ? JourneyMap.parse(JSON.parse(raw)) : undefined;
+}
+
+/** First writer wins, so two racing attempts post the same map. */
+async function storeMap(ctx: JobContext, key: string, map: JourneyMap): Promise<JourneyMap> {
+  const [[, set] = []] = (await ctx.redis.multi().hsetnx(key, 'map', JSON.stringify(map)).expire(key, PROGRESS_TTL_SECONDS).exec()) ?? [];
+  return set === 1 ? map : ((await loadMap(ctx, key)) ?? map);
+}
+
+/** A retry after a crash between posting and recording it: the map message carries this job's metadata. */
+async function findPostedMap(ctx: JobContext, p: JourneyMapPayload, jobId: string, thread: SlackThreadMessage[] | undefined) {
+  if (thread) return postedParts(thread, jobId).get('map');
+  const recent = await ctx.slack.conversations.history({
+    channel: p.channel,
+    oldest: String(p.receivedAt / 1000 - 60),
+    limit: 100,
+    include_all_metadata: true,
+  });
+  return postedParts((recent.messages ?? []) as SlackThreadMessage[], jobId).get('map');
+}
+
+async function alreadyUploaded(ctx: JobContext, channel: string, threadTs: string, filename: string): Promise<boolean> {
+  const replies = await readThread(ctx.slack, channel, threadTs);
+  return replies.some((m) => (m as { files?: Array<{ name?: string }> }).files?.some((f) => f.name === filename));
+}
+
+/** `@luna journey map` with nothing to map and no thread to read: explain, once. */
+async function postUsageOnce(ctx: JobContext, p: JourneyMapPayload, jobId: string, thread: SlackThreadMessage[]): Promise<void> {
+  if (postedParts(thread, jobId).has('usage')) return;
+  await ctx.slack.chat.postMessage({
+    channel: p.channel,
+    ...(p.threadTs ? { thread_ts: p.threadTs } : {}),
+    text: JOURNEY_USAGE,
+    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part: 'usage' } },
+  });
+}
+
+/** A file name people can keep in a QBR folder: the scenario's first words, at most about 40 characters. */
+function slug(s: string): string {
+  const words = s.normalize('NFKD').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  let out = '';
+  for (const w of words) {
+    const next = out ? `${out}-${w}` : w;
+    if (next.length > 40) break;
+    out = next;
+  }
+  return out || words[0]?.slice(0, 40) || 'customer';
+}
+
+/** What a screen reader says for the picture: the stages and how the customer feels in each. */
+function altText(map: JourneyMap): string {
+  const stages = map.stages.map((s) => `${s.name} (${s.emotion}/5)`).join(', ');
+  return `Customer journey map for ${map.actor}: ${stages}.`.slice(0, 1000);
+}
+
+/**
+ * After the last attempt, or a failure no retry fixes, the person who asked is told why in one line:
+ * privately for a command (through its response_url, else an ephemeral), in the thread for a mention.
+ */
+export async function journeyMapGaveUp(job: Job, ctx: JobContext, err: unknown): Promise<void> {
+  const parsed = JourneyMapPayload.safeParse(job.data);
+  if (!parsed.success) return;
+  const p = parsed.data;
+  const text = `:warning: ${failureText(err, p.subject)}`;
+  if (p.source === 'command') {
+    if (p.responseUrl && (await respond(p.responseUrl, text))) return;
+    await ctx.slack.chat.postEphemeral({ channel: p.channel, user: p.userId, text });
+    return;
+  }
+  const thread = await readThread(ctx.slack, p.channel, p.threadTs!);
+  if (postedParts(thread, job.id!).has('apology')) return;
+  await ctx.slack.chat.postMessage({
+    channel: p.channel,
+    thread_ts: p.threadTs!,
+    text,
+    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: job.id!, part: 'apology' } },
+  });
+}
+
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
+
+function failureText(err: unknown, subject: string): string {
+  const what = subject ? ` for “${escapeMrkdwn(subject.length > 80 ? `${subject.slice(0, 79)}…` : subject)}”` : '';
+  const code = (err as { code?: string })?.code;
+  const slackError = (err as { data?: { error?: string } })?.data?.error ?? '';
+  if (code === 'luna_model_output_invalid') {
+    return `I couldn't build a journey map${what}: the AI's answer did not fit the map's structure, even after a second try. Try again with a more specific customer, segment or scenario.`;
+  }
+  if (code === 'luna_model_unavailable' || code === 'luna_model_stalled') {
+    return `I couldn't build a journey map${what}: the AI service did not respond after several tries. Please try again in a few minutes.`;
+  }
+  if (CANNOT_POST.has(slackError)) return `I couldn't post the journey map${what} here: invite me to this channel (\`/invite @LUNA\`) and try again.`;
+  return `I couldn't finish the journey map${what}: something went wrong on my side. Please try again in a few minutes.`;
+}
+
+async function respond(url: string, text: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    return res.ok;
+  } catch {
+    return false; // expired (30 minutes) or unreachable: the caller falls back to an ephemeral message
+  }
+}

@@ -1,0 +1,61 @@
+import type { App } from '@slack/bolt';
+import { JOB_NAMES, type AnswerPayload } from '../../queue/jobs.js';
+import { journeyMapJobId, SUBJECT_MAX, type JourneyMapPayload } from '../../queue/journey-jobs.js';
+import { JOURNEY_USAGE } from '../../render/journey-blocks.js';
+import { escapeMrkdwn } from '../../render/mrkdwn.js';
+import type { SlackAdapterDeps } from '../app.js';
+
+export const JOURNEY_COMMAND = '/journey-map';
+
+/**
+ * `/journey-map <subject>`: the ack is the HTTP response (`processBeforeResponse`), so the job is queued
+ * first and the ephemeral "building your map…" goes back with the 200. Empty or `help` answers usage.
+ */
+export function registerJourneyMapCommand(app: App, deps: SlackAdapterDeps): void {
+  app.command(JOURNEY_COMMAND, async ({ command, ack, context }) => {
+    const subject = command.text.replace(/\s+/g, ' ').trim();
+    if (!subject || /^(help|\?|usage)$/i.test(subject)) {
+      await ack({ response_type: 'ephemeral', text: JOURNEY_USAGE });
+      return;
+    }
+    const payload: JourneyMapPayload = {
+      ...(command.team_id ? { teamId: command.team_id } : {}),
+      channel: command.channel_id,
+      userId: command.user_id,
+      subject: subject.slice(0, SUBJECT_MAX),
+      source: 'command',
+      ...(command.response_url ? { responseUrl: command.response_url } : {}),
+      receivedAt: (context.lunaReceivedEpoch as number | undefined) ?? Date.now(),
+    };
+    try {
+      await deps.enqueue(JOB_NAMES.journeyMap, payload, { jobId: journeyMapJobId({ triggerId: command.trigger_id }) });
+    } catch (err) {
+      // Slack never retries a slash command, so a failed enqueue must be said now, not turned into a 500.
+      deps.log.error('could not queue a journey map', { err });
+      await ack({ response_type: 'ephemeral', text: ':warning: I could not start your journey map just now. Please try again in a minute.' });
+      return;
+    }
+    const text = `:world_map: Building your journey map for *${escapeMrkdwn(subject.slice(0, 200))}*… it usually takes under a minute.`;
+    await ack({ response_type: 'ephemeral', text });
+    const started = context.lunaReceivedAt as number | undefined;
+    if (started !== undefined) deps.metrics.ackLatency.observe({ surface: 'command' }, (performance.now() - started) / 1000);
+  });
+}
+
+/** `@luna journey map …` (routed by mentionIntent): the thread it was asked in is the evidence and the destination. */
+export async function enqueueJourneyMapMention(
+  deps: Pick<SlackAdapterDeps, 'enqueue'>,
+  m: Pick<AnswerPayload, 'teamId' | 'channel' | 'messageTs' | 'threadTs' | 'userId' | 'receivedAt'>,
+  subject: string,
+): Promise<void> {
+  const payload: JourneyMapPayload = {
+    ...(m.teamId ? { teamId: m.teamId } : {}),
+    channel: m.channel,
+    userId: m.userId,
+    subject: subject.replace(/\s+/g, ' ').trim().slice(0, SUBJECT_MAX),
+    source: 'mention',
+    threadTs: m.threadTs,
+    receivedAt: m.receivedAt,
+  };
+  await deps.enqueue(JOB_NAMES.journeyMap, payload, { jobId: journeyMapJobId({ channel: m.channel, messageTs: m.messageTs }) });
+}
