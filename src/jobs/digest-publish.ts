@@ -1,0 +1,188 @@
+import type { DigestMessage } from '../domain/digest-chunks.js';
+import { citedRefs, matchArea, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../domain/digest.js';
+import { requestEscalation } from '../escalation/request.js';
+import { digestWithModel } from '../llm/digest.js';
+import { renderDigest } from '../render/digest-blocks.js';
+import { mentionIntent } from '../slack/listeners/intent.js';
+import { permalinkBuilder } from '../slack/permalinks.js';
+import { ANSWER_EVENT_TYPE, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack/thread.js';
+import { mentionPolicy, type JobContext } from './context.js';
+import type { DigestState } from './digest-state.js';
+
+/** Everything but LUNA's own messages and `@luna digest` requests, labelled m1… in thread order; threads numbered from 1. */
+export function toDigestMessages(ctx: JobContext, channel: string, threads: SlackThreadMessage[][]): DigestMessage[] {
+  const out: DigestMessage[] = [];
+  threads.forEach((thread, t) => {
+    const threadTs = thread[0]?.ts;
+    if (!threadTs) return;
+    for (const m of toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId)) {
+      if (m.fromLuna || m.text.trim() === '' || isDigestRequest(m.text, ctx.identity.botUserId)) continue;
+      out.push({
+        ref: refOf(out.length),
+        channel,
+        ts: m.ts,
+        threadTs,
+        thread: t + 1,
+        ...(m.user ? { user: m.user } : {}),
+        fromBot: m.fromBot,
+        text: m.text,
+      });
+    }
+  });
+  return out;
+}
+
+function isDigestRequest(text: string, botUserId: string): boolean {
+  return text.includes(`<@${botUserId}`) && mentionIntent(text).kind === 'digest';
+}
+
+export interface BuildArgs {
+  id: string;
+  kind: DigestRecord['scope']['kind'];
+  channel: string;
+  threadTs?: string;
+  messages: DigestMessage[];
+  threads: number;
+  since?: string;
+  until?: string;
+}
+
+/** Map-reduce the messages through the model, keep only real citations, and link each cited message. */
+export async function buildRecord(ctx: JobContext, state: DigestState, a: BuildArgs): Promise<DigestRecord> {
+  const { workspace, persona } = ctx.settings;
+  const people = new Set(a.messages.flatMap((m) => (m.user ? [m.user] : [])));
+  const describe =
+    a.kind === 'thread'
+      ? `a thread in <#${a.channel}> (${a.messages.length} messages)`
+      : `<#${a.channel}>: ${a.threads} threads with new messages (${a.messages.length} messages)`;
+  const run = await digestWithModel(
+    {
+      anthropic: ctx.anthropic,
+      persona,
+      maxOutputTokens: workspace.model.maxOutputTokens,
+      // The same history budget an answer gets; larger threads are read in parts of this size.
+      budgetTokens: workspace.model.threadTokenBudget,
+      memo: state.memo(a.id),
+      onUsage: (u) => ctx.metrics.recordUsage(u),
+    },
+    { describe, areas: workspace.escalation?.owners.map((o) => o.area) ?? [], handles: Object.keys(workspace.handles) },
+    a.messages,
+  );
+  const byRef = new Map(a.messages.map((m) => [m.ref, m]));
+  const { digest, dropped } = resolveCitations(run.digest, (ref) => byRef.has(ref), a.messages.length);
+  if (dropped) ctx.log.warn('digest claims without a valid citation were left out', { digest: a.id, dropped });
+  const refs = citedRefs(digest);
+  const cited: Record<string, CitedMessage> = {};
+  if (refs.length) {
+    const link = await permalinkBuilder(ctx.slack, byRef.get(refs[0]!)!);
+    for (const ref of refs) {
+      const m = byRef.get(ref)!;
+      cited[ref] = { url: await link(m), channel: m.channel, ts: m.ts, threadTs: m.threadTs };
+    }
+  }
+  ctx.log.info('digest built', { digest: a.id, messages: a.messages.length, parts: run.parts, modelCalls: run.calls });
+  return {
+    id: a.id,
+    createdAt: Date.now(),
+    scope: {
+      kind: a.kind,
+      channel: a.channel,
+      ...(a.threadTs ? { threadTs: a.threadTs } : {}),
+      messages: a.messages.length,
+      threads: a.threads,
+      people: people.size,
+      ...(a.since ? { since: a.since } : {}),
+      ...(a.until ? { until: a.until } : {}),
+      parts: run.parts,
+    },
+    digest,
+    cited,
+    participants: [...people],
+  };
+}
+
+/** Where a digest goes: into a thread, or top-level in a channel (later parts then thread under the first). */
+export interface Destination {
+  channel: string;
+  threadTs?: string;
+}
+
+/**
+ * Posts the parts not yet in Slack (each carries metadata naming the digest, so a retried job sees what
+ * it already posted), then records stats and requests escalations, each once per digest.
+ */
+export async function publishDigest(ctx: JobContext, state: DigestState, record: DigestRecord, to: Destination, thread?: SlackThreadMessage[]): Promise<void> {
+  const done = await state.done(record.id);
+  const { parts, removed } = renderDigest(record, done, mentionPolicy(ctx.settings, record.participants));
+  if (removed.length) ctx.metrics.mentionsNeutralised.inc(removed.length);
+  const posted = await postedDigestParts(ctx, record, to, thread);
+  let threadTs = to.threadTs ?? posted.get('0');
+  for (const [i, part] of parts.entries()) {
+    if (posted.has(String(i))) continue;
+    const res = await ctx.slack.chat.postMessage({
+      channel: to.channel,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      text: part.text,
+      blocks: part.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: record.id, part: i, of: parts.length } },
+    });
+    threadTs ??= res.ts;
+  }
+  if (await state.once(record.id, 'stats')) {
+    await ctx.stats.incr('digests');
+    await ctx.stats.observe('csat', record.digest.csat.estimate);
+    if (record.digest.actions.length) await ctx.stats.incr('action_items_created', record.digest.actions.length);
+  }
+  await escalateChurnRisks(ctx, record);
+}
+
+/** Parts of this digest already posted (part → ts): in the thread, or top-level since the digest was made. */
+async function postedDigestParts(ctx: JobContext, record: DigestRecord, to: Destination, thread?: SlackThreadMessage[]): Promise<Map<string, string>> {
+  if (to.threadTs) return postedParts(thread ?? (await readThread(ctx.slack, to.channel, to.threadTs)), record.id);
+  let first: string | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.slack.conversations.history({
+      channel: to.channel,
+      oldest: tsOf(record.createdAt),
+      include_all_metadata: true,
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    });
+    first = postedParts((page.messages ?? []) as SlackThreadMessage[], record.id).get('0');
+    cursor = !first && page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
+  } while (cursor);
+  return first ? postedParts(await readThread(ctx.slack, to.channel, first), record.id) : new Map();
+}
+
+/**
+ * Churn signals in a configured strategic area, confident enough, go to the escalation flow. The request id
+ * is derived from the digest (its creation time), so a retried job queues the same escalation once.
+ */
+async function escalateChurnRisks(ctx: JobContext, record: DigestRecord): Promise<void> {
+  const escalation = ctx.settings.workspace.escalation;
+  if (!escalation) return;
+  const areas = escalation.owners.map((o) => o.area);
+  for (const risk of record.digest.churnRisks) {
+    const area = matchArea(risk.area, areas);
+    if (!area || risk.confidence < escalation.confidenceThreshold) continue;
+    const where = record.cited[risk.sources[0]!];
+    if (!where) continue;
+    const links = risk.sources.flatMap((ref) => (record.cited[ref] ? [record.cited[ref].url] : []));
+    await requestEscalation(ctx, {
+      channel: where.channel,
+      threadTs: where.threadTs,
+      area,
+      customerWants: risk.customerWants,
+      whyStrategic: risk.whyStrategic,
+      decisionNeeded: risk.decisionNeeded,
+      summary: `Churn-risk signal from a feedback digest${risk.customer ? ` (${risk.customer})` : ''}: ${risk.signal}`,
+      evidence: `${risk.signal}\n${links.join('\n')}`,
+      confidence: risk.confidence,
+      source: 'digest',
+      requestedAt: record.createdAt,
+    });
+  }
+}

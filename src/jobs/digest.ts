@@ -1,0 +1,74 @@
+import type { Job } from 'bullmq';
+import { ThreadDigestPayload } from '../queue/digest-jobs.js';
+import { ANSWER_EVENT_TYPE, postedParts, readThread, type SlackThreadMessage } from '../slack/thread.js';
+import type { JobContext } from './context.js';
+import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
+import { DigestState } from './digest-state.js';
+
+/**
+ * `@luna digest` / the "Feedback digest" shortcut: a digest of the whole thread, posted in it. Safe to run
+ * again after a crash at any point: the digest is stored before anything is posted (a retry never asks the
+ * model for different words) and parts already in the thread are not posted again.
+ */
+export async function threadDigestJob(job: Job, ctx: JobContext): Promise<{ messages: number; parts: number }> {
+  const p = ThreadDigestPayload.parse(job.data);
+  const id = job.id!;
+  const state = new DigestState(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
+  const thread = await readThread(ctx.slack, p.channel, p.threadTs);
+  let record = await state.record(id);
+  if (!record) {
+    const messages = toDigestMessages(ctx, p.channel, [thread]);
+    if (messages.length === 0) {
+      await note(ctx, id, p, 'empty', 'There is no customer feedback in this thread for me to digest yet: ask me inside a thread of feedback, or use the "Feedback digest" shortcut on one of its messages.', thread);
+      return { messages: 0, parts: 0 };
+    }
+    record = await state.storeRecord(
+      await buildRecord(ctx, state, { id, kind: 'thread', channel: p.channel, threadTs: p.threadTs, messages, threads: 1 }),
+    );
+  }
+  await publishDigest(ctx, state, record, { channel: p.channel, threadTs: p.threadTs }, thread);
+  return { messages: record.scope.messages, parts: record.scope.parts };
+}
+
+/** After the last attempt, the thread hears why, once (or, where LUNA cannot post, the shortcut's user). */
+export async function threadDigestFailed(job: Job, ctx: JobContext, err: unknown): Promise<void> {
+  const p = ThreadDigestPayload.safeParse(job.data);
+  if (!p.success) return;
+  const text = failureText(err);
+  try {
+    await note(ctx, job.id!, p.data, 'apology', text);
+  } catch (e) {
+    if (!p.data.responseUrl) throw e;
+    const res = await fetch(p.data.responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', text }),
+    });
+    if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+  }
+}
+
+function failureText(err: unknown): string {
+  const { code, data } = (err ?? {}) as { code?: string; data?: { error?: string } };
+  if (data?.error === 'not_in_channel' || data?.error === 'channel_not_found') {
+    return ":warning: I can't read that conversation. Add me to the channel (`/invite @LUNA`) and ask again.";
+  }
+  const why =
+    code === 'luna_model_unavailable' || code === 'luna_model_stalled'
+      ? 'the AI service did not respond after several tries'
+      : code === 'luna_model_output_invalid'
+        ? 'the AI service kept giving me an unusable digest'
+        : 'something went wrong on my side';
+  return `:warning: Sorry, I couldn't finish the feedback digest of this thread: ${why}. Please ask me again in a few minutes.`;
+}
+
+async function note(ctx: JobContext, id: string, p: ThreadDigestPayload, part: string, text: string, read?: SlackThreadMessage[]): Promise<void> {
+  const thread = read ?? (await readThread(ctx.slack, p.channel, p.threadTs));
+  if (postedParts(thread, id).has(part)) return;
+  await ctx.slack.chat.postMessage({
+    channel: p.channel,
+    thread_ts: p.threadTs,
+    text,
+    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: id, part } },
+  });
+}
