@@ -69,6 +69,20 @@ export class StatsRecorder {
     });
   }
 
+  /** Mean over every value observed in the last `weeks` weeks (null when there are none), and how many there were. */
+  async mean(name: ValueName, weeks = 8): Promise<{ value: number | null; count: number }> {
+    const pipe = this.redis.pipeline();
+    for (const w of lastWeeks(weeks, this.now())) pipe.hmget(this.key('sum', name, w), 'sum', 'count');
+    let sum = 0;
+    let count = 0;
+    for (const r of (await pipe.exec()) ?? []) {
+      const [s, c] = (r[1] as [string | null, string | null] | undefined) ?? [null, null];
+      sum += Number(s ?? 0);
+      count += Number(c ?? 0);
+    }
+    return { value: count > 0 ? sum / count : null, count };
+  }
+
   /** Median over the last `weeks` weeks' samples, or null when there are none. */
   async median(name: ValueName, weeks = 8): Promise<number | null> {
     const ws = lastWeeks(weeks, this.now());

@@ -1,0 +1,129 @@
+import type { Job } from 'bullmq';
+import { DASHBOARD_WEEKS, dayMonth, weekStarts, type Figures } from '../domain/dashboard.js';
+import { EscalationStore } from '../escalation/store.js';
+import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
+import type { Persona } from '../personas/registry.js';
+import { HomePayload, homeJobId } from '../queue/home-jobs.js';
+import { JOB_NAMES } from '../queue/jobs.js';
+import { homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
+import type { TrendChart } from '../render/trend-chart.js';
+import type { JobContext } from './context.js';
+import { HomeChartFiles, type ChartFile } from './home-chart.js';
+
+/**
+ * Publishes the App Home dashboard to one user: read the weekly aggregates from Redis, judge them against
+ * the persona's KPI targets, and `views.publish` once. With unchanged figures the chart's file id comes
+ * from Redis, so that publish is the only Slack call; changed figures add one chart upload first.
+ */
+
+/** Slack can take a moment before a freshly uploaded file may be used in an image block. */
+const CHART_RETRY_MS = 2_000;
+
+export async function homeJob(job: Job, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none' }> {
+  const p = HomePayload.parse(job.data);
+  const now = Date.now();
+  const persona = ctx.settings.persona;
+  const targets = kpiTargets(persona);
+  const figures = await gatherFigures(ctx, now);
+  const files = new HomeChartFiles(ctx);
+
+  let chart: ChartFile | undefined;
+  let missing = 'The trend chart is still being prepared; press Refresh in a moment to see it.';
+  try {
+    chart = await files.get(trendChart(figures, targets));
+  } catch (err) {
+    ctx.log.warn('could not prepare the App Home trend chart', { user: p.userId, err });
+    missing = 'The trend chart could not be prepared this time; press Refresh to try again.';
+  }
+  const input: HomeInput = { personaId: persona.id, targets, figures, chart: chart ?? { missing } };
+
+  try {
+    await ctx.slack.views.publish({ user_id: p.userId, view: homeView(input) });
+  } catch (err) {
+    if (!chart || !rejectedView(err)) throw err;
+    // Slack would not show the chart: a fresh upload still being processed, or a cached file since deleted.
+    // The figures go out now without it; one delayed re-publish brings the chart (or uploads it anew).
+    ctx.log.warn('Slack rejected the Home view with its chart; publishing without it', { user: p.userId, fresh: chart.fresh, err });
+    await ctx.slack.views.publish({ user_id: p.userId, view: homeView({ ...input, chart: { missing } }) });
+    if (!chart.fresh || p.reason === 'chart') await files.forget(chart.hash);
+    if (p.reason !== 'chart') {
+      const retry = { userId: p.userId, reason: 'chart' } as const;
+      await ctx.enqueue(JOB_NAMES.home, retry, { jobId: homeJobId(retry), delayMs: CHART_RETRY_MS });
+    }
+    return { chart: 'none' };
+  }
+  return { chart: chart ? (chart.fresh ? 'uploaded' : 'cached') : 'none' };
+}
+
+/** After the last attempt the user still sees something: a short note and the Refresh button. */
+export async function homeFailed(job: Job, ctx: JobContext): Promise<void> {
+  const p = HomePayload.safeParse(job.data);
+  if (!p.success) return;
+  await ctx.slack.views.publish({ user_id: p.data.userId, view: homeUnavailableView() });
+}
+
+const targetsByPersona = new WeakMap<Persona, KpiTarget[]>();
+function kpiTargets(persona: Persona): KpiTarget[] {
+  let t = targetsByPersona.get(persona);
+  if (!t) targetsByPersona.set(persona, (t = parseKpiTargets(persona.systemPrompt)));
+  return t;
+}
+
+/** One pipeline-sized read per figure; all of them are weekly aggregates, none holds text. */
+async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
+  const s = ctx.stats;
+  const W = DASHBOARD_WEEKS;
+  const store = new EscalationStore(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
+  const [answers, digests, opened, acknowledged, notStrategic, reassigned, created, done, handled, csatWeeks, csat, median, counts] = await Promise.all([
+    s.weekly('answers', W),
+    s.weekly('digests', W),
+    s.weekly('escalations_opened', W),
+    s.weekly('escalations_acknowledged', W),
+    s.weekly('escalations_not_strategic', W),
+    s.weekly('escalations_reassigned', W),
+    s.weekly('action_items_created', W),
+    s.weekly('action_items_done', W),
+    s.weekly('conversations_handled', W),
+    s.weeklyMean('csat', W),
+    s.mean('csat', W),
+    s.median('minutes_to_acknowledge', W),
+    store.counts(now),
+  ]);
+  const sum = (xs: Array<{ value: number }>) => xs.reduce((a, x) => a + x.value, 0);
+  const last = (xs: Array<{ value: number }>) => xs.at(-1)?.value ?? 0;
+  const starts = weekStarts(W, now);
+  const escalationConfigured = ctx.settings.workspace.escalation !== undefined;
+  return {
+    now,
+    weeks: opened.map((o, i) => ({ week: o.week, startsAt: starts[i]!, csat: csatWeeks[i]?.value ?? null, escalations: o.value })),
+    csat,
+    actionItems: { created: sum(created), done: sum(done) },
+    escalations: {
+      ...counts,
+      opened: sum(opened),
+      acknowledged: sum(acknowledged),
+      notStrategic: sum(notStrategic),
+      reassigned: sum(reassigned),
+      medianMinutesToAcknowledge: median,
+    },
+    // Without escalation nothing is assessed, so every answer stayed with LUNA.
+    conversations: escalationConfigured ? { handled: sum(handled), escalated: sum(opened) } : { handled: sum(answers), escalated: 0 },
+    thisWeek: { answers: last(answers), digests: last(digests), escalationsOpened: last(opened) },
+    escalationConfigured,
+  };
+}
+
+/** What the chart draws: weekly CSAT and escalations, and the persona's CSAT target on the 1–5 scale. */
+export function trendChart(f: Figures, targets: readonly KpiTarget[]): TrendChart {
+  const t = targets.find((k) => k.metric === 'csat' && typeof k.unit === 'number');
+  return {
+    points: f.weeks.map((w) => ({ label: dayMonth(w.startsAt), csat: w.csat, escalations: w.escalations })),
+    ...(t ? { csatTarget: { value: (t.value * 5) / (t.unit as number), text: targetText(t).replace(/\/\d+$/, '') } } : {}),
+  };
+}
+
+/** `views.publish` refused the view (Slack reports a bad image block as invalid_arguments). */
+function rejectedView(err: unknown): boolean {
+  const e = err as { code?: string; data?: { error?: string } };
+  return e.code === 'slack_webapi_platform_error' && (e.data?.error === 'invalid_arguments' || e.data?.error === 'invalid_blocks');
+}

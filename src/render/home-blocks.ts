@@ -1,0 +1,134 @@
+import type { types } from '@slack/bolt';
+import { DASHBOARD_WEEKS, duration, handledShare, readKpis, type Figures, type KpiReading } from '../domain/dashboard.js';
+import { targetText, type KpiTarget } from '../personas/kpis.js';
+import { RETENTION_WEEKS } from '../stats/recorder.js';
+
+/**
+ * The App Home dashboard view. Everything in it is a number LUNA recorded, a persona KPI name or fixed
+ * wording: no text from any channel can reach it, because the figures it is built from hold none.
+ */
+
+export const HOME_REFRESH_ACTION = 'home_refresh';
+export const HOME_CALLBACK_ID = 'luna_home';
+const TITLE = 'Estimated CSAT and escalations per week';
+
+const STATUS_EMOJI: Record<KpiReading['status'], string> = {
+  met: ':white_check_mark:',
+  below: ':warning:',
+  untargeted: ':bar_chart:',
+  no_data: ':hourglass_flowing_sand:',
+  not_measured: ':heavy_minus_sign:',
+};
+
+export interface HomeInput {
+  /** The persona whose KPI targets the figures are judged against. */
+  personaId: string;
+  targets: readonly KpiTarget[];
+  figures: Figures;
+  /** The uploaded trend chart, or why there is none this time. */
+  chart: { fileId: string; altText: string } | { missing: string };
+}
+
+const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
+const section = (text: string): types.SectionBlock => ({ type: 'section', text: mrkdwn(text) });
+const context = (...texts: string[]): types.ContextBlock => ({ type: 'context', elements: texts.map(mrkdwn) });
+const divider: types.DividerBlock = { type: 'divider' };
+const header: types.HeaderBlock = { type: 'header', text: { type: 'plain_text', text: 'LUNA · success metrics', emoji: true } };
+const refresh: types.ActionsBlock = {
+  type: 'actions',
+  block_id: 'home_actions',
+  elements: [{ type: 'button', action_id: HOME_REFRESH_ACTION, text: { type: 'plain_text', text: 'Refresh', emoji: true }, value: 'refresh' }],
+};
+/** Persona text is the operator's, but `<`, `>` and `&` would still be read as Slack markup. */
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function homeView(input: HomeInput): types.HomeView {
+  const f = input.figures;
+  const epoch = Math.floor(f.now / 1000);
+  const blocks: types.KnownBlock[] = [
+    header,
+    context(
+      `Team-wide aggregates over the last ${DASHBOARD_WEEKS} weeks · updated <!date^${epoch}^{date_short_pretty} at {time}|${new Date(f.now).toISOString()}>`,
+      'Numbers only: no message from any channel is shown here.',
+    ),
+    refresh,
+    divider,
+    section(`*KPIs against the targets of persona \`${escape(input.personaId)}\`*`),
+    ...readKpis(input.targets, f).map(kpiBlock),
+    divider,
+    ...escalationBlocks(f),
+    divider,
+    section('*This week*'),
+    {
+      type: 'section',
+      fields: [
+        mrkdwn(`*Answers*\n${f.thisWeek.answers}`),
+        mrkdwn(`*Feedback digests*\n${f.thisWeek.digests}`),
+        mrkdwn(`*Escalations opened*\n${f.thisWeek.escalationsOpened}`),
+      ],
+    },
+    divider,
+    'fileId' in input.chart
+      ? { type: 'image', slack_file: { id: input.chart.fileId }, alt_text: input.chart.altText.slice(0, 2000), title: { type: 'plain_text', text: TITLE } }
+      : context(`:chart_with_upwards_trend: ${input.chart.missing}`),
+    context(`Weeks are UTC weeks starting Monday. LUNA keeps these weekly counts for ${RETENTION_WEEKS} weeks, then they expire.`),
+  ];
+  return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks };
+}
+
+/** When the dashboard could not be built after every retry: say so, and offer Refresh. */
+export function homeUnavailableView(): types.HomeView {
+  return {
+    type: 'home',
+    callback_id: HOME_CALLBACK_ID,
+    blocks: [header, section(":warning: I couldn't load the dashboard just now. Press Refresh to try again."), refresh],
+  };
+}
+
+function kpiBlock(k: KpiReading): types.SectionBlock {
+  const target = k.target ? ` · target ${targetText(k.target)}` : '';
+  const value = k.value ? ` — *${k.value}*` : '';
+  const gap = k.gap ? ` · ${k.gap}` : '';
+  const status = k.status === 'no_data' ? ' — no data yet' : k.status === 'not_measured' ? ' — not measured by LUNA' : '';
+  return section(`${STATUS_EMOJI[k.status]} *${escape(k.name)}*${value}${status}${target}${gap}\n_${k.basis}_`);
+}
+
+function escalationBlocks(f: Figures): types.KnownBlock[] {
+  const e = f.escalations;
+  const blocks: types.KnownBlock[] = [
+    section(`*Escalations to humans* (last ${DASHBOARD_WEEKS} weeks)`),
+    {
+      type: 'section',
+      fields: [
+        mrkdwn(`*Open now*\n${e.open}`),
+        mrkdwn(`*Overdue*\n${e.overdue}${e.overdue ? ' :rotating_light:' : ''}`),
+        mrkdwn(`*Acknowledged*\n${e.acknowledged} of ${e.opened} opened`),
+        mrkdwn(`*Median time to acknowledge*\n${e.medianMinutesToAcknowledge === null ? '—' : duration(e.medianMinutesToAcknowledge)}`),
+        mrkdwn(`*Marked not strategic*\n${e.notStrategic}`),
+        mrkdwn(`*Re-escalated to the fallback*\n${e.reassigned}`),
+      ],
+    },
+  ];
+  if (!f.escalationConfigured) {
+    blocks.push(section(`*Handled by LUNA vs escalated to humans*\nEscalation is off (no \`escalation:\` in luna.config.yml), so LUNA keeps every conversation: ${plural(f.conversations.handled, 'answer')} in the last ${DASHBOARD_WEEKS} weeks.`));
+    return blocks;
+  }
+  const share = handledShare(f);
+  const { handled, escalated } = f.conversations;
+  blocks.push(
+    section(
+      share
+        ? `*Handled by LUNA vs escalated to humans*\n${bar(share.handled)}\nLUNA handled *${share.handled}%* (${plural(handled, 'conversation')}) · escalated to humans *${share.escalated}%* (${escalated})`
+        : '*Handled by LUNA vs escalated to humans*\nNo conversations assessed yet.',
+    ),
+    context('Escalated counts every escalation LUNA opened, from answers and from churn risks in digests.'),
+  );
+  return blocks;
+}
+
+/** 20 cells: LUNA's share filled, the humans' share empty. */
+function bar(percent: number): string {
+  const filled = Math.round(percent / 5);
+  return `\`${'█'.repeat(filled)}${'░'.repeat(20 - filled)}\``;
+}

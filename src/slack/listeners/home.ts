@@ -1,0 +1,37 @@
+import type { App, Context } from '@slack/bolt';
+import { z } from 'zod';
+import { homeJobId, type HomePayload } from '../../queue/home-jobs.js';
+import { JOB_NAMES } from '../../queue/jobs.js';
+import { HOME_REFRESH_ACTION } from '../../render/home-blocks.js';
+import type { SlackAdapterDeps } from '../app.js';
+
+/** The fields of Slack's payloads these listeners use; anything else in them is ignored. */
+const HomeOpened = z.object({ user: z.string().min(1), tab: z.string().optional() });
+const RefreshClick = z.object({ user: z.object({ id: z.string().min(1) }) });
+
+/**
+ * Opening the Home tab, and its Refresh button, enqueue a `home` job and return: publishing needs Redis
+ * reads and sometimes a chart upload, which must not hold up the ack. The job id is the user and a few
+ * seconds' window, so a burst of opens or clicks is one publish.
+ */
+export function registerHomeListeners(app: App, deps: SlackAdapterDeps): void {
+  app.event('app_home_opened', async ({ event, context }) => {
+    const e = HomeOpened.safeParse(event);
+    // The same event fires for the Messages tab, which has no dashboard.
+    if (!e.success || (e.data.tab !== undefined && e.data.tab !== 'home')) return;
+    await enqueue(deps, { userId: e.data.user, reason: 'opened' }, context);
+  });
+
+  app.action({ action_id: HOME_REFRESH_ACTION, type: 'block_actions' }, async ({ body, ack, context }) => {
+    const click = RefreshClick.safeParse(body);
+    if (click.success) await enqueue(deps, { userId: click.data.user.id, reason: 'refresh' }, context);
+    else deps.log.warn('ignored a malformed Home refresh click');
+    await ack();
+  });
+}
+
+async function enqueue(deps: SlackAdapterDeps, payload: HomePayload, context: Context): Promise<void> {
+  await deps.enqueue(JOB_NAMES.home, payload, { jobId: homeJobId(payload) });
+  const started = context.lunaReceivedAt as number | undefined;
+  if (started !== undefined) deps.metrics.ackLatency.observe({ surface: `home_${payload.reason}` }, (performance.now() - started) / 1000);
+}
