@@ -98,7 +98,8 @@ function view(text: string): { seen: string; from: number[]; to: number[] } {
   const from: number[] = [];
   const to: number[] = [];
   for (const m of text.matchAll(/&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});|[^]/gu)) {
-    const read = decodeEntities(m[0]).normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '');
+    // Plain ASCII reads as itself (no entity, NFKC leaves it, none is ignorable): skip the costly path.
+    const read = m[0].length === 1 && m[0] < '\u0080' ? m[0] : decodeEntities(m[0]).normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '');
     for (let i = 0; i < read.length; i++) {
       from.push(m.index);
       to.push(m.index + m[0].length);

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, TextBlockParam, Usage } from '@anthropic-ai/sdk/resources/messages';
 import { LunaError } from '../errors.js';
+import type { Fetch } from './model-gate.js';
 
 export type { MessageParam, TextBlockParam };
 
@@ -8,8 +9,8 @@ export type { MessageParam, TextBlockParam };
  * The SDK's own retries are off: BullMQ is the single retry mechanism (exponential backoff with
  * jitter, visible in metrics, surviving restarts). The SDK reads ANTHROPIC_BASE_URL itself.
  */
-export function createAnthropic(apiKey: string, baseURL?: string): Anthropic {
-  return new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0, timeout: 10 * 60_000 });
+export function createAnthropic(apiKey: string, baseURL?: string, fetch?: Fetch): Anthropic {
+  return new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}), ...(fetch ? { fetch } : {}), maxRetries: 0, timeout: 10 * 60_000 });
 }
 
 export interface ModelUsage {

@@ -89,6 +89,9 @@ export class FakeAnthropic {
   defaultReply: FakeReply = { handler: defaultAnswer };
   /** Delay before the first byte of each reply. */
   latencyMs = 0;
+  /** Model calls (`/v1/messages`) being answered right now, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   /** Cut answers longer than `max_tokens` (ceil(chars/4) tokens) with stop_reason `max_tokens`, like a real model. */
   enforceMaxTokens = true;
   readonly url: string;
@@ -143,6 +146,7 @@ export class FakeAnthropic {
     this.countTokensRequests.length = 0;
     this.queue.length = 0;
     this.cache.clear();
+    this.maxInFlight = this.inFlight;
   }
 
   clearCache(): void {
@@ -167,6 +171,10 @@ export class FakeAnthropic {
     }
     const record: RecordedRequest = { body, headers, at: Date.now() };
     (kind === 'create' ? this.requests : this.countTokensRequests).push(record);
+    if (kind === 'create') {
+      this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+      res.once('close', () => this.inFlight--);
+    }
     if (!headers['x-api-key'] && !headers.authorization) return error(401, 'x-api-key header is required');
     if (!headers['anthropic-version']) return error(400, 'anthropic-version: header is required');
     const invalid = body === undefined ? 'Invalid JSON in request body' : validateRequest(body, kind);
