@@ -1,3 +1,4 @@
+import type { FakeSlackSocket } from './slack-socket.js';
 import type { SlackStore } from './slack-store.js';
 import type { Ephemeral, SlackArgs, SlackResult, Upload, Usergroup } from './slack-types.js';
 import { SlackApiError } from './slack-types.js';
@@ -13,6 +14,7 @@ export interface MethodContext {
   views: Map<string, { id: string; hash: string; view: Record<string, unknown> }>;
   statuses: Array<{ channel: string; threadTs: string; status: string; at: number }>;
   assistantStatusInChannels: boolean;
+  socket: FakeSlackSocket;
 }
 
 export type MethodHandler = (ctx: MethodContext, args: SlackArgs) => SlackResult;

@@ -118,4 +118,6 @@ export const miscMethods: Record<string, MethodHandler> = {
   'files.completeUploadExternal': completeUploadExternal,
   'views.publish': viewsPublish,
   'assistant.threads.setStatus': setStatus,
+  // Authorised with the app-level token (see FakeSlack.dispatch); the socket mints the ticket URL.
+  'apps.connections.open': (ctx) => ctx.socket.connectionsOpen(),
 };

@@ -6,6 +6,7 @@ import { miscMethods } from './slack-methods-misc.js';
 import { readMethods } from './slack-methods-read.js';
 import { FaultBook, sendFault } from './slack-faults.js';
 import { parseSlackRequest } from './slack-request.js';
+import { FakeSlackSocket } from './slack-socket.js';
 import { SlackStore } from './slack-store.js';
 import {
   SlackApiError,
@@ -30,6 +31,8 @@ const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods,
 export interface FakeSlackOptions {
   /** The only token the fake accepts. @defaultValue 'xoxb-test' */
   botToken?: string;
+  /** The only app-level token `apps.connections.open` accepts (Socket Mode). @defaultValue 'xapp-test' */
+  appToken?: string;
 }
 
 /**
@@ -64,15 +67,19 @@ export class FakeSlack {
   private readonly store: SlackStore;
   private readonly faults = new FaultBook();
   private readonly hooks: Array<{ method: string; fn: (call: SlackCall) => void | Promise<void> }> = [];
-  private server!: Server;
+  /** Socket Mode: push envelopes to a connected client and read its acks. */
+  readonly socket: FakeSlackSocket;
 
   private constructor(
     origin: string,
     private readonly botToken: string,
+    private readonly server: Server,
+    appToken: string,
   ) {
     this.origin = origin;
     this.url = `${origin}/api/`;
     this.store = new SlackStore({ userId: this.botUserId, botId: this.botId, appId: this.appId, teamId: this.teamId });
+    this.socket = new FakeSlackSocket(server, { origin, appId: this.appId, appToken, onError: (err) => this.errors.push(err) });
   }
 
   static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
@@ -81,12 +88,12 @@ export class FakeSlack {
       (req, res) => self!.handle(req, res),
       (err) => self?.errors.push(err),
     );
-    self = new FakeSlack(origin, opts.botToken ?? 'xoxb-test');
-    self.server = server;
+    self = new FakeSlack(origin, opts.botToken ?? 'xoxb-test', server, opts.appToken ?? 'xapp-test');
     return self;
   }
 
   close(): Promise<void> {
+    this.socket.close();
     return closeServer(this.server);
   }
 
@@ -216,6 +223,7 @@ export class FakeSlack {
       views: this.views,
       statuses: this.statuses,
       assistantStatusInChannels: this.assistantStatusInChannels,
+      socket: this.socket,
     };
   }
 
@@ -263,6 +271,7 @@ export class FakeSlack {
   private dispatch(method: string, token: string | undefined): SlackResult {
     if (!METHODS[method]) return { ok: false, error: 'unknown_method', req_method: method };
     if (!token) return { ok: false, error: 'not_authed' };
+    if (method === 'apps.connections.open') return this.socket.authorize(token);
     if (token !== this.botToken) return { ok: false, error: 'invalid_auth' };
     return { ok: true };
   }
