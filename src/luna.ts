@@ -8,12 +8,16 @@ import { LunaError } from './errors.js';
 import { Metrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import type { JobContext } from './jobs/context.js';
+import { DigestState } from './jobs/digest-state.js';
 import { createAnthropic } from './llm/client.js';
+import { ModelGate } from './llm/model-gate.js';
 import { cachedPrefix } from './llm/prompt.js';
 import { createLogger, toBoltLogger, type Logger } from './log.js';
 import { estimateTokens, minCacheableTokens } from './personas/models.js';
 import { QUEUE_NAME, type Enqueue } from './queue/jobs.js';
+import { syncDigestSchedulers } from './queue/digest-schedulers.js';
 import { connectRedis } from './queue/redis.js';
+import { ThreadOrder } from './queue/thread-order.js';
 import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
 import { StatsRecorder } from './stats/recorder.js';
@@ -59,8 +63,12 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
   });
   await queue.waitUntilReady();
   await warnOnEvictingRedis(producer, log);
+  const threadOrder = new ThreadOrder({ redis: producer, prefix, queue, log });
   const enqueue: Enqueue = async (name, payload, o) => {
-    await queue.add(name, payload, { jobId: o.jobId, ...(o.delayMs ? { delay: o.delayMs } : {}) });
+    await Promise.all([
+      queue.add(name, payload, { jobId: o.jobId, ...(o.delayMs ? { delay: o.delayMs } : {}) }),
+      threadOrder.register(name, o.jobId, payload),
+    ]);
   };
   const stats = new StatsRecorder(producer, prefix);
   const metrics = new Metrics(() => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'));
@@ -78,14 +86,25 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
 
   let worker: Worker | undefined;
   let workerRedis: ReturnType<typeof connectRedis> | undefined;
+  let gate: ModelGate | undefined;
   if (role !== 'web') {
     const client = new WebClient(env.SLACK_BOT_TOKEN, clientOptions);
     const identity = await whoAmI(client);
-    const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL);
+    gate = new ModelGate({
+      redis: producer,
+      prefix,
+      queue,
+      log,
+      maxConcurrentCalls: workspace.model.maxConcurrentCalls,
+      maxRateLimitDeferrals: workspace.queue.attempts,
+    });
+    const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
     warnIfUncacheable(settings, log);
     workerRedis = connectRedis(env.REDIS_URL, 'worker');
     const ctx: JobContext = { slack: client, anthropic, redis: producer, settings, log, metrics, identity, stats, enqueue };
-    worker = startWorker(workerRedis, prefix, workspace.queue, ctx);
+    worker = startWorker(workerRedis, prefix, workspace.queue, ctx, { order: threadOrder, gate });
+    // Where digests run: a web-only fleet (possibly on another config version) never re-times them.
+    await syncDigestSchedulers(queue, workspace.digests, new DigestState(producer, prefix), log);
   }
 
   const server: Server = createHttpServer({
@@ -112,6 +131,7 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
       server.closeAllConnections?.();
       if (slack?.socketMode) await slack.app.stop();
       if (worker) await closeWorker(worker, workspace.queue.shutdownGraceSeconds * 1000, log);
+      await gate?.close();
       await queue.close();
       await workerRedis?.quit().catch(() => {});
       await producer.quit().catch(() => {});

@@ -61,6 +61,8 @@ export const WorkspaceSchema = z
         threadTokenBudget: z.number().int().min(1_000).max(900_000).default(60_000),
         /** A stream that sends nothing for this long is aborted and retried. */
         streamIdleTimeoutSeconds: seconds(45, 600),
+        /** Model requests in flight at once across every worker process (a Redis semaphore); unset: no cap. */
+        maxConcurrentCalls: z.number().int().min(1).max(10_000).optional(),
       })
       .strict()
       .prefault({}),

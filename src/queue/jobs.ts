@@ -24,6 +24,11 @@ export const JOB_NAMES = {
   escalate: 'escalate',
   escalationTimer: 'escalation-timer',
   escalationAction: 'escalation-action',
+  digest: 'digest',
+  scheduledDigest: 'scheduled-digest',
+  digestDone: 'digest-done',
+  journeyMap: 'journey-map',
+  home: 'home',
 } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 

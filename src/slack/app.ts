@@ -1,12 +1,16 @@
-import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { RequestListener } from 'node:http';
 import type { Settings } from '../config/load.js';
 import type { Metrics } from '../http/metrics.js';
 import { toBoltLogger, type Logger } from '../log.js';
 import type { Enqueue } from '../queue/jobs.js';
+import { registerDigestListeners } from './listeners/digest.js';
 import { registerEscalationListeners } from './listeners/escalation.js';
+import { registerHomeListeners } from './listeners/home.js';
+import { registerJourneyMapCommand } from './listeners/journey-map.js';
 import { registerMessageListeners } from './listeners/messages.js';
+import { DeferredAckSocketModeReceiver } from './socket-receiver.js';
 
 export interface SlackAdapter {
   app: App;
@@ -37,7 +41,8 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   let receiver: Receiver;
   let requestListener: RequestListener | undefined;
   if (deps.settings.socketMode) {
-    receiver = new SocketModeReceiver({
+    // Bolt's own SocketModeReceiver acks events before the listeners enqueue; this one acks after.
+    receiver = new DeferredAckSocketModeReceiver({
       appToken: env.SLACK_APP_TOKEN!,
       logger,
       customPropertiesExtractor,
@@ -63,6 +68,9 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   });
   registerMessageListeners(app, deps);
   registerEscalationListeners(app, deps);
+  registerDigestListeners(app, deps);
+  registerJourneyMapCommand(app, deps);
+  registerHomeListeners(app, deps);
   app.error(async (err) => {
     deps.log.error('slack listener failed', { err });
     throw err; // Bolt answers 500, so Slack redelivers the event later.

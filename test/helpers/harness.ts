@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
 import { loadSettings, type Settings } from '../../src/config/load.js';
 import { startLuna, type Luna } from '../../src/luna.js';
 import { createLogger, type Logger } from '../../src/log.js';
@@ -12,17 +13,44 @@ import { eventEnvelope, signedRequest } from './slack-sign.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 
-/** Fast timings so retries, stalls and shutdowns happen in test time; everything else is production code. */
-export const TEST_CONFIG = `
-persona: luna
-model:
-  streamIdleTimeoutSeconds: 0.5
-queue:
-  attempts: 4
-  backoffSeconds: 0.05
-  lockSeconds: 2
-  shutdownGraceSeconds: 1
-`;
+/** The escalation section of PRODUCT.md's example config: every human-handled area of LUNA's persona. */
+export const TEST_ESCALATION = {
+  channel: 'C0ESC',
+  owners: [
+    { area: 'Strategic customer relationship decisions', notify: ['U0123ABCD'] },
+    { area: 'Complex customer negotiations', notify: ['U0456EFGH'] },
+    { area: 'High-touch customer success initiatives', notify: ['U0789IJKL'] },
+    { area: 'Executive customer relationships', notify: ['S0EXECTEAM'] },
+  ],
+  fallback: ['U0CSLEAD'],
+};
+
+type ConfigObject = { [key: string]: unknown };
+
+/**
+ * luna.config.yml for a test: fast timings (so retries, stalls and shutdowns happen in test time) merged
+ * with the test's own sections. Everything else is production code reading a real YAML file.
+ */
+export function testConfig(overrides: ConfigObject = {}): string {
+  const base: ConfigObject = {
+    persona: 'luna',
+    model: { streamIdleTimeoutSeconds: 0.5 },
+    queue: { attempts: 4, backoffSeconds: 0.05, lockSeconds: 2, shutdownGraceSeconds: 1 },
+  };
+  return stringify(merge(base, overrides));
+}
+
+function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
+  const out: ConfigObject = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    const bothObjects = [prev, v].every((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
+    out[k] = bothObjects ? merge(prev as ConfigObject, v as ConfigObject) : v;
+  }
+  return out;
+}
+
+export const TEST_CONFIG = testConfig();
 
 export interface Harness {
   slack: FakeSlack;
@@ -107,8 +135,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 }
 
 export async function testEnv(o: {
-  slack: FakeSlack;
-  anthropic: FakeAnthropic;
+  slack: Pick<FakeSlack, 'url'>;
+  anthropic: Pick<FakeAnthropic, 'url'>;
   prefix: string;
   config: string;
   env?: Record<string, string> | undefined;

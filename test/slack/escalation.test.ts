@@ -1,30 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { answersIn, queueIdle, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
+import { answersIn, queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
 import { interactivityForm, signedRequest } from '../helpers/slack-sign.js';
 
-const CONFIG = (ackMinutes = 30) => `
-persona: luna
-escalation:
-  channel: C0ESC
-  owners:
-    - area: Strategic customer relationship decisions
-      notify: [U0123ABCD]
-    - area: Complex customer negotiations
-      notify: [U0456EFGH]
-    - area: High-touch customer success initiatives
-      notify: [U0789IJKL]
-    - area: Executive customer relationships
-      notify: [S0EXECTEAM]
-  fallback: [U0CSLEAD]
-  acknowledgeWithinMinutes: ${ackMinutes}
-handles:
-  sales: S0SALES
-model:
-  streamIdleTimeoutSeconds: 2
-queue:
-  attempts: 3
-  backoffSeconds: 0.05
-`;
+const CONFIG = (ackMinutes = 30) =>
+  testConfig({
+    escalation: { ...TEST_ESCALATION, acknowledgeWithinMinutes: ackMinutes },
+    handles: { sales: 'S0SALES' },
+    model: { streamIdleTimeoutSeconds: 2 },
+    queue: { attempts: 3 },
+  });
 
 interface Assessment {
   outOfScope?: boolean;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answersIn, jobsFinished, startHarness, SIGNING_SECRET, TEST_CONFIG, type Harness } from '../helpers/harness.js';
+import { answersIn, jobsFinished, startHarness, SIGNING_SECRET, testConfig, type Harness } from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
 let h: Harness;
@@ -107,7 +107,7 @@ describe('@luna mentions over the wire', () => {
   it('delivers a 56,000-character answer whole, in ordered messages Slack accepts', async () => {
     await h.stop();
     // Room for a 14k-token answer; the default cap (4,096 tokens) would cut it, as the real API does.
-    h = await startHarness({ config: TEST_CONFIG.replace('model:\n', 'model:\n  maxOutputTokens: 16000\n') });
+    h = await startHarness({ config: testConfig({ model: { maxOutputTokens: 16000 } }) });
     const paragraphs = Array.from({ length: 80 }, (_, i) => `Paragraph ${i}: ${'retention insight '.repeat(39)}`);
     const long = paragraphs.join('\n\n');
     expect(long.length).toBeGreaterThan(56_000);

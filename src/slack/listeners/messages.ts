@@ -1,7 +1,10 @@
 import type { AllMiddlewareArgs, App, Context } from '@slack/bolt';
 import { answerJobId, JOB_NAMES, type AnswerPayload } from '../../queue/jobs.js';
+import { threadDigestJobId } from '../../queue/digest-jobs.js';
 import type { SlackAdapterDeps } from '../app.js';
+import { threadDigestPayload } from './digest.js';
 import { mentionIntent } from './intent.js';
+import { enqueueJourneyMapMention } from './journey-map.js';
 
 /** Message subtypes that are still a person talking to LUNA; every other subtype (edits, deletions, joins, bot posts) is ignored. */
 const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
@@ -44,7 +47,12 @@ async function enqueue(m: IncomingMessage, context: Context, surface: string, de
   };
   const intent = mentionIntent(m.text ?? '');
   switch (intent.kind) {
-    // Commands get their own jobs as their issues land; until then LUNA answers them as questions.
+    case 'digest':
+      await deps.enqueue(JOB_NAMES.digest, threadDigestPayload(payload), { jobId: threadDigestJobId(payload.channel, payload.messageTs) });
+      break;
+    case 'journey-map':
+      await enqueueJourneyMapMention(deps, payload, intent.subject);
+      break;
     default:
       await deps.enqueue(JOB_NAMES.answer, payload, { jobId: answerJobId(payload) });
   }
