@@ -68,7 +68,7 @@ export const WorkspaceSchema = z
       .prefault({}),
     queue: z
       .object({
-        concurrency: z.number().int().min(1).max(500).default(16),
+        concurrency: z.number().int().min(1).max(500).default(64),
         attempts: z.number().int().min(1).max(20).default(5),
         /** First retry delay; later ones double, with jitter. */
         backoffSeconds: seconds(2, 3600),

@@ -102,6 +102,8 @@ export class EscalationStore {
 
   /** Open escalations, and those of them past their acknowledgement deadline. */
   async counts(now: number): Promise<{ open: number; overdue: number }> {
+    // An escalation nobody handled outlives its record (90 days): stop counting it then.
+    await this.redis.zremrangebyscore(this.openKey, '-inf', now - TTL_SECONDS * 1000);
     const [open, overdue] = await Promise.all([this.redis.zcard(this.openKey), this.redis.zcount(this.openKey, '-inf', now)]);
     return { open, overdue };
   }
