@@ -6,19 +6,13 @@ import { answerJobId, JOB_NAMES, QUEUE_NAME, type AnswerPayload } from '../../sr
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
 import { startChild, waitForOutput } from '../helpers/child.js';
-import { answersIn, clearPrefix, testEnv } from '../helpers/harness.js';
+import { answersIn, clearPrefix, testConfig, testEnv } from '../helpers/harness.js';
 
 /**
  * A worker process killed with SIGKILL mid-job: after a restart the job completes and the thread
  * holds exactly one answer, whether the kill came while the model was writing or halfway through posting.
  */
-const CONFIG = `
-queue:
-  attempts: 4
-  backoffSeconds: 0.05
-  lockSeconds: 1.5
-  shutdownGraceSeconds: 5
-`;
+const CONFIG = testConfig({ model: { streamIdleTimeoutSeconds: 5 }, queue: { lockSeconds: 1.5, shutdownGraceSeconds: 5 } });
 
 let slack: FakeSlack;
 let anthropic: FakeAnthropic;
@@ -49,7 +43,7 @@ async function worker() {
   const env = await testEnv({ slack, anthropic, prefix, config: CONFIG, env: { LUNA_ROLE: 'worker', LOG_LEVEL: 'info' } });
   const child = startChild(env);
   children.push(child);
-  await waitForOutput(child.output, /LUNA started/);
+  await waitForOutput(child.output, /LUNA started/, 30_000); // tsx compiles on start: slow on a loaded machine
   return child;
 }
 
