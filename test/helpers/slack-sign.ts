@@ -112,3 +112,47 @@ export function slashCommandForm(fields: Record<string, string>): string {
 export function interactivityForm(payload: object): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+export interface ButtonClick {
+  user: string;
+  actionId: string;
+  value: string;
+  blockId?: string;
+  /** Where the button was: a message (channel + message, as Slack sends it) or the Home view. */
+  message?: { channel: string; ts: string; body?: object };
+  view?: { id: string; callbackId?: string };
+  responseUrl?: string;
+  actionTs?: string;
+}
+
+/** The form body of a `block_actions` request for one button click, shaped like Slack's. */
+export function buttonClickForm(c: ButtonClick): string {
+  const actionTs = c.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`;
+  return interactivityForm({
+    type: 'block_actions',
+    user: { id: c.user, username: c.user.toLowerCase(), team_id: BOT.teamId },
+    api_app_id: BOT.appId,
+    token: 'legacy',
+    trigger_id: `9.9.${actionTs}`,
+    team: { id: BOT.teamId, domain: 'fake' },
+    ...(c.message
+      ? {
+          container: { type: 'message', channel_id: c.message.channel, message_ts: c.message.ts, is_ephemeral: false },
+          channel: { id: c.message.channel },
+          message: c.message.body ?? { ts: c.message.ts },
+        }
+      : {}),
+    ...(c.view ? { container: { type: 'view', view_id: c.view.id }, view: { id: c.view.id, type: 'home', callback_id: c.view.callbackId } } : {}),
+    ...(c.responseUrl ? { response_url: c.responseUrl } : {}),
+    actions: [
+      {
+        type: 'button',
+        action_id: c.actionId,
+        ...(c.blockId ? { block_id: c.blockId } : {}),
+        value: c.value,
+        action_ts: actionTs,
+        text: { type: 'plain_text', text: 'button' },
+      },
+    ],
+  });
+}

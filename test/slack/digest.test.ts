@@ -5,7 +5,7 @@ import { StatsRecorder } from '../../src/stats/recorder.js';
 import type { FakeSlack, SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
 import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
-import { interactivityForm, signedRequest } from '../helpers/slack-sign.js';
+import { buttonClickForm, interactivityForm, signedRequest } from '../helpers/slack-sign.js';
 
 // A 1,000-token budget makes a 260-message thread a real map-reduce (about ten parts and a merge).
 const CONFIG = testConfig({
@@ -112,18 +112,14 @@ describe('feedback digests of a thread', () => {
     const click = (user: string, n: number) =>
       signedRequest(
         h.eventsUrl,
-        interactivityForm({
-          type: 'block_actions',
-          user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
-          api_app_id: 'A0LUNA',
-          token: 'legacy',
-          container: { type: 'message', message_ts: digest.ts, channel_id: CH, is_ephemeral: false },
-          trigger_id: `9.9.${n}`,
-          team: { id: 'T0TEAM', domain: 'fake' },
-          channel: { id: CH, name: 'feedback' },
-          message: digest,
-          response_url: h.slack.responseUrl(),
-          actions: [{ type: 'button', action_id: 'digest_action_done', block_id: 'action-0', value: button(0).value, action_ts: `1763600001.00000${n}`, text: { type: 'plain_text', text: 'Done' } }],
+        buttonClickForm({
+          user,
+          actionId: 'digest_action_done',
+          blockId: 'action-0',
+          value: button(0).value,
+          message: { channel: CH, ts: digest.ts, body: digest },
+          responseUrl: h.slack.responseUrl(),
+          actionTs: `1763600001.00000${n}`,
         }),
         { signingSecret: SIGNING_SECRET },
       );

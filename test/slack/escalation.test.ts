@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { answersIn, queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
-import { interactivityForm, signedRequest } from '../helpers/slack-sign.js';
+import { buttonClickForm, signedRequest } from '../helpers/slack-sign.js';
 
 const CONFIG = (ackMinutes = 30) =>
   testConfig({
@@ -130,16 +130,12 @@ describe('escalation to human owners', () => {
     const id = (post.metadata!.event_payload as { escalation_id: string }).escalation_id;
     const r = await signedRequest(
       h.eventsUrl,
-      interactivityForm({
-        type: 'block_actions',
-        user: { id: 'U0456EFGH', username: 'nina' },
-        team: { id: 'T0TEAM' },
-        api_app_id: 'A0LUNA',
-        container: { type: 'message', channel_id: 'C0ESC', message_ts: post.ts },
-        channel: { id: 'C0ESC' },
-        message: { ts: post.ts },
-        trigger_id: '1.2.3',
-        actions: [{ type: 'button', action_id: 'escalation_acknowledge', block_id: `escalation:${id}`, value: id, action_ts: '1700000000.1' }],
+      buttonClickForm({
+        user: 'U0456EFGH',
+        actionId: 'escalation_acknowledge',
+        blockId: `escalation:${id}`,
+        value: id,
+        message: { channel: 'C0ESC', ts: post.ts },
       }),
       { signingSecret: SIGNING_SECRET, contentType: 'form' },
     );

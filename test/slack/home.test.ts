@@ -8,7 +8,7 @@ import type { SlackCall, SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
 import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
 import { decodePng, inkShare } from '../helpers/png.js';
-import { eventEnvelope, interactivityForm, signedRequest } from '../helpers/slack-sign.js';
+import { buttonClickForm, eventEnvelope, signedRequest, type ButtonClick } from '../helpers/slack-sign.js';
 
 const CONFIG = testConfig({
   escalation: { ...TEST_ESCALATION, owners: TEST_ESCALATION.owners.slice(0, 2), acknowledgeWithinMinutes: 30 },
@@ -62,24 +62,11 @@ async function openHome(user: string, tab = 'home') {
   return res;
 }
 
-function click(user: string, actionId: string, value: string, extra: Record<string, unknown>) {
-  return signedRequest(
-    h.eventsUrl,
-    interactivityForm({
-      type: 'block_actions',
-      user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
-      api_app_id: 'A0LUNA',
-      token: 'legacy',
-      trigger_id: `9.9.${Date.now()}`,
-      team: { id: 'T0TEAM', domain: 'fake' },
-      actions: [{ type: 'button', action_id: actionId, value, action_ts: `${(Date.now() / 1000).toFixed(6)}`, text: { type: 'plain_text', text: 'x' } }],
-      ...extra,
-    }),
-    { signingSecret: SIGNING_SECRET },
-  );
+function click(c: ButtonClick) {
+  return signedRequest(h.eventsUrl, buttonClickForm(c), { signingSecret: SIGNING_SECRET });
 }
 
-const refresh = (user: string) => click(user, 'home_refresh', 'refresh', { container: { type: 'view', view_id: 'V0HOME' }, view: { id: 'V0HOME', type: 'home', callback_id: 'luna_home' } });
+const refresh = (user: string) => click({ user, actionId: 'home_refresh', value: 'refresh', view: { id: 'V0HOME', callbackId: 'luna_home' } });
 
 /** A burst must not straddle two dedup windows. */
 async function startOfWindow() {
@@ -113,7 +100,7 @@ async function scriptThisWeek() {
   }
   const post = h.slack.botMessages('C0ESC').find((m) => m.metadata?.event_type === 'luna_escalation')!;
   const id = (post.metadata!.event_payload as { escalation_id: string }).escalation_id;
-  await click('U0456EFGH', 'escalation_acknowledge', id, { container: { type: 'message', channel_id: 'C0ESC', message_ts: post.ts }, channel: { id: 'C0ESC' }, message: { ts: post.ts } });
+  await click({ user: 'U0456EFGH', actionId: 'escalation_acknowledge', value: id, message: { channel: 'C0ESC', ts: post.ts } });
   await queueIdle(h);
 
   const parent = h.slack.addMessage('C0FEEDBACK', { user: 'U0BOB', text: `${MARKER}: onboarding is slow` });
@@ -123,7 +110,7 @@ async function scriptThisWeek() {
   await queueIdle(h);
   const digest = digestPost(parent)!;
   const done = (digest.blocks as Array<{ block_id?: string; accessory?: { value: string } }>).find((b) => b.block_id === 'action-0')!.accessory!;
-  await click('U0CAROL', 'digest_action_done', done.value, { container: { type: 'message', channel_id: 'C0FEEDBACK', message_ts: digest.ts }, channel: { id: 'C0FEEDBACK' }, message: digest });
+  await click({ user: 'U0CAROL', actionId: 'digest_action_done', value: done.value, message: { channel: 'C0FEEDBACK', ts: digest.ts, body: digest } });
   await queueIdle(h);
 
   // Time is the one thing the flows cannot fast-forward: an escalation whose deadline has passed.
