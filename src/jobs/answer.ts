@@ -7,7 +7,7 @@ import { stateKey } from '../queue/redis.js';
 import { AnswerPayload } from '../queue/jobs.js';
 import { renderAnswer } from '../render/answer.js';
 import { labelParts, splitMessage } from '../render/split.js';
-import { ANSWER_EVENT_TYPE, postedParts, readThread, threadAsAsked, toThreadMessages } from '../slack/thread.js';
+import { partMetadata, postedParts, readThread, threadAsAsked, toThreadMessages } from '../slack/thread.js';
 import { mentionPolicy, type JobContext } from './context.js';
 import { applyHandles } from '../domain/handles.js';
 import { AssessmentStep } from '../escalation/assessment-step.js';
@@ -85,7 +85,7 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
       mrkdwn: true,
       unfurl_links: false,
       unfurl_media: false,
-      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part: i, of: parts.length, asked_ts: p.messageTs } },
+      metadata: partMetadata(jobId, i, { of: parts.length, asked_ts: p.messageTs }),
     });
   }
   await clearWorking(ctx, p);
@@ -119,7 +119,7 @@ export async function apologise(job: Job, ctx: JobContext, err: unknown): Promis
     channel,
     thread_ts: threadTs,
     text: `:warning: Sorry, I couldn't answer this one: ${why}. Please mention me again in a few minutes.`,
-    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: job.id!, part: 'apology' } },
+    metadata: partMetadata(job.id!, 'apology'),
   });
   await clearWorking(ctx, p.data);
   ctx.metrics.answers.inc({ outcome: 'apologised' });

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { LunaError } from '../errors.js';
 import { DigestDonePayload } from '../queue/digest-jobs.js';
 import { renderDigest } from '../render/digest-blocks.js';
-import { ANSWER_EVENT_TYPE } from '../slack/thread.js';
+import { partMetadata } from '../slack/thread.js';
 import { mentionPolicy, type JobContext } from './context.js';
 import { DigestState } from './digest-state.js';
 
@@ -41,7 +41,7 @@ export async function digestDoneJob(job: Job, ctx: JobContext): Promise<{ counte
       ts: p.messageTs,
       text: part.text,
       blocks: part.blocks,
-      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: record.id, part: index, of: parts.length } },
+      metadata: partMetadata(record.id, index, { of: parts.length }),
     });
   }
   return { counted };

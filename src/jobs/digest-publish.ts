@@ -5,7 +5,7 @@ import { digestWithModel } from '../llm/digest.js';
 import { renderDigest } from '../render/digest-blocks.js';
 import { mentionIntent } from '../slack/listeners/intent.js';
 import { permalinkBuilder } from '../slack/permalinks.js';
-import { ANSWER_EVENT_TYPE, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack/thread.js';
+import { partMetadata, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack/thread.js';
 import { mentionPolicy, type JobContext } from './context.js';
 import type { DigestState } from './digest-state.js';
 
@@ -126,7 +126,7 @@ export async function publishDigest(ctx: JobContext, state: DigestState, record:
       blocks: part.blocks,
       unfurl_links: false,
       unfurl_media: false,
-      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: record.id, part: i, of: parts.length } },
+      metadata: partMetadata(record.id, i, { of: parts.length }),
     });
     threadTs ??= res.ts;
   }

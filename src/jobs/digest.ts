@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { ThreadDigestPayload } from '../queue/digest-jobs.js';
-import { ANSWER_EVENT_TYPE, postedParts, readThread, type SlackThreadMessage } from '../slack/thread.js';
+import { partMetadata, postedParts, readThread, type SlackThreadMessage } from '../slack/thread.js';
 import type { JobContext } from './context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
 import { DigestState } from './digest-state.js';
@@ -69,6 +69,6 @@ async function note(ctx: JobContext, id: string, p: ThreadDigestPayload, part: s
     channel: p.channel,
     thread_ts: p.threadTs,
     text,
-    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: id, part } },
+    metadata: partMetadata(id, part),
   });
 }

@@ -6,7 +6,7 @@ import { EscalationRequest } from '../escalation/request.js';
 import { EscalationStore, escalationId, type EscalationRecord } from '../escalation/store.js';
 import { JOB_NAMES } from '../queue/jobs.js';
 import { escalationMessage } from '../render/escalation-blocks.js';
-import { ANSWER_EVENT_TYPE, postedParts, readThread } from '../slack/thread.js';
+import { partMetadata, postedParts, readThread } from '../slack/thread.js';
 import type { JobContext } from './context.js';
 
 export const ESCALATION_EVENT_TYPE = 'luna_escalation';
@@ -116,6 +116,6 @@ async function noteInCustomerThread(ctx: JobContext, record: EscalationRecord): 
     channel: record.channel,
     thread_ts: record.threadTs,
     text: `I've looped in ${mentionList(record.owners)} (${record.area.toLowerCase()}) for the decision this needs. They'll follow up here.`,
-    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: noteId, part: 'note' } },
+    metadata: partMetadata(noteId, 'note'),
   });
 }

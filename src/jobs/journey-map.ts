@@ -12,7 +12,7 @@ import { JOURNEY_USAGE, journeyBlocks } from '../render/journey-blocks.js';
 import { escapeMrkdwn } from '../render/mrkdwn.js';
 import { renderJourneyPng } from '../render/journey-svg.js';
 import { journeyMermaid } from '../render/mermaid.js';
-import { ANSWER_EVENT_TYPE, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack/thread.js';
+import { partMetadata, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack/thread.js';
 import { mentionPolicy, type JobContext } from './context.js';
 
 /** A whole map is a few thousand tokens of JSON; 8 stages with every list full stay well under this. */
@@ -70,7 +70,7 @@ export async function journeyMapJob(job: Job, ctx: JobContext): Promise<{ stages
       blocks: rendered.blocks,
       unfurl_links: false,
       unfurl_media: false,
-      metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part: 'map' } },
+      metadata: partMetadata(jobId, 'map'),
     });
     mapTs = posted.ts!;
     await ctx.redis.multi().hset(key, 'ts', mapTs).expire(key, PROGRESS_TTL_SECONDS).exec();
@@ -164,7 +164,7 @@ async function postUsageOnce(ctx: JobContext, p: JourneyMapPayload, jobId: strin
     channel: p.channel,
     ...(p.threadTs ? { thread_ts: p.threadTs } : {}),
     text: JOURNEY_USAGE,
-    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part: 'usage' } },
+    metadata: partMetadata(jobId, 'usage'),
   });
 }
 
@@ -206,7 +206,7 @@ export async function journeyMapGaveUp(job: Job, ctx: JobContext, err: unknown):
     channel: p.channel,
     thread_ts: p.threadTs!,
     text,
-    metadata: { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: job.id!, part: 'apology' } },
+    metadata: partMetadata(job.id!, 'apology'),
   });
 }
 

@@ -51,6 +51,14 @@ export function threadAsAsked(messages: SlackThreadMessage[], askedTs: string): 
     .map((x) => x.m);
 }
 
+/**
+ * The marker on every message a job posts: `postedParts` reads it back, so a retried job knows which of
+ * its parts Slack already has (Slack itself is the record of what was said).
+ */
+export function partMetadata(jobId: string, part: number | string, extra: Record<string, string | number> = {}) {
+  return { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part, ...extra } };
+}
+
 /** Which parts of a job's answer are already in the thread (part index → ts). */
 export function postedParts(messages: SlackThreadMessage[], jobId: string): Map<string, string> {
   const parts = new Map<string, string>();
