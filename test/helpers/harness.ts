@@ -174,26 +174,39 @@ export async function clearPrefix(prefix: string): Promise<void> {
   }
 }
 
+/** Polls until `pred` holds, or fails naming what it waited for. */
+export async function until(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Waits until `n` jobs have finished (completed or failed) and returns the queue's counts. */
 export async function jobsFinished(h: Harness, n = 1, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const c = await h.luna.queue.getJobCounts('completed', 'failed');
-    if ((c.completed ?? 0) + (c.failed ?? 0) >= n) return c;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`expected ${n} finished jobs within ${timeoutMs} ms`);
+  let counts: Record<string, number> = {};
+  await until(
+    async () => {
+      counts = await h.luna.queue.getJobCounts('completed', 'failed');
+      return (counts.completed ?? 0) + (counts.failed ?? 0) >= n;
+    },
+    `${n} finished jobs`,
+    timeoutMs,
+  );
+  return counts;
 }
 
 /** Waits until nothing is waiting or running (delayed timers may remain). */
 export async function queueIdle(h: Harness, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const c = await h.luna.queue.getJobCounts('waiting', 'active', 'prioritized');
-    if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) === 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`queue not idle within ${timeoutMs} ms`);
+  await until(
+    async () => {
+      const c = await h.luna.queue.getJobCounts('waiting', 'active', 'prioritized');
+      return (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) === 0;
+    },
+    'an idle queue',
+    timeoutMs,
+  );
 }
 
 /** Bot answers (not apologies) posted into a thread. */

@@ -6,7 +6,7 @@ import { answerJobId, JOB_NAMES, QUEUE_NAME, type AnswerPayload } from '../../sr
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
 import { startChild, waitForOutput } from '../helpers/child.js';
-import { answersIn, clearPrefix, testConfig, testEnv } from '../helpers/harness.js';
+import { answersIn, clearPrefix, testConfig, testEnv, until } from '../helpers/harness.js';
 
 /**
  * A worker process killed with SIGKILL mid-job: after a restart the job completes and the thread
@@ -62,13 +62,6 @@ async function enqueueMention(text: string): Promise<{ ts: string; jobId: string
   return { ts, jobId };
 }
 
-async function until(pred: () => boolean | Promise<boolean>, what: string, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('SIGKILL mid-job', () => {
   it('killed while the model is answering: the restarted worker answers exactly once', async () => {

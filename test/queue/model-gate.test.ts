@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answerJobId } from '../../src/queue/jobs.js';
 import { RedisSemaphore } from '../../src/queue/semaphore.js';
-import { answersIn, startHarness, type Harness } from '../helpers/harness.js';
+import { answersIn, startHarness, until, type Harness } from '../helpers/harness.js';
 
 /**
  * Model calls across every worker: a shared cap on calls in flight, and a 429 that pauses all workers.
@@ -35,13 +35,6 @@ async function twoWorkers(cfg: string): Promise<[Harness, Harness]> {
   return [web, other];
 }
 
-async function until(pred: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('model calls across workers', () => {
   it('never has more calls in flight than maxConcurrentCalls, whichever worker makes them', async () => {
@@ -49,7 +42,7 @@ describe('model calls across workers', () => {
     const [h] = await twoWorkers(config(3, 2));
     h.anthropic.latencyMs = 250;
     const sent = await Promise.all(Array.from({ length: 6 }, (_, i) => h.mention({ text: `<@U0LUNA> question ${i}` })));
-    await until(() => sent.every((m) => answersIn(h.slack, 'C0SUPPORT', m.ts).length === 1), 'six answers');
+    await until(() => sent.every((m) => answersIn(h.slack, 'C0SUPPORT', m.ts).length === 1), 'six answers', 10_000);
     expect(h.anthropic.requests).toHaveLength(6);
     expect(h.anthropic.maxInFlight).toBe(2);
   });
@@ -62,14 +55,14 @@ describe('model calls across workers', () => {
     const first = await h.mention({ text: '<@U0LUNA> first' });
     await new Promise((r) => setTimeout(r, 100));
     const second = await h.mention({ text: '<@U0LUNA> second' });
-    await until(() => [first, second].every((m) => answersIn(h.slack, 'C0SUPPORT', m.ts).length === 1), 'both answered');
+    await until(() => [first, second].every((m) => answersIn(h.slack, 'C0SUPPORT', m.ts).length === 1), 'both answered', 10_000);
 
     const [limited, ...rest] = h.anthropic.requests;
     expect(rest).toHaveLength(2);
     // The other worker's job reached its model call during the pause and waited it out.
     for (const r of rest) expect(r.at - limited!.at).toBeGreaterThanOrEqual(900);
     const id = answerJobId({ channel: 'C0SUPPORT', messageTs: first.ts });
-    await until(async () => (await h.luna.queue.getJobState(id)) === 'completed', 'job completed');
+    await until(async () => (await h.luna.queue.getJobState(id)) === 'completed', 'job completed', 10_000);
     expect((await h.luna.queue.getJob(id))!.stacktrace).toEqual([]); // a failed attempt would have left its stack trace
   });
 });

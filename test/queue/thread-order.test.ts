@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { answerJobId, JOB_NAMES } from '../../src/queue/jobs.js';
 import { ThreadOrder } from '../../src/queue/thread-order.js';
-import { answersIn, startHarness, testConfig, type Harness } from '../helpers/harness.js';
+import { answersIn, startHarness, testConfig, until, type Harness } from '../helpers/harness.js';
 
 /** Mentions in one thread are answered in the order they were sent; separate threads do not wait for each other. */
 let h: Harness;
@@ -17,13 +17,6 @@ afterEach(async () => {
 const C = 'C0SUPPORT';
 const jobOf = (m: { metadata?: { event_payload?: unknown } }) => (m.metadata?.event_payload as { job_id?: string }).job_id;
 
-async function until(pred: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function rootMessage(text = 'Acme renewal is at risk') {
   if (!h.slack.hasChannel(C)) h.slack.addChannel({ id: C, name: 'support' });
@@ -36,9 +29,9 @@ describe('order within a thread', () => {
     // The first answer streams slowly (~0.8 s); the second would be instant.
     h.anthropic.enqueue({ text: 'First: call the sponsor.', chunkChars: 2, chunkDelayMs: 60 });
     const first = await h.mention({ threadTs: root, text: '<@U0LUNA> what first?' });
-    await until(() => h.anthropic.requests.length === 1, 'first model call');
+    await until(() => h.anthropic.requests.length === 1, 'first model call', 10_000);
     const second = await h.mention({ threadTs: root, text: '<@U0LUNA> and then?' });
-    await until(() => answersIn(h.slack, C, root).length === 2, 'both answers');
+    await until(() => answersIn(h.slack, C, root).length === 2, 'both answers', 10_000);
 
     const ids = [answerJobId({ channel: C, messageTs: first.ts }), answerJobId({ channel: C, messageTs: second.ts })];
     expect(answersIn(h.slack, C, root).map(jobOf)).toEqual(ids);
@@ -46,7 +39,7 @@ describe('order within a thread', () => {
     const firstPosted = h.slack.callsTo('chat.postMessage').find((c) => jobOf(c.args as never) === ids[0])!.at;
     expect(h.anthropic.requests[1]!.at).toBeGreaterThanOrEqual(firstPosted);
     // Waiting its turn is not a failed attempt: the job completed on its first and only attempt.
-    await until(async () => (await h.luna.queue.getJobState(ids[1]!)) === 'completed', 'second job completed');
+    await until(async () => (await h.luna.queue.getJobState(ids[1]!)) === 'completed', 'second job completed', 10_000);
     expect((await h.luna.queue.getJob(ids[1]!))!.stacktrace).toEqual([]); // a failed attempt would have left its stack trace
   });
 
@@ -55,7 +48,7 @@ describe('order within a thread', () => {
     const [a, b] = [rootMessage('Thread A'), rootMessage('Thread B')];
     const started = Date.now();
     await Promise.all([h.mention({ threadTs: a, text: '<@U0LUNA> A?' }), h.mention({ threadTs: b, text: '<@U0LUNA> B?' })]);
-    await until(() => answersIn(h.slack, C, a).length === 1 && answersIn(h.slack, C, b).length === 1, 'both threads answered');
+    await until(() => answersIn(h.slack, C, a).length === 1 && answersIn(h.slack, C, b).length === 1, 'both threads answered', 10_000);
     const wall = Date.now() - started;
     const [r1, r2] = h.anthropic.requests;
     expect(Math.abs(r1!.at - r2!.at)).toBeLessThan(300);
@@ -77,10 +70,10 @@ describe('order within a thread', () => {
     // An earlier mention that fails for good (a request the API will never accept): an apology, then the next one runs.
     h.anthropic.enqueue({ status: 400, message: 'prompt is too long' });
     const failed = await h.mention({ threadTs: root, text: '<@U0LUNA> this one fails' });
-    await until(async () => (await h.luna.queue.getJobState(answerJobId({ channel: C, messageTs: failed.ts }))) === 'failed', 'final failure');
+    await until(async () => (await h.luna.queue.getJobState(answerJobId({ channel: C, messageTs: failed.ts }))) === 'failed', 'final failure', 10_000);
     const started = Date.now();
     await h.mention({ threadTs: root, text: '<@U0LUNA> still there?' });
-    await until(() => answersIn(h.slack, C, root).length === 1, 'the later mention is answered');
+    await until(() => answersIn(h.slack, C, root).length === 1, 'the later mention is answered', 10_000);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
