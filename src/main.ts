@@ -1,7 +1,7 @@
 import { loadSettings } from './config/load.js';
-import { SettingsError } from './errors.js';
+import { SettingsError } from './infra/errors.js';
 import { startLuna } from './luna.js';
-import { createLogger } from './log.js';
+import { createLogger } from './infra/log.js';
 
 /** Entry point: read settings (or explain in one line per problem what is wrong), start, stop on signals. */
 async function main(): Promise<void> {

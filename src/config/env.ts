@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_LEVELS } from '../log.js';
+import { LOG_LEVELS } from '../infra/log.js';
 
 /**
  * The process environment, as PRODUCT.md lists it. Each variable's `fix` text is what an operator

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { SettingsError, type SettingProblem } from '../errors.js';
+import { SettingsError, type SettingProblem } from '../infra/errors.js';
 import { loadPersonas, type Persona, type PersonaRegistry } from '../personas/registry.js';
 import { ENV_FIX, EnvSchema, requiredFor, type Env } from './env.js';
 import { WorkspaceSchema, type Workspace } from './workspace.js';

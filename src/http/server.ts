@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../infra/metrics.js';
 
 export interface ReadinessCheck {
   name: string;

@@ -1,16 +1,16 @@
 import type { Job } from 'bullmq';
 import { fitThread } from '../domain/thread-budget.js';
-import { LunaError } from '../errors.js';
+import { LunaError } from '../infra/errors.js';
 import { streamAnswer } from '../llm/client.js';
 import { buildAnswerPrompt } from '../llm/prompt.js';
-import { stateKey } from '../queue/redis.js';
-import { AnswerPayload } from '../queue/jobs.js';
+import { stateKey } from '../infra/redis.js';
+import { AnswerPayload } from '../contracts/jobs.js';
 import { renderAnswer } from '../render/answer.js';
 import { labelParts, splitMessage } from '../render/split.js';
-import { partMetadata, postedParts, readThread, threadAsAsked, toThreadMessages } from '../slack/thread.js';
-import { mentionPolicy, type JobContext } from './context.js';
+import { partMetadata, postedParts, readThread, threadAsAsked, toThreadMessages } from '../slack-api/thread.js';
+import { mentionPolicy, type JobContext } from '../contracts/job-context.js';
 import { applyHandles } from '../domain/handles.js';
-import { AssessmentStep } from '../escalation/assessment-step.js';
+import { AssessmentStep } from './assessment-step.js';
 
 const WORKING_REACTION = 'hourglass_flowing_sand';
 const ANSWER_TTL_SECONDS = 2 * 24 * 3600;

@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
-import { LunaError } from '../errors.js';
-import { DigestDonePayload } from '../queue/digest-jobs.js';
+import { LunaError } from '../infra/errors.js';
+import { DigestDonePayload } from '../contracts/digest-payloads.js';
 import { renderDigest } from '../render/digest-blocks.js';
-import { partMetadata } from '../slack/thread.js';
-import { mentionPolicy, type JobContext } from './context.js';
-import { DigestState } from './digest-state.js';
+import { partMetadata } from '../slack-api/thread.js';
+import { mentionPolicy, type JobContext } from '../contracts/job-context.js';
+import { DigestState } from '../stores/digests.js';
 
 /**
  * A Done click: the action is marked once (a second click, by anyone, changes nothing and is not counted

@@ -1,13 +1,13 @@
 import type { DigestMessage } from '../domain/digest-chunks.js';
 import { citedRefs, matchArea, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../domain/digest.js';
-import { requestEscalation } from '../escalation/request.js';
+import { requestEscalation } from '../contracts/escalation-request.js';
 import { digestWithModel } from '../llm/digest.js';
 import { renderDigest } from '../render/digest-blocks.js';
-import { mentionIntent } from '../slack/listeners/intent.js';
-import { permalinkBuilder } from '../slack/permalinks.js';
-import { partMetadata, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack/thread.js';
-import { mentionPolicy, type JobContext } from './context.js';
-import type { DigestState } from './digest-state.js';
+import { mentionIntent } from '../domain/intent.js';
+import { permalinkBuilder } from '../slack-api/permalinks.js';
+import { partMetadata, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import { mentionPolicy, type JobContext } from '../contracts/job-context.js';
+import type { DigestState } from '../stores/digests.js';
 
 /** Everything but LUNA's own messages and `@luna digest` requests, labelled m1… in thread order; threads numbered from 1. */
 export function toDigestMessages(ctx: JobContext, channel: string, threads: SlackThreadMessage[][]): DigestMessage[] {

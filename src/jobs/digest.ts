@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
-import { ThreadDigestPayload } from '../queue/digest-jobs.js';
-import { partMetadata, postedParts, readThread, type SlackThreadMessage } from '../slack/thread.js';
-import type { JobContext } from './context.js';
+import { ThreadDigestPayload } from '../contracts/digest-payloads.js';
+import { partMetadata, postedParts, readThread, type SlackThreadMessage } from '../slack-api/thread.js';
+import type { JobContext } from '../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
-import { DigestState } from './digest-state.js';
+import { DigestState } from '../stores/digests.js';
 
 /**
  * `@luna digest` / the "Feedback digest" shortcut: a digest of the whole thread, posted in it. Safe to run

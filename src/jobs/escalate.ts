@@ -1,13 +1,13 @@
 import type { Job } from 'bullmq';
 import { z } from 'zod';
 import { mentionList, ownersFor } from '../domain/escalation.js';
-import { LunaError } from '../errors.js';
-import { EscalationRequest } from '../escalation/request.js';
-import { EscalationStore, escalationId, type EscalationRecord } from '../escalation/store.js';
-import { JOB_NAMES } from '../queue/jobs.js';
+import { LunaError } from '../infra/errors.js';
+import { EscalationRequest } from '../contracts/escalation-request.js';
+import { EscalationStore, escalationId, type EscalationRecord } from '../stores/escalations.js';
+import { JOB_NAMES } from '../contracts/jobs.js';
 import { escalationMessage } from '../render/escalation-blocks.js';
-import { partMetadata, postedParts, readThread } from '../slack/thread.js';
-import type { JobContext } from './context.js';
+import { partMetadata, postedParts, readThread } from '../slack-api/thread.js';
+import type { JobContext } from '../contracts/job-context.js';
 
 export const ESCALATION_EVENT_TYPE = 'luna_escalation';
 export const EscalationTimer = z.object({ id: z.string(), stage: z.enum(['remind', 'fallback']) });

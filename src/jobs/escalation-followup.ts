@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
 import { z } from 'zod';
 import { mentionList } from '../domain/escalation.js';
-import { EscalationStore, type EscalationRecord } from '../escalation/store.js';
-import { JOB_NAMES } from '../queue/jobs.js';
-import type { JobContext } from './context.js';
+import { EscalationStore, type EscalationRecord } from '../stores/escalations.js';
+import { JOB_NAMES } from '../contracts/jobs.js';
+import type { JobContext } from '../contracts/job-context.js';
 import { EscalationTimer, updatePost } from './escalate.js';
 
 export const EscalationAction = z.object({

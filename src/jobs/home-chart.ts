@@ -1,5 +1,5 @@
-import type { JobContext } from './context.js';
-import { stateKey } from '../queue/redis.js';
+import type { JobContext } from '../contracts/job-context.js';
+import { stateKey } from '../infra/redis.js';
 import { chartAltText, chartHash, renderTrendChart, type TrendChart } from '../render/trend-chart.js';
 
 /**

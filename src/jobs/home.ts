@@ -1,13 +1,13 @@
 import type { Job } from 'bullmq';
 import { DASHBOARD_WEEKS, dayMonth, weekStarts, type Figures } from '../domain/dashboard.js';
-import { EscalationStore } from '../escalation/store.js';
+import { EscalationStore } from '../stores/escalations.js';
 import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
 import type { Persona } from '../personas/registry.js';
-import { HomePayload, homeJobId } from '../queue/home-jobs.js';
-import { JOB_NAMES } from '../queue/jobs.js';
+import { HomePayload, homeJobId } from '../contracts/home-payloads.js';
+import { JOB_NAMES } from '../contracts/jobs.js';
 import { homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
 import type { TrendChart } from '../render/trend-chart.js';
-import type { JobContext } from './context.js';
+import type { JobContext } from '../contracts/job-context.js';
 import { HomeChartFiles, type ChartFile } from './home-chart.js';
 
 /**

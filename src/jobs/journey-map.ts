@@ -2,18 +2,18 @@ import type { Job } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { JourneyMap } from '../domain/journey.js';
 import { fitThread } from '../domain/thread-budget.js';
-import { LunaError } from '../errors.js';
+import { LunaError } from '../infra/errors.js';
 import { buildJourneyPrompt } from '../llm/journey-prompt.js';
 import { callStructured } from '../llm/structured.js';
-import { JourneyMapPayload } from '../queue/journey-jobs.js';
+import { JourneyMapPayload } from '../contracts/journey-payloads.js';
 import { parseKpiTargets } from '../personas/kpis.js';
-import { stateKey } from '../queue/redis.js';
+import { stateKey } from '../infra/redis.js';
 import { JOURNEY_USAGE, journeyBlocks } from '../render/journey-blocks.js';
 import { escapeMrkdwn } from '../render/mrkdwn.js';
 import { renderJourneyPng } from '../render/journey-svg.js';
 import { journeyMermaid } from '../render/mermaid.js';
-import { partMetadata, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack/thread.js';
-import { mentionPolicy, type JobContext } from './context.js';
+import { partMetadata, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import { mentionPolicy, type JobContext } from '../contracts/job-context.js';
 
 /** A whole map is a few thousand tokens of JSON; 8 stages with every list full stay well under this. */
 const MAX_TOKENS = 8192;

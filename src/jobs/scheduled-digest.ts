@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
 import { compareTs, tsOf } from '../domain/digest.js';
-import { ScheduledDigestPayload } from '../queue/digest-jobs.js';
-import { threadsWithNewMessages } from '../slack/channel-feedback.js';
-import type { JobContext } from './context.js';
+import { ScheduledDigestPayload } from '../contracts/digest-payloads.js';
+import { threadsWithNewMessages } from '../slack-api/channel-feedback.js';
+import type { JobContext } from '../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
-import { DigestState } from './digest-state.js';
+import { DigestState } from '../stores/digests.js';
 
 /** Longer than any run; a lock whose holder died lapses after this and the next tick proceeds. */
 const RUN_LOCK_MS = 60 * 60_000;

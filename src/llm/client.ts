@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, TextBlockParam, Usage } from '@anthropic-ai/sdk/resources/messages';
-import { LunaError } from '../errors.js';
+import { LunaError } from '../infra/errors.js';
 import type { Fetch } from './model-gate.js';
 
 export type { MessageParam, TextBlockParam };

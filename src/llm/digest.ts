@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { chunkMessages, packByBudget, type DigestMessage } from '../domain/digest-chunks.js';
 import { DigestSchema, type Digest } from '../domain/digest.js';
-import { LunaError } from '../errors.js';
+import { LunaError } from '../infra/errors.js';
 import { estimateTokens } from '../personas/models.js';
 import type { Persona } from '../personas/registry.js';
 import type { ModelUsage, TextBlockParam } from './client.js';

@@ -1,10 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
-import { retryAfterOf } from '../queue/backoff.js';
-import { stateKey } from '../queue/redis.js';
-import { RedisSemaphore } from '../queue/semaphore.js';
+import type { Logger } from '../infra/log.js';
+import { retryAfterOf } from '../domain/backoff.js';
+import { stateKey } from '../infra/redis.js';
+import { RedisSemaphore } from '../stores/semaphore.js';
 
 /**
  * Every model call of every worker process passes this gate (it is the Anthropic client's `fetch`):

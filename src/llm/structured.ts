@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import type { z } from 'zod';
-import { LunaError } from '../errors.js';
+import { LunaError } from '../infra/errors.js';
 import { classifyModelError, usageOf, type MessageParam, type ModelUsage, type TextBlockParam } from './client.js';
 
 export interface StructuredRequest<S extends z.ZodType> {

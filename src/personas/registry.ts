@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { SettingsError, type SettingProblem } from '../errors.js';
+import { SettingsError, type SettingProblem } from '../infra/errors.js';
 import { extractHandles, extractRefusal } from './body.js';
 import { readFrontmatter } from './frontmatter.js';
 import { resolveModel } from './models.js';

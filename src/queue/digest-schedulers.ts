@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { Workspace } from '../config/workspace.js';
 import { tsOf } from '../domain/digest.js';
-import type { DigestState } from '../jobs/digest-state.js';
-import type { Logger } from '../log.js';
-import { digestSchedulerId, type ScheduledDigestPayload } from './digest-jobs.js';
-import { JOB_NAMES } from './jobs.js';
+import type { DigestState } from '../stores/digests.js';
+import type { Logger } from '../infra/log.js';
+import { digestSchedulerId, type ScheduledDigestPayload } from '../contracts/digest-payloads.js';
+import { JOB_NAMES } from '../contracts/jobs.js';
 
 /**
  * One BullMQ Job Scheduler per `digests:` entry (cron + time zone), upserted at start-up. Every instance

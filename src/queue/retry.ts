@@ -1,4 +1,4 @@
-import { LunaError } from '../errors.js';
+import { LunaError } from '../infra/errors.js';
 
 /** Slack platform errors that no retry can fix: the request itself is wrong or not allowed. */
 const FINAL_SLACK_ERRORS = new Set([

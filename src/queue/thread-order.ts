@@ -1,9 +1,9 @@
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import type { Logger } from '../log.js';
-import { AnswerPayload, JOB_NAMES, type JobName } from './jobs.js';
-import { stateKey } from './redis.js';
+import type { Logger } from '../infra/log.js';
+import { AnswerPayload, JOB_NAMES, type JobName } from '../contracts/jobs.js';
+import { stateKey } from '../infra/redis.js';
 
 /**
  * Mentions in one thread are answered in the order they were sent; different threads run in parallel.

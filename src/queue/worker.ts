@@ -4,15 +4,15 @@ import type { Workspace } from '../config/workspace.js';
 import { answerJob, apologise } from '../jobs/answer.js';
 import { escalateJob } from '../jobs/escalate.js';
 import { escalationActionJob, escalationTimerJob } from '../jobs/escalation-followup.js';
-import type { JobContext } from '../jobs/context.js';
+import type { JobContext } from '../contracts/job-context.js';
 import { threadDigestFailed, threadDigestJob } from '../jobs/digest.js';
 import { digestDoneFailed, digestDoneJob } from '../jobs/digest-done.js';
 import { journeyMapGaveUp, journeyMapJob } from '../jobs/journey-map.js';
 import { homeFailed, homeJob } from '../jobs/home.js';
 import { scheduledDigestFailed, scheduledDigestJob } from '../jobs/scheduled-digest.js';
 import { PAUSABLE_LIMITER, type ModelGate } from '../llm/model-gate.js';
-import { retryAfterOf, retryDelayMs } from './backoff.js';
-import { JOB_NAMES, QUEUE_NAME } from './jobs.js';
+import { retryAfterOf, retryDelayMs } from '../domain/backoff.js';
+import { JOB_NAMES, QUEUE_NAME } from '../contracts/jobs.js';
 import { classifyFailure } from './retry.js';
 import type { ThreadOrder } from './thread-order.js';
 

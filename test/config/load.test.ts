@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/load.js';
-import { SettingsError } from '../../src/errors.js';
+import { SettingsError } from '../../src/infra/errors.js';
 
 const PERSONAS = path.resolve('personas');
 const BASE_ENV = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkMessages, packByBudget, type DigestMessage } from '../../src/domain/digest-chunks.js';
 import { citedRefs, compareTs, matchArea, resolveCitations, tsOf, type Digest } from '../../src/domain/digest.js';
 import { estimateTokens } from '../../src/personas/models.js';
-import { buildPermalink } from '../../src/slack/permalinks.js';
+import { buildPermalink } from '../../src/slack-api/permalinks.js';
 
 const msg = (i: number, text = `message ${i}`): DigestMessage => ({
   ref: `m${i + 1}`,

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { loadSettings, type Settings } from '../../src/config/load.js';
 import { startLuna, type Luna } from '../../src/luna.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/infra/log.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
 import { eventEnvelope, signedRequest } from './slack-sign.js';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Metrics } from '../../src/http/metrics.js';
+import { Metrics } from '../../src/infra/metrics.js';
 import { createHttpServer } from '../../src/http/server.js';
 
 let close: (() => Promise<void>) | undefined;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SettingsError } from '../../src/errors.js';
+import { SettingsError } from '../../src/infra/errors.js';
 import { loadPersonas } from '../../src/personas/registry.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/personas/', import.meta.url));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { retryDelayMs } from '../../src/queue/backoff.js';
+import { retryDelayMs } from '../../src/domain/backoff.js';
 import { classifyFailure } from '../../src/queue/retry.js';
-import { LunaError } from '../../src/errors.js';
+import { LunaError } from '../../src/infra/errors.js';
 
 describe('retryDelayMs', () => {
   it('doubles per attempt with jitter between half and the full delay', () => {

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answerJobId, JOB_NAMES, QUEUE_NAME, type AnswerPayload } from '../../src/queue/jobs.js';
+import { answerJobId, JOB_NAMES, QUEUE_NAME, type AnswerPayload } from '../../src/contracts/jobs.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
 import { startChild, waitForOutput } from '../helpers/child.js';

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerJobId } from '../../src/queue/jobs.js';
-import { RedisSemaphore } from '../../src/queue/semaphore.js';
+import { answerJobId } from '../../src/contracts/jobs.js';
+import { RedisSemaphore } from '../../src/stores/semaphore.js';
 import { answersIn, startHarness, until, type Harness } from '../helpers/harness.js';
 
 /**

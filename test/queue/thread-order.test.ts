@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { answerJobId, JOB_NAMES } from '../../src/queue/jobs.js';
+import { createLogger } from '../../src/infra/log.js';
+import { answerJobId, JOB_NAMES } from '../../src/contracts/jobs.js';
 import { ThreadOrder } from '../../src/queue/thread-order.js';
 import { answersIn, startHarness, testConfig, until, type Harness } from '../helpers/harness.js';
 

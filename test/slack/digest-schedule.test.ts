@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JOB_NAMES } from '../../src/queue/jobs.js';
+import { JOB_NAMES } from '../../src/contracts/jobs.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack, type SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/personas/models.js';
-import { StatsRecorder } from '../../src/stats/recorder.js';
+import { StatsRecorder } from '../../src/stores/stats.js';
 import type { FakeSlack, SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
 import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DASHBOARD_WEEKS } from '../../src/domain/dashboard.js';
-import { EscalationStore } from '../../src/escalation/store.js';
-import { HOME_DEDUP_MS } from '../../src/queue/home-jobs.js';
-import { RETENTION_WEEKS, StatsRecorder } from '../../src/stats/recorder.js';
+import { EscalationStore } from '../../src/stores/escalations.js';
+import { HOME_DEDUP_MS } from '../../src/contracts/home-payloads.js';
+import { RETENTION_WEEKS, StatsRecorder } from '../../src/stores/stats.js';
 import type { SlackCall, SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
 import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';

@@ -1,7 +1,7 @@
 import type { App, Context } from '@slack/bolt';
 import { z } from 'zod';
-import { digestDoneJobId, threadDigestJobId, type DigestDonePayload, type ThreadDigestPayload } from '../../queue/digest-jobs.js';
-import { JOB_NAMES, type AnswerPayload } from '../../queue/jobs.js';
+import { digestDoneJobId, threadDigestJobId, type DigestDonePayload, type ThreadDigestPayload } from '../../contracts/digest-payloads.js';
+import { JOB_NAMES, type AnswerPayload } from '../../contracts/jobs.js';
 import { DONE_ACTION_ID } from '../../render/digest-blocks.js';
 import type { SlackAdapterDeps } from '../app.js';
 

@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { JOB_NAMES } from '../../queue/jobs.js';
+import { JOB_NAMES } from '../../contracts/jobs.js';
 import { ESCALATION_ACTIONS } from '../../render/escalation-blocks.js';
 import type { SlackAdapterDeps } from '../app.js';
 

@@ -1,7 +1,7 @@
 import type { App, Context } from '@slack/bolt';
 import { z } from 'zod';
-import { homeJobId, type HomePayload } from '../../queue/home-jobs.js';
-import { JOB_NAMES } from '../../queue/jobs.js';
+import { homeJobId, type HomePayload } from '../../contracts/home-payloads.js';
+import { JOB_NAMES } from '../../contracts/jobs.js';
 import { HOME_REFRESH_ACTION } from '../../render/home-blocks.js';
 import type { SlackAdapterDeps } from '../app.js';
 

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
-import { JOB_NAMES, type AnswerPayload } from '../../queue/jobs.js';
-import { journeyMapJobId, SUBJECT_MAX, type JourneyMapPayload } from '../../queue/journey-jobs.js';
+import { JOB_NAMES, type AnswerPayload } from '../../contracts/jobs.js';
+import { journeyMapJobId, SUBJECT_MAX, type JourneyMapPayload } from '../../contracts/journey-payloads.js';
 import { JOURNEY_USAGE } from '../../render/journey-blocks.js';
 import { escapeMrkdwn } from '../../render/mrkdwn.js';
 import type { SlackAdapterDeps } from '../app.js';

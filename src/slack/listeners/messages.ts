@@ -1,9 +1,9 @@
 import type { AllMiddlewareArgs, App, Context } from '@slack/bolt';
-import { answerJobId, JOB_NAMES, type AnswerPayload } from '../../queue/jobs.js';
-import { threadDigestJobId } from '../../queue/digest-jobs.js';
+import { answerJobId, JOB_NAMES, type AnswerPayload } from '../../contracts/jobs.js';
+import { threadDigestJobId } from '../../contracts/digest-payloads.js';
 import type { SlackAdapterDeps } from '../app.js';
 import { threadDigestPayload } from './digest.js';
-import { mentionIntent } from './intent.js';
+import { mentionIntent } from '../../domain/intent.js';
 import { enqueueJourneyMapMention } from './journey-map.js';
 
 /** Message subtypes that are still a person talking to LUNA; every other subtype (edits, deletions, joins, bot posts) is ignored. */

@@ -2,9 +2,9 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { Settings } from '../config/load.js';
 import { NO_AREA } from '../domain/escalation.js';
-import type { MessageParam, ModelUsage } from '../llm/client.js';
-import { cachedPrefix } from '../llm/prompt.js';
-import { callStructured } from '../llm/structured.js';
+import type { MessageParam, ModelUsage } from './client.js';
+import { cachedPrefix } from './prompt.js';
+import { callStructured } from './structured.js';
 
 /**
  * The assessment schema. `area` is an enum of exactly the configured owners' areas (plus "none"), so the

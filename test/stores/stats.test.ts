@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lastWeeks, RETENTION_WEEKS, StatsRecorder, weekOf } from '../../src/stats/recorder.js';
+import { lastWeeks, RETENTION_WEEKS, StatsRecorder, weekOf } from '../../src/stores/stats.js';
 import { clearPrefix } from '../helpers/harness.js';
 
 const redis = new Redis(process.env.REDIS_URL!);

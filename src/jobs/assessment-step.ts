@@ -1,10 +1,10 @@
 import type { MessageParam } from '../llm/client.js';
 import { shouldEscalate } from '../domain/escalation.js';
-import type { JobContext } from '../jobs/context.js';
-import type { AnswerPayload } from '../queue/jobs.js';
-import { stateKey } from '../queue/redis.js';
-import { assessConversation, type Assessment } from './assess.js';
-import { requestEscalation } from './request.js';
+import type { JobContext } from '../contracts/job-context.js';
+import type { AnswerPayload } from '../contracts/jobs.js';
+import { stateKey } from '../infra/redis.js';
+import { assessConversation, type Assessment } from '../llm/assess.js';
+import { requestEscalation } from '../contracts/escalation-request.js';
 
 const TTL_SECONDS = 2 * 24 * 3600;
 

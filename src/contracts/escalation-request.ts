@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { JobContext } from '../jobs/context.js';
-import { JOB_NAMES } from '../queue/jobs.js';
+import type { JobContext } from './job-context.js';
+import { JOB_NAMES } from './jobs.js';
 
 /** What any part of LUNA (an answer's assessment, a digest's churn signal) hands to the escalation flow. */
 export const EscalationRequest = z.object({

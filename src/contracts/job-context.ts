@@ -3,10 +3,10 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Settings } from '../config/load.js';
 import type { MentionPolicy } from '../domain/mention-safety.js';
-import type { Metrics } from '../http/metrics.js';
-import type { Logger } from '../log.js';
-import type { Enqueue } from '../queue/jobs.js';
-import type { StatsRecorder } from '../stats/recorder.js';
+import type { Metrics } from '../infra/metrics.js';
+import type { Logger } from '../infra/log.js';
+import type { Enqueue } from './jobs.js';
+import type { StatsRecorder } from '../stores/stats.js';
 
 /** What every job handler is given: clients for the outside world, settings, and who LUNA is in Slack. */
 export interface JobContext {

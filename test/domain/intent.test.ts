@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mentionIntent } from '../../src/slack/listeners/intent.js';
+import { mentionIntent } from '../../src/domain/intent.js';
 
 describe('mentionIntent', () => {
   it('reads commands after the mention, and questions as questions', () => {
@@ -13,7 +13,7 @@ describe('mentionIntent', () => {
   });
 });
 
-import { threadAsAsked, type SlackThreadMessage } from '../../src/slack/thread.js';
+import { threadAsAsked, type SlackThreadMessage } from '../../src/slack-api/thread.js';
 
 describe('threadAsAsked', () => {
   it('shows the thread as it stood when LUNA was asked, with earlier answers after their questions', () => {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { stateKey } from '../queue/redis.js';
+import { stateKey } from '../infra/redis.js';
 
 /**
  * What LUNA records as it works, for the App Home dashboard: counters, sums and samples bucketed by

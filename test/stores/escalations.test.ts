@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EscalationStore } from '../../src/escalation/store.js';
+import { EscalationStore } from '../../src/stores/escalations.js';
 import { clearPrefix } from '../helpers/harness.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
