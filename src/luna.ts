@@ -8,19 +8,19 @@ import { LunaError } from './infra/errors.js';
 import { Metrics } from './infra/metrics.js';
 import { createHttpServer } from './http/server.js';
 import type { JobContext } from './contracts/job-context.js';
-import { DigestState } from './stores/digests.js';
 import { createAnthropic } from './llm/client.js';
 import { ModelGate } from './llm/model-gate.js';
 import { cachedPrefix } from './llm/prompt.js';
 import { createLogger, toBoltLogger, type Logger } from './infra/log.js';
 import { estimateTokens, minCacheableTokens } from './personas/models.js';
-import { QUEUE_NAME, type Enqueue } from './contracts/jobs.js';
+import { QUEUE_NAME } from './contracts/jobs.js';
+import { createEnqueue } from './queue/producer.js';
+import { createStores } from './stores/index.js';
 import { syncDigestSchedulers } from './queue/digest-schedulers.js';
 import { connectRedis } from './infra/redis.js';
 import { ThreadOrder } from './queue/thread-order.js';
 import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
-import { StatsRecorder } from './stores/stats.js';
 
 export interface LunaOptions {
   log?: Logger;
@@ -63,14 +63,9 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
   });
   await queue.waitUntilReady();
   await warnOnEvictingRedis(producer, log);
-  const threadOrder = new ThreadOrder({ redis: producer, prefix, queue, log });
-  const enqueue: Enqueue = async (name, payload, o) => {
-    await Promise.all([
-      queue.add(name, payload, { jobId: o.jobId, ...(o.delayMs ? { delay: o.delayMs } : {}) }),
-      threadOrder.register(name, o.jobId, payload),
-    ]);
-  };
-  const stats = new StatsRecorder(producer, prefix);
+  const stores = createStores(producer, prefix);
+  const threadOrder = new ThreadOrder({ store: stores.threads, queue, log });
+  const enqueue = createEnqueue(queue, threadOrder);
   const metrics = new Metrics(() => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'));
 
   let slack: SlackAdapter | undefined;
@@ -91,8 +86,7 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
     const client = new WebClient(env.SLACK_BOT_TOKEN, clientOptions);
     const identity = await whoAmI(client);
     gate = new ModelGate({
-      redis: producer,
-      prefix,
+      store: stores.modelCalls,
       queue,
       log,
       maxConcurrentCalls: workspace.model.maxConcurrentCalls,
@@ -101,10 +95,10 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
     const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
     warnIfUncacheable(settings, log);
     workerRedis = connectRedis(env.REDIS_URL, 'worker');
-    const ctx: JobContext = { slack: client, anthropic, redis: producer, settings, log, metrics, identity, stats, enqueue };
+    const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, stores, enqueue };
     worker = startWorker(workerRedis, prefix, workspace.queue, ctx, { order: threadOrder, gate });
     // Where digests run: a web-only fleet (possibly on another config version) never re-times them.
-    await syncDigestSchedulers(queue, workspace.digests, new DigestState(producer, prefix), log);
+    await syncDigestSchedulers(queue, workspace.digests, stores.digests, log);
   }
 
   const server: Server = createHttpServer({

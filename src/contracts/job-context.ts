@@ -1,37 +1,44 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import type { Settings } from '../config/load.js';
-import type { MentionPolicy } from '../domain/mention-safety.js';
-import type { Metrics } from '../infra/metrics.js';
 import type { Logger } from '../infra/log.js';
-import type { Enqueue } from './jobs.js';
-import type { StatsRecorder } from '../stores/stats.js';
+import type { Metrics } from '../infra/metrics.js';
+import type { Stores } from '../stores/index.js';
+import type { Enqueue, JobName, JobPayload } from './jobs.js';
 
-/** What every job handler is given: clients for the outside world, settings, and who LUNA is in Slack. */
+/** What every job handler is given: clients for the outside world, its stores, settings, and who LUNA is in Slack. */
 export interface JobContext {
   slack: WebClient;
   anthropic: Anthropic;
-  redis: Redis;
   settings: Settings;
   log: Logger;
   metrics: Metrics;
   identity: { botUserId: string; botId: string };
-  /** Aggregates for the App Home dashboard. */
-  stats: StatsRecorder;
+  /** Every Redis-backed store, built once per process. */
+  stores: Stores;
   /** Jobs queue follow-up work (timers, escalations) the same way adapters do. */
   enqueue: Enqueue;
 }
 
-/** Who an answer may tag: the thread's own participants plus every configured owner and handle. */
-export function mentionPolicy(settings: Settings, participants: Iterable<string>): MentionPolicy {
-  const ids = [
-    ...Object.values(settings.workspace.handles),
-    ...(settings.workspace.escalation?.owners.flatMap((o) => o.notify) ?? []),
-    ...(settings.workspace.escalation?.fallback ?? []),
-  ];
-  return {
-    users: new Set([...participants, ...ids.filter((id) => !id.startsWith('S'))]),
-    groups: new Set(ids.filter((id) => id.startsWith('S'))),
-  };
+/** The job a handler runs: its id and parsed payload, never BullMQ's untyped `data`. */
+export interface LunaJob<N extends JobName = JobName> {
+  id: string;
+  name: N;
+  data: JobPayload<N>;
+  /** Attempts that failed before this one. */
+  attemptsMade: number;
+  /** Attempts started, this one included (a worker that died mid-job started one too). */
+  attemptsStarted: number;
 }
+
+/**
+ * A job's handler: `run` does the work; `onGiveUp`, after the last attempt or a failure no retry can fix,
+ * tells the people waiting (never silence) or, for internal work, logs it.
+ */
+export interface JobHandler<N extends JobName> {
+  run(job: LunaJob<N>, ctx: JobContext): Promise<unknown>;
+  onGiveUp(job: LunaJob<N>, ctx: JobContext, err: unknown): Promise<void>;
+}
+
+/** The worker's dispatch table: one handler per job of the catalogue, or it does not compile. */
+export type JobHandlers = { [N in JobName]: JobHandler<N> };

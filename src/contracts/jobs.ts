@@ -1,24 +1,73 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { slug } from '../domain/text.js';
+import {
+  AnswerPayload,
+  DigestDonePayload,
+  EscalationAction,
+  EscalationRequest,
+  EscalationTimer,
+  HomePayload,
+  JourneyMapPayload,
+  ScheduledDigestPayload,
+  ThreadDigestPayload,
+} from './payloads.js';
 
-/** Every job LUNA queues: its name and its payload schema. Payloads are parsed again in the worker. */
+export * from './payloads.js';
+
+/** The one BullMQ queue every job goes through. */
 export const QUEUE_NAME = 'jobs';
 
-const slackTs = z.string().regex(/^\d+\.\d+$/);
+/**
+ * Opens and Refresh clicks of one user within this window are one `home` job, so a burst (tab switching,
+ * double clicks, Slack redelivering the event) is one publish. Later ones get a fresh job.
+ */
+export const HOME_DEDUP_MS = 5_000;
 
-export const AnswerPayload = z.object({
-  teamId: z.string().optional(),
-  channel: z.string().min(1),
-  /** The message that mentioned LUNA. */
-  messageTs: slackTs,
-  /** Thread root: the answer goes here, and this thread is the context. */
-  threadTs: slackTs,
-  userId: z.string().min(1),
-  isDirectMessage: z.boolean(),
-  /** When Slack's request reached us (epoch ms), for end-to-end latency. */
-  receivedAt: z.number(),
-});
-export type AnswerPayload = z.infer<typeof AnswerPayload>;
+type IdOf<P> = (p: P, now: number) => string;
 
+/**
+ * A job queued by LUNA itself. `id` builds its job id: a retried or duplicated delivery of the same
+ * request builds the same id, so it is one job (BullMQ refuses a second job with an id it holds);
+ * `now` is the enqueue time. `ordered`: jobs of one thread run in the order their messages were sent.
+ */
+function queued<S extends z.ZodType>(payload: S, id: IdOf<z.infer<S>>, opts: { ordered?: boolean } = {}) {
+  return { payload, id, ordered: opts.ordered ?? false };
+}
+
+/** A job whose runs a BullMQ Job Scheduler makes (cron ticks): it has no id of ours and is never queued by hand. */
+function scheduled<S extends z.ZodType>(payload: S) {
+  return { payload, ordered: false };
+}
+
+export function answerJobId(p: Pick<AnswerPayload, 'channel' | 'messageTs'>): string {
+  return safe(`answer-${p.channel}-${p.messageTs}`);
+}
+
+/**
+ * Every job LUNA runs: its name, payload schema, id and options. Adding a job is one entry here plus
+ * its handler in jobs/handlers.ts (the worker's dispatch is typed by this object, so a job without a
+ * handler does not compile).
+ */
+export const JOBS = {
+  // One job per Slack message, whatever delivered it (a retry, a duplicate, or both `app_mention` and `message.im`).
+  answer: queued(AnswerPayload, answerJobId, { ordered: true }),
+  escalate: queued(EscalationRequest, (p) => `escalate-${p.requestId ?? `${p.channel}-${p.threadTs}-${slug(p.area)}-${p.requestedAt}`}`),
+  'escalation-timer': queued(EscalationTimer, (p) => `escalation-timer-${p.id}-${p.stage}`),
+  'escalation-action': queued(EscalationAction, (p) => `escalation-action-${p.id}-${p.action}-${p.userId}-${p.actionTs}`),
+  digest: queued(ThreadDigestPayload, (p) => `digest-${p.channel}-${p.requestTs}`),
+  'scheduled-digest': scheduled(ScheduledDigestPayload),
+  'digest-done': queued(DigestDonePayload, (p) => `digest-done-${p.digestId}-${p.action}-${p.actionTs}`),
+  // Commands by `trigger_id` (unique per invocation; Slack does not retry slash commands), mentions by message.
+  'journey-map': queued(JourneyMapPayload, (p) => (p.source === 'command' ? `journey-map-cmd-${p.requestId}` : `journey-map-${p.channel}-${p.requestId}`)),
+  home: queued(HomePayload, (p, now) => `home-${p.userId}-${p.reason}-${Math.floor(now / HOME_DEDUP_MS)}`),
+};
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+/** Jobs that adapters and other jobs queue themselves (everything with an id). */
+export type EnqueuedJobName = { [N in JobName]: (typeof JOBS)[N] extends { id: unknown } ? N : never }[JobName];
+
+/** Job names as constants, for code that names a job without queueing it. */
 export const JOB_NAMES = {
   answer: 'answer',
   escalate: 'escalate',
@@ -29,19 +78,25 @@ export const JOB_NAMES = {
   digestDone: 'digest-done',
   journeyMap: 'journey-map',
   home: 'home',
-} as const;
-export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
+} as const satisfies Record<string, JobName>;
 
 /**
- * How adapters and jobs queue work. `jobId` makes the add idempotent: a second add with the same id is
- * a no-op while the first job is kept. `delayMs` schedules it (timers survive restarts in Redis).
+ * How adapters and jobs queue work, typed by the job's name: a payload of the wrong shape does not
+ * compile. The add is idempotent by the catalogue's id; `delayMs` schedules it (timers survive restarts).
  */
-export type Enqueue = (name: JobName, payload: unknown, opts: { jobId: string; delayMs?: number }) => Promise<void>;
+export type Enqueue = <N extends EnqueuedJobName>(name: N, payload: JobPayload<N>, opts?: { delayMs?: number }) => Promise<void>;
 
-/**
- * One job per Slack message, whatever delivered it (a retry, a duplicate delivery, or both
- * `app_mention` and `message.im` for the same message): BullMQ refuses a second job with the same id.
- */
-export function answerJobId(p: Pick<AnswerPayload, 'channel' | 'messageTs'>): string {
-  return `answer-${p.channel}-${p.messageTs}`;
+/** The id a job of this name and payload gets. BullMQ reserves ':' in custom ids, so none ever contains one. */
+export function jobId<N extends EnqueuedJobName>(name: N, payload: JobPayload<N>, now = Date.now()): string {
+  const id = JOBS[name].id as IdOf<JobPayload<N>>;
+  return safe(id(payload, now));
+}
+
+function safe(id: string): string {
+  return id.replace(/:/g, '_');
+}
+
+/** One scheduler per `digests:` entry, stable across restarts and instances, so they all upsert the same one. */
+export function digestSchedulerId(entry: { channel: string; postTo: string }): string {
+  return `digest-${entry.channel}-${entry.postTo}`;
 }

@@ -9,8 +9,3 @@ export function retryDelayMs(attemptsMade: number, baseMs: number, retryAfterMs 
   return Math.round(Math.max(jittered, retryAfterMs));
 }
 
-/** Errors may carry the delay a server asked for (Slack or Anthropic `Retry-After`). */
-export function retryAfterOf(err: unknown): number {
-  const v = (err as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
-}

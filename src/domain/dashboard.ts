@@ -1,5 +1,8 @@
 import type { KpiTarget } from '../personas/kpis.js';
 
+/** Weekly aggregates are kept this many weeks, then expire; the dashboard never shows more. */
+export const RETENTION_WEEKS = 10;
+
 /**
  * The App Home dashboard as numbers: what LUNA recorded (weekly aggregates, never message text) judged
  * against the persona's KPI targets. Pure, so every figure the Home tab shows can be tested without Slack.

@@ -153,3 +153,9 @@ export function compareTs(a: string, b: string): number {
 export function tsOf(epochMs: number): string {
   return `${Math.floor(epochMs / 1000)}.${String((epochMs % 1000) * 1000).padStart(6, '0')}`;
 }
+
+/** Who marked a digest's recommended action done, and when. */
+export interface DoneMark {
+  user: string;
+  at: number;
+}

@@ -9,19 +9,41 @@ export type LunaErrorCode =
   | 'luna_model_stalled'
   | 'luna_model_output_invalid'
   | 'luna_slack_failed'
-  | 'luna_job_payload_invalid';
+  | 'luna_job_payload_invalid'
+  | 'luna_unexpected';
+
+export interface LunaErrorOptions {
+  cause?: unknown;
+  /** Whether retrying the same work later may succeed. @defaultValue false */
+  retriable?: boolean;
+  /** How long the far side asked us to wait before trying again (Retry-After), in milliseconds. */
+  retryAfterMs?: number;
+  /** Slack's own error string (`not_in_channel`, `ratelimited`…), when Slack refused the call. */
+  slackError?: string;
+}
 
 export class LunaError extends Error {
   readonly code: LunaErrorCode;
   /** Whether retrying the same work later may succeed. */
   readonly retriable: boolean;
+  /** Milliseconds the far side asked us to wait; 0 when it did not say. */
+  readonly retryAfterMs: number;
+  readonly slackError: string | undefined;
 
-  constructor(code: LunaErrorCode, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+  constructor(code: LunaErrorCode, message: string, options: LunaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LunaError';
     this.code = code;
     this.retriable = options.retriable ?? false;
+    const after = options.retryAfterMs ?? 0;
+    this.retryAfterMs = Number.isFinite(after) && after > 0 ? after : 0;
+    this.slackError = options.slackError;
   }
+}
+
+/** The delay a server asked for (Slack or Anthropic Retry-After), carried by a LunaError; 0 otherwise. */
+export function retryAfterOf(err: unknown): number {
+  return err instanceof LunaError ? err.retryAfterMs : 0;
 }
 
 /** One problem found while reading settings: where it is, what was expected, how to fix it. */

@@ -16,7 +16,3 @@ export function connectRedis(url: string, purpose: 'producer' | 'worker'): Redis
   return redis;
 }
 
-/** Key for LUNA's own state, under the same prefix (and so the same Cluster hash slot) as its queues. */
-export function stateKey(prefix: string, ...parts: string[]): string {
-  return [prefix, 'state', ...parts].join(':');
-}

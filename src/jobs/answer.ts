@@ -1,30 +1,30 @@
-import type { Job } from 'bullmq';
 import { fitThread } from '../domain/thread-budget.js';
 import { LunaError } from '../infra/errors.js';
 import { streamAnswer } from '../llm/client.js';
 import { buildAnswerPrompt } from '../llm/prompt.js';
-import { stateKey } from '../infra/redis.js';
-import { AnswerPayload } from '../contracts/jobs.js';
+import type { AnswerPayload } from '../contracts/jobs.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { renderAnswer } from '../render/answer.js';
 import { labelParts, splitMessage } from '../render/split.js';
-import { partMetadata, postedParts, readThread, threadAsAsked, toThreadMessages } from '../slack-api/thread.js';
-import { mentionPolicy, type JobContext } from '../contracts/job-context.js';
+import { slackErrorCode } from '../slack-api/errors.js';
+import { postPart } from '../slack-api/post.js';
+import { postedParts, readThread, threadAsAsked, toThreadMessages } from '../slack-api/thread.js';
+import { mentionPolicy } from './mention-policy.js';
 import { applyHandles } from '../domain/handles.js';
 import { AssessmentStep } from './assessment-step.js';
 
 const WORKING_REACTION = 'hourglass_flowing_sand';
-const ANSWER_TTL_SECONDS = 2 * 24 * 3600;
 
 /**
  * Answers a mention in its thread. Safe to run again after a crash at any point: the rendered answer is
  * stored in Redis before anything is posted (a retry never asks the model twice for different words),
  * and each part carries message metadata, so parts already in the thread are not posted again.
  */
-export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: number; reused: boolean }> {
-  const p = AnswerPayload.parse(job.data);
-  const jobId = job.id!;
+export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promise<{ parts: number; reused: boolean }> {
+  const p = job.data;
+  const jobId = job.id;
   const log = ctx.log.child({ job: jobId, channel: p.channel });
-  const storeKey = stateKey(ctx.settings.env.LUNA_REDIS_PREFIX, 'answer', jobId);
+  const store = ctx.stores.answers;
 
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   const already = postedParts(thread, jobId);
@@ -42,7 +42,7 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
     });
   };
   const assessment = new AssessmentStep(ctx, jobId);
-  let parts = await loadParts(ctx, storeKey);
+  let parts = await store.parts(jobId);
   const reused = parts !== undefined;
   let answerText: string | undefined;
 
@@ -73,25 +73,17 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
       ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
       log.warn('neutralised mentions in model output', { removed: rendered.removed });
     }
-    parts = await storeParts(ctx, storeKey, labelParts(splitMessage(rendered.text)));
+    parts = await store.storeParts(jobId, labelParts(splitMessage(rendered.text)));
   }
 
   for (const [i, text] of parts.entries()) {
     if (already.has(String(i))) continue;
-    await ctx.slack.chat.postMessage({
-      channel: p.channel,
-      thread_ts: p.threadTs,
-      text,
-      mrkdwn: true,
-      unfurl_links: false,
-      unfurl_media: false,
-      metadata: partMetadata(jobId, i, { of: parts.length, asked_ts: p.messageTs }),
-    });
+    await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: i, text, meta: { of: parts.length, asked_ts: p.messageTs } });
   }
   await clearWorking(ctx, p);
   if (!already.has('0')) {
     ctx.metrics.answers.inc({ outcome: 'answered' });
-    await ctx.stats.incr('answers');
+    await ctx.stores.stats.incr('answers');
   }
   const asked = thread.find((m) => m.ts === p.messageTs)?.text ?? '';
   await assessment.finish(p, () => prompt().messages, asked, answerText);
@@ -102,38 +94,26 @@ export async function answerJob(job: Job, ctx: JobContext): Promise<{ parts: num
  * After the last attempt fails, the thread gets a short visible note instead of silence. It is marked
  * like an answer part, so a second failure handler (another worker, a restart) does not repeat it.
  */
-export async function apologise(job: Job, ctx: JobContext, err: unknown): Promise<void> {
-  const p = AnswerPayload.safeParse(job.data);
-  if (!p.success) return;
-  const { channel, threadTs } = p.data;
+export async function apologise(job: LunaJob<'answer'>, ctx: JobContext, err: unknown): Promise<void> {
+  const { channel, threadTs } = job.data;
   const thread = await readThread(ctx.slack, channel, threadTs);
-  const posted = postedParts(thread, job.id!);
+  const posted = postedParts(thread, job.id);
   // The answer is already in the thread (only a later step failed): an apology would contradict it.
   if (posted.has('apology') || posted.has('0')) return;
-  const code = (err as { code?: string })?.code;
+  const code = err instanceof LunaError ? err.code : undefined;
   const why =
     code === 'luna_model_unavailable' || code === 'luna_model_stalled'
       ? 'the AI service did not respond after several tries'
       : 'something went wrong on my side';
-  await ctx.slack.chat.postMessage({
+  await postPart(ctx.slack, {
     channel,
-    thread_ts: threadTs,
+    threadTs,
+    jobId: job.id,
+    part: 'apology',
     text: `:warning: Sorry, I couldn't answer this one: ${why}. Please mention me again in a few minutes.`,
-    metadata: partMetadata(job.id!, 'apology'),
   });
-  await clearWorking(ctx, p.data);
+  await clearWorking(ctx, job.data);
   ctx.metrics.answers.inc({ outcome: 'apologised' });
-}
-
-async function loadParts(ctx: JobContext, key: string): Promise<string[] | undefined> {
-  const raw = await ctx.redis.get(key);
-  return raw ? (JSON.parse(raw) as string[]) : undefined;
-}
-
-/** First writer wins, so two racing attempts post the same words. */
-async function storeParts(ctx: JobContext, key: string, parts: string[]): Promise<string[]> {
-  const set = await ctx.redis.set(key, JSON.stringify(parts), 'EX', ANSWER_TTL_SECONDS, 'NX');
-  return set ? parts : ((await loadParts(ctx, key)) ?? parts);
 }
 
 /** Assistant status where Slack offers it (DM assistant threads), otherwise a reaction on the message. */
@@ -146,7 +126,7 @@ async function showWorking(ctx: JobContext, p: AnswerPayload): Promise<void> {
     if (ok) return;
   }
   await ctx.slack.reactions.add({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch((e) => {
-    if ((e as { data?: { error?: string } }).data?.error !== 'already_reacted') ctx.log.debug('reaction failed', { err: e });
+    if (slackErrorCode(e) !== 'already_reacted') ctx.log.debug('reaction failed', { err: e });
   });
 }
 

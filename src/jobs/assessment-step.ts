@@ -2,11 +2,9 @@ import type { MessageParam } from '../llm/client.js';
 import { shouldEscalate } from '../domain/escalation.js';
 import type { JobContext } from '../contracts/job-context.js';
 import type { AnswerPayload } from '../contracts/jobs.js';
-import { stateKey } from '../infra/redis.js';
-import { assessConversation, type Assessment } from '../llm/assess.js';
-import { requestEscalation } from '../contracts/escalation-request.js';
-
-const TTL_SECONDS = 2 * 24 * 3600;
+import { truncate } from '../domain/text.js';
+import { assessConversation, assessmentSchema, type Assessment } from '../llm/assess.js';
+import { requestEscalation } from './escalation-request.js';
 
 /**
  * The escalation half of answering a mention. `start` runs the assessment beside the answer's model
@@ -15,15 +13,12 @@ const TTL_SECONDS = 2 * 24 * 3600;
  * result and its escalation request has a fixed id, so nothing is assessed or escalated twice.
  */
 export class AssessmentStep {
-  private readonly key: string;
   private result: Promise<Assessment | null> | undefined;
 
   constructor(
     private readonly ctx: JobContext,
     private readonly jobId: string,
-  ) {
-    this.key = stateKey(ctx.settings.env.LUNA_REDIS_PREFIX, 'assessment', jobId);
-  }
+  ) {}
 
   get enabled(): boolean {
     return (this.ctx.settings.workspace.escalation?.owners.length ?? 0) > 0;
@@ -49,32 +44,32 @@ export class AssessmentStep {
     const escalate = shouldEscalate(a, threshold);
     this.ctx.metrics.assessments.inc({ result: a.outOfScope ? 'out_of_scope' : escalate ? 'escalated' : a.strategic ? 'below_threshold' : 'routine' });
     if (escalate) {
-      await requestEscalation(
-        this.ctx,
-        {
-          channel: p.channel,
-          threadTs: p.threadTs,
-          area: a.area,
-          customerWants: a.customerWants,
-          whyStrategic: a.rationale,
-          decisionNeeded: a.decisionNeeded,
-          summary: [`Risk: ${a.risk}`, answerText ? `LUNA answered: ${clip(answerText, 400)}` : ''].filter(Boolean).join('\n'),
-          evidence: clip(evidence, 500),
-          confidence: a.confidence,
-          source: 'answer',
-          requestedAt: Date.now(),
-        },
-        this.jobId,
-      );
+      await requestEscalation(this.ctx, {
+        channel: p.channel,
+        threadTs: p.threadTs,
+        area: a.area,
+        customerWants: a.customerWants,
+        whyStrategic: a.rationale,
+        decisionNeeded: a.decisionNeeded,
+        summary: [`Risk: ${a.risk}`, answerText ? `LUNA answered: ${truncate(answerText, 400)}` : ''].filter(Boolean).join('\n'),
+        evidence: truncate(evidence, 500),
+        confidence: a.confidence,
+        source: 'answer',
+        requestedAt: Date.now(),
+        // The answer job's own id: its retries queue this request once.
+        requestId: this.jobId,
+      });
     } else {
-      await this.ctx.stats.incr('conversations_handled');
+      await this.ctx.stores.stats.incr('conversations_handled');
     }
     return a;
   }
 
+  /** The stored assessment, if it still fits today's areas (a config change since makes it stale). */
   private async load(): Promise<Assessment | null> {
-    const raw = await this.ctx.redis.get(this.key);
-    return raw ? (JSON.parse(raw) as Assessment) : null;
+    const areas = this.ctx.settings.workspace.escalation?.owners.map((o) => o.area) ?? [];
+    const stored = assessmentSchema(areas).safeParse(await this.ctx.stores.answers.assessment(this.jobId));
+    return stored.success ? stored.data : null;
   }
 
   private async assess(messages: MessageParam[]): Promise<Assessment | null> {
@@ -90,11 +85,7 @@ export class AssessmentStep {
       area: out.assessment.area,
       confidence: out.assessment.confidence,
     });
-    await this.ctx.redis.set(this.key, JSON.stringify(out.assessment), 'EX', TTL_SECONDS, 'NX');
+    await this.ctx.stores.answers.storeAssessment(this.jobId, out.assessment);
     return out.assessment;
   }
-}
-
-function clip(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }

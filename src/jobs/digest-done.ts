@@ -1,19 +1,18 @@
-import type { Job } from 'bullmq';
 import { LunaError } from '../infra/errors.js';
-import { DigestDonePayload } from '../contracts/digest-payloads.js';
+import { DigestDonePayload } from '../contracts/jobs.js';
 import { renderDigest } from '../render/digest-blocks.js';
 import { partMetadata } from '../slack-api/thread.js';
-import { mentionPolicy, type JobContext } from '../contracts/job-context.js';
-import { DigestState } from '../stores/digests.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { mentionPolicy } from './mention-policy.js';
 
 /**
  * A Done click: the action is marked once (a second click, by anyone, changes nothing and is not counted
  * again), the digest message is re-rendered from the stored digest to show who marked it, and the
  * feedback integration rate (done / created, per week) gets its numerator.
  */
-export async function digestDoneJob(job: Job, ctx: JobContext): Promise<{ counted: boolean }> {
-  const p = DigestDonePayload.parse(job.data);
-  const state = new DigestState(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
+export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext): Promise<{ counted: boolean }> {
+  const p = job.data;
+  const state = ctx.stores.digests;
   const record = await state.record(p.digestId);
   if (!record) {
     await ctx.slack.chat.postEphemeral({ channel: p.channel, user: p.userId, text: 'This digest is too old for me to update; its actions can no longer be marked done.' });
@@ -23,7 +22,7 @@ export async function digestDoneJob(job: Job, ctx: JobContext): Promise<{ counte
     throw new LunaError('luna_job_payload_invalid', `digest ${p.digestId} has no action ${p.action}`);
   }
   const counted = await state.markDone(p.digestId, p.action, { user: p.userId, at: Date.now() });
-  if (counted) await ctx.stats.incr('action_items_done');
+  if (counted) await ctx.stores.stats.incr('action_items_done');
 
   const policy = mentionPolicy(ctx.settings, record.participants);
   // Two clicks on one message race: each re-reads the marks after its update and updates again if another
@@ -48,12 +47,10 @@ export async function digestDoneJob(job: Job, ctx: JobContext): Promise<{ counte
 }
 
 /** After the last attempt, only the person who clicked hears about it. */
-export async function digestDoneFailed(job: Job, ctx: JobContext): Promise<void> {
-  const p = DigestDonePayload.safeParse(job.data);
-  if (!p.success) return;
+export async function digestDoneFailed(job: LunaJob<'digest-done'>, ctx: JobContext): Promise<void> {
   await ctx.slack.chat.postEphemeral({
-    channel: p.data.channel,
-    user: p.data.userId,
+    channel: job.data.channel,
+    user: job.data.userId,
     text: ":warning: Sorry, I couldn't mark that action done. Please click Done again in a minute.",
   });
 }

@@ -1,12 +1,14 @@
 import type { DigestMessage } from '../domain/digest-chunks.js';
 import { citedRefs, matchArea, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../domain/digest.js';
-import { requestEscalation } from '../contracts/escalation-request.js';
+import { requestEscalation } from './escalation-request.js';
 import { digestWithModel } from '../llm/digest.js';
 import { renderDigest } from '../render/digest-blocks.js';
 import { mentionIntent } from '../domain/intent.js';
 import { permalinkBuilder } from '../slack-api/permalinks.js';
-import { partMetadata, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
-import { mentionPolicy, type JobContext } from '../contracts/job-context.js';
+import { postPart } from '../slack-api/post.js';
+import { postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { mentionPolicy } from './mention-policy.js';
 import type { DigestState } from '../stores/digests.js';
 
 /** Everything but LUNA's own messages and `@luna digest` requests, labelled m1… in thread order; threads numbered from 1. */
@@ -119,21 +121,13 @@ export async function publishDigest(ctx: JobContext, state: DigestState, record:
   let threadTs = to.threadTs ?? posted.get('0');
   for (const [i, part] of parts.entries()) {
     if (posted.has(String(i))) continue;
-    const res = await ctx.slack.chat.postMessage({
-      channel: to.channel,
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      text: part.text,
-      blocks: part.blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-      metadata: partMetadata(record.id, i, { of: parts.length }),
-    });
-    threadTs ??= res.ts;
+    const ts = await postPart(ctx.slack, { channel: to.channel, threadTs, jobId: record.id, part: i, text: part.text, blocks: part.blocks, meta: { of: parts.length } });
+    threadTs ??= ts;
   }
   if (await state.once(record.id, 'stats')) {
-    await ctx.stats.incr('digests');
-    await ctx.stats.observe('csat', record.digest.csat.estimate);
-    if (record.digest.actions.length) await ctx.stats.incr('action_items_created', record.digest.actions.length);
+    await ctx.stores.stats.incr('digests');
+    await ctx.stores.stats.observe('csat', record.digest.csat.estimate);
+    if (record.digest.actions.length) await ctx.stores.stats.incr('action_items_created', record.digest.actions.length);
   }
   await escalateChurnRisks(ctx, record);
 }

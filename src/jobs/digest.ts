@@ -1,19 +1,20 @@
-import type { Job } from 'bullmq';
-import { ThreadDigestPayload } from '../contracts/digest-payloads.js';
-import { partMetadata, postedParts, readThread, type SlackThreadMessage } from '../slack-api/thread.js';
-import type { JobContext } from '../contracts/job-context.js';
+import type { ThreadDigestPayload } from '../contracts/jobs.js';
+import { LunaError } from '../infra/errors.js';
+import { slackErrorCode } from '../slack-api/errors.js';
+import { postPart } from '../slack-api/post.js';
+import { postedParts, readThread, type SlackThreadMessage } from '../slack-api/thread.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
-import { DigestState } from '../stores/digests.js';
 
 /**
  * `@luna digest` / the "Feedback digest" shortcut: a digest of the whole thread, posted in it. Safe to run
  * again after a crash at any point: the digest is stored before anything is posted (a retry never asks the
  * model for different words) and parts already in the thread are not posted again.
  */
-export async function threadDigestJob(job: Job, ctx: JobContext): Promise<{ messages: number; parts: number }> {
-  const p = ThreadDigestPayload.parse(job.data);
-  const id = job.id!;
-  const state = new DigestState(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
+export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): Promise<{ messages: number; parts: number }> {
+  const p = job.data;
+  const id = job.id;
+  const state = ctx.stores.digests;
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   let record = await state.record(id);
   if (!record) {
@@ -31,15 +32,13 @@ export async function threadDigestJob(job: Job, ctx: JobContext): Promise<{ mess
 }
 
 /** After the last attempt, the thread hears why, once (or, where LUNA cannot post, the shortcut's user). */
-export async function threadDigestFailed(job: Job, ctx: JobContext, err: unknown): Promise<void> {
-  const p = ThreadDigestPayload.safeParse(job.data);
-  if (!p.success) return;
+export async function threadDigestFailed(job: LunaJob<'digest'>, ctx: JobContext, err: unknown): Promise<void> {
   const text = failureText(err);
   try {
-    await note(ctx, job.id!, p.data, 'apology', text);
+    await note(ctx, job.id, job.data, 'apology', text);
   } catch (e) {
-    if (!p.data.responseUrl) throw e;
-    const res = await fetch(p.data.responseUrl, {
+    if (!job.data.responseUrl) throw e;
+    const res = await fetch(job.data.responseUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ response_type: 'ephemeral', text }),
@@ -49,8 +48,9 @@ export async function threadDigestFailed(job: Job, ctx: JobContext, err: unknown
 }
 
 function failureText(err: unknown): string {
-  const { code, data } = (err ?? {}) as { code?: string; data?: { error?: string } };
-  if (data?.error === 'not_in_channel' || data?.error === 'channel_not_found') {
+  const code = err instanceof LunaError ? err.code : undefined;
+  const slackError = slackErrorCode(err);
+  if (slackError === 'not_in_channel' || slackError === 'channel_not_found') {
     return ":warning: I can't read that conversation. Add me to the channel (`/invite @LUNA`) and ask again.";
   }
   const why =
@@ -65,10 +65,5 @@ function failureText(err: unknown): string {
 async function note(ctx: JobContext, id: string, p: ThreadDigestPayload, part: string, text: string, read?: SlackThreadMessage[]): Promise<void> {
   const thread = read ?? (await readThread(ctx.slack, p.channel, p.threadTs));
   if (postedParts(thread, id).has(part)) return;
-  await ctx.slack.chat.postMessage({
-    channel: p.channel,
-    thread_ts: p.threadTs,
-    text,
-    metadata: partMetadata(id, part),
-  });
+  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: id, part, text });
 }

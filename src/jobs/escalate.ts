@@ -1,35 +1,32 @@
-import type { Job } from 'bullmq';
-import { z } from 'zod';
 import { mentionList, ownersFor } from '../domain/escalation.js';
 import { LunaError } from '../infra/errors.js';
-import { EscalationRequest } from '../contracts/escalation-request.js';
-import { EscalationStore, escalationId, type EscalationRecord } from '../stores/escalations.js';
-import { JOB_NAMES } from '../contracts/jobs.js';
+import { EscalationRequest } from '../contracts/jobs.js';
+import { escalationId, type EscalationRecord, type EscalationStore } from '../stores/escalations.js';
 import { escalationMessage } from '../render/escalation-blocks.js';
-import { partMetadata, postedParts, readThread } from '../slack-api/thread.js';
-import type { JobContext } from '../contracts/job-context.js';
+import { postPart } from '../slack-api/post.js';
+import { postedParts, readThread } from '../slack-api/thread.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
 
 export const ESCALATION_EVENT_TYPE = 'luna_escalation';
-export const EscalationTimer = z.object({ id: z.string(), stage: z.enum(['remind', 'fallback']) });
 
 /**
  * Posts an escalation, or appends new evidence to the one this thread and area already have. A lock
  * makes concurrent requests for the same thread+area queue up behind each other instead of racing.
  */
-export async function escalateJob(job: Job, ctx: JobContext): Promise<{ id: string; created: boolean }> {
-  const req = EscalationRequest.parse(job.data);
+export async function escalateJob(job: LunaJob<'escalate'>, ctx: JobContext): Promise<{ id: string; created: boolean }> {
+  const req = job.data;
   const esc = ctx.settings.workspace.escalation;
   const id = escalationId(req.channel, req.threadTs, req.area);
   if (!esc) return { id, created: false };
-  const store = new EscalationStore(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
-  if (!(await store.lock(id, job.id!, 60_000))) {
+  const store = ctx.stores.escalations;
+  if (!(await store.lock(id, job.id, 60_000))) {
     throw new LunaError('luna_slack_failed', `escalation ${id} is being updated by another job`, { retriable: true });
   }
   try {
     const existing = await store.get(id);
     if (existing?.messageTs) {
       // Already escalated: the new message is evidence on the same post, not a second post.
-      if (await store.addEvidenceOnce(id, job.id!, req.evidence)) await updatePost(ctx, store, existing);
+      if (await store.addEvidenceOnce(id, job.id, req.evidence)) await updatePost(ctx, store, existing);
       return { id, created: false };
     }
     const record: EscalationRecord = existing ?? {
@@ -47,17 +44,14 @@ export async function escalateJob(job: Job, ctx: JobContext): Promise<{ id: stri
     // From here every step is safe to repeat after a crash: find-or-post, note-once, timer by fixed id.
     await postEscalation(ctx, store, record);
     await noteInCustomerThread(ctx, record);
-    await ctx.enqueue(JOB_NAMES.escalationTimer, { id, stage: 'remind' }, {
-      jobId: `escalation-timer-${id}-remind`,
-      delayMs: esc.acknowledgeWithinMinutes * 60_000,
-    });
+    await ctx.enqueue('escalation-timer', { id, stage: 'remind' }, { delayMs: esc.acknowledgeWithinMinutes * 60_000 });
     if (!existing) {
-      await ctx.stats.incr('escalations_opened');
+      await ctx.stores.stats.incr('escalations_opened');
       ctx.metrics.escalations.inc({ outcome: 'opened' });
     }
     return { id, created: !existing };
   } finally {
-    await store.unlock(id, job.id!);
+    await store.unlock(id, job.id);
   }
 }
 
@@ -112,10 +106,11 @@ async function noteInCustomerThread(ctx: JobContext, record: EscalationRecord): 
   if (ch?.is_ext_shared) return;
   const noteId = `escalation-${record.id}`;
   if (postedParts(await readThread(ctx.slack, record.channel, record.threadTs), noteId).has('note')) return;
-  await ctx.slack.chat.postMessage({
+  await postPart(ctx.slack, {
     channel: record.channel,
-    thread_ts: record.threadTs,
+    threadTs: record.threadTs,
+    jobId: noteId,
+    part: 'note',
     text: `I've looped in ${mentionList(record.owners)} (${record.area.toLowerCase()}) for the decision this needs. They'll follow up here.`,
-    metadata: partMetadata(noteId, 'note'),
   });
 }

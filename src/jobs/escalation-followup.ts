@@ -1,28 +1,16 @@
-import type { Job } from 'bullmq';
-import { z } from 'zod';
 import { mentionList } from '../domain/escalation.js';
-import { EscalationStore, type EscalationRecord } from '../stores/escalations.js';
-import { JOB_NAMES } from '../contracts/jobs.js';
-import type { JobContext } from '../contracts/job-context.js';
-import { EscalationTimer, updatePost } from './escalate.js';
+import type { EscalationRecord } from '../stores/escalations.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { updatePost } from './escalate.js';
 
-export const EscalationAction = z.object({
-  id: z.string(),
-  action: z.enum(['acknowledged', 'taken', 'not_strategic']),
-  userId: z.string(),
-  at: z.number(),
-});
-export type EscalationAction = z.infer<typeof EscalationAction>;
-
-const store = (ctx: JobContext) => new EscalationStore(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
 
 /**
  * Nobody acknowledged in time: first a reminder to the owners, then (after the same wait again) the
  * escalation goes to the fallback people. Both are delayed BullMQ jobs, so they survive restarts.
  */
-export async function escalationTimerJob(job: Job, ctx: JobContext): Promise<{ fired: boolean }> {
-  const { id, stage } = EscalationTimer.parse(job.data);
-  const s = store(ctx);
+export async function escalationTimerJob(job: LunaJob<'escalation-timer'>, ctx: JobContext): Promise<{ fired: boolean }> {
+  const { id, stage } = job.data;
+  const s = ctx.stores.escalations;
   const record = await s.get(id);
   const esc = ctx.settings.workspace.escalation;
   if (!record || record.status !== 'open' || !record.messageTs || !esc) return { fired: false };
@@ -33,7 +21,7 @@ export async function escalationTimerJob(job: Job, ctx: JobContext): Promise<{ f
       await s.set(id, { remindedAt: Date.now() });
       ctx.metrics.escalations.inc({ outcome: 'reminded' });
     }
-    await ctx.enqueue(JOB_NAMES.escalationTimer, { id, stage: 'fallback' }, { jobId: `escalation-timer-${id}-fallback`, delayMs: wait * 60_000 });
+    await ctx.enqueue('escalation-timer', { id, stage: 'fallback' }, { delayMs: wait * 60_000 });
     return { fired: true };
   }
   if (!record.fallbackAt) {
@@ -42,16 +30,16 @@ export async function escalationTimerJob(job: Job, ctx: JobContext): Promise<{ f
     record.fallbackAt = Date.now();
     await s.set(id, { fallbackAt: record.fallbackAt });
     await updatePost(ctx, s, record);
-    await ctx.stats.incr('escalations_reassigned');
+    await ctx.stores.stats.incr('escalations_reassigned');
     ctx.metrics.escalations.inc({ outcome: 'reassigned' });
   }
   return { fired: true };
 }
 
 /** A button on the escalation post: record who handled it and when, once, and show it on the post. */
-export async function escalationActionJob(job: Job, ctx: JobContext): Promise<{ changed: boolean }> {
-  const a = EscalationAction.parse(job.data);
-  const s = store(ctx);
+export async function escalationActionJob(job: LunaJob<'escalation-action'>, ctx: JobContext): Promise<{ changed: boolean }> {
+  const a = job.data;
+  const s = ctx.stores.escalations;
   const changed = await s.handle(a.id, a.action, a.userId, a.at);
   const record = await s.get(a.id);
   if (!record?.messageTs) return { changed };
@@ -59,10 +47,10 @@ export async function escalationActionJob(job: Job, ctx: JobContext): Promise<{ 
   await updatePost(ctx, s, record);
   if (changed) {
     ctx.metrics.escalations.inc({ outcome: a.action });
-    if (a.action === 'not_strategic') await ctx.stats.incr('escalations_not_strategic');
+    if (a.action === 'not_strategic') await ctx.stores.stats.incr('escalations_not_strategic');
     if (a.action !== 'not_strategic' && record.handledAt === a.at) {
-      await ctx.stats.incr('escalations_acknowledged');
-      await ctx.stats.observe('minutes_to_acknowledge', (a.at - record.createdAt) / 60_000);
+      await ctx.stores.stats.incr('escalations_acknowledged');
+      await ctx.stores.stats.observe('minutes_to_acknowledge', (a.at - record.createdAt) / 60_000);
     }
   }
   return { changed };

@@ -1,5 +1,4 @@
 import type { JobContext } from '../contracts/job-context.js';
-import { stateKey } from '../infra/redis.js';
 import { chartAltText, chartHash, renderTrendChart, type TrendChart } from '../render/trend-chart.js';
 
 /**
@@ -9,8 +8,6 @@ import { chartAltText, chartHash, renderTrendChart, type TrendChart } from '../r
  * what lets an image block use it without sharing it anywhere.
  */
 
-/** Long enough to outlive a quiet fortnight; the data hash changes every Monday anyway. */
-const FILE_ID_TTL_SECONDS = 21 * 86_400;
 const UPLOAD_LOCK_MS = 20_000;
 const WAIT_FOR_OTHER_MS = 4_000;
 
@@ -25,18 +22,18 @@ export interface ChartFile {
 export class HomeChartFiles {
   constructor(private readonly ctx: JobContext) {}
 
-  private key(hash: string, ...more: string[]) {
-    return stateKey(this.ctx.settings.env.LUNA_REDIS_PREFIX, 'home', 'chart', hash, ...more);
+  private get store() {
+    return this.ctx.stores.charts;
   }
 
   /** The file for this chart: cached, or rendered and uploaded now. Undefined if another job's upload did not finish in time. */
   async get(chart: TrendChart): Promise<ChartFile | undefined> {
     const hash = chartHash(chart);
     const altText = chartAltText(chart);
-    const cached = await this.ctx.redis.get(this.key(hash));
+    const cached = await this.store.fileId(hash);
     if (cached) return { fileId: cached, altText, hash, fresh: false };
     // Several users opening Home right after the figures changed: one uploads, the others wait for its id.
-    const mine = (await this.ctx.redis.set(this.key(hash, 'lock'), '1', 'PX', UPLOAD_LOCK_MS, 'NX')) === 'OK';
+    const mine = await this.store.lockUpload(hash, UPLOAD_LOCK_MS);
     if (!mine) {
       const id = await this.waitFor(hash);
       return id ? { fileId: id, altText, hash, fresh: false } : undefined;
@@ -52,24 +49,24 @@ export class HomeChartFiles {
       // uploadV2 answers with one files.completeUploadExternal result per completion.
       const fileId = (res as { files?: Array<{ files?: Array<{ id?: string }> }> }).files?.[0]?.files?.[0]?.id;
       if (!fileId) throw new Error('files.uploadV2 returned no file id');
-      await this.ctx.redis.set(this.key(hash), fileId, 'EX', FILE_ID_TTL_SECONDS);
+      await this.store.setFileId(hash, fileId);
       return { fileId, altText, hash, fresh: true };
     } catch (err) {
-      await this.ctx.redis.del(this.key(hash, 'lock'));
+      await this.store.unlockUpload(hash);
       throw err;
     }
   }
 
   /** Slack would not show this file (deleted by an admin, say): forget it, so the next open uploads anew. */
   async forget(hash: string): Promise<void> {
-    await this.ctx.redis.del(this.key(hash), this.key(hash, 'lock'));
+    await this.store.forget(hash);
   }
 
   private async waitFor(hash: string): Promise<string | undefined> {
     const deadline = Date.now() + WAIT_FOR_OTHER_MS;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      const id = await this.ctx.redis.get(this.key(hash));
+      const id = await this.store.fileId(hash);
       if (id) return id;
     }
     return undefined;

@@ -1,13 +1,10 @@
-import type { Job } from 'bullmq';
 import { DASHBOARD_WEEKS, dayMonth, weekStarts, type Figures } from '../domain/dashboard.js';
-import { EscalationStore } from '../stores/escalations.js';
 import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
 import type { Persona } from '../personas/registry.js';
-import { HomePayload, homeJobId } from '../contracts/home-payloads.js';
-import { JOB_NAMES } from '../contracts/jobs.js';
 import { homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
 import type { TrendChart } from '../render/trend-chart.js';
-import type { JobContext } from '../contracts/job-context.js';
+import { slackErrorCode } from '../slack-api/errors.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { HomeChartFiles, type ChartFile } from './home-chart.js';
 
 /**
@@ -19,8 +16,8 @@ import { HomeChartFiles, type ChartFile } from './home-chart.js';
 /** Slack can take a moment before a freshly uploaded file may be used in an image block. */
 const CHART_RETRY_MS = 2_000;
 
-export async function homeJob(job: Job, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none' }> {
-  const p = HomePayload.parse(job.data);
+export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none' }> {
+  const p = job.data;
   const now = Date.now();
   const persona = ctx.settings.persona;
   const targets = kpiTargets(persona);
@@ -47,8 +44,7 @@ export async function homeJob(job: Job, ctx: JobContext): Promise<{ chart: 'cach
     await ctx.slack.views.publish({ user_id: p.userId, view: homeView({ ...input, chart: { missing } }) });
     if (!chart.fresh || p.reason === 'chart') await files.forget(chart.hash);
     if (p.reason !== 'chart') {
-      const retry = { userId: p.userId, reason: 'chart' } as const;
-      await ctx.enqueue(JOB_NAMES.home, retry, { jobId: homeJobId(retry), delayMs: CHART_RETRY_MS });
+      await ctx.enqueue('home', { userId: p.userId, reason: 'chart' }, { delayMs: CHART_RETRY_MS });
     }
     return { chart: 'none' };
   }
@@ -56,10 +52,8 @@ export async function homeJob(job: Job, ctx: JobContext): Promise<{ chart: 'cach
 }
 
 /** After the last attempt the user still sees something: a short note and the Refresh button. */
-export async function homeFailed(job: Job, ctx: JobContext): Promise<void> {
-  const p = HomePayload.safeParse(job.data);
-  if (!p.success) return;
-  await ctx.slack.views.publish({ user_id: p.data.userId, view: homeUnavailableView() });
+export async function homeFailed(job: LunaJob<'home'>, ctx: JobContext): Promise<void> {
+  await ctx.slack.views.publish({ user_id: job.data.userId, view: homeUnavailableView() });
 }
 
 const targetsByPersona = new WeakMap<Persona, KpiTarget[]>();
@@ -71,9 +65,9 @@ function kpiTargets(persona: Persona): KpiTarget[] {
 
 /** One pipeline-sized read per figure; all of them are weekly aggregates, none holds text. */
 async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
-  const s = ctx.stats;
+  const s = ctx.stores.stats;
   const W = DASHBOARD_WEEKS;
-  const store = new EscalationStore(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
+  const store = ctx.stores.escalations;
   const [answers, digests, opened, acknowledged, notStrategic, reassigned, created, done, handled, csatWeeks, csat, median, counts] = await Promise.all([
     s.weekly('answers', W),
     s.weekly('digests', W),
@@ -124,6 +118,6 @@ export function trendChart(f: Figures, targets: readonly KpiTarget[]): TrendChar
 
 /** `views.publish` refused the view (Slack reports a bad image block as invalid_arguments). */
 function rejectedView(err: unknown): boolean {
-  const e = err as { code?: string; data?: { error?: string } };
-  return e.code === 'slack_webapi_platform_error' && (e.data?.error === 'invalid_arguments' || e.data?.error === 'invalid_blocks');
+  const code = slackErrorCode(err);
+  return code === 'invalid_arguments' || code === 'invalid_blocks';
 }

@@ -1,25 +1,26 @@
-import type { Job } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { JourneyMap } from '../domain/journey.js';
+import { truncate } from '../domain/text.js';
 import { fitThread } from '../domain/thread-budget.js';
 import { LunaError } from '../infra/errors.js';
 import { buildJourneyPrompt } from '../llm/journey-prompt.js';
 import { callStructured } from '../llm/structured.js';
-import { JourneyMapPayload } from '../contracts/journey-payloads.js';
+import { JourneyMapPayload } from '../contracts/jobs.js';
 import { parseKpiTargets } from '../personas/kpis.js';
-import { stateKey } from '../infra/redis.js';
 import { JOURNEY_USAGE, journeyBlocks } from '../render/journey-blocks.js';
 import { escapeMrkdwn } from '../render/mrkdwn.js';
 import { renderJourneyPng } from '../render/journey-svg.js';
 import { journeyMermaid } from '../render/mermaid.js';
-import { partMetadata, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
-import { mentionPolicy, type JobContext } from '../contracts/job-context.js';
+import { slackErrorCode } from '../slack-api/errors.js';
+import { postPart } from '../slack-api/post.js';
+import { postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { mentionPolicy } from './mention-policy.js';
 
 /** A whole map is a few thousand tokens of JSON; 8 stages with every list full stay well under this. */
 const MAX_TOKENS = 8192;
 /** Structured calls are not streamed, so the deadline covers the whole answer. */
 const MODEL_TIMEOUT_MS = 180_000;
-const PROGRESS_TTL_SECONDS = 2 * 24 * 3600;
 
 /**
  * Builds a journey map and posts it: Block Kit in the channel (commands) or the thread (mentions), then
@@ -27,16 +28,16 @@ const PROGRESS_TTL_SECONDS = 2 * 24 * 3600;
  * map and each finished step are kept in Redis, and a retry also looks in Slack for a step that finished
  * just before a crash, so the map and the picture are each posted once.
  */
-export async function journeyMapJob(job: Job, ctx: JobContext): Promise<{ stages: number; reused: boolean; msToPicture: number }> {
-  const p = JourneyMapPayload.parse(job.data);
-  const jobId = job.id!;
+export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext): Promise<{ stages: number; reused: boolean; msToPicture: number }> {
+  const p = job.data;
+  const jobId = job.id;
   // Any earlier start (a failed attempt, or a worker that died mid-job) may have posted something already.
   const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
   const log = ctx.log.child({ job: jobId, channel: p.channel });
-  const key = stateKey(ctx.settings.env.LUNA_REDIS_PREFIX, 'journey-map', jobId);
+  const store = ctx.stores.journeys;
   const thread = p.threadTs ? await readThread(ctx.slack, p.channel, p.threadTs) : undefined;
 
-  let map = await loadMap(ctx, key);
+  let map = await store.map(jobId);
   const reused = map !== undefined;
   if (!map) {
     if (p.source === 'mention' && !p.subject && (thread?.length ?? 0) <= 1) {
@@ -48,13 +49,13 @@ export async function journeyMapJob(job: Job, ctx: JobContext): Promise<{ stages
         .postEphemeral({ channel: p.channel, user: p.userId, thread_ts: p.threadTs!, text: ':world_map: Building your journey map…' })
         .catch((e) => log.debug('working note failed', { err: e }));
     }
-    map = await storeMap(ctx, key, await buildMap(ctx, p, thread));
+    map = await store.storeMap(jobId, await buildMap(ctx, p, thread));
   }
 
   const targets = parseKpiTargets(ctx.settings.persona.systemPrompt);
   const participants = (thread ?? []).map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
   const pictureThread = p.threadTs;
-  let mapTs = (await ctx.redis.hget(key, 'ts')) ?? undefined;
+  let mapTs = await store.postedTs(jobId);
   if (!mapTs && retry) mapTs = await findPostedMap(ctx, p, jobId, thread);
   if (!mapTs) {
     const note = pictureThread ? 'The picture and its Mermaid source follow below.' : 'The picture and its Mermaid source are in the thread.';
@@ -63,23 +64,14 @@ export async function journeyMapJob(job: Job, ctx: JobContext): Promise<{ stages
       ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
       log.warn('neutralised mentions in the journey map', { removed: rendered.removed });
     }
-    const posted = await ctx.slack.chat.postMessage({
-      channel: p.channel,
-      ...(pictureThread ? { thread_ts: pictureThread } : {}),
-      text: rendered.text,
-      blocks: rendered.blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-      metadata: partMetadata(jobId, 'map'),
-    });
-    mapTs = posted.ts!;
-    await ctx.redis.multi().hset(key, 'ts', mapTs).expire(key, PROGRESS_TTL_SECONDS).exec();
+    mapTs = await postPart(ctx.slack, { channel: p.channel, threadTs: pictureThread, jobId, part: 'map', text: rendered.text, blocks: rendered.blocks });
+    await store.setPostedTs(jobId, mapTs);
   }
 
   const uploadThread = pictureThread ?? mapTs;
   const filename = `${slug(map.scenario)}-journey-map-${createHash('sha1').update(jobId).digest('hex').slice(0, 8)}`;
   const uploaded =
-    (await ctx.redis.hget(key, 'uploaded')) === '1' || (retry && (await alreadyUploaded(ctx, p.channel, uploadThread, `${filename}.png`)));
+    (await store.uploaded(jobId)) || (retry && (await alreadyUploaded(ctx, p.channel, uploadThread, `${filename}.png`)));
   if (!uploaded) {
     const picture = await renderJourneyPng(map, targets);
     await ctx.slack.files.uploadV2({
@@ -93,7 +85,7 @@ export async function journeyMapJob(job: Job, ctx: JobContext): Promise<{ stages
         { content: journeyMermaid(map), filename: `${filename}.mmd`, title: 'Journey map (Mermaid source)', snippet_type: 'text' },
       ],
     });
-    await ctx.redis.multi().hset(key, 'uploaded', '1').expire(key, PROGRESS_TTL_SECONDS).exec();
+    await store.markUploaded(jobId);
   }
   const msToPicture = Date.now() - p.receivedAt;
   log.info('journey map posted', { stages: map.stages.length, reused, msToPicture });
@@ -129,17 +121,6 @@ async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThre
   }
 }
 
-async function loadMap(ctx: JobContext, key: string): Promise<JourneyMap | undefined> {
-  const raw = await ctx.redis.hget(key, 'map');
-  return raw ? JourneyMap.parse(JSON.parse(raw)) : undefined;
-}
-
-/** First writer wins, so two racing attempts post the same map. */
-async function storeMap(ctx: JobContext, key: string, map: JourneyMap): Promise<JourneyMap> {
-  const [[, set] = []] = (await ctx.redis.multi().hsetnx(key, 'map', JSON.stringify(map)).expire(key, PROGRESS_TTL_SECONDS).exec()) ?? [];
-  return set === 1 ? map : ((await loadMap(ctx, key)) ?? map);
-}
-
 /** A retry after a crash between posting and recording it: the map message carries this job's metadata. */
 async function findPostedMap(ctx: JobContext, p: JourneyMapPayload, jobId: string, thread: SlackThreadMessage[] | undefined) {
   if (thread) return postedParts(thread, jobId).get('map');
@@ -160,12 +141,7 @@ async function alreadyUploaded(ctx: JobContext, channel: string, threadTs: strin
 /** `@luna journey map` with nothing to map and no thread to read: explain, once. */
 async function postUsageOnce(ctx: JobContext, p: JourneyMapPayload, jobId: string, thread: SlackThreadMessage[]): Promise<void> {
   if (postedParts(thread, jobId).has('usage')) return;
-  await ctx.slack.chat.postMessage({
-    channel: p.channel,
-    ...(p.threadTs ? { thread_ts: p.threadTs } : {}),
-    text: JOURNEY_USAGE,
-    metadata: partMetadata(jobId, 'usage'),
-  });
+  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'usage', text: JOURNEY_USAGE });
 }
 
 /** A file name people can keep in a QBR folder: the scenario's first words, at most about 40 characters. */
@@ -190,10 +166,8 @@ function altText(map: JourneyMap): string {
  * After the last attempt, or a failure no retry fixes, the person who asked is told why in one line:
  * privately for a command (through its response_url, else an ephemeral), in the thread for a mention.
  */
-export async function journeyMapGaveUp(job: Job, ctx: JobContext, err: unknown): Promise<void> {
-  const parsed = JourneyMapPayload.safeParse(job.data);
-  if (!parsed.success) return;
-  const p = parsed.data;
+export async function journeyMapGaveUp(job: LunaJob<'journey-map'>, ctx: JobContext, err: unknown): Promise<void> {
+  const p = job.data;
   const text = `:warning: ${failureText(err, p.subject)}`;
   if (p.source === 'command') {
     if (p.responseUrl && (await respond(p.responseUrl, text))) return;
@@ -201,21 +175,16 @@ export async function journeyMapGaveUp(job: Job, ctx: JobContext, err: unknown):
     return;
   }
   const thread = await readThread(ctx.slack, p.channel, p.threadTs!);
-  if (postedParts(thread, job.id!).has('apology')) return;
-  await ctx.slack.chat.postMessage({
-    channel: p.channel,
-    thread_ts: p.threadTs!,
-    text,
-    metadata: partMetadata(job.id!, 'apology'),
-  });
+  if (postedParts(thread, job.id).has('apology')) return;
+  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
 }
 
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
 
 function failureText(err: unknown, subject: string): string {
-  const what = subject ? ` for “${escapeMrkdwn(subject.length > 80 ? `${subject.slice(0, 79)}…` : subject)}”` : '';
-  const code = (err as { code?: string })?.code;
-  const slackError = (err as { data?: { error?: string } })?.data?.error ?? '';
+  const what = subject ? ` for “${escapeMrkdwn(truncate(subject, 80))}”` : '';
+  const code = err instanceof LunaError ? err.code : undefined;
+  const slackError = slackErrorCode(err) ?? '';
   if (code === 'luna_model_output_invalid') {
     return `I couldn't build a journey map${what}: the AI's answer did not fit the map's structure, even after a second try. Try again with a more specific customer, segment or scenario.`;
   }

@@ -1,10 +1,8 @@
-import type { Job } from 'bullmq';
 import { compareTs, tsOf } from '../domain/digest.js';
-import { ScheduledDigestPayload } from '../contracts/digest-payloads.js';
+import { ScheduledDigestPayload } from '../contracts/jobs.js';
 import { threadsWithNewMessages } from '../slack-api/channel-feedback.js';
-import type { JobContext } from '../contracts/job-context.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
-import { DigestState } from '../stores/digests.js';
 
 /** Longer than any run; a lock whose holder died lapses after this and the next tick proceeds. */
 const RUN_LOCK_MS = 60 * 60_000;
@@ -18,11 +16,11 @@ const RUN_LOCK_MS = 60 * 60_000;
  * - the digest is stored before posting and its parts carry metadata, so a retry posts only what is missing;
  * - the watermark moves only after posting, by compare-and-set, to the newest message actually included.
  */
-export async function scheduledDigestJob(job: Job, ctx: JobContext): Promise<{ posted: boolean; messages: number }> {
-  const p = ScheduledDigestPayload.parse(job.data);
-  const id = job.id!;
+export async function scheduledDigestJob(job: LunaJob<'scheduled-digest'>, ctx: JobContext): Promise<{ posted: boolean; messages: number }> {
+  const p = job.data;
+  const id = job.id;
   const log = ctx.log.child({ job: id, schedule: p.schedulerId });
-  const state = new DigestState(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
+  const state = ctx.stores.digests;
   if (!(await state.lockRun(p.schedulerId, id, RUN_LOCK_MS))) {
     log.info('another run of this scheduled digest is in progress; this tick is covered by the next one');
     return { posted: false, messages: 0 };
@@ -65,13 +63,11 @@ export async function scheduledDigestJob(job: Job, ctx: JobContext): Promise<{ p
 }
 
 /** After the last attempt: a short note in `postTo`, and the schedule is free for the next tick. */
-export async function scheduledDigestFailed(job: Job, ctx: JobContext): Promise<void> {
-  const p = ScheduledDigestPayload.safeParse(job.data);
-  if (!p.success) return;
-  const state = new DigestState(ctx.redis, ctx.settings.env.LUNA_REDIS_PREFIX);
-  await state.unlockRun(p.data.schedulerId, job.id!);
+export async function scheduledDigestFailed(job: LunaJob<'scheduled-digest'>, ctx: JobContext): Promise<void> {
+  const state = ctx.stores.digests;
+  await state.unlockRun(job.data.schedulerId, job.id);
   await ctx.slack.chat.postMessage({
-    channel: p.data.postTo,
-    text: `:warning: This time's feedback digest of <#${p.data.channel}> could not be produced after several tries. Nothing is lost: the next scheduled digest covers these messages.`,
+    channel: job.data.postTo,
+    text: `:warning: This time's feedback digest of <#${job.data.channel}> could not be produced after several tries. Nothing is lost: the next scheduled digest covers these messages.`,
   });
 }

@@ -99,10 +99,8 @@ export function classifyModelError(err: unknown): LunaError {
   if (err instanceof Anthropic.APIError) {
     const status = err.status ?? 0;
     const retriable = status === 408 || status === 409 || status === 429 || status >= 500;
-    const e = new LunaError('luna_model_unavailable', `Anthropic answered ${status}: ${err.message}`, { retriable, cause: err });
     const after = Number(err.headers?.get?.('retry-after'));
-    if (Number.isFinite(after) && after > 0) Object.assign(e, { retryAfterMs: after * 1000 });
-    return e;
+    return new LunaError('luna_model_unavailable', `Anthropic answered ${status}: ${err.message}`, { retriable, cause: err, retryAfterMs: after * 1000 });
   }
   return new LunaError('luna_model_unavailable', `model call failed: ${(err as Error)?.message ?? String(err)}`, {
     retriable: true,

@@ -1,10 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import type { Logger } from '../infra/log.js';
-import { retryAfterOf } from '../domain/backoff.js';
-import { stateKey } from '../infra/redis.js';
-import { RedisSemaphore } from '../stores/semaphore.js';
+import { retryAfterOf } from '../infra/errors.js';
+import type { ModelCallStore } from '../stores/model-calls.js';
+import type { RedisSemaphore } from '../stores/semaphore.js';
 
 /**
  * Every model call of every worker process passes this gate (it is the Anthropic client's `fetch`):
@@ -26,8 +25,7 @@ const DEFAULT_PAUSE_MS = 1_000;
 const MAX_PAUSE_MS = 5 * 60_000;
 
 export interface ModelGateOptions {
-  redis: Redis;
-  prefix: string;
+  store: ModelCallStore;
   queue: Queue;
   log: Logger;
   /** Unset: no cap. */
@@ -41,9 +39,7 @@ export class ModelGate {
   private readonly slots: RedisSemaphore | undefined;
 
   constructor(private readonly o: ModelGateOptions) {
-    this.slots = o.maxConcurrentCalls
-      ? new RedisSemaphore(o.redis, stateKey(o.prefix, 'model-slots'), { limit: o.maxConcurrentCalls })
-      : undefined;
+    this.slots = o.maxConcurrentCalls ? o.store.slots(o.maxConcurrentCalls) : undefined;
     this.fetch = (input, init) => this.send(input, init);
   }
 
@@ -60,12 +56,10 @@ export class ModelGate {
    * without spending an attempt (the worker then throws `Worker.RateLimitError()`). Bounded, so a
    * 429 that never ends still reaches the last attempt and the user's apology.
    */
-  async deferOnRateLimit(job: Job, err: unknown): Promise<boolean> {
+  async deferOnRateLimit(jobId: string, err: unknown): Promise<boolean> {
     if (!isRateLimited(err)) return false;
     await this.pauseAll(retryAfterOf(err) || DEFAULT_PAUSE_MS);
-    const key = stateKey(this.o.prefix, 'rate-deferrals', job.id!);
-    const [[, n] = []] = (await this.o.redis.multi().incr(key).expire(key, 24 * 3600).exec()) ?? [];
-    return Number(n) <= this.o.maxRateLimitDeferrals;
+    return (await this.o.store.countDeferral(jobId)) <= this.o.maxRateLimitDeferrals;
   }
 
   async close(): Promise<void> {

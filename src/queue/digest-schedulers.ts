@@ -3,7 +3,7 @@ import type { Workspace } from '../config/workspace.js';
 import { tsOf } from '../domain/digest.js';
 import type { DigestState } from '../stores/digests.js';
 import type { Logger } from '../infra/log.js';
-import { digestSchedulerId, type ScheduledDigestPayload } from '../contracts/digest-payloads.js';
+import { digestSchedulerId, type ScheduledDigestPayload } from '../contracts/jobs.js';
 import { JOB_NAMES } from '../contracts/jobs.js';
 
 /**

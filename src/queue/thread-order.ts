@@ -1,31 +1,25 @@
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { z } from 'zod';
+import { AnswerPayload, JOBS, type JobName } from '../contracts/jobs.js';
 import type { Logger } from '../infra/log.js';
-import { AnswerPayload, JOB_NAMES, type JobName } from '../contracts/jobs.js';
-import { stateKey } from '../infra/redis.js';
+import type { ThreadOrderStore, ThreadRef } from '../stores/thread-order.js';
 
 /**
  * Mentions in one thread are answered in the order they were sent; different threads run in parallel.
  *
- * At enqueue, each answer job is registered in its thread's sorted set, scored by the mention's Slack
- * `ts` (Slack's own send order, so a retried or duplicate delivery is the same member, never a gap).
- * A worker that picks up a job while an earlier mention of the same thread is still queued, active or
- * retrying puts the job back as delayed — `moveToDelayed` does not consume an attempt — and tries again
- * shortly. An earlier job that finished, finally failed or was removed no longer counts (its member is
- * dropped on sight), and no job waits longer than `maxWaitMs` after it was queued, so nothing can block
- * a thread forever.
+ * At enqueue, each ordered job (`ordered` in the catalogue) is registered in its thread's sorted set,
+ * scored by the mention's Slack `ts` (Slack's own send order, so a retried or duplicate delivery is the
+ * same member, never a gap). A worker that picks up a job while an earlier mention of the same thread is
+ * still queued, active or retrying puts the job back as delayed — `moveToDelayed` does not consume an
+ * attempt — and tries again shortly. An earlier job that finished, finally failed or was removed no
+ * longer counts (its member is dropped on sight), and no job waits longer than `maxWaitMs` after it was
+ * queued, so nothing can block a thread forever.
  */
-export const ORDERED_JOBS: ReadonlySet<JobName> = new Set([JOB_NAMES.answer]);
 const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-const KEY_TTL_SECONDS = 2 * 24 * 3600;
 
-const ThreadRef = AnswerPayload.pick({ channel: true, threadTs: true, messageTs: true });
-type ThreadRef = z.infer<typeof ThreadRef>;
+const ThreadRefSchema = AnswerPayload.pick({ channel: true, threadTs: true, messageTs: true });
 
 export interface ThreadOrderOptions {
-  redis: Redis;
-  prefix: string;
+  store: ThreadOrderStore;
   queue: Queue;
   log: Logger;
   /** Past this age a job runs even if an earlier one is still pending. @defaultValue 10 minutes */
@@ -45,12 +39,8 @@ export class ThreadOrder {
 
   /** Called when a job is queued; a no-op for jobs that need no order. */
   async register(name: JobName, jobId: string, payload: unknown): Promise<void> {
-    const ref = ORDERED_JOBS.has(name) ? threadRef(payload) : undefined;
-    if (!ref) return;
-    const key = this.key(ref);
-    const replies = await this.o.redis.pipeline().zadd(key, 'NX', ref.messageTs, jobId).expire(key, KEY_TTL_SECONDS).exec();
-    const failed = replies?.find(([err]) => err)?.[0];
-    if (failed) throw failed;
+    const ref = JOBS[name].ordered ? threadRef(payload) : undefined;
+    if (ref) await this.o.store.add(ref, jobId);
   }
 
   /**
@@ -58,15 +48,15 @@ export class ThreadOrder {
    * throws BullMQ's `DelayedError` so the job is neither completed nor failed.
    */
   async deferIfBehind(job: Job, token: string): Promise<boolean> {
-    const ref = ORDERED_JOBS.has(job.name as JobName) ? threadRef(job.data) : undefined;
+    const spec = JOBS[job.name as JobName] as (typeof JOBS)[JobName] | undefined;
+    const ref = spec?.ordered ? threadRef(job.data) : undefined;
     // A thread's parent comes first by definition: nothing to wait for, no Redis round trip.
     if (!ref || ref.messageTs === ref.threadTs) return false;
-    const key = this.key(ref);
-    const earlier = (await this.o.redis.zrangebyscore(key, '-inf', `(${ref.messageTs}`)).filter((id) => id !== job.id);
+    const earlier = (await this.o.store.earlier(ref)).filter((id) => id !== job.id);
     if (!earlier.length) return false;
     const states = await Promise.all(earlier.map((id) => this.o.queue.getJobState(id)));
     const done = earlier.filter((_, i) => !PENDING_STATES.has(states[i]!));
-    if (done.length) await this.o.redis.zrem(key, ...done);
+    await this.o.store.forget(ref, done);
     const pending = earlier.length - done.length;
     if (!pending) return false;
     if (Date.now() - job.timestamp > this.maxWaitMs) {
@@ -77,13 +67,9 @@ export class ThreadOrder {
     await job.moveToDelayed(Date.now() + Math.round(delay), token);
     return true;
   }
-
-  private key(ref: ThreadRef): string {
-    return stateKey(this.o.prefix, 'thread', ref.channel, ref.threadTs);
-  }
 }
 
 function threadRef(payload: unknown): ThreadRef | undefined {
-  const p = ThreadRef.safeParse(payload);
+  const p = ThreadRefSchema.safeParse(payload);
   return p.success ? p.data : undefined;
 }

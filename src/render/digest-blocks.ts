@@ -1,5 +1,5 @@
 import type { MentionPolicy } from '../domain/mention-safety.js';
-import type { DigestRecord } from '../domain/digest.js';
+import type { DigestRecord, DoneMark } from '../domain/digest.js';
 import { renderAnswer } from './answer.js';
 import { splitMessage } from './split.js';
 
@@ -11,11 +11,6 @@ export type DigestBlock =
   | { type: 'context'; elements: Text[] }
   | { type: 'section'; block_id?: string; text: Text; accessory?: Button };
 type Button = { type: 'button'; action_id: string; text: Text; value: string; style?: 'primary' };
-
-export interface DoneMark {
-  user: string;
-  at: number;
-}
 
 export interface RenderedPart {
   /** Notification / fallback text. */

@@ -1,5 +1,5 @@
 import type { EscalationRecord } from '../stores/escalations.js';
-import type { EscalationRequest } from '../contracts/escalation-request.js';
+import type { EscalationRequest } from '../contracts/jobs.js';
 import { mentionList } from '../domain/escalation.js';
 import { renderAnswer } from './answer.js';
 

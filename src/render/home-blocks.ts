@@ -1,7 +1,6 @@
-import type { types } from '@slack/bolt';
-import { DASHBOARD_WEEKS, duration, handledShare, readKpis, type Figures, type KpiReading } from '../domain/dashboard.js';
+import type * as types from '@slack/types';
+import { DASHBOARD_WEEKS, RETENTION_WEEKS, duration, handledShare, readKpis, type Figures, type KpiReading } from '../domain/dashboard.js';
 import { targetText, type KpiTarget } from '../personas/kpis.js';
-import { RETENTION_WEEKS } from '../stores/stats.js';
 
 /**
  * The App Home dashboard view. Everything in it is a number LUNA recorded, a persona KPI name or fixed

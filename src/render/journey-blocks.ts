@@ -1,4 +1,4 @@
-import type { types } from '@slack/bolt';
+import type * as types from '@slack/types';
 import { emotionEmoji, emotionWord, kpisWithTargets, lowestStage, type JourneyMap, type JourneyStage } from '../domain/journey.js';
 import type { MentionPolicy } from '../domain/mention-safety.js';
 import type { KpiTarget } from '../personas/kpis.js';

@@ -10,6 +10,7 @@ import { registerEscalationListeners } from './listeners/escalation.js';
 import { registerHomeListeners } from './listeners/home.js';
 import { registerJourneyMapCommand } from './listeners/journey-map.js';
 import { registerMessageListeners } from './listeners/messages.js';
+import { stampReceived } from './received.js';
 import { DeferredAckSocketModeReceiver } from './socket-receiver.js';
 
 export interface SlackAdapter {
@@ -36,7 +37,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   const { env } = deps.settings;
   const logger = toBoltLogger(deps.log, env.LOG_LEVEL);
   // Stamped the moment a request arrives, so ack latency covers everything LUNA does before answering.
-  const customPropertiesExtractor = () => ({ lunaReceivedAt: performance.now(), lunaReceivedEpoch: Date.now() });
+  const customPropertiesExtractor = stampReceived;
 
   let receiver: Receiver;
   let requestListener: RequestListener | undefined;

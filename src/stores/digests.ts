@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { DigestRecord, DigestSchema, type Digest } from '../domain/digest.js';
-import { stateKey } from '../infra/redis.js';
-import type { DoneMark } from '../render/digest-blocks.js';
-import { RETENTION_WEEKS } from './stats.js';
+import { DigestRecord, DigestSchema, type Digest, type DoneMark } from '../domain/digest.js';
+import { stateKey } from './keys.js';
+import { RETENTION_WEEKS } from '../domain/dashboard.js';
 
 /**
  * Digest state in Redis: the stored record (so a retry or a Done click re-renders the same words), who

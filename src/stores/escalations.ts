@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { stateKey } from '../infra/redis.js';
-import { slug } from '../contracts/escalation-request.js';
+import { slug } from '../domain/text.js';
+import { stateKey } from './keys.js';
 
 /** One escalation per customer thread and area; its state lives in Redis and its post in Slack. */
 export const EscalationRecord = z.object({

@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
-import { stateKey } from '../infra/redis.js';
+import { RETENTION_WEEKS } from '../domain/dashboard.js';
+import { stateKey } from './keys.js';
 
 /**
  * What LUNA records as it works, for the App Home dashboard: counters, sums and samples bucketed by
  * UTC week, each bucket expiring after RETENTION_WEEKS, so memory stays bounded however long LUNA runs.
  * Aggregates only: nothing here holds message text.
  */
-export const RETENTION_WEEKS = 10;
+export { RETENTION_WEEKS };
 const SAMPLE_CAP = 500;
 
 export type CounterName =

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/infra/log.js';
 import { answerJobId, JOB_NAMES } from '../../src/contracts/jobs.js';
+import { ThreadOrderStore } from '../../src/stores/thread-order.js';
 import { ThreadOrder } from '../../src/queue/thread-order.js';
 import { answersIn, startHarness, testConfig, until, type Harness } from '../helpers/harness.js';
 
@@ -59,7 +60,7 @@ describe('order within a thread', () => {
     const root = rootMessage();
     // An earlier mention whose job is gone (removed by an operator, or expired): registered, no job.
     const redis = new Redis(process.env.REDIS_URL!);
-    const order = new ThreadOrder({ redis, prefix: h.prefix, queue: h.luna.queue, log: createLogger('error') });
+    const order = new ThreadOrder({ store: new ThreadOrderStore(redis, h.prefix), queue: h.luna.queue, log: createLogger('error') });
     const ghostTs = h.slack.addMessage(C, { user: 'U0BOB', text: '<@U0LUNA> lost one', thread_ts: root });
     await order.register(JOB_NAMES.answer, answerJobId({ channel: C, messageTs: ghostTs }), {
       channel: C,

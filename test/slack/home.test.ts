@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DASHBOARD_WEEKS } from '../../src/domain/dashboard.js';
 import { EscalationStore } from '../../src/stores/escalations.js';
-import { HOME_DEDUP_MS } from '../../src/contracts/home-payloads.js';
+import { HOME_DEDUP_MS } from '../../src/contracts/jobs.js';
 import { RETENTION_WEEKS, StatsRecorder } from '../../src/stores/stats.js';
 import type { SlackCall, SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';

@@ -1,7 +1,9 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { JOB_NAMES } from '../../contracts/jobs.js';
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { RecordId } from '../../contracts/jobs.js';
 import { ESCALATION_ACTIONS } from '../../render/escalation-blocks.js';
 import type { SlackAdapterDeps } from '../app.js';
+import { observeAck } from '../received.js';
 
 const ACTION_STATUS = {
   [ESCALATION_ACTIONS.acknowledge]: 'acknowledged',
@@ -9,17 +11,28 @@ const ACTION_STATUS = {
   [ESCALATION_ACTIONS.notStrategic]: 'not_strategic',
 } as const;
 
-/** Acknowledge / I'll take it / Not strategic: ack at once, let a job update the post. */
+/** The fields of a button click this listener uses; the button's value is the escalation's id. */
+const EscalationClick = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  actions: z.array(z.object({ value: RecordId, action_ts: z.string().min(1) })).min(1),
+});
+
+/**
+ * Acknowledge / I'll take it / Not strategic: ack at once, let a job update the post. A click whose
+ * payload does not parse (no user, a forged value) is acked and ignored: it is never queued.
+ */
 export function registerEscalationListeners(app: App, deps: SlackAdapterDeps): void {
   for (const [actionId, action] of Object.entries(ACTION_STATUS)) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action: button }) => {
-      const at = Date.now();
-      await deps.enqueue(
-        JOB_NAMES.escalationAction,
-        { id: button.value, action, userId: body.user.id, at },
-        { jobId: `escalation-action-${button.value}-${action}-${body.user.id}-${button.action_ts}` },
-      );
+    app.action({ action_id: actionId, type: 'block_actions' }, async ({ ack, body, context }) => {
+      const click = EscalationClick.safeParse(body);
+      if (click.success) {
+        const button = click.data.actions[0]!;
+        await deps.enqueue('escalation-action', { id: button.value, action, userId: click.data.user.id, at: Date.now(), actionTs: button.action_ts });
+      } else {
+        deps.log.warn('ignored a malformed escalation button click', { action, issues: click.error.issues.slice(0, 3) });
+      }
       await ack();
+      observeAck(deps.metrics, context, 'escalation_action');
     });
   }
 }

@@ -1,9 +1,9 @@
 import type { App, Context } from '@slack/bolt';
 import { z } from 'zod';
-import { homeJobId, type HomePayload } from '../../contracts/home-payloads.js';
-import { JOB_NAMES } from '../../contracts/jobs.js';
+import type { HomePayload } from '../../contracts/jobs.js';
 import { HOME_REFRESH_ACTION } from '../../render/home-blocks.js';
 import type { SlackAdapterDeps } from '../app.js';
+import { observeAck } from '../received.js';
 
 /** The fields of Slack's payloads these listeners use; anything else in them is ignored. */
 const HomeOpened = z.object({ user: z.string().min(1), tab: z.string().optional() });
@@ -31,7 +31,6 @@ export function registerHomeListeners(app: App, deps: SlackAdapterDeps): void {
 }
 
 async function enqueue(deps: SlackAdapterDeps, payload: HomePayload, context: Context): Promise<void> {
-  await deps.enqueue(JOB_NAMES.home, payload, { jobId: homeJobId(payload) });
-  const started = context.lunaReceivedAt as number | undefined;
-  if (started !== undefined) deps.metrics.ackLatency.observe({ surface: `home_${payload.reason}` }, (performance.now() - started) / 1000);
+  await deps.enqueue('home', payload);
+  observeAck(deps.metrics, context, `home_${payload.reason}`);
 }

@@ -1,9 +1,9 @@
 import type { App } from '@slack/bolt';
-import { JOB_NAMES, type AnswerPayload } from '../../contracts/jobs.js';
-import { journeyMapJobId, SUBJECT_MAX, type JourneyMapPayload } from '../../contracts/journey-payloads.js';
+import { SUBJECT_MAX, type AnswerPayload, type JourneyMapPayload } from '../../contracts/jobs.js';
 import { JOURNEY_USAGE } from '../../render/journey-blocks.js';
 import { escapeMrkdwn } from '../../render/mrkdwn.js';
 import type { SlackAdapterDeps } from '../app.js';
+import { observeAck, receivedEpoch } from '../received.js';
 
 export const JOURNEY_COMMAND = '/journey-map';
 
@@ -24,11 +24,12 @@ export function registerJourneyMapCommand(app: App, deps: SlackAdapterDeps): voi
       userId: command.user_id,
       subject: subject.slice(0, SUBJECT_MAX),
       source: 'command',
+      requestId: command.trigger_id,
       ...(command.response_url ? { responseUrl: command.response_url } : {}),
-      receivedAt: (context.lunaReceivedEpoch as number | undefined) ?? Date.now(),
+      receivedAt: receivedEpoch(context),
     };
     try {
-      await deps.enqueue(JOB_NAMES.journeyMap, payload, { jobId: journeyMapJobId({ triggerId: command.trigger_id }) });
+      await deps.enqueue('journey-map', payload);
     } catch (err) {
       // Slack never retries a slash command, so a failed enqueue must be said now, not turned into a 500.
       deps.log.error('could not queue a journey map', { err });
@@ -37,8 +38,7 @@ export function registerJourneyMapCommand(app: App, deps: SlackAdapterDeps): voi
     }
     const text = `:world_map: Building your journey map for *${escapeMrkdwn(subject.slice(0, 200))}*… it usually takes under a minute.`;
     await ack({ response_type: 'ephemeral', text });
-    const started = context.lunaReceivedAt as number | undefined;
-    if (started !== undefined) deps.metrics.ackLatency.observe({ surface: 'command' }, (performance.now() - started) / 1000);
+    observeAck(deps.metrics, context, 'command');
   });
 }
 
@@ -54,8 +54,9 @@ export async function enqueueJourneyMapMention(
     userId: m.userId,
     subject: subject.replace(/\s+/g, ' ').trim().slice(0, SUBJECT_MAX),
     source: 'mention',
+    requestId: m.messageTs,
     threadTs: m.threadTs,
     receivedAt: m.receivedAt,
   };
-  await deps.enqueue(JOB_NAMES.journeyMap, payload, { jobId: journeyMapJobId({ channel: m.channel, messageTs: m.messageTs }) });
+  await deps.enqueue('journey-map', payload);
 }

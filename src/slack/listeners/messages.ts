@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, App, Context } from '@slack/bolt';
-import { answerJobId, JOB_NAMES, type AnswerPayload } from '../../contracts/jobs.js';
-import { threadDigestJobId } from '../../contracts/digest-payloads.js';
+import type { AnswerPayload } from '../../contracts/jobs.js';
+import { mentionIntent } from '../../domain/intent.js';
 import type { SlackAdapterDeps } from '../app.js';
 import { threadDigestPayload } from './digest.js';
-import { mentionIntent } from '../../domain/intent.js';
 import { enqueueJourneyMapMention } from './journey-map.js';
+import { observeAck, receivedEpoch } from '../received.js';
 
 /** Message subtypes that are still a person talking to LUNA; every other subtype (edits, deletions, joins, bot posts) is ignored. */
 const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
@@ -43,21 +43,20 @@ async function enqueue(m: IncomingMessage, context: Context, surface: string, de
     threadTs: m.thread_ts ?? m.ts,
     userId: m.user!,
     isDirectMessage: m.channel_type === 'im' || m.channel.startsWith('D'),
-    receivedAt: (context.lunaReceivedEpoch as number | undefined) ?? Date.now(),
+    receivedAt: receivedEpoch(context),
   };
   const intent = mentionIntent(m.text ?? '');
   switch (intent.kind) {
     case 'digest':
-      await deps.enqueue(JOB_NAMES.digest, threadDigestPayload(payload), { jobId: threadDigestJobId(payload.channel, payload.messageTs) });
+      await deps.enqueue('digest', threadDigestPayload(payload));
       break;
     case 'journey-map':
       await enqueueJourneyMapMention(deps, payload, intent.subject);
       break;
     default:
-      await deps.enqueue(JOB_NAMES.answer, payload, { jobId: answerJobId(payload) });
+      await deps.enqueue('answer', payload);
   }
-  const started = context.lunaReceivedAt as number | undefined;
-  if (started !== undefined) deps.metrics.ackLatency.observe({ surface }, (performance.now() - started) / 1000);
+  observeAck(deps.metrics, context, surface);
 }
 
 /** Bots (LUNA included), edits, deletions and system messages never start a job. */

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/**
+ * The payload of every job LUNA queues. Each is parsed when it is queued and again when a worker picks
+ * it up, so a handler only ever sees a payload of its own shape.
+ */
+
+/** A Slack message timestamp (`1700000000.000100`): also a message's id within its channel. */
+export const SlackTs = z.string().regex(/^\d+\.\d+$/);
+
+/**
+ * LUNA's own record ids (escalations, digests; a scheduled digest's is its BullMQ job id, `repeat:…`), as
+ * they come back in button values: short, no spaces or markup. Job ids built from them never keep a ':'.
+ */
+export const RecordId = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/);
+
+export const AnswerPayload = z.object({
+  teamId: z.string().optional(),
+  channel: z.string().min(1),
+  /** The message that mentioned LUNA. */
+  messageTs: SlackTs,
+  /** Thread root: the answer goes here, and this thread is the context. */
+  threadTs: SlackTs,
+  userId: z.string().min(1),
+  isDirectMessage: z.boolean(),
+  /** When Slack's request reached us (epoch ms), for end-to-end latency. */
+  receivedAt: z.number(),
+});
+export type AnswerPayload = z.infer<typeof AnswerPayload>;
+
+/** What any part of LUNA (an answer's assessment, a digest's churn signal) hands to the escalation flow. */
+export const EscalationRequest = z.object({
+  channel: z.string(),
+  threadTs: z.string(),
+  /** One of the configured owners' areas (the persona's human-handled list). */
+  area: z.string(),
+  customerWants: z.string(),
+  whyStrategic: z.string(),
+  decisionNeeded: z.string(),
+  /** Short hand-off: history, risk, what LUNA already said. */
+  summary: z.string(),
+  /** The new evidence this request adds (appended when the thread+area is already escalated). */
+  evidence: z.string(),
+  confidence: z.number().min(0).max(1),
+  source: z.enum(['answer', 'digest']),
+  requestedAt: z.number(),
+  /** A caller that may run twice (a retried job) names its request, so it is queued once. */
+  requestId: z.string().optional(),
+});
+export type EscalationRequest = z.infer<typeof EscalationRequest>;
+
+/** Nobody acknowledged in time: first a reminder, then the fallback people. */
+export const EscalationTimer = z.object({ id: RecordId, stage: z.enum(['remind', 'fallback']) });
+export type EscalationTimer = z.infer<typeof EscalationTimer>;
+
+/** A click on an escalation post's Acknowledge / I'll take it / Not strategic. */
+export const EscalationAction = z.object({
+  id: RecordId,
+  action: z.enum(['acknowledged', 'taken', 'not_strategic']),
+  userId: z.string().min(1),
+  at: z.number(),
+  /** Slack's `action_ts` of the click: a redelivered click is the same job. */
+  actionTs: z.string().min(1),
+});
+export type EscalationAction = z.infer<typeof EscalationAction>;
+
+/** `@luna digest` in a thread, or the "Feedback digest" shortcut on a message: a digest of that thread. */
+export const ThreadDigestPayload = z.object({
+  teamId: z.string().optional(),
+  channel: z.string().min(1),
+  threadTs: SlackTs,
+  requestedBy: z.string().min(1),
+  source: z.enum(['mention', 'shortcut']),
+  /** The request's own Slack id: the mention's `ts` or the shortcut's `action_ts`. */
+  requestTs: z.string().min(1),
+  receivedAt: z.number(),
+  /** Shortcuts: Slack's response_url (valid 30 minutes), to reach the requester where LUNA cannot post. */
+  responseUrl: z.string().url().optional(),
+});
+export type ThreadDigestPayload = z.infer<typeof ThreadDigestPayload>;
+
+/** One tick of a `digests:` entry's Job Scheduler (the template data). */
+export const ScheduledDigestPayload = z.object({
+  schedulerId: z.string().min(1),
+  channel: z.string().min(1),
+  postTo: z.string().min(1),
+});
+export type ScheduledDigestPayload = z.infer<typeof ScheduledDigestPayload>;
+
+/** A click on a recommended action's Done button. */
+export const DigestDonePayload = z.object({
+  digestId: RecordId,
+  action: z.number().int().min(0),
+  userId: z.string().min(1),
+  channel: z.string().min(1),
+  messageTs: SlackTs,
+  actionTs: z.string().min(1),
+});
+export type DigestDonePayload = z.infer<typeof DigestDonePayload>;
+
+/** Longer subjects are cut: a subject names a customer, segment or scenario, not a brief. */
+export const SUBJECT_MAX = 500;
+
+export const JourneyMapPayload = z.object({
+  teamId: z.string().optional(),
+  channel: z.string().min(1),
+  /** Who asked: told about failures, and may be tagged in the map. */
+  userId: z.string().min(1),
+  subject: z.string().max(SUBJECT_MAX),
+  source: z.enum(['command', 'mention']),
+  /** The invocation's Slack id: a command's `trigger_id`, a mention's message `ts`. */
+  requestId: z.string().min(1),
+  /** Mentions: the thread asked in — the evidence, and where the map goes. Commands post in the channel. */
+  threadTs: SlackTs.optional(),
+  /** Commands: Slack's `response_url` (30 minutes, 5 uses), for an ephemeral note if the map cannot be made. */
+  responseUrl: z.url().optional(),
+  /** When Slack's request reached us (epoch ms), for time-to-picture. */
+  receivedAt: z.number(),
+});
+export type JourneyMapPayload = z.infer<typeof JourneyMapPayload>;
+
+/** Publish the App Home dashboard to one user. */
+export const HomePayload = z.object({
+  userId: z.string().min(1),
+  /** `chart`: a re-publish after Slack was not yet ready to show a freshly uploaded chart. */
+  reason: z.enum(['opened', 'refresh', 'chart']),
+});
+export type HomePayload = z.infer<typeof HomePayload>;

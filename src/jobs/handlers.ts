@@ -1,0 +1,27 @@
+import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.js';
+import { answerJob, apologise } from './answer.js';
+import { threadDigestFailed, threadDigestJob } from './digest.js';
+import { digestDoneFailed, digestDoneJob } from './digest-done.js';
+import { escalateJob } from './escalate.js';
+import { escalationActionJob, escalationTimerJob } from './escalation-followup.js';
+import { homeFailed, homeJob } from './home.js';
+import { journeyMapGaveUp, journeyMapJob } from './journey-map.js';
+import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js';
+
+/** Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer thread. */
+async function logOnly(job: LunaJob, ctx: JobContext, err: unknown): Promise<void> {
+  ctx.log.error('job gave up after its last attempt', { job: job.id, name: job.name, err });
+}
+
+/** One handler per job of the catalogue (contracts/jobs.ts): a job missing here is a type error. */
+export const HANDLERS: JobHandlers = {
+  answer: { run: answerJob, onGiveUp: apologise },
+  escalate: { run: escalateJob, onGiveUp: logOnly },
+  'escalation-timer': { run: escalationTimerJob, onGiveUp: logOnly },
+  'escalation-action': { run: escalationActionJob, onGiveUp: logOnly },
+  digest: { run: threadDigestJob, onGiveUp: threadDigestFailed },
+  'scheduled-digest': { run: scheduledDigestJob, onGiveUp: scheduledDigestFailed },
+  'digest-done': { run: digestDoneJob, onGiveUp: digestDoneFailed },
+  'journey-map': { run: journeyMapJob, onGiveUp: journeyMapGaveUp },
+  home: { run: homeJob, onGiveUp: homeFailed },
+};

@@ -1,0 +1,38 @@
+import type { Redis } from 'ioredis';
+import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
+
+/**
+ * An answer job's progress: the rendered parts (stored before anything is posted, so a retry posts the
+ * same words) and its escalation assessment (so a retry does not pay for it twice). First writer wins.
+ */
+export class AnswerStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async parts(jobId: string): Promise<string[] | undefined> {
+    const raw = await this.redis.get(this.key('answer', jobId));
+    return raw ? (JSON.parse(raw) as string[]) : undefined;
+  }
+
+  /** Stores the parts unless another attempt stored its own first; returns whichever stands. */
+  async storeParts(jobId: string, parts: string[]): Promise<string[]> {
+    const set = await this.redis.set(this.key('answer', jobId), JSON.stringify(parts), 'EX', JOB_STATE_TTL_SECONDS, 'NX');
+    return set ? parts : ((await this.parts(jobId)) ?? parts);
+  }
+
+  /** The stored assessment, unparsed: its schema depends on the configured areas, which the caller knows. */
+  async assessment(jobId: string): Promise<unknown> {
+    const raw = await this.redis.get(this.key('assessment', jobId));
+    return raw ? JSON.parse(raw) : undefined;
+  }
+
+  async storeAssessment(jobId: string, assessment: object): Promise<void> {
+    await this.redis.set(this.key('assessment', jobId), JSON.stringify(assessment), 'EX', JOB_STATE_TTL_SECONDS, 'NX');
+  }
+
+  private key(kind: string, jobId: string): string {
+    return stateKey(this.prefix, kind, jobId);
+  }
+}
