@@ -40,10 +40,22 @@ export function createLogger(
 function serialise(fields?: Record<string, unknown>): Record<string, unknown> | undefined {
   if (!fields) return undefined;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    out[k] = v instanceof Error ? { message: v.message, code: (v as { code?: unknown }).code, name: v.name } : v;
-  }
+  for (const [k, v] of Object.entries(fields)) out[k] = v instanceof Error ? errorFields(v) : v;
   return out;
+}
+
+/** An error as an operator needs it: what, where (stack) and why (its cause chain, a few levels deep). */
+function errorFields(e: Error, depth = 0): Record<string, unknown> {
+  const { code, slackError } = e as { code?: unknown; slackError?: unknown };
+  const cause = (e as { cause?: unknown }).cause;
+  return {
+    name: e.name,
+    message: e.message,
+    ...(code !== undefined ? { code } : {}),
+    ...(slackError !== undefined ? { slackError } : {}),
+    ...(e.stack ? { stack: e.stack } : {}),
+    ...(cause !== undefined && depth < 3 ? { cause: cause instanceof Error ? errorFields(cause, depth + 1) : String(cause) } : {}),
+  };
 }
 
 /** Bolt and the Slack SDK want their own Logger shape; route it into ours. */

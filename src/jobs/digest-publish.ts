@@ -1,4 +1,5 @@
 import type { DigestMessage } from '../domain/digest-chunks.js';
+import { NO_AREA, shouldEscalate } from '../domain/escalation.js';
 import { citedRefs, matchArea, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../domain/digest.js';
 import { requestEscalation } from './escalation-request.js';
 import { digestWithModel } from '../llm/digest.js';
@@ -160,8 +161,9 @@ async function escalateChurnRisks(ctx: JobContext, record: DigestRecord): Promis
   if (!escalation) return;
   const areas = escalation.owners.map((o) => o.area);
   for (const risk of record.digest.churnRisks) {
-    const area = matchArea(risk.area, areas);
-    if (!area || risk.confidence < escalation.confidenceThreshold) continue;
+    const area = matchArea(risk.area, areas) ?? NO_AREA;
+    // A churn risk is a strategic signal by nature; the same policy as answers decides whether it escalates.
+    if (!shouldEscalate({ outOfScope: false, strategic: true, area, confidence: risk.confidence }, escalation.confidenceThreshold)) continue;
     const where = record.cited[risk.sources[0]!];
     if (!where) continue;
     const links = risk.sources.flatMap((ref) => (record.cited[ref] ? [record.cited[ref].url] : []));

@@ -2,6 +2,7 @@ import type { EscalationRecord } from '../stores/escalations.js';
 import type { EscalationRequest } from '../contracts/jobs.js';
 import { mentionList } from '../domain/escalation.js';
 import { renderAnswer } from './answer.js';
+import { truncate } from '../domain/text.js';
 
 export const ESCALATION_ACTIONS = {
   acknowledge: 'escalation_acknowledge',
@@ -18,8 +19,7 @@ const STATUS_TEXT = {
 
 /** Model-written fields are rendered like answers with nobody taggable, and cut to Slack's section limit. */
 function safe(text: string, max = 2900): string {
-  const out = renderAnswer(text || '—', NOBODY).text;
-  return out.length > max ? `${out.slice(0, max - 1)}…` : out;
+  return truncate(renderAnswer(text || '—', NOBODY).text, max);
 }
 
 export interface EscalationView {

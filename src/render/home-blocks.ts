@@ -1,6 +1,7 @@
 import type * as types from '@slack/types';
 import { DASHBOARD_WEEKS, RETENTION_WEEKS, duration, handledShare, readKpis, type Figures, type KpiReading } from '../domain/dashboard.js';
 import { targetText, type KpiTarget } from '../personas/kpis.js';
+import { escapeAngles } from '../domain/text.js';
 
 /**
  * The App Home dashboard view. Everything in it is a number LUNA recorded, a persona KPI name or fixed
@@ -39,7 +40,6 @@ const refresh: types.ActionsBlock = {
   elements: [{ type: 'button', action_id: HOME_REFRESH_ACTION, text: { type: 'plain_text', text: 'Refresh', emoji: true }, value: 'refresh' }],
 };
 /** Persona text is the operator's, but `<`, `>` and `&` would still be read as Slack markup. */
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function homeView(input: HomeInput): types.HomeView {
@@ -53,7 +53,7 @@ export function homeView(input: HomeInput): types.HomeView {
     ),
     refresh,
     divider,
-    section(`*KPIs against the targets of persona \`${escape(input.personaId)}\`*`),
+    section(`*KPIs against the targets of persona \`${escapeAngles(input.personaId)}\`*`),
     ...readKpis(input.targets, f).map(kpiBlock),
     divider,
     ...escalationBlocks(f),
@@ -90,7 +90,7 @@ function kpiBlock(k: KpiReading): types.SectionBlock {
   const value = k.value ? ` — *${k.value}*` : '';
   const gap = k.gap ? ` · ${k.gap}` : '';
   const status = k.status === 'no_data' ? ' — no data yet' : k.status === 'not_measured' ? ' — not measured by LUNA' : '';
-  return section(`${STATUS_EMOJI[k.status]} *${escape(k.name)}*${value}${status}${target}${gap}\n_${k.basis}_`);
+  return section(`${STATUS_EMOJI[k.status]} *${escapeAngles(k.name)}*${value}${status}${target}${gap}\n_${k.basis}_`);
 }
 
 function escalationBlocks(f: Figures): types.KnownBlock[] {

@@ -3,6 +3,7 @@ import { emotionEmoji, emotionWord, kpisWithTargets, lowestStage, type JourneyMa
 import type { MentionPolicy } from '../domain/mention-safety.js';
 import type { KpiTarget } from '../personas/kpis.js';
 import { renderAnswer } from './answer.js';
+import { truncate } from '../domain/text.js';
 
 export type JourneyBlock = types.KnownBlock;
 
@@ -40,7 +41,7 @@ export interface RenderedJourney {
 export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNote: string, targets: readonly KpiTarget[] = []): RenderedJourney {
   const removed: string[] = [];
   const safe = (s: string, max = PHRASE_MAX) => {
-    const one = clip(s.replace(/\s+/g, ' ').trim(), max);
+    const one = truncate(s.replace(/\s+/g, ' ').trim(), max);
     // A phrase is inline text: a leading `>`, `#`, `-`, `1.` or fence must not become a quote, heading or list.
     const r = renderAnswer(one.replace(/^([>#*+\-`~])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2'), policy);
     removed.push(...r.removed);
@@ -72,7 +73,7 @@ export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNot
 
   const low = lowestStage(map);
   const blocks: JourneyBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`Journey map: ${plain(map.scenario)}`, HEADER_MAX), emoji: false } },
+    { type: 'header', text: { type: 'plain_text', text: truncate(`Journey map: ${plain(map.scenario)}`, HEADER_MAX), emoji: false } },
     {
       type: 'section',
       text: {
@@ -111,11 +112,6 @@ function fit(lines: string[]): string {
     out = next;
   }
   return out;
-}
-
-function clip(s: string, max: number): string {
-  const chars = Array.from(s);
-  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
 /** Header text is plain_text: Slack shows it literally and it cannot notify, so only whitespace is tidied. */

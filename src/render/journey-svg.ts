@@ -3,14 +3,12 @@ import type { JourneyMap } from '../domain/journey.js';
 import type { KpiTarget } from '../personas/kpis.js';
 import { FONT_FAMILY, FONT_FILES } from './font.js';
 import { CANVAS_WIDTH, COLORS, layoutJourney, type EmotionPoint, type JourneyLayout, type LayoutBox } from './journey-layout.js';
+import { escapeAngles } from '../domain/text.js';
 
 /** The journey-map picture: layout → SVG → PNG with resvg, using only the fonts shipped in assets/fonts. */
 
 const DOT_R = 17;
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 const n = (v: number) => Number(v.toFixed(1));
 
@@ -21,7 +19,7 @@ function boxSvg(b: LayoutBox): string {
   for (const d of b.bullets) out.push(`<circle cx="${n(d.cx)}" cy="${n(d.cy)}" r="${d.r}" fill="${d.fill}"/>`);
   for (const l of b.lines) {
     const weight = l.weight === 'bold' ? ' font-weight="700"' : '';
-    out.push(`<text x="${n(l.x)}" y="${n(l.y)}" font-size="${l.size}"${weight} fill="${l.fill}">${esc(l.text)}</text>`);
+    out.push(`<text x="${n(l.x)}" y="${n(l.y)}" font-size="${l.size}"${weight} fill="${l.fill}">${escapeAngles(l.text, { quotes: true })}</text>`);
   }
   return out.join('');
 }

@@ -1,4 +1,5 @@
 import type { JourneyMap } from '../domain/journey.js';
+import { truncate } from '../domain/text.js';
 
 /**
  * The journey map as Mermaid `journey` text, so a CSM can paste it into any Mermaid editor and change it.
@@ -18,8 +19,7 @@ export function mermaidText(s: string, fallback: string): string {
     .replace(/[{}]/g, '')
     .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
     .trim();
-  const chars = Array.from(clean);
-  const short = chars.length > NAME_MAX ? `${chars.slice(0, NAME_MAX - 1).join('').trimEnd()}…` : clean;
+  const short = truncate(clean, NAME_MAX);
   if (!short) return fallback;
   return KEYWORD_START.test(short) ? `- ${short}` : short;
 }

@@ -4,10 +4,11 @@
  * Everything the model wrote is escaped; the only control sequences in the output are the links made here.
  */
 import { decodeEntities } from '../domain/mention-safety.js';
+import { escapeAngles } from '../domain/text.js';
 
 /** Slack reads `&`, `<` and `>` as control characters; text meant literally must carry them escaped. */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escapeAngles(text);
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FONT_FAMILY, textWidth } from './font.js';
 import { COLORS } from './journey-layout.js';
 import { rasterize } from './journey-svg.js';
+import { escapeAngles } from '../domain/text.js';
 
 /**
  * The App Home trend chart: estimated CSAT per week (a line on a fixed 1–5 scale, with the persona's
@@ -44,7 +45,6 @@ const ESC_TOP = 650;
 const ESC_BOTTOM = 800;
 const LABEL_Y = 848;
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const n = (v: number) => Number(v.toFixed(1));
 
 interface TextStyle {
@@ -60,7 +60,7 @@ function text(x: number, y: number, s: string, o: TextStyle): string {
   const weight = o.bold ? ' font-weight="700"' : '';
   const anchor = o.anchor && o.anchor !== 'start' ? ` text-anchor="${o.anchor}"` : '';
   const halo = o.halo ? ' stroke="#ffffff" stroke-width="7" stroke-linejoin="round" paint-order="stroke"' : '';
-  return `<text x="${n(x)}" y="${n(y)}" font-size="${o.size}"${weight}${anchor}${halo} fill="${o.fill ?? INK}">${esc(s)}</text>`;
+  return `<text x="${n(x)}" y="${n(y)}" font-size="${o.size}"${weight}${anchor}${halo} fill="${o.fill ?? INK}">${escapeAngles(s)}</text>`;
 }
 
 const csatY = (v: number) => CSAT_BOTTOM - ((Math.min(5, Math.max(1, v)) - 1) / 4) * (CSAT_BOTTOM - CSAT_TOP);

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/infra/log.js';
+import { createEnqueue } from '../../src/queue/producer.js';
+import { ThreadOrder } from '../../src/queue/thread-order.js';
+import { ThreadOrderStore } from '../../src/stores/thread-order.js';
+import { JOBS, QUEUE_NAME, jobId, type EnqueuedJobName, type JobPayload } from '../../src/contracts/jobs.js';
+import { until, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
+import { buttonClickForm, signedRequest } from '../helpers/slack-sign.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+describe('the job catalogue', () => {
+  it('fails a job whose payload does not fit its schema at once, without retries', async () => {
+    h = await startHarness();
+    // A job written by an older or broken producer straight into Redis: the worker must not retry it.
+    await h.luna.queue.add('answer', { channel: 'C0SUPPORT', messageTs: 'not-a-ts' }, { jobId: 'answer-bad-payload' });
+    await until(async () => (await h!.luna.queue.getJobState('answer-bad-payload')) === 'failed', 'the job failed');
+    const job = (await h.luna.queue.getJob('answer-bad-payload'))!;
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/luna_job_payload_invalid/);
+    expect(h.anthropic.requests).toHaveLength(0);
+  });
+
+  it('refuses to queue a payload of the wrong shape at the producer', async () => {
+    const prefix = `luna-test-${randomUUID().slice(0, 8)}`;
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
+    try {
+      const order = new ThreadOrder({ store: new ThreadOrderStore(redis, prefix), queue, log: createLogger('error') });
+      const enqueue = createEnqueue(queue, order);
+      await expect(enqueue('home', { userId: '', reason: 'opened' })).rejects.toMatchObject({ code: 'luna_job_payload_invalid' });
+      await enqueue('home', { userId: 'U0ALICE', reason: 'opened' });
+      expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+
+  it('builds ids without ":" even from values that carry one', () => {
+    const ids = (Object.keys(JOBS) as Array<keyof typeof JOBS>).filter((n): n is EnqueuedJobName => 'id' in JOBS[n]);
+    expect(ids.length).toBeGreaterThan(5);
+    const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, userId: 'U1', channel: 'C1', messageTs: '1.2', actionTs: '3:4' };
+    expect(jobId('digest-done', done)).not.toContain(':');
+    expect(jobId('escalation-action', { id: 'a:b', action: 'taken', userId: 'U1', at: 1, actionTs: '1.2' })).not.toContain(':');
+  });
+
+  it('answers a forged escalation button (no user, or a value with markup) with 200 and queues nothing', async () => {
+    h = await startHarness();
+    h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
+    const before = await h.luna.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
+    const forged = [
+      buttonClickForm({ user: 'U0MALLORY', actionId: 'escalation_acknowledge', value: '<!channel> x y', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
+      buttonClickForm({ user: '', actionId: 'escalation_not_strategic', value: 'C0SUPPORT-1700000000.000100-complex', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
+    ];
+    for (const body of forged) {
+      const r = await signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET, contentType: 'form' });
+      expect(r.status).toBe(200);
+    }
+    const after = await h.luna.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
+    expect(after).toEqual(before);
+  });
+
+  it('turns a value with ":" into a job BullMQ accepts (not a 500)', async () => {
+    h = await startHarness();
+    h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
+    const r = await signedRequest(
+      h.eventsUrl,
+      buttonClickForm({ user: 'U0456EFGH', actionId: 'escalation_acknowledge', value: 'C0SUPPORT:1700000000.000100:complex', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
+      { signingSecret: SIGNING_SECRET, contentType: 'form' },
+    );
+    expect(r.status).toBe(200);
+    await until(async () => (await h!.luna.queue.getJobCounts('completed')).completed === 1, 'the click job ran');
+  });
+});
