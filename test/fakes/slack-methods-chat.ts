@@ -109,6 +109,7 @@ const update: MethodHandler = (ctx, args) => {
   if (c.attachments !== undefined) msg.attachments = c.attachments;
   if (c.metadata !== undefined) msg.metadata = c.metadata;
   msg.edited = { user: ctx.store.bot.userId, ts: ctx.store.nextTs() };
+  ctx.store.recordVersion(ch.id, msg, 'update');
   return { ok: true, channel: ch.id, ts: msg.ts, text: msg.text, message: ctx.store.render(ch.id, msg, true) };
 };
 
@@ -135,11 +136,18 @@ const getPermalink: MethodHandler = (ctx, args) => {
   return { ok: true, channel: ch.id, permalink };
 };
 
+/**
+ * Seen by exactly one user and never stored in the channel. Slack documents `user_not_in_channel` ("Intended
+ * recipient is not in the specified channel") — an unknown user is not in it either — and `not_in_channel`
+ * when the app itself is not a member.
+ */
 const postEphemeral: MethodHandler = (ctx, args) => {
   const ch = channelOrFail(ctx, args.channel);
-  const user = requireStr(args, 'user', 'user_not_found');
-  if (!ctx.store.users.has(user)) fail('user_not_found');
-  if (ch.is_im && ch.user !== user) fail('user_not_in_channel');
+  const user = str(args.user);
+  if (!user) fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: user'] } });
+  const known = ctx.store.users.get(user);
+  const inIm = ch.is_im && ch.user === user;
+  if (!known || known.deleted || (!inIm && (ch.is_im || !ctx.store.isMember(ch, user)))) fail('user_not_in_channel');
   const c = content(args, true);
   const threadTs = str(args.thread_ts);
   const messageTs = ctx.store.nextTs();

@@ -1,9 +1,10 @@
 import type { MethodContext, MethodHandler } from './slack-context.js';
 import { bool, channelOrFail, decodeCursor, encodeCursor, fail, int, str } from './slack-context.js';
+import { channelObject } from './slack-objects.js';
 import { cmpTs, isTs } from './slack-store.js';
 import type { FakeChannel, SlackArgs, SlackMessage } from './slack-types.js';
 
-/** Read methods: auth, conversations.*, users, user groups. Pagination follows Slack's cursor model. */
+/** Read methods: auth and conversations.* reads. Pagination follows Slack's cursor model. */
 
 const authTest: MethodHandler = (ctx) => {
   const { bot } = ctx.store;
@@ -97,35 +98,12 @@ const history: MethodHandler = (ctx, args) => {
   };
 };
 
-function channelObject(ch: FakeChannel): Record<string, unknown> {
-  if (ch.is_im) {
-    return { id: ch.id, created: ch.created, is_im: true, is_org_shared: false, user: ch.user, is_user_deleted: false };
-  }
-  return {
-    id: ch.id,
-    name: ch.name,
-    name_normalized: ch.name,
-    is_channel: !ch.is_private,
-    is_group: ch.is_private,
-    is_im: false,
-    is_mpim: false,
-    is_private: ch.is_private,
-    is_archived: false,
-    is_general: false,
-    is_shared: ch.is_ext_shared,
-    is_ext_shared: ch.is_ext_shared,
-    is_org_shared: false,
-    is_member: ch.is_member,
-    created: ch.created,
-    creator: 'U0CREATOR',
-  };
-}
-
 const info: MethodHandler = (ctx, args) => {
   const ch = channelOrFail(ctx, args.channel, false);
-  return { ok: true, channel: channelObject(ch) };
+  return { ok: true, channel: channelObject(ctx.store, ch) };
 };
 
+/** In a Slack Connect channel the other org's members are listed too, as Slack does. */
 const members: MethodHandler = (ctx, args) => {
   const ch = channelOrFail(ctx, args.channel, false);
   const limit = int(args.limit, 100, 1000);
@@ -136,70 +114,10 @@ const members: MethodHandler = (ctx, args) => {
   return { ok: true, members: p.slice, response_metadata: { next_cursor: p.nextCursor ?? '' } };
 };
 
-const open: MethodHandler = (ctx, args) => {
-  const users = (str(args.users) ?? '').split(',').filter(Boolean);
-  if (users.length === 0) fail('users_list_not_supplied');
-  if (users.length > 1) fail('not_supported_in_fake');
-  const user = users[0]!;
-  if (!ctx.store.users.has(user)) fail('user_not_found');
-  const ch = ctx.store.imWith(user);
-  return { ok: true, channel: bool(args.return_im) ? channelObject(ch) : { id: ch.id } };
-};
-
-const usersInfo: MethodHandler = (ctx, args) => {
-  const id = str(args.user);
-  const u = id ? ctx.store.users.get(id) : undefined;
-  if (!u) fail('user_not_found');
-  const name = u.name ?? u.id.toLowerCase();
-  const real = u.real_name ?? name;
-  return {
-    ok: true,
-    user: {
-      id: u.id,
-      team_id: ctx.store.bot.teamId,
-      name,
-      deleted: u.deleted ?? false,
-      real_name: real,
-      tz: u.tz ?? 'Europe/Berlin',
-      is_bot: u.is_bot ?? false,
-      is_app_user: false,
-      profile: {
-        display_name: u.display_name ?? name,
-        display_name_normalized: u.display_name ?? name,
-        real_name: real,
-        real_name_normalized: real,
-        ...(u.email ? { email: u.email } : {}),
-        ...(u.is_bot && u.id === ctx.store.bot.userId ? { bot_id: ctx.store.bot.botId } : {}),
-      },
-    },
-  };
-};
-
-const usergroupsList: MethodHandler = (ctx, args) => {
-  const withUsers = bool(args.include_users);
-  return {
-    ok: true,
-    usergroups: ctx.usergroups.map((g) => ({
-      id: g.id,
-      team_id: ctx.store.bot.teamId,
-      is_usergroup: true,
-      name: g.name ?? g.handle,
-      handle: g.handle,
-      description: '',
-      user_count: g.users?.length ?? 0,
-      // Slack includes member IDs only when asked to.
-      ...(withUsers ? { users: g.users ?? [] } : {}),
-    })),
-  };
-};
-
 export const readMethods: Record<string, MethodHandler> = {
   'auth.test': authTest,
   'conversations.replies': replies,
   'conversations.history': history,
   'conversations.info': info,
   'conversations.members': members,
-  'conversations.open': open,
-  'users.info': usersInfo,
-  'usergroups.list': usergroupsList,
 };

@@ -2,31 +2,32 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listenLoopback, randomId, readBody, sendJson, sleep } from './http-util.js';
 import type { MethodContext, MethodHandler } from './slack-context.js';
 import { chatMethods } from './slack-methods-chat.js';
+import { connectMethods } from './slack-methods-connect.js';
 import { miscMethods } from './slack-methods-misc.js';
 import { readMethods } from './slack-methods-read.js';
 import { FaultBook, sendFault } from './slack-faults.js';
 import { parseSlackRequest } from './slack-request.js';
 import { FakeSlackSocket } from './slack-socket.js';
-import { SlackStore } from './slack-store.js';
-import {
-  SlackApiError,
-  type Ephemeral,
-  type FakeChannel,
-  type FakeUser,
-  type NewChannel,
-  type NewMessage,
-  type ResponseUrlPost,
-  type SlackCall,
-  type SlackFault,
-  type SlackMessage,
-  type SlackResult,
-  type Upload,
-  type Usergroup,
+import { SlackApiError, type ResponseUrlPost, type SlackCall, type SlackFault, type SlackResult, type Upload } from './slack-types.js';
+import { FakeWorkspace } from './slack-workspace.js';
+
+export type {
+  FakeChannel,
+  FakeTeam,
+  FakeUser,
+  NewChannel,
+  NewMessage,
+  PostedVersion,
+  SlackCall,
+  SlackFault,
+  SlackMessage,
+  Upload,
+  Usergroup,
 } from './slack-types.js';
+export type { SeenMessage, SharedChannelOptions } from './slack-workspace.js';
+export type { ChannelSharedEvent, ChannelUnsharedEvent, UserMessageEvent } from './slack-events.js';
 
-export type { SlackCall, SlackFault, SlackMessage, Upload, Usergroup, FakeUser, NewChannel, NewMessage } from './slack-types.js';
-
-const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods, ...miscMethods };
+const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods, ...miscMethods, ...connectMethods };
 
 export interface FakeSlackOptions {
   /** The only token the fake accepts. @defaultValue 'xoxb-test' */
@@ -39,16 +40,11 @@ export interface FakeSlackOptions {
  * A loopback Slack Web API for tests: real `WebClient`s point `slackApiUrl` at `url`. It keeps a small
  * workspace (channels, messages, users), validates like Slack, records every call, and injects faults.
  * A fault or a lost response never undoes a call the fake already applied — as with the real service.
+ * Seeding and inspection helpers (Slack Connect included) come from FakeWorkspace (slack-workspace.ts).
  */
-export class FakeSlack {
-  readonly botUserId = 'U0LUNA';
-  readonly botId = 'B0LUNA';
-  readonly teamId = 'T0TEAM';
-  readonly appId = 'A0LUNA';
-
+export class FakeSlack extends FakeWorkspace {
   readonly calls: SlackCall[] = [];
   readonly uploads = new Map<string, Upload>();
-  readonly ephemerals: Ephemeral[] = [];
   /** assistant.threads.setStatus calls that succeeded. */
   readonly statuses: MethodContext['statuses'] = [];
   /** Published App Home views by user ID. */
@@ -57,14 +53,11 @@ export class FakeSlack {
   readonly responseUrlPosts: ResponseUrlPost[] = [];
   /** Errors thrown inside the fake or a hook; a test can assert this stays empty. */
   readonly errors: unknown[] = [];
-  /** What `usergroups.list` returns. */
-  usergroups: Usergroup[] = [];
   /** Allow assistant.threads.setStatus outside IMs (Slack's behaviour since the 2026 chat:write change). */
   assistantStatusInChannels = false;
 
   readonly url: string;
   readonly origin: string;
-  private readonly store: SlackStore;
   private readonly faults = new FaultBook();
   private readonly hooks: Array<{ method: string; fn: (call: SlackCall) => void | Promise<void> }> = [];
   /** Socket Mode: push envelopes to a connected client and read its acks. */
@@ -76,9 +69,9 @@ export class FakeSlack {
     private readonly server: Server,
     appToken: string,
   ) {
+    super();
     this.origin = origin;
     this.url = `${origin}/api/`;
-    this.store = new SlackStore({ userId: this.botUserId, botId: this.botId, appId: this.appId, teamId: this.teamId });
     this.socket = new FakeSlackSocket(server, { origin, appId: this.appId, appToken, onError: (err) => this.errors.push(err) });
   }
 
@@ -95,57 +88,6 @@ export class FakeSlack {
   close(): Promise<void> {
     this.socket.close();
     return closeServer(this.server);
-  }
-
-  // ── workspace state ────────────────────────────────────────────────────────────────────────────
-
-  addChannel(ch: NewChannel): FakeChannel {
-    return this.store.addChannel(ch);
-  }
-
-  hasChannel(id: string): boolean {
-    return this.store.channels.has(id);
-  }
-
-  addUser(user: FakeUser): void {
-    this.store.users.set(user.id, user);
-  }
-
-  /** Seeds a message (as if someone posted it); returns its ts. Unknown channels are created. */
-  addMessage(channel: string, msg: NewMessage): string {
-    return this.store.insert(channel, msg).ts;
-  }
-
-  /** Every message in the channel, oldest first, as the API would render it (metadata included). */
-  messages(channel: string): SlackMessage[] {
-    return this.store.raw(channel).map((m) => this.store.render(channel, m, true));
-  }
-
-  message(channel: string, ts: string): SlackMessage | undefined {
-    const m = this.store.find(channel, ts);
-    return m && this.store.render(channel, m, true);
-  }
-
-  /** Parent then replies in ts order. */
-  thread(channel: string, threadTs: string): SlackMessage[] {
-    const root = this.store.find(channel, threadTs);
-    if (!root) return [];
-    return [root, ...this.store.replies(channel, threadTs)].map((m) => this.store.render(channel, m, true));
-  }
-
-  /** Messages the bot posted through the API (not seeded ones), optionally only within one thread. */
-  botMessages(channel: string, threadTs?: string): SlackMessage[] {
-    return this.store
-      .raw(channel)
-      .filter((m) => this.store.postedViaApi(channel, m.ts))
-      .filter((m) => threadTs === undefined || m.thread_ts === threadTs)
-      .map((m) => this.store.render(channel, m, true));
-  }
-
-  setMembers(channel: string, members: string[]): void {
-    const ch = this.store.channels.get(channel) ?? this.store.addChannel({ id: channel });
-    ch.members = [...members];
-    for (const u of members) this.store.ensureUser(u);
   }
 
   /** A `response_url` served by this fake; what the app POSTs there lands in `responseUrlPosts`. */

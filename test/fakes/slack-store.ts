@@ -1,4 +1,6 @@
-import type { FakeChannel, FakeUser, NewChannel, NewMessage, SlackMessage } from './slack-types.js';
+import { PLACEHOLDER_TEAM, shareFields } from './slack-connect.js';
+import { flattenText } from './slack-text.js';
+import type { FakeChannel, FakeTeam, FakeUser, NewChannel, NewMessage, PostedVersion, SlackMessage } from './slack-types.js';
 
 /**
  * The fake workspace's state: channels, users and messages. Messages are kept per channel in ts order;
@@ -28,12 +30,35 @@ export function cmpTs(a: string, b: string): number {
 export class SlackStore {
   readonly channels = new Map<string, FakeChannel>();
   readonly users = new Map<string, FakeUser>();
+  /** The bot's own team and every other org's team the tests introduced. */
+  readonly teams = new Map<string, FakeTeam>();
+  /** Every version of every message the bot posted, deleted ones included: once seen, always seen. */
+  readonly posted: PostedVersion[] = [];
   private readonly byChannel = new Map<string, SlackMessage[]>();
   private readonly viaApi = new Set<string>();
   private lastMicros = 0;
 
   constructor(readonly bot: { userId: string; botId: string; appId: string; teamId: string }) {
     this.users.set(bot.userId, { id: bot.userId, name: 'luna', real_name: 'LUNA', display_name: 'LUNA', is_bot: true });
+    this.teams.set(bot.teamId, { id: bot.teamId, name: 'Fake Team', domain: 'fake', email_domain: 'fake.test' });
+  }
+
+  ensureTeam(id: string): FakeTeam {
+    let t = this.teams.get(id);
+    if (!t) {
+      t = id === PLACEHOLDER_TEAM.id ? { ...PLACEHOLDER_TEAM } : { id, name: `Team ${id}`, domain: id.toLowerCase() };
+      this.teams.set(id, t);
+    }
+    return t;
+  }
+
+  teamOf(userId: string): string {
+    return this.users.get(userId)?.team_id ?? this.bot.teamId;
+  }
+
+  /** A user of another organisation (Slack Connect). */
+  isExternal(userId: string): boolean {
+    return this.teamOf(userId) !== this.bot.teamId;
   }
 
   /**
@@ -51,21 +76,37 @@ export class SlackStore {
     const members = new Set(ch.members ?? []);
     if (isMember) members.add(this.bot.userId);
     if (isIm && ch.user) members.add(ch.user);
+    const host = ch.hostTeamId ?? this.bot.teamId;
+    let teams = [...(ch.connectedTeams ?? [])];
+    if (host !== this.bot.teamId && !teams.includes(host)) teams.unshift(host);
+    if ((ch.is_ext_shared || ch.pending) && teams.length === 0) teams = [PLACEHOLDER_TEAM.id];
+    for (const t of teams) this.ensureTeam(t);
+    const external = ch.pending ? [] : teams.filter((t) => t !== this.bot.teamId);
     const channel: FakeChannel = {
       id: ch.id,
       name: ch.name ?? (isIm ? '' : ch.id.toLowerCase()),
       is_im: isIm,
-      is_ext_shared: ch.is_ext_shared ?? false,
       is_private: ch.is_private ?? ch.id.startsWith('G'),
       is_member: isMember,
       members: [...members],
+      strict_members: ch.members !== undefined || isIm,
       created: Math.floor(Date.now() / 1000),
+      ...shareFields(this.bot.teamId, host, external, ch.pending ? teams : []),
       ...(ch.user ? { user: ch.user } : {}),
     };
     this.channels.set(ch.id, channel);
     if (!this.byChannel.has(ch.id)) this.byChannel.set(ch.id, []);
     for (const u of channel.members) this.ensureUser(u);
     return channel;
+  }
+
+  /**
+   * Whether `user` is in the channel. A channel whose members were never listed takes any user of the
+   * bot's own team (see `NewChannel.members`); another org's users are only ever in channels that list them.
+   */
+  isMember(ch: FakeChannel, user: string): boolean {
+    if (ch.members.includes(user)) return true;
+    return !ch.strict_members && !ch.is_im && !this.isExternal(user);
   }
 
   ensureUser(id: string): FakeUser {
@@ -77,10 +118,13 @@ export class SlackStore {
     return u;
   }
 
-  /** The IM between the bot and a user, opened on first use like `conversations.open`. */
+  /** The IM between the bot and a user, opened on first use like `conversations.open`; its ID is stable per user. */
   imWith(userId: string): FakeChannel {
     for (const ch of this.channels.values()) if (ch.is_im && ch.user === userId) return ch;
-    return this.addChannel({ id: `D${userId.replace(/^[UW]/, '')}`, is_im: true, user: userId });
+    let id = `D${userId.replace(/^[UW]/, '')}`;
+    // U0X and W0X would collide; a suffix keeps both IDs distinct and stable.
+    for (let n = 2; this.channels.has(id); n++) id = `D${userId.replace(/^[UW]/, '')}${n}`;
+    return this.addChannel({ id, is_im: true, user: userId });
   }
 
   insert(channel: string, m: NewMessage, extra: Partial<SlackMessage> = {}, viaApi = false): SlackMessage {
@@ -109,16 +153,47 @@ export class SlackStore {
       ...(m.blocks !== undefined ? { blocks: m.blocks } : {}),
       ...(m.metadata !== undefined ? { metadata: m.metadata } : {}),
       ...(m.files !== undefined ? { files: m.files } : {}),
-      team: this.bot.teamId,
+      ...this.teamFields(m.user),
       ...extra,
     };
     if (m.user) this.ensureUser(m.user);
+    // Posting needs membership, so whoever a test has post is in the channel from then on.
+    const ch = this.channels.get(channel)!;
+    if (m.user && !ch.is_im && !ch.members.includes(m.user)) ch.members.push(m.user);
     // Sorted insert: seeded messages may carry explicit, older ts values.
     let i = list.length;
     while (i > 0 && cmpTs(list[i - 1]!.ts, ts) > 0) i--;
     list.splice(i, 0, msg);
-    if (viaApi) this.viaApi.add(`${channel}/${ts}`);
+    if (viaApi) {
+      this.viaApi.add(`${channel}/${ts}`);
+      this.recordVersion(channel, msg, m.files ? 'file' : 'post');
+    }
     return msg;
+  }
+
+  /**
+   * `team` is the author's team on every message; another org's users' messages also carry `user_team` and
+   * `source_team` (their team, where they posted from), as messages in Slack Connect channels do.
+   */
+  private teamFields(user: string | undefined): Partial<SlackMessage> {
+    const team = user ? this.teamOf(user) : this.bot.teamId;
+    return team === this.bot.teamId ? { team } : { team, user_team: team, source_team: team };
+  }
+
+  /** Logs the message's current content as a version the channel has seen (on post and on chat.update). */
+  recordVersion(channel: string, m: SlackMessage, kind: PostedVersion['kind']): void {
+    this.posted.push({
+      channel,
+      ts: m.ts,
+      ...(m.thread_ts !== undefined && m.thread_ts !== m.ts ? { thread_ts: m.thread_ts } : {}),
+      kind,
+      text: m.text,
+      ...(m.blocks ? { blocks: structuredClone(m.blocks) } : {}),
+      ...(m.attachments ? { attachments: structuredClone(m.attachments) } : {}),
+      ...(m.metadata ? { metadata: structuredClone(m.metadata) } : {}),
+      visibleText: flattenText(m),
+      at: Date.now(),
+    });
   }
 
   find(channel: string, ts: string): SlackMessage | undefined {

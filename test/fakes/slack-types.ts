@@ -41,6 +41,9 @@ export interface SlackMessage {
   bot_id?: string;
   app_id?: string;
   team?: string;
+  /** Slack Connect: the author's team and the team the message was sent from (set for other orgs' users). */
+  user_team?: string;
+  source_team?: string;
   subtype?: string;
   thread_ts?: string;
   parent_user_id?: string;
@@ -73,14 +76,25 @@ export interface NewMessage {
 export interface NewChannel {
   id: string;
   name?: string;
+  /** Shared with another organisation (Slack Connect). Without `connectedTeams` a placeholder org is used. */
   is_ext_shared?: boolean;
+  /** External team IDs the channel is shared with (they must be registered with `addTeam`, or are created). */
+  connectedTeams?: string[];
+  /** An invitation is out but not accepted yet: `is_pending_ext_shared`, nobody from the other org inside. */
+  pending?: boolean;
+  /** The team hosting the channel. @defaultValue the bot's team */
+  hostTeamId?: string;
   is_im?: boolean;
   is_private?: boolean;
   /** For IMs: the human on the other side. */
   user?: string;
   /** Whether the bot is in the channel; reading or posting elsewhere fails with `not_in_channel`. @defaultValue true */
   is_member?: boolean;
-  /** Channel members for `conversations.members` (the bot is always added when `is_member`). */
+  /**
+   * Channel members for `conversations.members` (the bot is always added when `is_member`). Listing them makes
+   * membership strict (`chat.postEphemeral` to anyone else fails with `user_not_in_channel`); without a list any
+   * user of the bot's own team counts as a member, so tests that never thought about membership keep working.
+   */
   members?: string[];
 }
 
@@ -88,12 +102,29 @@ export interface FakeChannel {
   id: string;
   name: string;
   is_im: boolean;
-  is_ext_shared: boolean;
   is_private: boolean;
   is_member: boolean;
   user?: string;
   members: string[];
+  /** Whether `members` was given explicitly (see `NewChannel.members`). */
+  strict_members: boolean;
   created: number;
+  // Slack Connect, as conversations.info reports it (the conversation object's documented fields).
+  is_shared: boolean;
+  is_ext_shared: boolean;
+  is_org_shared: boolean;
+  is_pending_ext_shared: boolean;
+  /** The workspace the object is described for: always the bot's team here. */
+  context_team_id: string;
+  conversation_host_id: string;
+  /** Every team in the channel, host first (present while shared). */
+  connected_team_ids: string[];
+  /** The host organisation's workspaces the channel is in. */
+  shared_team_ids: string[];
+  /** The bot's org's other workspaces in the channel: always empty outside Enterprise Grid. */
+  internal_team_ids: string[];
+  /** Teams invited but not yet joined (with `is_pending_ext_shared`). */
+  pending_connected_team_ids: string[];
 }
 
 export interface FakeUser {
@@ -105,6 +136,19 @@ export interface FakeUser {
   deleted?: boolean;
   tz?: string;
   email?: string;
+  /** The user's own team; another organisation's users carry theirs. @defaultValue the bot's team */
+  team_id?: string;
+}
+
+/** A workspace as team.info describes it: the bot's own, or another org's it shares a channel with. */
+export interface FakeTeam {
+  id: string;
+  name: string;
+  domain: string;
+  email_domain?: string;
+  /** team.info's `icon`; a default-icon set is generated when absent. */
+  icon?: Record<string, unknown>;
+  is_verified?: boolean;
 }
 
 export interface Usergroup {
@@ -112,6 +156,23 @@ export interface Usergroup {
   handle: string;
   name?: string;
   users?: string[];
+  /** A disabled group: hidden unless `include_disabled` is passed. */
+  disabled?: boolean;
+}
+
+/** One version of a message the bot posted: the original post, then one entry per chat.update. */
+export interface PostedVersion {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  kind: 'post' | 'update' | 'file';
+  text: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  metadata?: MessageMetadata;
+  /** text + every string in blocks and attachments, flattened: what a reader of the channel can see. */
+  visibleText: string;
+  at: number;
 }
 
 export interface Upload {
