@@ -20,6 +20,7 @@ import { syncDigestSchedulers } from './queue/digest-schedulers.js';
 import { connectRedis } from './infra/redis.js';
 import { ThreadOrder } from './queue/thread-order.js';
 import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
+import { Directory } from './slack-api/directory.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
 
 export interface LunaOptions {
@@ -95,7 +96,8 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
     const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
     warnIfUncacheable(settings, log);
     workerRedis = connectRedis(env.REDIS_URL, 'worker');
-    const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, stores, enqueue };
+    const directory = new Directory(client, stores.directory, identity, workspace.customerChannels);
+    const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, stores, enqueue };
     worker = startWorker(workerRedis, prefix, workspace.queue, ctx, { order: threadOrder, gate });
     // Where digests run: a web-only fleet (possibly on another config version) never re-times them.
     await syncDigestSchedulers(queue, workspace.digests, stores.digests, log);
@@ -146,10 +148,10 @@ async function closeWorker(worker: Worker, graceMs: number, log: Logger): Promis
   }
 }
 
-async function whoAmI(client: WebClient): Promise<{ botUserId: string; botId: string }> {
+async function whoAmI(client: WebClient): Promise<JobContext['identity']> {
   try {
     const me = await client.auth.test();
-    return { botUserId: me.user_id ?? '', botId: me.bot_id ?? '' };
+    return { botUserId: me.user_id ?? '', botId: me.bot_id ?? '', teamId: me.team_id ?? '', ...(me.enterprise_id ? { enterpriseId: me.enterprise_id } : {}) };
   } catch (err) {
     throw new LunaError('luna_slack_failed', `Slack rejected SLACK_BOT_TOKEN (auth.test): ${(err as Error).message}`, { cause: err });
   }

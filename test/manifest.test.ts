@@ -16,7 +16,7 @@ const loadManifest = (): Manifest => parse(readFileSync(new URL('../manifest.yml
 
 /** Bolt's default path; HTTP mode serves events, commands and interactivity on it (PRODUCT.md, HTTP). */
 const REQUEST_URL = 'https://luna.example.com/slack/events';
-const REQUIRED_EVENTS = ['app_mention', 'message.im', 'app_home_opened'];
+const REQUIRED_EVENTS = ['app_mention', 'message.im', 'app_home_opened', 'channel_shared', 'channel_unshared'];
 
 /** Every bot scope the code relies on, and why. */
 const REQUIRED_BOT_SCOPES = [
@@ -36,7 +36,8 @@ const REQUIRED_BOT_SCOPES = [
   'commands', // /journey-map and the "Feedback digest" message shortcut
   'files:write', // journey-map PNG upload
   'users:read', // names and time zones of thread participants; tell people from bots
-  'usergroups:read', // resolve user-group owners/handles (S…) and their members
+  'usergroups:read', // resolve user-group owners/handles (S…) and their members (usergroups.users.list: who may press an owner's button)
+  'team:read', // team.info on a Slack Connect channel's other organisation: its name, for prompts and accounts
 ];
 
 /** The published schema set: the root picks 1.0.0 or 2.0.0 by `_metadata.major_version`. */

@@ -54,6 +54,19 @@ export const WorkspaceSchema = z
           .strict(),
       )
       .default([]),
+    customerChannels: z
+      .object({
+        /** An internal member's @luna in a customer channel: a private draft first, or straight into the thread. */
+        answers: z.enum(['draft', 'direct']).default('draft'),
+        /** A customer's @luna: a holding reply and a draft for the owners, a direct answer, or nothing public. */
+        externalMentions: z.enum(['draft', 'answer', 'ignore']).default('draft'),
+        /** Who gets drafts and alerts for a customer channel; default: `escalation.fallback`. */
+        owners: z.record(channelId, z.array(userOrGroupId).min(1)).default({}),
+        /** Audiences Slack cannot tell (a private channel with guests), or a channel to treat as internal. */
+        channels: z.record(channelId, z.enum(['customer', 'internal'])).default({}),
+      })
+      .strict()
+      .prefault({}),
     model: z
       .object({
         maxOutputTokens: z.number().int().min(256).max(64_000).default(4096),

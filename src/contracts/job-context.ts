@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Settings } from '../config/load.js';
 import type { Logger } from '../infra/log.js';
 import type { Metrics } from '../infra/metrics.js';
+import type { Directory } from '../slack-api/directory.js';
 import type { Stores } from '../stores/index.js';
 import type { Enqueue, JobName, JobPayload } from './jobs.js';
 
@@ -13,7 +14,9 @@ export interface JobContext {
   settings: Settings;
   log: Logger;
   metrics: Metrics;
-  identity: { botUserId: string; botId: string };
+  identity: { botUserId: string; botId: string; teamId: string; enterpriseId?: string | undefined };
+  /** Who can read a channel, and who is of another organisation (cached Slack look-ups). */
+  directory: Directory;
   /** Every Redis-backed store, built once per process. */
   stores: Stores;
   /** Jobs queue follow-up work (timers, escalations) the same way adapters do. */

@@ -29,3 +29,8 @@ export function ownersFor(escalation: Escalation, area: string): string[] {
 export function mentionList(ids: string[]): string {
   return ids.map(mentionToken).join(' ');
 }
+
+/** Who gets drafts and private alerts for a customer channel: its configured owners, else the fallback. */
+export function channelOwners(workspace: Pick<Workspace, 'customerChannels' | 'escalation'>, channel: string): string[] {
+  return workspace.customerChannels.owners[channel] ?? workspace.escalation?.fallback ?? [];
+}

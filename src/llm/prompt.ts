@@ -30,21 +30,33 @@ You are running as a Slack app. People reach you by mentioning you in a channel 
 
 ## Scope and hand-offs
 - Stay within your persona's scope. When a request is outside it, answer with your refusal protocol: say it is not your scope, in one sentence, and name who to ask.
-- When the conversation needs a strategic human decision (the human-handled areas of your Scaling Approach), do not make that decision. Give the analysis that helps, state the decision that is needed, and say that the right owners are being looped in. Never promise discounts, credits, contract terms, roadmap dates or exceptions.
+- When the conversation needs a strategic human decision (the human-handled areas of your Scaling Approach), do not make that decision. Give the analysis that helps and state the decision that is needed; the request context below says what to tell the reader about the hand-off. Never promise discounts, credits, contract terms, roadmap dates or exceptions.
 - If a message is abusive or asks you to act against a customer's interest, stay calm and professional, decline, and suggest a human follow-up.
 
 ## Privacy
 - Do not repeat personal data (emails, phone numbers, addresses, payment details) from the thread unless the person asking clearly needs it for the task, and never in a summary meant for a wider audience.
 `;
 
+/** Who will read the answer, when it is not only LUNA's own team. */
+export interface CustomerReaders {
+  /** The customer organisation(s) that read the channel, e.g. "Acme Corp". */
+  customerNames: string;
+  /** The answer is a draft this internal member reviews before it is posted. */
+  draftFor?: string | undefined;
+}
+
 export interface AnswerContext {
   persona: Persona;
   thread: ThreadMessage[];
   omitted: number;
-  /** Human-readable place, e.g. "a direct message" or "channel C123 (shared with an external organisation)". */
+  /** Human-readable place, e.g. "a direct message" or "a thread in channel <#C123>". */
   where: string;
   /** Team handles that resolve to real mentions, e.g. { sales: 'S0SALES' }. */
   handles: Record<string, string>;
+  /** Set where the customer reads along (a customer channel); unset for internal places. */
+  customer?: CustomerReaders | undefined;
+  /** Participants of another organisation, by user id → their organisation's name, marked in the transcript. */
+  external?: ReadonlyMap<string, string> | undefined;
 }
 
 /** The persona and the operating notes form one cached block; per-request context follows it uncached. */
@@ -53,7 +65,7 @@ export function buildAnswerPrompt(ctx: AnswerContext): { system: TextBlockParam[
     { type: 'text', text: cachedPrefix(ctx.persona), cache_control: { type: 'ephemeral' } },
     { type: 'text', text: requestContext(ctx) },
   ];
-  return { system, messages: [{ role: 'user', content: transcript(ctx.thread, ctx.omitted) }] };
+  return { system, messages: [{ role: 'user', content: transcript(ctx.thread, ctx.omitted, ctx.external) }] };
 }
 
 export function cachedPrefix(persona: Persona): string {
@@ -65,6 +77,7 @@ function requestContext(ctx: AnswerContext): string {
   return [
     '# This request',
     `- You are answering in ${ctx.where}.`,
+    ...(ctx.customer ? customerNotes(ctx.customer) : ['- Only your own team reads this place. When a strategic decision is needed, say that the right owners are being looped in.']),
     handles.length
       ? `- Team handles that will notify a real team: ${handles.map((h) => `@${h}`).join(', ')}. Other handles stay plain text.`
       : '- No team handles are configured; handles you name stay plain text.',
@@ -72,9 +85,23 @@ function requestContext(ctx: AnswerContext): string {
   ].join('\n');
 }
 
-function transcript(thread: ThreadMessage[], omitted: number): string {
+/**
+ * Where the customer reads along: the answer is written for them, and nothing internal may show. These
+ * lines are per request (after the cache breakpoint), so internal and customer answers share one cache.
+ */
+function customerNotes(c: CustomerReaders): string[] {
+  return [
+    `- This channel is shared with ${c.customerNames}: people of ${c.customerNames} read your answer. Participants marked "(${c.customerNames})" in the transcript are the customer.`,
+    `- Write for the customer, as their customer-success partner: helpful, warm, concrete. Never show internal analysis: no satisfaction scores or estimates, no churn risk or account health, no escalations, areas or internal owners, no KPI targets, no internal names or handles.`,
+    '- Make no promises (discounts, credits, terms, dates, exceptions). When a decision is needed, say that their account team will follow up here.',
+    ...(c.draftFor ? [`- This is a draft: <@${c.draftFor}> of your own team reviews it before it is posted for the customer.`] : []),
+  ];
+}
+
+function transcript(thread: ThreadMessage[], omitted: number, external?: ReadonlyMap<string, string>): string {
   const lines = thread.map((m, i) => {
-    const who = m.fromLuna ? 'LUNA (you)' : m.fromBot ? 'a bot' : m.user ? `<@${m.user}>` : 'someone';
+    const org = m.user ? external?.get(m.user) : undefined;
+    const who = m.fromLuna ? 'LUNA (you)' : m.fromBot ? 'a bot' : m.user ? `<@${m.user}>${org ? ` (${org})` : ''}` : 'someone';
     const label = `[#${i === 0 ? 1 : i + 1 + omitted} · ${who}]`;
     const line = `${label} ${m.text}`;
     return i === 0 && omitted > 0 ? `${line}\n[… ${omitted} earlier replies left out to fit the context …]` : line;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { AnswerStore } from './answers.js';
 import { DigestState } from './digests.js';
+import { DirectoryStore } from './directory.js';
 import { EscalationStore } from './escalations.js';
 import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
@@ -12,6 +13,7 @@ import { ThreadOrderStore } from './thread-order.js';
 export interface Stores {
   answers: AnswerStore;
   digests: DigestState;
+  directory: DirectoryStore;
   escalations: EscalationStore;
   charts: ChartFileStore;
   journeys: JourneyStore;
@@ -24,6 +26,7 @@ export function createStores(redis: Redis, prefix: string): Stores {
   return {
     answers: new AnswerStore(redis, prefix),
     digests: new DigestState(redis, prefix),
+    directory: new DirectoryStore(redis, prefix),
     escalations: new EscalationStore(redis, prefix),
     charts: new ChartFileStore(redis, prefix),
     journeys: new JourneyStore(redis, prefix),
