@@ -3,6 +3,7 @@ import { slug } from '../domain/text.js';
 import {
   AnswerPayload,
   DigestDonePayload,
+  DraftAction,
   EscalationAction,
   EscalationRequest,
   EscalationTimer,
@@ -59,6 +60,7 @@ export const JOBS = {
   'digest-done': queued(DigestDonePayload, (p) => `digest-done-${p.digestId}-${p.action}-${p.actionTs}`),
   // Commands by `trigger_id` (unique per invocation; Slack does not retry slash commands), mentions by message.
   'journey-map': queued(JourneyMapPayload, (p) => (p.source === 'command' ? `journey-map-cmd-${p.requestId}` : `journey-map-${p.channel}-${p.requestId}`)),
+  'draft-action': queued(DraftAction, (p) => `draft-${p.action}-${p.draftId}-${p.userId}-${p.actionTs}`),
   home: queued(HomePayload, (p, now) => `home-${p.userId}-${p.reason}-${Math.floor(now / HOME_DEDUP_MS)}`),
 };
 

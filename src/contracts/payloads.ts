@@ -22,6 +22,8 @@ export const AnswerPayload = z.object({
   /** Thread root: the answer goes here, and this thread is the context. */
   threadTs: SlackTs,
   userId: z.string().min(1),
+  /** The event's `user_team`: the asker's own workspace, another organisation's in a Slack Connect channel. */
+  userTeam: z.string().optional(),
   isDirectMessage: z.boolean(),
   /** When Slack's request reached us (epoch ms), for end-to-end latency. */
   receivedAt: z.number(),
@@ -126,3 +128,15 @@ export const HomePayload = z.object({
   reason: z.enum(['opened', 'refresh', 'chart']),
 });
 export type HomePayload = z.infer<typeof HomePayload>;
+
+/** A click on a draft's Post in thread / Discard, from the private message that carries it. */
+export const DraftAction = z.object({
+  draftId: RecordId,
+  action: z.enum(['post', 'discard']),
+  userId: z.string().min(1),
+  /** Where the click came from: must be one of the draft's own private messages. */
+  channel: z.string().min(1),
+  messageTs: SlackTs,
+  actionTs: z.string().min(1),
+});
+export type DraftAction = z.infer<typeof DraftAction>;

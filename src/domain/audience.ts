@@ -62,3 +62,22 @@ export interface Person {
   /** Their organisation, when external. */
   organisation?: Organisation | undefined;
 }
+
+/**
+ * Where an answer goes, by who can read the channel and who asked:
+ * - `thread`: posted in the thread (internal places; or `direct` / `answer` in customer channels);
+ * - `draft`: privately to the internal member who asked, posted only when they approve;
+ * - `holding`: a customer asked: a neutral holding reply in the thread, the draft to the channel's owners;
+ * - `owners`: a customer asked and LUNA stays silent in public; the owners are told privately.
+ */
+export type AnswerDelivery = 'thread' | 'draft' | 'holding' | 'owners';
+
+export function answerDelivery(
+  audience: Pick<Audience, 'kind'>,
+  askerExternal: boolean,
+  config: { answers: 'draft' | 'direct'; externalMentions: 'draft' | 'answer' | 'ignore' },
+): AnswerDelivery {
+  if (audience.kind === 'internal') return 'thread';
+  if (!askerExternal) return config.answers === 'draft' ? 'draft' : 'thread';
+  return config.externalMentions === 'draft' ? 'holding' : config.externalMentions === 'answer' ? 'thread' : 'owners';
+}

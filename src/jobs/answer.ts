@@ -1,24 +1,37 @@
+import type { AnswerPayload } from '../contracts/jobs.js';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { answerDelivery, customerNames, type AnswerDelivery } from '../domain/audience.js';
+import { applyHandles } from '../domain/handles.js';
 import { fitThread } from '../domain/thread-budget.js';
 import { LunaError } from '../infra/errors.js';
 import { streamAnswer } from '../llm/client.js';
-import { buildAnswerPrompt } from '../llm/prompt.js';
-import type { AnswerPayload } from '../contracts/jobs.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { buildAnswerPrompt, type CustomerReaders } from '../llm/prompt.js';
 import { renderAnswer } from '../render/answer.js';
 import { labelParts, splitMessage } from '../render/split.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
-import { postedParts, readThread, threadAsAsked, toThreadMessages } from '../slack-api/thread.js';
-import { mentionPolicy } from './mention-policy.js';
-import { applyHandles } from '../domain/handles.js';
+import { postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import { deliverPrivately, postHoldingReply, tellOwners, tellPrivately } from './answer-delivery.js';
 import { AssessmentStep } from './assessment-step.js';
+import { mentionPolicy } from './mention-policy.js';
 
 const WORKING_REACTION = 'hourglass_flowing_sand';
+const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
+
+/** Who reads the answer and where it goes, decided once per job from the channel's audience and the asker. */
+export interface AnswerPlace {
+  delivery: AnswerDelivery;
+  /** Set in customer channels: whom the answer is written for. */
+  customer?: CustomerReaders;
+  /** Participants of another organisation → their organisation's name. */
+  external: Map<string, string>;
+}
 
 /**
- * Answers a mention in its thread. Safe to run again after a crash at any point: the rendered answer is
- * stored in Redis before anything is posted (a retry never asks the model twice for different words),
- * and each part carries message metadata, so parts already in the thread are not posted again.
+ * Answers a mention. Safe to run again after a crash at any point: the rendered answer is stored in
+ * Redis before anything is posted (a retry never asks the model twice for different words), and each
+ * part carries message metadata, so parts already in the thread are not posted again. In a customer
+ * channel the answer is written for the customer and, by default, goes first to a person of the team.
  */
 export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promise<{ parts: number; reused: boolean }> {
   const p = job.data;
@@ -28,6 +41,19 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
 
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   const already = postedParts(thread, jobId);
+  const place = await placeOf(ctx, p, thread);
+  const asked = thread.find((m) => m.ts === p.messageTs);
+
+  if (place.delivery === 'owners') {
+    await tellOwners(ctx, p, place, asked?.text ?? '');
+    return { parts: 0, reused: false };
+  }
+  if (attachmentsOnly(asked, ctx.identity.botUserId)) {
+    if (!already.has('attachments')) await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'attachments', text: ATTACHMENTS_ONLY });
+    return { parts: 0, reused: false };
+  }
+  if (place.delivery === 'holding') await postHoldingReply(ctx, p, jobId, already);
+
   const prompt = () => {
     const { kept, omitted } = fitThread(
       toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId),
@@ -38,7 +64,9 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
       thread: kept,
       omitted,
       where: p.isDirectMessage ? 'a direct message' : `a thread in channel <#${p.channel}>`,
-      handles: ctx.settings.workspace.handles,
+      handles: place.customer ? {} : ctx.settings.workspace.handles,
+      customer: place.customer,
+      external: place.external,
     });
   };
   const assessment = new AssessmentStep(ctx, jobId);
@@ -47,7 +75,8 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   let answerText: string | undefined;
 
   if (!parts) {
-    await showWorking(ctx, p);
+    // In public, a customer channel shows nothing of a draft in progress: not even a reaction.
+    if (place.delivery === 'thread') await showWorking(ctx, p);
     const { system, messages } = prompt();
     assessment.start(messages); // beside the answer, not after it
     const answer = await streamAnswer(ctx.anthropic, {
@@ -59,44 +88,73 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     });
     ctx.metrics.recordUsage(answer.usage);
     if (answer.firstTokenMs !== null) ctx.metrics.modelFirstToken.observe(answer.firstTokenMs / 1000);
-    log.info('model answered', { usage: answer.usage, firstTokenMs: answer.firstTokenMs, stop: answer.stopReason });
+    log.info('model answered', { usage: answer.usage, firstTokenMs: answer.firstTokenMs, stop: answer.stopReason, delivery: place.delivery });
     if (!answer.text.trim()) {
       throw new LunaError('luna_model_output_invalid', 'model returned an empty answer', { retriable: true });
     }
     answerText = answer.text;
-    const participants = thread.map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
-    // A cut-off answer says so, instead of ending mid-sentence.
-    const markdown =
-      answer.stopReason === 'max_tokens' ? `${answer.text}\n\n_I reached my length limit here; ask me to continue for the rest._` : answer.text;
-    const rendered = renderAnswer(applyHandles(markdown, ctx.settings.workspace.handles), mentionPolicy(ctx.settings, participants));
-    if (rendered.removed.length) {
-      ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
-      log.warn('neutralised mentions in model output', { removed: rendered.removed });
-    }
-    parts = await store.storeParts(jobId, labelParts(splitMessage(rendered.text)));
+    parts = await store.storeParts(jobId, render(ctx, answer.text, answer.stopReason, thread, place));
   }
 
-  for (const [i, text] of parts.entries()) {
-    if (already.has(String(i))) continue;
-    await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: i, text, meta: { of: parts.length, asked_ts: p.messageTs } });
+  if (place.delivery === 'thread') {
+    for (const [i, text] of parts.entries()) {
+      if (already.has(String(i))) continue;
+      await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: i, text, meta: { of: parts.length, asked_ts: p.messageTs } });
+    }
+    await clearWorking(ctx, p);
+    if (!already.has('0')) {
+      ctx.metrics.answers.inc({ outcome: 'answered' });
+      await ctx.stores.stats.incr('answers');
+    }
+  } else {
+    await deliverPrivately(ctx, p, jobId, parts, place);
   }
-  await clearWorking(ctx, p);
-  if (!already.has('0')) {
-    ctx.metrics.answers.inc({ outcome: 'answered' });
-    await ctx.stores.stats.incr('answers');
-  }
-  const asked = thread.find((m) => m.ts === p.messageTs)?.text ?? '';
-  await assessment.finish(p, () => prompt().messages, asked, answerText);
+  await assessment.finish(p, () => prompt().messages, asked?.text ?? '', answerText);
   return { parts: parts.length, reused };
 }
 
+/** Slack mrkdwn, mention-safe, split into parts. Where the customer reads, no internal handle or owner can be tagged. */
+function render(ctx: JobContext, text: string, stopReason: string | null, thread: SlackThreadMessage[], place: AnswerPlace): string[] {
+  const participants = thread.map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
+  // A cut-off answer says so, instead of ending mid-sentence.
+  const markdown = stopReason === 'max_tokens' ? `${text}\n\n_I reached my length limit here; ask me to continue for the rest._` : text;
+  const policy = place.customer ? { users: new Set(participants), groups: new Set<string>() } : mentionPolicy(ctx.settings, participants);
+  const rendered = renderAnswer(place.customer ? markdown : applyHandles(markdown, ctx.settings.workspace.handles), policy);
+  if (rendered.removed.length) {
+    ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
+    ctx.log.warn('neutralised mentions in model output', { removed: rendered.removed });
+  }
+  return labelParts(splitMessage(rendered.text));
+}
+
+/** The channel's audience, the asker's organisation, and the external participants of the thread. */
+export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[]): Promise<AnswerPlace> {
+  const fromElsewhere = p.userTeam !== undefined && p.userTeam !== ctx.identity.teamId && p.userTeam !== ctx.identity.enterpriseId;
+  // A DM is internal unless the event says the person in it is of another organisation.
+  const audience = p.isDirectMessage ? { kind: fromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] } : await ctx.directory.audience(p.channel);
+  if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
+  const people = await ctx.directory.people([p.userId, ...thread.flatMap((m) => (m.user && m.user !== ctx.identity.botUserId ? [m.user] : []))]);
+  const askerExternal = fromElsewhere || people.get(p.userId)!.external;
+  const external = new Map([...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']));
+  const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
+  const delivery = answerDelivery(audience, askerExternal, ctx.settings.workspace.customerChannels);
+  return { delivery, external, customer: { customerNames: customerNames({ customers: orgs }), ...(delivery === 'draft' ? { draftFor: p.userId } : {}) } };
+}
+
+/** A mention that carries files and no words: nothing to answer yet. */
+function attachmentsOnly(m: SlackThreadMessage | undefined, botUserId: string): boolean {
+  const files = (m as { files?: unknown[] } | undefined)?.files ?? [];
+  const words = (m?.text ?? '').replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g'), '').trim();
+  return files.length > 0 && words === '';
+}
+
 /**
- * After the last attempt fails, the thread gets a short visible note instead of silence. It is marked
- * like an answer part, so a second failure handler (another worker, a restart) does not repeat it.
+ * After the last attempt fails, the person waiting gets a short note instead of silence: in the thread
+ * (marked like an answer part, so it is never repeated), or privately where the answer was a draft.
  */
 export async function apologise(job: LunaJob<'answer'>, ctx: JobContext, err: unknown): Promise<void> {
-  const { channel, threadTs } = job.data;
-  const thread = await readThread(ctx.slack, channel, threadTs);
+  const p = job.data;
+  const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   const posted = postedParts(thread, job.id);
   // The answer is already in the thread (only a later step failed): an apology would contradict it.
   if (posted.has('apology') || posted.has('0')) return;
@@ -105,14 +163,14 @@ export async function apologise(job: LunaJob<'answer'>, ctx: JobContext, err: un
     code === 'luna_model_unavailable' || code === 'luna_model_stalled'
       ? 'the AI service did not respond after several tries'
       : 'something went wrong on my side';
-  await postPart(ctx.slack, {
-    channel,
-    threadTs,
-    jobId: job.id,
-    part: 'apology',
-    text: `:warning: Sorry, I couldn't answer this one: ${why}. Please mention me again in a few minutes.`,
-  });
-  await clearWorking(ctx, job.data);
+  const text = `:warning: Sorry, I couldn't answer this one: ${why}. Please mention me again in a few minutes.`;
+  const place = await placeOf(ctx, p, thread).catch(() => undefined);
+  if (place && place.delivery !== 'thread') {
+    await tellPrivately(ctx, p, place, `:warning: I couldn't draft an answer for a customer thread: ${why}. Nothing was posted there beyond what you see.`);
+  } else {
+    await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
+    await clearWorking(ctx, p);
+  }
   ctx.metrics.answers.inc({ outcome: 'apologised' });
 }
 
@@ -125,7 +183,7 @@ async function showWorking(ctx: JobContext, p: AnswerPayload): Promise<void> {
       .catch(() => false);
     if (ok) return;
   }
-  await ctx.slack.reactions.add({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch((e) => {
+  await ctx.slack.reactions.add({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch((e: unknown) => {
     if (slackErrorCode(e) !== 'already_reacted') ctx.log.debug('reaction failed', { err: e });
   });
 }

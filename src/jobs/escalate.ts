@@ -101,9 +101,7 @@ async function render(ctx: JobContext, store: EscalationStore, record: Escalatio
  * customer's own workspace) it learns nothing: the customer must never see an internal escalation.
  */
 async function noteInCustomerThread(ctx: JobContext, record: EscalationRecord): Promise<void> {
-  const info = await ctx.slack.conversations.info({ channel: record.channel });
-  const ch = info.channel as { is_ext_shared?: boolean; is_shared?: boolean } | undefined;
-  if (ch?.is_ext_shared) return;
+  if ((await ctx.directory.audience(record.channel)).kind === 'customer') return;
   const noteId = `escalation-${record.id}`;
   if (postedParts(await readThread(ctx.slack, record.channel, record.threadTs), noteId).has('note')) return;
   await postPart(ctx.slack, {

@@ -2,6 +2,7 @@ import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.
 import { answerJob, apologise } from './answer.js';
 import { threadDigestFailed, threadDigestJob } from './digest.js';
 import { digestDoneFailed, digestDoneJob } from './digest-done.js';
+import { draftActionJob } from './draft-action.js';
 import { escalateJob } from './escalate.js';
 import { escalationActionJob, escalationTimerJob } from './escalation-followup.js';
 import { homeFailed, homeJob } from './home.js';
@@ -11,6 +12,12 @@ import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js
 /** Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer thread. */
 async function logOnly(job: LunaJob, ctx: JobContext, err: unknown): Promise<void> {
   ctx.log.error('job gave up after its last attempt', { job: job.id, name: job.name, err });
+}
+
+/** The clicker hears that the draft could not be posted (it stays pending, so they can press again). */
+async function draftActionFailed(job: LunaJob<'draft-action'>, ctx: JobContext): Promise<void> {
+  await ctx.stores.drafts.reopen(job.data.draftId, job.id);
+  await ctx.slack.chat.postEphemeral({ channel: job.data.channel, user: job.data.userId, text: ":warning: Sorry, I couldn't do that just now. Please press the button again in a minute." });
 }
 
 /** One handler per job of the catalogue (contracts/jobs.ts): a job missing here is a type error. */
@@ -23,5 +30,6 @@ export const HANDLERS: JobHandlers = {
   'scheduled-digest': { run: scheduledDigestJob, onGiveUp: scheduledDigestFailed },
   'digest-done': { run: digestDoneJob, onGiveUp: digestDoneFailed },
   'journey-map': { run: journeyMapJob, onGiveUp: journeyMapGaveUp },
+  'draft-action': { run: draftActionJob, onGiveUp: draftActionFailed },
   home: { run: homeJob, onGiveUp: homeFailed },
 };

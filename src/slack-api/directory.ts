@@ -34,7 +34,11 @@ export class Directory {
   async person(userId: string): Promise<Person> {
     const cached = await this.store.person(userId);
     if (cached) return cached;
-    const res = await this.slack.users.info({ user: userId });
+    const res = await this.slack.users.info({ user: userId }).catch((err: unknown) => {
+      // Someone Slack will not show LUNA is, where it matters (a customer channel), treated as the customer.
+      if (slackErrorCode(err) === 'user_not_found' || slackErrorCode(err) === 'user_not_visible') return { user: { is_stranger: true } };
+      throw err;
+    });
     const u = (res.user ?? {}) as { team_id?: string; is_stranger?: boolean; enterprise_user?: { enterprise_id?: string } };
     const team = u.team_id;
     const sameEnterprise = this.home.enterpriseId !== undefined && u.enterprise_user?.enterprise_id === this.home.enterpriseId;

@@ -6,6 +6,7 @@ import type { Metrics } from '../infra/metrics.js';
 import { toBoltLogger, type Logger } from '../infra/log.js';
 import type { Enqueue } from '../contracts/jobs.js';
 import { registerDigestListeners } from './listeners/digest.js';
+import { registerDraftListeners } from './listeners/drafts.js';
 import { registerEscalationListeners } from './listeners/escalation.js';
 import { registerHomeListeners } from './listeners/home.js';
 import { registerJourneyMapCommand } from './listeners/journey-map.js';
@@ -70,6 +71,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   registerMessageListeners(app, deps);
   registerEscalationListeners(app, deps);
   registerDigestListeners(app, deps);
+  registerDraftListeners(app, deps);
   registerJourneyMapCommand(app, deps);
   registerHomeListeners(app, deps);
   app.error(async (err) => {

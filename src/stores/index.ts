@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { AnswerStore } from './answers.js';
 import { DigestState } from './digests.js';
 import { DirectoryStore } from './directory.js';
+import { DraftStore } from './drafts.js';
 import { EscalationStore } from './escalations.js';
 import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
@@ -14,6 +15,7 @@ export interface Stores {
   answers: AnswerStore;
   digests: DigestState;
   directory: DirectoryStore;
+  drafts: DraftStore;
   escalations: EscalationStore;
   charts: ChartFileStore;
   journeys: JourneyStore;
@@ -27,6 +29,7 @@ export function createStores(redis: Redis, prefix: string): Stores {
     answers: new AnswerStore(redis, prefix),
     digests: new DigestState(redis, prefix),
     directory: new DirectoryStore(redis, prefix),
+    drafts: new DraftStore(redis, prefix),
     escalations: new EscalationStore(redis, prefix),
     charts: new ChartFileStore(redis, prefix),
     journeys: new JourneyStore(redis, prefix),

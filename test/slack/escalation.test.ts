@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { answersIn, queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
 import { buttonClickForm, signedRequest } from '../helpers/slack-sign.js';
 
-const CONFIG = (ackMinutes = 30) =>
+const CONFIG = (ackMinutes = 30, more: Record<string, unknown> = {}) =>
   testConfig({
+    ...more,
     escalation: { ...TEST_ESCALATION, acknowledgeWithinMinutes: ackMinutes },
     handles: { sales: 'S0SALES' },
     model: { streamIdleTimeoutSeconds: 2 },
@@ -41,8 +42,8 @@ afterEach(async () => {
   await h?.stop();
 });
 
-async function start(ackMinutes?: number) {
-  h = await startHarness({ config: CONFIG(ackMinutes) });
+async function start(ackMinutes?: number, more?: Record<string, unknown>) {
+  h = await startHarness({ config: CONFIG(ackMinutes, more) });
   h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
   h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
   h.slack.addUser?.({ id: 'U0ALICE', name: 'alice' } as never);
@@ -161,7 +162,8 @@ describe('escalation to human owners', () => {
   });
 
   it('in a Slack Connect channel the customer sees nothing of the escalation', async () => {
-    await start();
+    // Answers go straight into the thread here (`direct`), so the thread holds exactly what the customer reads.
+    await start(undefined, { customerChannels: { answers: 'direct' } });
     h.slack.addChannel({ id: 'C0ACMESHARED', name: 'acme-shared', is_ext_shared: true });
     script(h, 'Thanks for raising this; let me look into it.', NEGOTIATION);
     const res = await h.mention({ channel: 'C0ACMESHARED', text: '<@U0LUNA> we need 30% off' });

@@ -20,6 +20,8 @@ interface IncomingMessage {
   text?: string;
   channel_type?: string;
   team?: string;
+  /** Slack Connect: the author's own workspace (another organisation's, for a customer). */
+  user_team?: string;
 }
 
 /** `@luna …` in channels and threads, and direct messages: both become one `answer` job per message. */
@@ -42,6 +44,7 @@ async function enqueue(m: IncomingMessage, context: Context, surface: string, de
     messageTs: m.ts,
     threadTs: m.thread_ts ?? m.ts,
     userId: m.user!,
+    ...(m.user_team ? { userTeam: m.user_team } : {}),
     isDirectMessage: m.channel_type === 'im' || m.channel.startsWith('D'),
     receivedAt: receivedEpoch(context),
   };
