@@ -10,6 +10,8 @@ export interface DigestMessage {
   /** 1-based thread number within the digest (channel digests read several threads). */
   thread: number;
   user?: string;
+  /** The author's organisation when it is the customer's (a Slack Connect member): the customer's voice. */
+  org?: string;
   fromBot: boolean;
   text: string;
 }
@@ -19,7 +21,7 @@ const PER_MESSAGE_MAX_CHARS = 8_000;
 
 /** The transcript line the model sees for one message: `[m12 · thread 3 · <@U0BOB>] text`. */
 export function messageLine(m: DigestMessage, withThread: boolean, maxChars = PER_MESSAGE_MAX_CHARS): string {
-  const who = m.user ? `<@${m.user}>` : m.fromBot ? 'a bot' : 'someone';
+  const who = m.user ? `<@${m.user}>${m.org ? ` (customer: ${m.org})` : ''}` : m.fromBot ? 'a bot' : 'someone';
   const label = `[${m.ref}${withThread ? ` · thread ${m.thread}` : ''} · ${who}]`;
   const flat = m.text.replace(/\s*\n\s*/g, ' ').trim();
   const text = flat.length <= maxChars ? flat : `${flat.slice(0, maxChars)}… [${flat.length - maxChars} more characters not shown]`;

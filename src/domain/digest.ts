@@ -79,6 +79,8 @@ export const DigestRecord = z.object({
     until: z.string().optional(),
     /** Chunks the messages were read in (1 = a single model call). */
     parts: z.number(),
+    /** Asked in a customer channel: delivered privately, because this organisation reads that channel. */
+    sharedWith: z.string().optional(),
   }),
   digest: DigestSchema,
   /** Only the cited labels: a 5,000-message digest stores tens of links, not thousands. */

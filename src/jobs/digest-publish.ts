@@ -13,7 +13,8 @@ import { mentionPolicy } from './mention-policy.js';
 import type { DigestState } from '../stores/digests.js';
 
 /** Everything but LUNA's own messages and `@luna digest` requests, labelled m1… in thread order; threads numbered from 1. */
-export function toDigestMessages(ctx: JobContext, channel: string, threads: SlackThreadMessage[][]): DigestMessage[] {
+/** `external`: the customer's people (user id → organisation), so the model knows whose voice each message is. */
+export function toDigestMessages(ctx: JobContext, channel: string, threads: SlackThreadMessage[][], external: ReadonlyMap<string, string> = new Map()): DigestMessage[] {
   const out: DigestMessage[] = [];
   threads.forEach((thread, t) => {
     const threadTs = thread[0]?.ts;
@@ -27,6 +28,7 @@ export function toDigestMessages(ctx: JobContext, channel: string, threads: Slac
         threadTs,
         thread: t + 1,
         ...(m.user ? { user: m.user } : {}),
+        ...(m.user && external.has(m.user) ? { org: external.get(m.user)! } : {}),
         fromBot: m.fromBot,
         text: m.text,
       });
@@ -48,6 +50,8 @@ export interface BuildArgs {
   threads: number;
   since?: string;
   until?: string;
+  /** Asked in a customer channel: the organisation that reads it (the digest then goes privately). */
+  sharedWith?: string;
 }
 
 /** Map-reduce the messages through the model, keep only real citations, and link each cited message. */
@@ -96,6 +100,7 @@ export async function buildRecord(ctx: JobContext, state: DigestState, a: BuildA
       people: people.size,
       ...(a.since ? { since: a.since } : {}),
       ...(a.until ? { until: a.until } : {}),
+      ...(a.sharedWith ? { sharedWith: a.sharedWith } : {}),
       parts: run.parts,
     },
     digest,

@@ -1,41 +1,54 @@
-import type { ThreadDigestPayload } from '../contracts/jobs.js';
 import { LunaError } from '../infra/errors.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
 import { postedParts, readThread, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
+import { buildRecord, publishDigest, toDigestMessages, type Destination } from './digest-publish.js';
+import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
 
 /**
- * `@luna digest` / the "Feedback digest" shortcut: a digest of the whole thread, posted in it. Safe to run
- * again after a crash at any point: the digest is stored before anything is posted (a retry never asks the
- * model for different words) and parts already in the thread are not posted again.
+ * `@luna digest` / the "Feedback digest" shortcut: a digest of the whole thread, posted in it — or, where
+ * the customer reads along, sent to the person who asked by DM. Safe to run again after a crash at any
+ * point: the digest is stored before anything is posted (a retry never asks the model for different
+ * words) and parts already posted are not posted again.
  */
 export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): Promise<{ messages: number; parts: number }> {
   const p = job.data;
   const id = job.id;
   const state = ctx.stores.digests;
+  const route = await routeInternalOutput(ctx, p.channel, p.requestedBy, 'Feedback digests');
+  if (route.kind === 'refused') {
+    await sayPrivately(ctx, p.channel, p.requestedBy, route.why, p.threadTs);
+    return { messages: 0, parts: 0 };
+  }
+  const to: Destination = route.kind === 'private' ? { channel: route.dm } : { channel: p.channel, threadTs: p.threadTs };
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   let record = await state.record(id);
   if (!record) {
-    const messages = toDigestMessages(ctx, p.channel, [thread]);
+    const customers = route.kind === 'private' ? await customersAmong(ctx, p.channel, thread.flatMap((m) => (m.user ? [m.user] : []))) : undefined;
+    const messages = toDigestMessages(ctx, p.channel, [thread], customers);
     if (messages.length === 0) {
-      await note(ctx, id, p, 'empty', 'There is no customer feedback in this thread for me to digest yet: ask me inside a thread of feedback, or use the "Feedback digest" shortcut on one of its messages.', thread);
+      await note(ctx, id, to, 'empty', 'There is no customer feedback in this thread for me to digest yet: ask me inside a thread of feedback, or use the "Feedback digest" shortcut on one of its messages.', route.kind === 'here' ? thread : undefined);
       return { messages: 0, parts: 0 };
     }
-    record = await state.storeRecord(
-      await buildRecord(ctx, state, { id, kind: 'thread', channel: p.channel, threadTs: p.threadTs, messages, threads: 1 }),
-    );
+    const sharedWith = route.kind === 'private' ? { sharedWith: route.sharedWith } : {};
+    record = await state.storeRecord(await buildRecord(ctx, state, { id, kind: 'thread', channel: p.channel, threadTs: p.threadTs, messages, threads: 1, ...sharedWith }));
   }
-  await publishDigest(ctx, state, record, { channel: p.channel, threadTs: p.threadTs }, thread);
+  await publishDigest(ctx, state, record, to, route.kind === 'here' ? thread : undefined);
+  if (route.kind === 'private' && job.attemptsMade === 0) {
+    await sayPrivately(ctx, p.channel, p.requestedBy, ':lock: I sent you the feedback digest of this thread in a DM: the customer reads this channel.', p.threadTs);
+  }
   return { messages: record.scope.messages, parts: record.scope.parts };
 }
 
 /** After the last attempt, the thread hears why, once (or, where LUNA cannot post, the shortcut's user). */
 export async function threadDigestFailed(job: LunaJob<'digest'>, ctx: JobContext, err: unknown): Promise<void> {
   const text = failureText(err);
+  const p = job.data;
   try {
-    await note(ctx, job.id, job.data, 'apology', text);
+    const route = await routeInternalOutput(ctx, p.channel, p.requestedBy, 'Feedback digests');
+    if (route.kind === 'refused') return;
+    await note(ctx, job.id, route.kind === 'private' ? { channel: route.dm } : { channel: p.channel, threadTs: p.threadTs }, 'apology', text);
   } catch (e) {
     if (!job.data.responseUrl) throw e;
     const res = await fetch(job.data.responseUrl, {
@@ -62,8 +75,11 @@ function failureText(err: unknown): string {
   return `:warning: Sorry, I couldn't finish the feedback digest of this thread: ${why}. Please ask me again in a few minutes.`;
 }
 
-async function note(ctx: JobContext, id: string, p: ThreadDigestPayload, part: string, text: string, read?: SlackThreadMessage[]): Promise<void> {
-  const thread = read ?? (await readThread(ctx.slack, p.channel, p.threadTs));
-  if (postedParts(thread, id).has(part)) return;
-  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: id, part, text });
+/** A short note from this digest job, once: in the thread, or (a private route) in the DM. */
+async function note(ctx: JobContext, id: string, to: Destination, part: string, text: string, read?: SlackThreadMessage[]): Promise<void> {
+  const seen = to.threadTs
+    ? (read ?? (await readThread(ctx.slack, to.channel, to.threadTs)))
+    : (((await ctx.slack.conversations.history({ channel: to.channel, limit: 50, include_all_metadata: true })).messages ?? []) as SlackThreadMessage[]);
+  if (postedParts(seen, id).has(part)) return;
+  await postPart(ctx.slack, { channel: to.channel, threadTs: to.threadTs, jobId: id, part, text });
 }

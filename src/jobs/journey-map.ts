@@ -15,7 +15,9 @@ import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
 import { postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import type { Destination } from './digest-publish.js';
 import { mentionPolicy } from './mention-policy.js';
+import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
 
 /** A whole map is a few thousand tokens of JSON; 8 stages with every list full stay well under this. */
 const MAX_TOKENS = 8192;
@@ -35,6 +37,13 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
   const log = ctx.log.child({ job: jobId, channel: p.channel });
   const store = ctx.stores.journeys;
+  const route = await routeInternalOutput(ctx, p.channel, p.userId, 'Journey maps');
+  if (route.kind === 'refused') {
+    await sayPrivately(ctx, p.channel, p.userId, route.why, p.threadTs);
+    return { stages: 0, reused: false, msToPicture: 0 };
+  }
+  // Where the map goes: the channel or thread it was asked in, or (the customer reads along) the asker's DM.
+  const dest: Destination = route.kind === 'private' ? { channel: route.dm } : { channel: p.channel, ...(p.threadTs ? { threadTs: p.threadTs } : {}) };
   const thread = p.threadTs ? await readThread(ctx.slack, p.channel, p.threadTs) : undefined;
 
   let map = await store.map(jobId);
@@ -49,14 +58,18 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
         .postEphemeral({ channel: p.channel, user: p.userId, thread_ts: p.threadTs!, text: ':world_map: Building your journey map…' })
         .catch((e) => log.debug('working note failed', { err: e }));
     }
-    map = await store.storeMap(jobId, await buildMap(ctx, p, thread));
+    const customers = route.kind === 'private' && thread ? await customersAmong(ctx, p.channel, thread.flatMap((m) => (m.user ? [m.user] : []))) : undefined;
+    map = await store.storeMap(jobId, await buildMap(ctx, p, thread, customers));
+    if (route.kind === 'private') {
+      await sayPrivately(ctx, p.channel, p.userId, ':lock: Your journey map is on its way to you in a DM: the customer reads this channel.', p.threadTs);
+    }
   }
 
   const targets = parseKpiTargets(ctx.settings.persona.systemPrompt);
   const participants = (thread ?? []).map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
-  const pictureThread = p.threadTs;
+  const pictureThread = dest.threadTs;
   let mapTs = await store.postedTs(jobId);
-  if (!mapTs && retry) mapTs = await findPostedMap(ctx, p, jobId, thread);
+  if (!mapTs && retry) mapTs = await findPostedMap(ctx, p, dest, jobId, route.kind === 'here' ? thread : undefined);
   if (!mapTs) {
     const note = pictureThread ? 'The picture and its Mermaid source follow below.' : 'The picture and its Mermaid source are in the thread.';
     const rendered = journeyBlocks(map, mentionPolicy(ctx.settings, [...participants, p.userId]), note, targets);
@@ -64,18 +77,18 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
       ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
       log.warn('neutralised mentions in the journey map', { removed: rendered.removed });
     }
-    mapTs = await postPart(ctx.slack, { channel: p.channel, threadTs: pictureThread, jobId, part: 'map', text: rendered.text, blocks: rendered.blocks });
+    mapTs = await postPart(ctx.slack, { channel: dest.channel, threadTs: pictureThread, jobId, part: 'map', text: rendered.text, blocks: rendered.blocks });
     await store.setPostedTs(jobId, mapTs);
   }
 
   const uploadThread = pictureThread ?? mapTs;
   const filename = `${slug(map.scenario)}-journey-map-${createHash('sha1').update(jobId).digest('hex').slice(0, 8)}`;
   const uploaded =
-    (await store.uploaded(jobId)) || (retry && (await alreadyUploaded(ctx, p.channel, uploadThread, `${filename}.png`)));
+    (await store.uploaded(jobId)) || (retry && (await alreadyUploaded(ctx, dest.channel, uploadThread, `${filename}.png`)));
   if (!uploaded) {
     const picture = await renderJourneyPng(map, targets);
     await ctx.slack.files.uploadV2({
-      channel_id: p.channel,
+      channel_id: dest.channel,
       thread_ts: uploadThread,
       initial_comment:
         `Journey map: ${map.stages.length} stages, ${picture.width}×${picture.height} px. ` +
@@ -92,7 +105,7 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   return { stages: map.stages.length, reused, msToPicture };
 }
 
-async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThreadMessage[] | undefined) {
+async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThreadMessage[] | undefined, external?: ReadonlyMap<string, string>) {
   const fitted = thread
     ? fitThread(toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId), ctx.settings.workspace.model.threadTokenBudget)
     : undefined;
@@ -100,7 +113,7 @@ async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThre
   const prompt = buildJourneyPrompt({
     persona: ctx.settings.persona,
     subject: p.subject,
-    ...(fitted ? { thread: { kept: fitted.kept, omitted: fitted.omitted, where } } : {}),
+    ...(fitted ? { thread: { kept: fitted.kept, omitted: fitted.omitted, where, external } } : {}),
   });
   try {
     const { value, usage } = await callStructured(ctx.anthropic, {
@@ -122,10 +135,10 @@ async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThre
 }
 
 /** A retry after a crash between posting and recording it: the map message carries this job's metadata. */
-async function findPostedMap(ctx: JobContext, p: JourneyMapPayload, jobId: string, thread: SlackThreadMessage[] | undefined) {
+async function findPostedMap(ctx: JobContext, p: JourneyMapPayload, dest: Destination, jobId: string, thread: SlackThreadMessage[] | undefined) {
   if (thread) return postedParts(thread, jobId).get('map');
   const recent = await ctx.slack.conversations.history({
-    channel: p.channel,
+    channel: dest.channel,
     oldest: String(p.receivedAt / 1000 - 60),
     limit: 100,
     include_all_metadata: true,

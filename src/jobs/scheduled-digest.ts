@@ -3,6 +3,7 @@ import { ScheduledDigestPayload } from '../contracts/jobs.js';
 import { threadsWithNewMessages } from '../slack-api/channel-feedback.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
+import { customersAmong } from './private-delivery.js';
 
 /** Longer than any run; a lock whose holder died lapses after this and the next tick proceeds. */
 const RUN_LOCK_MS = 60 * 60_000;
@@ -21,6 +22,11 @@ export async function scheduledDigestJob(job: LunaJob<'scheduled-digest'>, ctx: 
   const id = job.id;
   const log = ctx.log.child({ job: id, schedule: p.schedulerId });
   const state = ctx.stores.digests;
+  // A digest is internal analysis: it never goes where a customer reads along, whatever the config says.
+  if ((await ctx.directory.audience(p.postTo)).kind === 'customer') {
+    log.error('a scheduled digest’s postTo is a customer channel; not posting it there (point postTo at an internal channel)', { postTo: p.postTo });
+    return { posted: false, messages: 0 };
+  }
   if (!(await state.lockRun(p.schedulerId, id, RUN_LOCK_MS))) {
     log.info('another run of this scheduled digest is in progress; this tick is covered by the next one');
     return { posted: false, messages: 0 };
@@ -35,7 +41,8 @@ export async function scheduledDigestJob(job: LunaJob<'scheduled-digest'>, ctx: 
       return { posted: false, messages: 0 };
     }
     const threads = await threadsWithNewMessages(ctx.slack, p.channel, since);
-    const messages = toDigestMessages(ctx, p.channel, threads);
+    const customers = await customersAmong(ctx, p.channel, threads.flat().flatMap((m) => (m.user ? [m.user] : [])));
+    const messages = toDigestMessages(ctx, p.channel, threads, customers);
     // An older parent comes along as context; only messages after the watermark make a digest.
     const fresh = messages.filter((m) => compareTs(m.ts, since) > 0);
     if (fresh.length === 0) {

@@ -17,7 +17,7 @@ export interface JourneyPromptInput {
   /** What to map, as the person typed it; may be empty when a thread is the evidence. */
   subject: string;
   /** The thread the request came from (parent first), already fitted to the token budget. */
-  thread?: { kept: ThreadMessage[]; omitted: number; where: string };
+  thread?: { kept: ThreadMessage[]; omitted: number; where: string; external?: ReadonlyMap<string, string> | undefined };
 }
 
 /** The persona's cached prefix first (shared with answers), then the task; the request or thread follows. */
@@ -31,7 +31,7 @@ export function buildJourneyPrompt(input: JourneyPromptInput): { system: TextBlo
     : 'Map the customer journey of the customer this thread is about.';
   if (!input.thread) return { system, messages: [{ role: 'user', content: `/journey-map ${input.subject}\n\n${ask}` }] };
   // The same transcript an answer gets; its last message is the request for the map.
-  const { kept, omitted, where } = input.thread;
-  const { messages } = buildAnswerPrompt({ persona: input.persona, thread: kept, omitted, where, handles: {} });
+  const { kept, omitted, where, external } = input.thread;
+  const { messages } = buildAnswerPrompt({ persona: input.persona, thread: kept, omitted, where, handles: {}, external });
   return { system, messages: [...messages, { role: 'user', content: `${ask} Use the thread above as evidence.` }] };
 }

@@ -2,6 +2,7 @@ import type { MentionPolicy } from '../domain/mention-safety.js';
 import type { DigestRecord, DoneMark } from '../domain/digest.js';
 import { renderAnswer } from './answer.js';
 import { splitMessage } from './split.js';
+import { escapeAngles } from '../domain/text.js';
 
 /** The Block Kit a digest needs (structurally what @slack/web-api's `KnownBlock` accepts). */
 type Text = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };
@@ -152,7 +153,8 @@ function scopeLine(r: DigestRecord): string {
   const s = r.scope;
   const people = `${s.people} ${s.people === 1 ? 'person' : 'people'}`;
   const read = s.parts > 1 ? ` · read in ${s.parts} parts` : '';
-  if (s.kind === 'thread') return `Thread in <#${s.channel}> · ${s.messages} messages from ${people}${read}`;
+  const privately = s.sharedWith ? ` · :lock: sent to you privately: ${escapeAngles(s.sharedWith)} reads that channel` : '';
+  if (s.kind === 'thread') return `Thread in <#${s.channel}> · ${s.messages} messages from ${people}${read}${privately}`;
   const since = s.since ? ` since ${slackDate(Number(s.since.split('.')[0]) * 1000)}` : '';
   return `<#${s.channel}> · ${s.threads} ${s.threads === 1 ? 'thread' : 'threads'} with new messages (${s.messages} read) from ${people}${since}${read}`;
 }

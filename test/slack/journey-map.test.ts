@@ -134,7 +134,8 @@ describe('/journey-map over the wire', () => {
     await h.slack.waitFor(() => h.slack.responseUrlPosts.length > 0, 15_000, 'a response_url post');
     expect((h.slack.responseUrlPosts[0]!.body as { text: string }).text).toContain('invite me to this channel');
     await settled();
-    expect(h.anthropic.requests).toHaveLength(1);
+    // LUNA asks who can read the channel before it asks the model, so a channel it cannot reach costs no model call.
+    expect(h.anthropic.requests).toHaveLength(0);
   });
 });
 
