@@ -21,9 +21,9 @@ const LAYERS = [
   [
     { name: 'llm', paths: ['^src/llm/'] }, // model calls
     { name: 'render', paths: ['^src/render/'] }, // Block Kit, mrkdwn, PNG rendering
-    { name: 'slack-api', paths: ['^src/slack-api/'] }, // Slack Web API reads/posts used by jobs
   ],
   [{ name: 'contracts', paths: ['^src/contracts/'] }], // job catalogue: names, payload schemas, id builders, JobContext
+  [{ name: 'slack-api', paths: ['^src/slack-api/'] }], // Slack Web API reads/posts used by jobs (threads, posts, errors, directory)
   [{ name: 'stores', paths: ['^src/stores/'] }], // every Redis-backed store and its key builder
   [{ name: 'domain', paths: ['^src/domain/'] }], // pure logic
   [{ name: 'config', paths: ['^src/config/'] }],
@@ -36,8 +36,9 @@ const LAYERS = [
  * already forbids). `typesOnly` layers may be imported with `import type` only.
  */
 const ONLY_IMPORTS = {
-  render: { may: ['render', 'domain', 'personas', 'infra'], typesOnly: ['config'] },
-  domain: { may: ['domain', 'personas', 'infra'], typesOnly: [] },
+  // Renderers read the shapes of what they draw (a stored escalation, a payload), never the code that stores or queues it.
+  render: { may: ['render', 'domain', 'personas', 'infra'], typesOnly: ['config', 'contracts', 'stores'] },
+  domain: { may: ['domain', 'personas', 'infra'], typesOnly: ['config'] },
 };
 
 /** npm packages and Node built-ins that do I/O: pure logic and rendering must not reach for them. */

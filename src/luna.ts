@@ -107,8 +107,9 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
     metrics,
     readiness: [
       { name: 'redis', check: async () => void (await producer.ping()) },
-      { name: 'config', check: async () => void settings.workspace },
-      { name: 'personas', check: async () => void settings.persona },
+      // Loaded before anything started: ready by construction, listed so /readyz names all it depends on.
+      { name: 'config', check: () => Promise.resolve() },
+      { name: 'personas', check: () => Promise.resolve() },
     ],
     ...(slack?.requestListener ? { slack: slack.requestListener } : {}),
   });
@@ -174,7 +175,7 @@ function warnIfUncacheable(settings: Settings, log: Logger): void {
 /** BullMQ loses jobs if Redis evicts keys under memory pressure. */
 async function warnOnEvictingRedis(redis: ReturnType<typeof connectRedis>, log: Logger): Promise<void> {
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const reply = (await redis.config('GET', 'maxmemory-policy'));
     const policy = reply[1];
     if (policy && policy !== 'noeviction') {
       log.warn(`Redis maxmemory-policy is "${policy}"; set it to "noeviction" or queued jobs can be evicted`);

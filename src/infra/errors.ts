@@ -41,6 +41,11 @@ export class LunaError extends Error {
   }
 }
 
+/** Anything thrown or rejected, as an Error (an abort reason, a string someone threw). */
+export function toError(x: unknown): Error {
+  return x instanceof Error ? x : new Error(typeof x === 'string' ? x : 'aborted');
+}
+
 /** The delay a server asked for (Slack or Anthropic Retry-After), carried by a LunaError; 0 otherwise. */
 export function retryAfterOf(err: unknown): number {
   return err instanceof LunaError ? err.retryAfterMs : 0;

@@ -44,6 +44,15 @@ function serialise(fields?: Record<string, unknown>): Record<string, unknown> | 
   return out;
 }
 
+function describe(x: unknown): string {
+  if (typeof x === 'string') return x;
+  try {
+    return JSON.stringify(x) ?? typeof x;
+  } catch {
+    return typeof x;
+  }
+}
+
 /** An error as an operator needs it: what, where (stack) and why (its cause chain, a few levels deep). */
 function errorFields(e: Error, depth = 0): Record<string, unknown> {
   const { code, slackError } = e as { code?: unknown; slackError?: unknown };
@@ -54,7 +63,7 @@ function errorFields(e: Error, depth = 0): Record<string, unknown> {
     ...(code !== undefined ? { code } : {}),
     ...(slackError !== undefined ? { slackError } : {}),
     ...(e.stack ? { stack: e.stack } : {}),
-    ...(cause !== undefined && depth < 3 ? { cause: cause instanceof Error ? errorFields(cause, depth + 1) : String(cause) } : {}),
+    ...(cause !== undefined && depth < 3 ? { cause: cause instanceof Error ? errorFields(cause, depth + 1) : describe(cause) } : {}),
   };
 }
 

@@ -1,7 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ModelUsage } from '../llm/client.js';
 
 /** Everything LUNA exposes on /metrics. One registry per app instance, so tests never share counters. */
+/** Tokens one model call used, by kind (the SDK's `usage`, flattened). */
+export interface ModelUsage {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheCreation: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
 

@@ -5,7 +5,17 @@ import { decidedNotice, draftNotice, ownersAlert } from '../render/draft-blocks.
 import { dmChannel } from '../slack-api/dm.js';
 import { postPart } from '../slack-api/post.js';
 import type { DraftRecord } from '../stores/drafts.js';
-import type { AnswerPlace } from './answer.js';
+import type { AnswerDelivery } from '../domain/audience.js';
+import type { CustomerReaders } from '../llm/prompt.js';
+
+/** Who reads the answer and where it goes, decided once per job from the channel's audience and the asker. */
+export interface AnswerPlace {
+  delivery: AnswerDelivery;
+  /** Set in customer channels: whom the answer is written for. */
+  customer?: CustomerReaders;
+  /** Participants of another organisation → their organisation's name. */
+  external: Map<string, string>;
+}
 
 /** What a customer sees when they ask LUNA and the team reviews the answer first: no model text, no names. */
 export const HOLDING_REPLY = "Thanks, I've passed this to your account team; someone will reply here.";

@@ -1,31 +1,23 @@
 import type { AnswerPayload } from '../contracts/jobs.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { answerDelivery, customerNames, type AnswerDelivery } from '../domain/audience.js';
+import { answerDelivery, customerNames } from '../domain/audience.js';
 import { applyHandles } from '../domain/handles.js';
 import { fitThread } from '../domain/thread-budget.js';
 import { LunaError } from '../infra/errors.js';
 import { streamAnswer } from '../llm/client.js';
-import { buildAnswerPrompt, type CustomerReaders } from '../llm/prompt.js';
+import { buildAnswerPrompt } from '../llm/prompt.js';
 import { renderAnswer } from '../render/answer.js';
 import { labelParts, splitMessage } from '../render/split.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
 import { postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
-import { deliverPrivately, postHoldingReply, tellOwners, tellPrivately } from './answer-delivery.js';
+import { deliverPrivately, postHoldingReply, tellOwners, tellPrivately, type AnswerPlace } from './answer-delivery.js';
 import { AssessmentStep } from './assessment-step.js';
 import { mentionPolicy } from './mention-policy.js';
 
 const WORKING_REACTION = 'hourglass_flowing_sand';
 const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
 
-/** Who reads the answer and where it goes, decided once per job from the channel's audience and the asker. */
-export interface AnswerPlace {
-  delivery: AnswerDelivery;
-  /** Set in customer channels: whom the answer is written for. */
-  customer?: CustomerReaders;
-  /** Participants of another organisation → their organisation's name. */
-  external: Map<string, string>;
-}
 
 /**
  * Answers a mention. Safe to run again after a crash at any point: the rendered answer is stored in

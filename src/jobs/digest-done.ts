@@ -1,5 +1,4 @@
 import { LunaError } from '../infra/errors.js';
-import { DigestDonePayload } from '../contracts/jobs.js';
 import { renderDigest } from '../render/digest-blocks.js';
 import { partMetadata } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';

@@ -8,7 +8,7 @@ import { mentionIntent } from '../domain/intent.js';
 import { permalinkBuilder } from '../slack-api/permalinks.js';
 import { postPart } from '../slack-api/post.js';
 import { postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import type { JobContext } from '../contracts/job-context.js';
 import { mentionPolicy } from './mention-policy.js';
 import type { DigestState } from '../stores/digests.js';
 

@@ -10,8 +10,9 @@ import { journeyMapGaveUp, journeyMapJob } from './journey-map.js';
 import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js';
 
 /** Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer thread. */
-async function logOnly(job: LunaJob, ctx: JobContext, err: unknown): Promise<void> {
+function logOnly(job: LunaJob, ctx: JobContext, err: unknown): Promise<void> {
   ctx.log.error('job gave up after its last attempt', { job: job.id, name: job.name, err });
+  return Promise.resolve();
 }
 
 /** The clicker hears that the draft could not be posted (it stays pending, so they can press again). */

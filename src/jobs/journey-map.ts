@@ -5,7 +5,7 @@ import { fitThread } from '../domain/thread-budget.js';
 import { LunaError } from '../infra/errors.js';
 import { buildJourneyPrompt } from '../llm/journey-prompt.js';
 import { callStructured } from '../llm/structured.js';
-import { JourneyMapPayload } from '../contracts/jobs.js';
+import type { JourneyMapPayload } from '../contracts/jobs.js';
 import { parseKpiTargets } from '../personas/kpis.js';
 import { JOURNEY_USAGE, journeyBlocks } from '../render/journey-blocks.js';
 import { escapeMrkdwn } from '../render/mrkdwn.js';

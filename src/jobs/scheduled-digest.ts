@@ -1,5 +1,4 @@
 import { compareTs, tsOf } from '../domain/digest.js';
-import { ScheduledDigestPayload } from '../contracts/jobs.js';
 import { threadsWithNewMessages } from '../slack-api/channel-feedback.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, TextBlockParam, Usage } from '@anthropic-ai/sdk/resources/messages';
 import { LunaError } from '../infra/errors.js';
+import type { ModelUsage } from '../infra/metrics.js';
 import type { Fetch } from './model-gate.js';
 
 export type { MessageParam, TextBlockParam };
@@ -13,12 +14,7 @@ export function createAnthropic(apiKey: string, baseURL?: string, fetch?: Fetch)
   return new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}), ...(fetch ? { fetch } : {}), maxRetries: 0, timeout: 10 * 60_000 });
 }
 
-export interface ModelUsage {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheCreation: number;
-}
+export type { ModelUsage };
 
 export interface StreamedAnswer {
   text: string;
@@ -97,9 +93,9 @@ export function classifyModelError(err: unknown): LunaError {
     return new LunaError('luna_model_unavailable', `Anthropic unreachable: ${err.message}`, { retriable: true, cause: err });
   }
   if (err instanceof Anthropic.APIError) {
-    const status = err.status ?? 0;
+    const status = Number(err.status ?? 0);
     const retriable = status === 408 || status === 409 || status === 429 || status >= 500;
-    const after = Number(err.headers?.get?.('retry-after'));
+    const after = Number((err as { headers?: Headers }).headers?.get('retry-after'));
     return new LunaError('luna_model_unavailable', `Anthropic answered ${status}: ${err.message}`, { retriable, cause: err, retryAfterMs: after * 1000 });
   }
   return new LunaError('luna_model_unavailable', `model call failed: ${(err as Error)?.message ?? String(err)}`, {

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../infra/log.js';
-import { retryAfterOf } from '../infra/errors.js';
+import { retryAfterOf, toError } from '../infra/errors.js';
 import type { ModelCallStore } from '../stores/model-calls.js';
 import type { RedisSemaphore } from '../stores/semaphore.js';
 
@@ -118,7 +118,7 @@ function releaseWhenRead(res: Response, release: () => void): Response {
     release();
     return res;
   }
-  const reader = res.body.getReader();
+  const reader = res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -144,14 +144,14 @@ function releaseWhenRead(res: Response, release: () => void): Response {
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(toError(signal.reason));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(toError(signal!.reason));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

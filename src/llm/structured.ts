@@ -36,7 +36,7 @@ export async function callStructured<S extends z.ZodType>(
       const u = usageOf(msg.usage);
       for (const k of Object.keys(total) as (keyof ModelUsage)[]) total[k] += u[k];
       raw = msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-      return { value: format.parse(raw) as z.infer<S>, usage: total };
+      return { value: format.parse(raw), usage: total };
     } catch (err) {
       const invalid = raw !== '' && !(err instanceof LunaError);
       if (!invalid) throw classifyModelError(err);

@@ -56,7 +56,7 @@ export function readFrontmatter(text: string): FrontmatterResult {
       const at = error.linePos ? ` at line ${error.linePos[0].line}` : '';
       throw new YamlSyntaxError(`YAML syntax error${at}: ${firstLineOf(error.message).replace(/ at line \d+, column \d+:?$/, '')}`);
     }
-    return doc.toJS();
+    return doc.toJS() as object;
   };
 
   let file: matter.GrayMatterFile<string>;

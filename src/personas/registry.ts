@@ -191,5 +191,5 @@ function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return 'text';
-  return `a ${typeof value} (${String(value)})`;
+  return typeof value === 'number' || typeof value === 'boolean' ? `a ${typeof value} (${value})` : `a ${typeof value}`;
 }

@@ -85,5 +85,5 @@ function parseJob(job: Job): LunaJob | string {
     data: parsed.data,
     attemptsMade: job.attemptsMade,
     attemptsStarted: job.attemptsStarted,
-  } as LunaJob;
+  };
 }

@@ -19,7 +19,7 @@ const PERMALINK = /^(https:\/\/[^/]+\/archives\/)[A-Z0-9]+\/p\d+(?:\?.*)?$/;
 export async function permalinkBuilder(client: WebClient, sample: MessageLocation): Promise<(m: MessageLocation) => Promise<string>> {
   const first = await client.chat.getPermalink({ channel: sample.channel, message_ts: sample.ts });
   const base = PERMALINK.exec(first.permalink ?? '')?.[1];
-  if (base) return async (m) => buildPermalink(base, m);
+  if (base) return (m) => Promise.resolve(buildPermalink(base, m));
   return async (m) => (await client.chat.getPermalink({ channel: m.channel, message_ts: m.ts })).permalink ?? '';
 }
 

@@ -1,10 +1,7 @@
 import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
-import type { WebClientOptions } from '@slack/web-api';
 import type { RequestListener } from 'node:http';
-import type { Settings } from '../config/load.js';
-import type { Metrics } from '../infra/metrics.js';
-import { toBoltLogger, type Logger } from '../infra/log.js';
-import type { Enqueue } from '../contracts/jobs.js';
+import { toBoltLogger } from '../infra/log.js';
+import type { SlackAdapterDeps } from './deps.js';
 import { registerDigestListeners } from './listeners/digest.js';
 import { registerDraftListeners } from './listeners/drafts.js';
 import { registerEscalationListeners } from './listeners/escalation.js';
@@ -14,6 +11,8 @@ import { registerMessageListeners } from './listeners/messages.js';
 import { stampReceived } from './received.js';
 import { DeferredAckSocketModeReceiver } from './socket-receiver.js';
 
+export type { SlackAdapterDeps } from './deps.js';
+
 export interface SlackAdapter {
   app: App;
   /** HTTP mode: Bolt's listener for POST /slack/events, mounted on LUNA's own server. */
@@ -21,13 +20,6 @@ export interface SlackAdapter {
   socketMode: boolean;
 }
 
-export interface SlackAdapterDeps {
-  settings: Settings;
-  log: Logger;
-  metrics: Metrics;
-  clientOptions: WebClientOptions;
-  enqueue: Enqueue;
-}
 
 /**
  * The Bolt app: receivers and listeners only. Every listener parses, enqueues and returns; the HTTP
@@ -74,9 +66,9 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   registerDraftListeners(app, deps);
   registerJourneyMapCommand(app, deps);
   registerHomeListeners(app, deps);
-  app.error(async (err) => {
+  app.error((err) => {
     deps.log.error('slack listener failed', { err });
-    throw err; // Bolt answers 500, so Slack redelivers the event later.
+    return Promise.reject(err); // Bolt answers 500, so Slack redelivers the event later.
   });
   return { app, requestListener, socketMode: deps.settings.socketMode };
 }

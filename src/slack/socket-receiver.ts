@@ -50,10 +50,12 @@ export class DeferredAckSocketModeReceiver implements Receiver {
     let response: unknown;
     const event: ReceiverEvent = {
       body: envelope.body,
-      ack: async (r?: unknown) => {
-        if (acked) return;
-        acked = true;
-        response = r; // sent once the listeners are done (commands and interactions may answer in the ack)
+      ack: (r?: unknown) => {
+        if (!acked) {
+          acked = true;
+          response = r; // sent once the listeners are done (commands and interactions may answer in the ack)
+        }
+        return Promise.resolve();
       },
       ...(envelope.retry_num !== undefined ? { retryNum: envelope.retry_num } : {}),
       ...(envelope.retry_reason !== undefined ? { retryReason: envelope.retry_reason } : {}),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { toError } from '../infra/errors.js';
 
 /**
  * A counting semaphore shared by every process on one Redis: at most `limit` leases at a time. A lease
@@ -71,7 +72,7 @@ export class RedisSemaphore {
       const onAbort = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(signal!.reason);
+        reject(toError(signal!.reason));
       };
       const waiter: Waiter = {
         resolve: (release) => {
@@ -80,7 +81,7 @@ export class RedisSemaphore {
         },
         reject: (err) => {
           signal?.removeEventListener('abort', onAbort);
-          reject(err);
+          reject(toError(err));
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });

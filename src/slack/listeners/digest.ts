@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { RecordId, SlackTs, type AnswerPayload, type ThreadDigestPayload } from '../../contracts/jobs.js';
 import { DONE_ACTION_ID } from '../../render/digest-blocks.js';
-import type { SlackAdapterDeps } from '../app.js';
+import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
 
 export const DIGEST_SHORTCUT_ID = 'feedback_digest';

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { RecordId, SlackTs } from '../../contracts/jobs.js';
 import { DRAFT_ACTIONS } from '../../render/draft-blocks.js';
-import type { SlackAdapterDeps } from '../app.js';
+import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
 
 /** The fields of a draft button click this listener uses: who, from which message, which draft. */

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { RecordId } from '../../contracts/jobs.js';
 import { ESCALATION_ACTIONS } from '../../render/escalation-blocks.js';
-import type { SlackAdapterDeps } from '../app.js';
+import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
 
 const ACTION_STATUS = {

@@ -2,7 +2,7 @@ import type { App, Context } from '@slack/bolt';
 import { z } from 'zod';
 import type { HomePayload } from '../../contracts/jobs.js';
 import { HOME_REFRESH_ACTION } from '../../render/home-blocks.js';
-import type { SlackAdapterDeps } from '../app.js';
+import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
 
 /** The fields of Slack's payloads these listeners use; anything else in them is ignored. */

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { SUBJECT_MAX, type AnswerPayload, type JourneyMapPayload } from '../../contracts/jobs.js';
 import { JOURNEY_USAGE } from '../../render/journey-blocks.js';
 import { escapeMrkdwn } from '../../render/mrkdwn.js';
-import type { SlackAdapterDeps } from '../app.js';
+import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
 
 export const JOURNEY_COMMAND = '/journey-map';

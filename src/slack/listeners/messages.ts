@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, Context } from '@slack/bolt';
 import type { AnswerPayload } from '../../contracts/jobs.js';
 import { mentionIntent } from '../../domain/intent.js';
-import type { SlackAdapterDeps } from '../app.js';
+import type { SlackAdapterDeps } from '../deps.js';
 import { threadDigestPayload } from './digest.js';
 import { enqueueJourneyMapMention } from './journey-map.js';
 import { observeAck, receivedEpoch } from '../received.js';
@@ -27,7 +27,7 @@ interface IncomingMessage {
 /** `@luna …` in channels and threads, and direct messages: both become one `answer` job per message. */
 export function registerMessageListeners(app: App, deps: SlackAdapterDeps): void {
   app.event('app_mention', async ({ event, context }) => {
-    await enqueue(event as unknown as IncomingMessage, context, 'mention', deps);
+    await enqueue(event, context, 'mention', deps);
   });
   app.message(async ({ message, context }) => {
     const m = message as unknown as IncomingMessage;
