@@ -77,6 +77,7 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
       metrics,
       clientOptions,
       enqueue,
+      forgetAudience: (channel) => stores.directory.forgetChannel(channel),
     });
   }
 

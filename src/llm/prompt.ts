@@ -93,7 +93,7 @@ function customerNotes(c: CustomerReaders): string[] {
   return [
     `- This channel is shared with ${c.customerNames}: people of ${c.customerNames} read your answer. Participants marked "(${c.customerNames})" in the transcript are the customer.`,
     `- Write for the customer, as their customer-success partner: helpful, warm, concrete. Never show internal analysis: no satisfaction scores or estimates, no churn risk or account health, no escalations, areas or internal owners, no KPI targets, no internal names or handles.`,
-    '- Make no promises (discounts, credits, terms, dates, exceptions). When a decision is needed, say that their account team will follow up here.',
+    '- Make no promises (discounts, credits, terms, dates, exceptions). When a decision is needed, say only that their account team will follow up here: here you do not name escalation areas or say that owners are being looped in, whatever your persona says for internal conversations.',
     ...(c.draftFor ? [`- This is a draft: <@${c.draftFor}> of your own team reviews it before it is posted for the customer.`] : []),
   ];
 }

@@ -2,6 +2,7 @@ import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
 import type { RequestListener } from 'node:http';
 import { toBoltLogger } from '../infra/log.js';
 import type { SlackAdapterDeps } from './deps.js';
+import { registerChannelListeners } from './listeners/channels.js';
 import { registerDigestListeners } from './listeners/digest.js';
 import { registerDraftListeners } from './listeners/drafts.js';
 import { registerEscalationListeners } from './listeners/escalation.js';
@@ -63,6 +64,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   registerMessageListeners(app, deps);
   registerEscalationListeners(app, deps);
   registerDigestListeners(app, deps);
+  registerChannelListeners(app, deps);
   registerDraftListeners(app, deps);
   registerJourneyMapCommand(app, deps);
   registerHomeListeners(app, deps);

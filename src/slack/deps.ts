@@ -11,4 +11,6 @@ export interface SlackAdapterDeps {
   metrics: Metrics;
   clientOptions: WebClientOptions;
   enqueue: Enqueue;
+  /** Drops a channel's cached audience (it was shared or unshared). */
+  forgetAudience: (channel: string) => Promise<void>;
 }

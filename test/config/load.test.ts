@@ -128,6 +128,22 @@ colour: blue
     );
   });
 
+  it('customerChannels: defaults as PRODUCT.md says, and a bad value names its field and the allowed values', async () => {
+    const ok = await withConfig('persona: luna\n');
+    expect(ok.workspace.customerChannels).toEqual({ answers: 'draft', externalMentions: 'draft', owners: {}, channels: {} });
+    const problems = await problemsOf(
+      withConfig('customerChannels:\n  answers: sometimes\n  externalMentions: shout\n  owners:\n    C0ACME: [bob]\n  channels:\n    C0GUESTS: partner\n'),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/customerChannels\.answers: .*"draft".*"direct"/),
+        expect.stringMatching(/customerChannels\.externalMentions: .*"draft".*"answer".*"ignore"/),
+        expect.stringMatching(/customerChannels\.owners\.C0ACME\[0\]: must be a Slack user ID/),
+        expect.stringMatching(/customerChannels\.channels\.C0GUESTS: .*"customer".*"internal"/),
+      ]),
+    );
+  });
+
   it('rejects an owners area the persona does not list, naming the valid areas', async () => {
     const problems = await problemsOf(
       withConfig(`
