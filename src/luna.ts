@@ -176,7 +176,7 @@ function warnIfUncacheable(settings: Settings, log: Logger): void {
 /** BullMQ loses jobs if Redis evicts keys under memory pressure. */
 async function warnOnEvictingRedis(redis: ReturnType<typeof connectRedis>, log: Logger): Promise<void> {
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy'));
+    const reply = await redis.config('GET', 'maxmemory-policy');
     const policy = reply[1];
     if (policy && policy !== 'noeviction') {
       log.warn(`Redis maxmemory-policy is "${policy}"; set it to "noeviction" or queued jobs can be evicted`);

@@ -8,9 +8,7 @@ import { LOG_LEVELS } from '../infra/log.js';
 export const ROLES = ['all', 'web', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
-const redisUrl = z
-  .string()
-  .refine((v) => /^rediss?:\/\/./.test(v), 'must start with redis:// or rediss://');
+const redisUrl = z.string().refine((v) => /^rediss?:\/\/./.test(v), 'must start with redis:// or rediss://');
 
 export const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token starting with xoxb-').optional(),
@@ -26,7 +24,10 @@ export const EnvSchema = z.object({
   LUNA_ROLE: z.enum(ROLES).default('all'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Key prefix for every Redis key LUNA owns. Wrap it in braces (`{luna}`) to run on Redis Cluster. */
-  LUNA_REDIS_PREFIX: z.string().regex(/^[\w{}:.-]+$/, 'letters, digits, {}:._- only').default('luna'),
+  LUNA_REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w{}:.-]+$/, 'letters, digits, {}:._- only')
+    .default('luna'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -77,7 +77,12 @@ export async function loadSettings(rawEnv: NodeJS.ProcessEnv = process.env, cwd 
     problems.push({
       where: `${configName}: persona`,
       problem: `no persona file "${workspace.persona}.md" in ${personasDir}`,
-      fix: `use one of: ${personas.list().map((p) => p.id).join(', ') || '(none found)'}`,
+      fix: `use one of: ${
+        personas
+          .list()
+          .map((p) => p.id)
+          .join(', ') || '(none found)'
+      }`,
     });
   }
   if (workspace?.escalation && persona) checkEscalationAreas(workspace, persona, configName, problems);

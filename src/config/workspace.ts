@@ -5,9 +5,7 @@ import { z } from 'zod';
  * `luna.config.yml`: what a workspace admin configures. PRODUCT.md is the contract for `persona`,
  * `escalation`, `handles` and `digests`; `model` and `queue` are operator tuning with safe defaults.
  */
-const userOrGroupId = z
-  .string()
-  .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…)');
+const userOrGroupId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…)');
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…/G…)');
 
 const timezone = z.string().refine((tz) => {
@@ -32,28 +30,27 @@ const seconds = (def: number, max: number) => z.number().positive().max(max).def
 
 export const WorkspaceSchema = z
   .object({
-    persona: z.string().regex(/^[\w.-]+$/, 'must be a persona file name without .md').default('luna'),
+    persona: z
+      .string()
+      .regex(/^[\w.-]+$/, 'must be a persona file name without .md')
+      .default('luna'),
     escalation: z
       .object({
         channel: channelId,
-        owners: z
-          .array(z.object({ area: z.string().min(1), notify: z.array(userOrGroupId).min(1) }).strict())
-          .default([]),
+        owners: z.array(z.object({ area: z.string().min(1), notify: z.array(userOrGroupId).min(1) }).strict()).default([]),
         fallback: z.array(userOrGroupId).default([]),
-        acknowledgeWithinMinutes: z.number().positive().max(7 * 24 * 60).default(30),
+        acknowledgeWithinMinutes: z
+          .number()
+          .positive()
+          .max(7 * 24 * 60)
+          .default(30),
         /** Minimum assessment confidence (0–1) before LUNA escalates. */
         confidenceThreshold: z.number().min(0).max(1).default(0.7),
       })
       .strict()
       .optional(),
     handles: z.record(z.string().regex(/^[a-z][\w-]*$/i, 'handle names are words like sales'), userOrGroupId).default({}),
-    digests: z
-      .array(
-        z
-          .object({ channel: channelId, schedule: cron, timezone: timezone.default('UTC'), postTo: channelId })
-          .strict(),
-      )
-      .default([]),
+    digests: z.array(z.object({ channel: channelId, schedule: cron, timezone: timezone.default('UTC'), postTo: channelId }).strict()).default([]),
     customerChannels: z
       .object({
         /** An internal member's @luna in a customer channel: a private draft first, or straight into the thread. */

@@ -8,4 +8,3 @@ export function retryDelayMs(attemptsMade: number, baseMs: number, retryAfterMs 
   const jittered = capped / 2 + (capped / 2) * random();
   return Math.round(Math.max(jittered, retryAfterMs));
 }
-

@@ -8,10 +8,7 @@ import { z } from 'zod';
  * Constraints the JSON schema cannot carry (numeric ranges) are not put in zod either — structured outputs
  * do not enforce them, so a zod check would reject valid answers. They are clamped in `resolveCitations`.
  */
-const Sources = z
-  .array(z.string())
-  .min(1)
-  .describe('Labels of the messages this rests on, e.g. ["m3", "m17"]: the most representative ones, at most 8');
+const Sources = z.array(z.string()).min(1).describe('Labels of the messages this rests on, e.g. ["m3", "m17"]: the most representative ones, at most 8');
 const Claim = z.object({ text: z.string(), sources: Sources });
 
 export const SENTIMENTS = ['positive', 'leaning_positive', 'mixed', 'leaning_negative', 'negative'] as const;
@@ -126,16 +123,7 @@ export function resolveCitations(d: Digest, known: (ref: string) => boolean, tot
 
 /** Every label the digest cites, in first-cited order. */
 export function citedRefs(d: Digest): string[] {
-  const all = [
-    ...d.themes,
-    d.sentiment,
-    d.csat,
-    ...d.painPoints,
-    ...d.praise,
-    ...d.featureRequests,
-    ...d.churnRisks,
-    ...d.actions,
-  ].flatMap((c) => c.sources);
+  const all = [...d.themes, d.sentiment, d.csat, ...d.painPoints, ...d.praise, ...d.featureRequests, ...d.churnRisks, ...d.actions].flatMap((c) => c.sources);
   return [...new Set(all)];
 }
 

@@ -3,10 +3,7 @@
  * everything else is a question for the persona. Matching is on the first words only, so a question
  * that merely mentions a digest is still answered as a question.
  */
-export type MentionIntent =
-  | { kind: 'answer' }
-  | { kind: 'digest' }
-  | { kind: 'journey-map'; subject: string };
+export type MentionIntent = { kind: 'answer' } | { kind: 'digest' } | { kind: 'journey-map'; subject: string };
 
 export function mentionIntent(text: string): MentionIntent {
   // Drop the leading mention(s) of LUNA and punctuation people type after them ("@luna, digest please").

@@ -46,11 +46,7 @@ const DATE = /^<!date\^\d{1,12}\^[^<>&|@!]*\|[^<>&|@!]*>$/;
  * Rewrites every mention `policy` does not allow to inert text and reports the raw tokens it removed.
  * `keep` decides how an allowed token is written (renderAnswer swaps in placeholders that survive escaping).
  */
-export function neutraliseMentions(
-  text: string,
-  policy: MentionPolicy,
-  keep: (token: string) => string = (token) => token,
-): SafeText {
+export function neutraliseMentions(text: string, policy: MentionPolicy, keep: (token: string) => string = (token) => token): SafeText {
   const removed: string[] = [];
   const inert = (raw: string, name: string): string => {
     const out = INERT_AT + name;
@@ -99,7 +95,12 @@ function view(text: string): { seen: string; from: number[]; to: number[] } {
   const to: number[] = [];
   for (const m of text.matchAll(/&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});|[^]/gu)) {
     // Plain ASCII reads as itself (no entity, NFKC leaves it, none is ignorable): skip the costly path.
-    const read = m[0].length === 1 && m[0] < '\u0080' ? m[0] : decodeEntities(m[0]).normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '');
+    const read =
+      m[0].length === 1 && m[0] < '\u0080'
+        ? m[0]
+        : decodeEntities(m[0])
+            .normalize('NFKC')
+            .replace(/\p{Default_Ignorable_Code_Point}/gu, '');
     for (let i = 0; i < read.length; i++) {
       from.push(m.index);
       to.push(m.index + m[0].length);
@@ -131,7 +132,16 @@ function handle(label: string | undefined): string | undefined {
 }
 
 const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', commat: '@', excl: '!', verbar: '|', num: '#',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  commat: '@',
+  excl: '!',
+  verbar: '|',
+  num: '#',
 };
 
 /**

@@ -15,4 +15,3 @@ export function connectRedis(url: string, purpose: 'producer' | 'worker'): Redis
   redis.on('error', () => {});
   return redis;
 }
-

@@ -58,7 +58,14 @@ export async function deliverPrivately(ctx: JobContext, p: AnswerPayload, jobId:
     reviewers,
   });
   const link = await threadLink(ctx, p.channel, p.messageTs);
-  const notice = draftNotice({ draftId: draft.id, threadLink: link, readers: draft.readers, parts: draft.parts, reason: place.delivery === 'draft' ? 'asked' : 'customer_asked', askedBy: p.userId });
+  const notice = draftNotice({
+    draftId: draft.id,
+    threadLink: link,
+    readers: draft.readers,
+    parts: draft.parts,
+    reason: place.delivery === 'draft' ? 'asked' : 'customer_asked',
+    askedBy: p.userId,
+  });
   for (const user of draft.reviewers) {
     if (draft.notices.some((n) => n.user === user)) continue;
     const channel = await dmChannel(ctx.slack, user);
@@ -70,7 +77,12 @@ export async function deliverPrivately(ctx: JobContext, p: AnswerPayload, jobId:
 
 /** `externalMentions: ignore`: nothing public; the channel's owners learn privately that a customer asked. */
 export async function tellOwners(ctx: JobContext, p: AnswerPayload, place: AnswerPlace, asked: string): Promise<void> {
-  const text = ownersAlert({ threadLink: await threadLink(ctx, p.channel, p.messageTs), askedBy: p.userId, readers: place.customer?.customerNames ?? 'a customer', excerpt: asked });
+  const text = ownersAlert({
+    threadLink: await threadLink(ctx, p.channel, p.messageTs),
+    askedBy: p.userId,
+    readers: place.customer?.customerNames ?? 'a customer',
+    excerpt: asked,
+  });
   await tellPrivately(ctx, p, place, text);
 }
 

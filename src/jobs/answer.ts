@@ -18,7 +18,6 @@ import { mentionPolicy } from './mention-policy.js';
 const WORKING_REACTION = 'hourglass_flowing_sand';
 const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
 
-
 /**
  * Answers a mention. Safe to run again after a crash at any point: the rendered answer is stored in
  * Redis before anything is posted (a retry never asks the model twice for different words), and each
@@ -41,7 +40,8 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     return { parts: 0, reused: false };
   }
   if (attachmentsOnly(asked, ctx.identity.botUserId)) {
-    if (!already.has('attachments')) await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'attachments', text: ATTACHMENTS_ONLY });
+    if (!already.has('attachments'))
+      await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'attachments', text: ATTACHMENTS_ONLY });
     return { parts: 0, reused: false };
   }
   if (place.delivery === 'holding') await postHoldingReply(ctx, p, jobId, already);
@@ -123,7 +123,9 @@ function render(ctx: JobContext, text: string, stopReason: string | null, thread
 export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[]): Promise<AnswerPlace> {
   const fromElsewhere = p.userTeam !== undefined && p.userTeam !== ctx.identity.teamId && p.userTeam !== ctx.identity.enterpriseId;
   // A DM is internal unless the event says the person in it is of another organisation.
-  const audience = p.isDirectMessage ? { kind: fromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] } : await ctx.directory.audience(p.channel);
+  const audience = p.isDirectMessage
+    ? { kind: fromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
+    : await ctx.directory.audience(p.channel);
   if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
   const people = await ctx.directory.people([p.userId, ...thread.flatMap((m) => (m.user && m.user !== ctx.identity.botUserId ? [m.user] : []))]);
   const askerExternal = fromElsewhere || people.get(p.userId)!.external;

@@ -14,7 +14,11 @@ export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext
   const state = ctx.stores.digests;
   const record = await state.record(p.digestId);
   if (!record) {
-    await ctx.slack.chat.postEphemeral({ channel: p.channel, user: p.userId, text: 'This digest is too old for me to update; its actions can no longer be marked done.' });
+    await ctx.slack.chat.postEphemeral({
+      channel: p.channel,
+      user: p.userId,
+      text: 'This digest is too old for me to update; its actions can no longer be marked done.',
+    });
     return { counted: false };
   }
   if (p.action >= record.digest.actions.length) {

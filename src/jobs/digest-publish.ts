@@ -14,7 +14,12 @@ import type { DigestState } from '../stores/digests.js';
 
 /** Everything but LUNA's own messages and `@luna digest` requests, labelled m1… in thread order; threads numbered from 1. */
 /** `external`: the customer's people (user id → organisation), so the model knows whose voice each message is. */
-export function toDigestMessages(ctx: JobContext, channel: string, threads: SlackThreadMessage[][], external: ReadonlyMap<string, string> = new Map()): DigestMessage[] {
+export function toDigestMessages(
+  ctx: JobContext,
+  channel: string,
+  threads: SlackThreadMessage[][],
+  external: ReadonlyMap<string, string> = new Map(),
+): DigestMessage[] {
   const out: DigestMessage[] = [];
   threads.forEach((thread, t) => {
     const threadTs = thread[0]?.ts;
@@ -127,7 +132,15 @@ export async function publishDigest(ctx: JobContext, state: DigestState, record:
   let threadTs = to.threadTs ?? posted.get('0');
   for (const [i, part] of parts.entries()) {
     if (posted.has(String(i))) continue;
-    const ts = await postPart(ctx.slack, { channel: to.channel, threadTs, jobId: record.id, part: i, text: part.text, blocks: part.blocks, meta: { of: parts.length } });
+    const ts = await postPart(ctx.slack, {
+      channel: to.channel,
+      threadTs,
+      jobId: record.id,
+      part: i,
+      text: part.text,
+      blocks: part.blocks,
+      meta: { of: parts.length },
+    });
     threadTs ??= ts;
   }
   if (await state.once(record.id, 'stats')) {

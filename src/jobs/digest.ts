@@ -25,18 +25,40 @@ export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): 
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   let record = await state.record(id);
   if (!record) {
-    const customers = route.kind === 'private' ? await customersAmong(ctx, p.channel, thread.flatMap((m) => (m.user ? [m.user] : []))) : undefined;
+    const customers =
+      route.kind === 'private'
+        ? await customersAmong(
+            ctx,
+            p.channel,
+            thread.flatMap((m) => (m.user ? [m.user] : [])),
+          )
+        : undefined;
     const messages = toDigestMessages(ctx, p.channel, [thread], customers);
     if (messages.length === 0) {
-      await note(ctx, id, to, 'empty', 'There is no customer feedback in this thread for me to digest yet: ask me inside a thread of feedback, or use the "Feedback digest" shortcut on one of its messages.', route.kind === 'here' ? thread : undefined);
+      await note(
+        ctx,
+        id,
+        to,
+        'empty',
+        'There is no customer feedback in this thread for me to digest yet: ask me inside a thread of feedback, or use the "Feedback digest" shortcut on one of its messages.',
+        route.kind === 'here' ? thread : undefined,
+      );
       return { messages: 0, parts: 0 };
     }
     const sharedWith = route.kind === 'private' ? { sharedWith: route.sharedWith } : {};
-    record = await state.storeRecord(await buildRecord(ctx, state, { id, kind: 'thread', channel: p.channel, threadTs: p.threadTs, messages, threads: 1, ...sharedWith }));
+    record = await state.storeRecord(
+      await buildRecord(ctx, state, { id, kind: 'thread', channel: p.channel, threadTs: p.threadTs, messages, threads: 1, ...sharedWith }),
+    );
   }
   await publishDigest(ctx, state, record, to, route.kind === 'here' ? thread : undefined);
   if (route.kind === 'private' && job.attemptsMade === 0) {
-    await sayPrivately(ctx, p.channel, p.requestedBy, ':lock: I sent you the feedback digest of this thread in a DM: the customer reads this channel.', p.threadTs);
+    await sayPrivately(
+      ctx,
+      p.channel,
+      p.requestedBy,
+      ':lock: I sent you the feedback digest of this thread in a DM: the customer reads this channel.',
+      p.threadTs,
+    );
   }
   return { messages: record.scope.messages, parts: record.scope.parts };
 }

@@ -30,7 +30,14 @@ export async function draftActionJob(job: LunaJob<'draft-action'>, ctx: JobConte
     const already = postedParts(await readThread(ctx.slack, draft.channel, draft.threadTs), draft.id);
     for (const [i, text] of draft.parts.entries()) {
       if (already.has(String(i))) continue;
-      await postPart(ctx.slack, { channel: draft.channel, threadTs: draft.threadTs, jobId: draft.id, part: i, text, meta: { of: draft.parts.length, asked_ts: draft.askedTs } });
+      await postPart(ctx.slack, {
+        channel: draft.channel,
+        threadTs: draft.threadTs,
+        jobId: draft.id,
+        part: i,
+        text,
+        meta: { of: draft.parts.length, asked_ts: draft.askedTs },
+      });
       posted++;
     }
     if (!already.has('0')) {

@@ -58,12 +58,16 @@ export async function escalateJob(job: LunaJob<'escalate'>, ctx: JobContext): Pr
 /** Creating the record comes first; if a crash hit between posting and saving the ts, find the post by its metadata. */
 async function postEscalation(ctx: JobContext, store: EscalationStore, record: EscalationRecord): Promise<void> {
   const found = await findPost(ctx, record);
-  const ts = found ?? (await ctx.slack.chat.postMessage({
-    channel: record.escalationChannel,
-    ...(await render(ctx, store, record)),
-    unfurl_links: false,
-    metadata: { event_type: ESCALATION_EVENT_TYPE, event_payload: { escalation_id: record.id } },
-  })).ts!;
+  const ts =
+    found ??
+    (
+      await ctx.slack.chat.postMessage({
+        channel: record.escalationChannel,
+        ...(await render(ctx, store, record)),
+        unfurl_links: false,
+        metadata: { event_type: ESCALATION_EVENT_TYPE, event_payload: { escalation_id: record.id } },
+      })
+    ).ts!;
   record.messageTs = ts;
   await store.set(record.id, { messageTs: ts });
 }

@@ -3,7 +3,6 @@ import type { EscalationRecord } from '../stores/escalations.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { updatePost } from './escalate.js';
 
-
 /**
  * Nobody acknowledged in time: first a reminder to the owners, then (after the same wait again) the
  * escalation goes to the fallback people. Both are delayed BullMQ jobs, so they survive restarts.

@@ -58,7 +58,14 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
         .postEphemeral({ channel: p.channel, user: p.userId, thread_ts: p.threadTs!, text: ':world_map: Building your journey map…' })
         .catch((e) => log.debug('working note failed', { err: e }));
     }
-    const customers = route.kind === 'private' && thread ? await customersAmong(ctx, p.channel, thread.flatMap((m) => (m.user ? [m.user] : []))) : undefined;
+    const customers =
+      route.kind === 'private' && thread
+        ? await customersAmong(
+            ctx,
+            p.channel,
+            thread.flatMap((m) => (m.user ? [m.user] : [])),
+          )
+        : undefined;
     map = await store.storeMap(jobId, await buildMap(ctx, p, thread, customers));
     if (route.kind === 'private') {
       await sayPrivately(ctx, p.channel, p.userId, ':lock: Your journey map is on its way to you in a DM: the customer reads this channel.', p.threadTs);
@@ -83,16 +90,14 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
 
   const uploadThread = pictureThread ?? mapTs;
   const filename = `${slug(map.scenario)}-journey-map-${createHash('sha1').update(jobId).digest('hex').slice(0, 8)}`;
-  const uploaded =
-    (await store.uploaded(jobId)) || (retry && (await alreadyUploaded(ctx, dest.channel, uploadThread, `${filename}.png`)));
+  const uploaded = (await store.uploaded(jobId)) || (retry && (await alreadyUploaded(ctx, dest.channel, uploadThread, `${filename}.png`)));
   if (!uploaded) {
     const picture = await renderJourneyPng(map, targets);
     await ctx.slack.files.uploadV2({
       channel_id: dest.channel,
       thread_ts: uploadThread,
       initial_comment:
-        `Journey map: ${map.stages.length} stages, ${picture.width}×${picture.height} px. ` +
-        'The .mmd file is the same map in Mermaid, to edit.',
+        `Journey map: ${map.stages.length} stages, ${picture.width}×${picture.height} px. ` + 'The .mmd file is the same map in Mermaid, to edit.',
       file_uploads: [
         { file: picture.png, filename: `${filename}.png`, title: `Journey map: ${map.scenario}`, alt_text: altText(map) },
         { content: journeyMermaid(map), filename: `${filename}.mmd`, title: 'Journey map (Mermaid source)', snippet_type: 'text' },
@@ -159,7 +164,11 @@ async function postUsageOnce(ctx: JobContext, p: JourneyMapPayload, jobId: strin
 
 /** A file name people can keep in a QBR folder: the scenario's first words, at most about 40 characters. */
 function slug(s: string): string {
-  const words = s.normalize('NFKD').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const words = s
+    .normalize('NFKD')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   let out = '';
   for (const w of words) {
     const next = out ? `${out}-${w}` : w;

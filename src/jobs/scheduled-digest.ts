@@ -40,7 +40,11 @@ export async function scheduledDigestJob(job: LunaJob<'scheduled-digest'>, ctx: 
       return { posted: false, messages: 0 };
     }
     const threads = await threadsWithNewMessages(ctx.slack, p.channel, since);
-    const customers = await customersAmong(ctx, p.channel, threads.flat().flatMap((m) => (m.user ? [m.user] : [])));
+    const customers = await customersAmong(
+      ctx,
+      p.channel,
+      threads.flat().flatMap((m) => (m.user ? [m.user] : [])),
+    );
     const messages = toDigestMessages(ctx, p.channel, threads, customers);
     // An older parent comes along as context; only messages after the watermark make a digest.
     const fresh = messages.filter((m) => compareTs(m.ts, since) > 0);

@@ -44,10 +44,7 @@ export interface AssessInput {
  * One structured call on the same model as the answer, with the same cached persona prefix first, so
  * it reads the persona from cache and costs little more than the transcript and a short JSON reply.
  */
-export async function assessConversation(
-  client: Anthropic,
-  input: AssessInput,
-): Promise<{ assessment: Assessment; usage: ModelUsage } | undefined> {
+export async function assessConversation(client: Anthropic, input: AssessInput): Promise<{ assessment: Assessment; usage: ModelUsage } | undefined> {
   const areas = input.settings.workspace.escalation?.owners.map((o) => o.area) ?? [];
   if (areas.length === 0) return undefined;
   const { value, usage } = await callStructured(client, {

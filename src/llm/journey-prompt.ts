@@ -26,9 +26,7 @@ export function buildJourneyPrompt(input: JourneyPromptInput): { system: TextBlo
     { type: 'text', text: cachedPrefix(input.persona), cache_control: { type: 'ephemeral' } },
     { type: 'text', text: `${INSTRUCTIONS}\n- Today is ${new Date().toISOString().slice(0, 10)}.` },
   ];
-  const ask = input.subject
-    ? `Map this customer, segment or scenario: ${input.subject}`
-    : 'Map the customer journey of the customer this thread is about.';
+  const ask = input.subject ? `Map this customer, segment or scenario: ${input.subject}` : 'Map the customer journey of the customer this thread is about.';
   if (!input.thread) return { system, messages: [{ role: 'user', content: `/journey-map ${input.subject}\n\n${ask}` }] };
   // The same transcript an answer gets; its last message is the request for the map.
   const { kept, omitted, where, external } = input.thread;

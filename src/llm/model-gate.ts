@@ -73,9 +73,7 @@ export class ModelGate {
       await this.waitOutPause(signal);
       const res = await fetch(input, init);
       if (res.status === 429) {
-        await this.pauseAll(retryAfterMs(res.headers) ?? DEFAULT_PAUSE_MS).catch((err) =>
-          this.o.log.warn('could not pause the queue after a 429', { err }),
-        );
+        await this.pauseAll(retryAfterMs(res.headers) ?? DEFAULT_PAUSE_MS).catch((err) => this.o.log.warn('could not pause the queue after a 429', { err }));
       }
       return this.slots ? releaseWhenRead(res, release) : res;
     } catch (err) {

@@ -77,7 +77,9 @@ function requestContext(ctx: AnswerContext): string {
   return [
     '# This request',
     `- You are answering in ${ctx.where}.`,
-    ...(ctx.customer ? customerNotes(ctx.customer) : ['- Only your own team reads this place. When a strategic decision is needed, say that the right owners are being looped in.']),
+    ...(ctx.customer
+      ? customerNotes(ctx.customer)
+      : ['- Only your own team reads this place. When a strategic decision is needed, say that the right owners are being looped in.']),
     handles.length
       ? `- Team handles that will notify a real team: ${handles.map((h) => `@${h}`).join(', ')}. Other handles stay plain text.`
       : '- No team handles are configured; handles you name stay plain text.',

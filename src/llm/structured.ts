@@ -19,10 +19,7 @@ export interface StructuredRequest<S extends z.ZodType> {
  * gets one more try with the validation error shown to the model; a second failure is
  * `luna_model_output_invalid` (retriable: a later attempt may well succeed).
  */
-export async function callStructured<S extends z.ZodType>(
-  client: Anthropic,
-  req: StructuredRequest<S>,
-): Promise<{ value: z.infer<S>; usage: ModelUsage }> {
+export async function callStructured<S extends z.ZodType>(client: Anthropic, req: StructuredRequest<S>): Promise<{ value: z.infer<S>; usage: ModelUsage }> {
   const format = zodOutputFormat(req.schema);
   let messages = req.messages;
   const total: ModelUsage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };

@@ -8,9 +8,7 @@ export interface FrontmatterProblem {
   fix: string;
 }
 
-export type FrontmatterResult =
-  | { ok: true; data: Record<string, unknown>; body: string; warnings: string[] }
-  | { ok: false; problem: FrontmatterProblem };
+export type FrontmatterResult = { ok: true; data: Record<string, unknown>; body: string; warnings: string[] } | { ok: false; problem: FrontmatterProblem };
 
 const YAML_LANGUAGES = new Set(['', 'yaml', 'yml']);
 

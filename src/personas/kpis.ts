@@ -37,7 +37,9 @@ const TARGET =
 export function parseKpiTargets(body: string): KpiTarget[] {
   const out: KpiTarget[] = [];
   for (const line of kpiSection(proseLines(body))) {
-    const row = TABLE_ROW.exec(line)?.[1]?.split('|').map((c) => c.trim());
+    const row = TABLE_ROW.exec(line)?.[1]
+      ?.split('|')
+      .map((c) => c.trim());
     const item = LIST_ITEM.exec(line)?.[1];
     let name: string | undefined;
     let target: string | undefined;

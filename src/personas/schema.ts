@@ -30,29 +30,27 @@ export const scalingApproachSchema = z.object({
 export type ScalingApproach = z.infer<typeof scalingApproachSchema>;
 
 /** A loaded persona: the frontmatter as declared, plus what the registry derives from the file and its body. */
-export const personaSchema = agentFrontmatterSchema
-  .pick({ description: true, color: true })
-  .extend({
-    tools: chatmodeFrontmatterSchema.shape.tools.optional(),
-    /** File name without `.md`; what `persona:` in luna.config.yml refers to. */
-    id: z.string(),
-    /** `name` from the frontmatter, else the id. */
-    name: z.string(),
-    /** Path for messages, e.g. `personas/luna.md`. */
-    file: z.string(),
-    dialect: dialectSchema,
-    /** Resolved Claude model id, always one the API accepts. */
-    model: z.string(),
-    /** `model` as written in the file, when there was one. */
-    declaredModel: z.string().optional(),
-    /** Things an operator should know that do not stop start-up (`<file>: <field>: <what>`). */
-    warnings: z.array(z.string()),
-    /** The Markdown body, trimmed. */
-    systemPrompt: z.string(),
-    scaling: scalingApproachSchema,
-    /** Coordination handles named in the body as `@word`, lower-cased, in order of first mention. */
-    handles: z.array(z.string()),
-    /** The NOT MY SCOPE answer template, when the body has one. */
-    refusal: z.string().optional(),
-  });
+export const personaSchema = agentFrontmatterSchema.pick({ description: true, color: true }).extend({
+  tools: chatmodeFrontmatterSchema.shape.tools.optional(),
+  /** File name without `.md`; what `persona:` in luna.config.yml refers to. */
+  id: z.string(),
+  /** `name` from the frontmatter, else the id. */
+  name: z.string(),
+  /** Path for messages, e.g. `personas/luna.md`. */
+  file: z.string(),
+  dialect: dialectSchema,
+  /** Resolved Claude model id, always one the API accepts. */
+  model: z.string(),
+  /** `model` as written in the file, when there was one. */
+  declaredModel: z.string().optional(),
+  /** Things an operator should know that do not stop start-up (`<file>: <field>: <what>`). */
+  warnings: z.array(z.string()),
+  /** The Markdown body, trimmed. */
+  systemPrompt: z.string(),
+  scaling: scalingApproachSchema,
+  /** Coordination handles named in the body as `@word`, lower-cased, in order of first mention. */
+  handles: z.array(z.string()),
+  /** The NOT MY SCOPE answer template, when the body has one. */
+  refusal: z.string().optional(),
+});
 export type Persona = z.infer<typeof personaSchema>;

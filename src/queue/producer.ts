@@ -15,9 +15,6 @@ export function createEnqueue(queue: Queue, order: ThreadOrder): Enqueue {
       throw new LunaError('luna_job_payload_invalid', `refused to queue a "${name}" job: ${parsed.error.issues[0]?.message ?? 'invalid payload'}`);
     }
     const id = jobId(name, payload);
-    await Promise.all([
-      queue.add(name, parsed.data, { jobId: id, ...(opts.delayMs ? { delay: opts.delayMs } : {}) }),
-      order.register(name, id, parsed.data),
-    ]);
+    await Promise.all([queue.add(name, parsed.data, { jobId: id, ...(opts.delayMs ? { delay: opts.delayMs } : {}) }), order.register(name, id, parsed.data)]);
   };
 }

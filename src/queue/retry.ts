@@ -8,10 +8,7 @@ import { fromSlackError } from '../slack-api/errors.js';
  */
 export function asLunaError(err: unknown): LunaError {
   if (err instanceof LunaError) return err;
-  return (
-    fromSlackError(err) ??
-    new LunaError('luna_unexpected', (err as Error | undefined)?.message ?? String(err), { retriable: true, cause: err })
-  );
+  return fromSlackError(err) ?? new LunaError('luna_unexpected', (err as Error | undefined)?.message ?? String(err), { retriable: true, cause: err });
 }
 
 /** Whether a failed attempt is worth retrying, and how long the far side asked us to wait. */

@@ -30,7 +30,12 @@ export function startWorker(
     async (job, token) => {
       const typed = parseJob(job);
       if (typeof typed === 'string') {
-        ctx.log.error('job payload does not fit its schema; failed without retries', { job: job.id, name: job.name, code: 'luna_job_payload_invalid', problem: typed });
+        ctx.log.error('job payload does not fit its schema; failed without retries', {
+          job: job.id,
+          name: job.name,
+          code: 'luna_job_payload_invalid',
+          problem: typed,
+        });
         throw new UnrecoverableError(`luna_job_payload_invalid: ${typed}`);
       }
       // An earlier mention of this thread is still pending: wait for it, without spending an attempt.

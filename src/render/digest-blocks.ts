@@ -47,11 +47,7 @@ export function doneValue(digestId: string, action: number): string {
  * Model text goes through the same mention safety and mrkdwn conversion as answers; citations become
  * permalinks. Content that does not fit one message continues in the next, never dropped.
  */
-export function renderDigest(
-  record: DigestRecord,
-  done: ReadonlyMap<number, DoneMark>,
-  policy: MentionPolicy,
-): { parts: RenderedPart[]; removed: string[] } {
+export function renderDigest(record: DigestRecord, done: ReadonlyMap<number, DoneMark>, policy: MentionPolicy): { parts: RenderedPart[]; removed: string[] } {
   const removed: string[] = [];
   const safe = (s: string) => {
     const r = renderAnswer(s.replace(/\s*\n\s*/g, ' ').trim(), policy);
@@ -85,10 +81,22 @@ export function renderDigest(
     if (lines.length === 0) return;
     for (const text of sectionTexts([`*${title}*`, ...lines.map((l) => `• ${l}`)])) add(section(text));
   };
-  list('Themes', d.themes.map((t) => `*${safe(t.title)}* (${t.count} ${t.count === 1 ? 'message' : 'messages'}) — ${safe(t.summary)}${cite(t.sources)}`));
-  list('Top pain points', d.painPoints.map((c) => `${safe(c.text)}${cite(c.sources)}`));
-  list('Praise', d.praise.map((c) => `${safe(c.text)}${cite(c.sources)}`));
-  list('Feature requests', d.featureRequests.map((c) => `${safe(c.text)}${cite(c.sources)}`));
+  list(
+    'Themes',
+    d.themes.map((t) => `*${safe(t.title)}* (${t.count} ${t.count === 1 ? 'message' : 'messages'}) — ${safe(t.summary)}${cite(t.sources)}`),
+  );
+  list(
+    'Top pain points',
+    d.painPoints.map((c) => `${safe(c.text)}${cite(c.sources)}`),
+  );
+  list(
+    'Praise',
+    d.praise.map((c) => `${safe(c.text)}${cite(c.sources)}`),
+  );
+  list(
+    'Feature requests',
+    d.featureRequests.map((c) => `${safe(c.text)}${cite(c.sources)}`),
+  );
   list(
     'Churn-risk signals',
     d.churnRisks.map((r) => {
@@ -111,7 +119,12 @@ export function renderDigest(
         first && !mark
           ? { type: 'button', action_id: DONE_ACTION_ID, text: { type: 'plain_text', text: 'Done' }, value: doneValue(record.id, i), style: 'primary' }
           : undefined;
-      const block: DigestBlock = { type: 'section', ...(first ? { block_id: `action-${i}` } : {}), text: { type: 'mrkdwn', text }, ...(button ? { accessory: button } : {}) };
+      const block: DigestBlock = {
+        type: 'section',
+        ...(first ? { block_id: `action-${i}` } : {}),
+        text: { type: 'mrkdwn', text },
+        ...(button ? { accessory: button } : {}),
+      };
       add(block, first ? i : undefined);
     });
   });
@@ -126,7 +139,9 @@ export function renderDigest(
     });
   }
   const summary = `Feedback digest: ${record.scope.messages} messages, estimated CSAT ${d.csat.estimate}/5, ${d.actions.length} recommended actions`;
-  parts.forEach((p, i) => (p.text = parts.length === 1 ? summary : i === 0 ? `${summary} (1/${parts.length})` : `Feedback digest, continued (${i + 1}/${parts.length})`));
+  parts.forEach(
+    (p, i) => (p.text = parts.length === 1 ? summary : i === 0 ? `${summary} (1/${parts.length})` : `Feedback digest, continued (${i + 1}/${parts.length})`),
+  );
   return { parts, removed };
 }
 

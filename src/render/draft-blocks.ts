@@ -50,7 +50,10 @@ export function draftNotice(d: DraftNoticeInput): { text: string; blocks: types.
 }
 
 /** The draft after a decision: who decided, and where it went; no buttons left to press. */
-export function decidedNotice(d: { threadLink: string; status: 'posted' | 'discarded'; by: string; readers: string }): { text: string; blocks: types.KnownBlock[] } {
+export function decidedNotice(d: { threadLink: string; status: 'posted' | 'discarded'; by: string; readers: string }): {
+  text: string;
+  blocks: types.KnownBlock[];
+} {
   const text =
     d.status === 'posted'
       ? `:white_check_mark: Posted in ${d.threadLink} by <@${d.by}>.`

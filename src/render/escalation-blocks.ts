@@ -55,7 +55,10 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
     ],
   });
   if (r.fallbackAt && r.status === 'open') {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:rotating_light: Not acknowledged in time; re-escalated to ${mentionList(v.fallback)}` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:rotating_light: Not acknowledged in time; re-escalated to ${mentionList(v.fallback)}` }],
+    });
   }
   if (r.status === 'open') {
     blocks.push({

@@ -110,7 +110,11 @@ function escalationBlocks(f: Figures): types.KnownBlock[] {
     },
   ];
   if (!f.escalationConfigured) {
-    blocks.push(section(`*Handled by LUNA vs escalated to humans*\nEscalation is off (no \`escalation:\` in luna.config.yml), so LUNA keeps every conversation: ${plural(f.conversations.handled, 'answer')} in the last ${DASHBOARD_WEEKS} weeks.`));
+    blocks.push(
+      section(
+        `*Handled by LUNA vs escalated to humans*\nEscalation is off (no \`escalation:\` in luna.config.yml), so LUNA keeps every conversation: ${plural(f.conversations.handled, 'answer')} in the last ${DASHBOARD_WEEKS} weeks.`,
+      ),
+    );
     return blocks;
   }
   const share = handledShare(f);

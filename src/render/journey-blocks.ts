@@ -96,7 +96,10 @@ export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNot
     })),
   });
   if (map.assumptions.length) {
-    const assumptions = map.assumptions.slice(0, ITEMS_SHOWN).map((a) => safe(a)).join(' · ');
+    const assumptions = map.assumptions
+      .slice(0, ITEMS_SHOWN)
+      .map((a) => safe(a))
+      .join(' · ');
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: fit([`_Assumptions to confirm:_ ${assumptions}`]) }] });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: pictureNote }] });

@@ -209,7 +209,13 @@ export function layoutJourney(map: JourneyMap, targets: readonly KpiTarget[] = [
   boxes.push(...emotion.boxes);
   y += EMOTION_ROW_H + GAP;
 
-  for (const spec of ROWS) row(spec.label, map.stages.map((s) => ({ paras: spec.paras(s, sz), fill: spec.fill })), 'cell', spec.accent);
+  for (const spec of ROWS)
+    row(
+      spec.label,
+      map.stages.map((s) => ({ paras: spec.paras(s, sz), fill: spec.fill })),
+      'cell',
+      spec.accent,
+    );
 
   y = layoutKpis(map, targets, y, contentX, boxes) + GAP;
   const assumptions = map.assumptions.slice(0, MAX_ITEMS);
@@ -243,9 +249,7 @@ function layoutEmotion(map: JourneyMap, y: number, size: number, colX: (i: numbe
     labelLines.push({ text: `${score} ${emotionWord(score)}`, x: MARGIN + PAD, y: ly + size * 0.35, size, weight: 'regular', fill: COLORS.muted });
     levels.push({ score, y: ly, x1: colX(0), x2: colX(map.stages.length - 1) + colW });
   }
-  const boxes: LayoutBox[] = [
-    { kind: 'row-label', x: MARGIN, y, w: LABEL_W, h: EMOTION_ROW_H, accent: COLORS.curve, lines: labelLines, bullets: [] },
-  ];
+  const boxes: LayoutBox[] = [{ kind: 'row-label', x: MARGIN, y, w: LABEL_W, h: EMOTION_ROW_H, accent: COLORS.curve, lines: labelLines, bullets: [] }];
   const points = map.stages.map((s, i) => {
     boxes.push({ kind: 'emotion', x: colX(i), y, w: colW, h: EMOTION_ROW_H, fill: '#fafafc', lines: [], bullets: [] });
     return { x: colX(i) + colW / 2, y: levelY(s.emotion), score: s.emotion };

@@ -9,7 +9,6 @@ import { escapeAngles } from '../domain/text.js';
 
 const DOT_R = 17;
 
-
 const n = (v: number) => Number(v.toFixed(1));
 
 function boxSvg(b: LayoutBox): string {

@@ -121,7 +121,10 @@ function renderTable(rows: string[]): string[] {
 }
 
 function splitRow(row: string): string[] {
-  const text = row.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '');
+  const text = row
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/(?<!\\)\|$/, '');
   const cells: string[] = [];
   let cell = '';
   let inCode = false;
@@ -193,7 +196,7 @@ const CAN_START_RULE = /[`!\[<hH*_~]/;
 function renderInline(text: string, mode: Mode = 'rich'): string {
   let out = '';
   let plain = '';
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     CHARACTER_REFERENCE.lastIndex = i;
     const ref = CHARACTER_REFERENCE.exec(text);
     if (ref) {

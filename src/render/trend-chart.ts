@@ -92,7 +92,15 @@ export function trendChartSvg(chart: TrendChart): string {
 
   // Weeks without a digest break the line: no CSAT is not a CSAT of zero.
   const none = pts.every((p) => p.csat === null);
-  if (none) out.push(text((LEFT + RIGHT) / 2, (CSAT_TOP + CSAT_BOTTOM) / 2 + 10, `No feedback digests in the last ${pts.length} weeks`, { size: 28, fill: MUTED, anchor: 'middle', halo: true }));
+  if (none)
+    out.push(
+      text((LEFT + RIGHT) / 2, (CSAT_TOP + CSAT_BOTTOM) / 2 + 10, `No feedback digests in the last ${pts.length} weeks`, {
+        size: 28,
+        fill: MUTED,
+        anchor: 'middle',
+        halo: true,
+      }),
+    );
   let segment: string[] = [];
   const segments: string[][] = [];
   pts.forEach((p, i) => {
@@ -104,7 +112,8 @@ export function trendChartSvg(chart: TrendChart): string {
   });
   if (segment.length) segments.push(segment);
   for (const s of segments) {
-    if (s.length > 1) out.push(`<polyline points="${s.join(' ')}" fill="none" stroke="${CSAT_COLOR}" stroke-width="5" stroke-linejoin="round" stroke-linecap="round"/>`);
+    if (s.length > 1)
+      out.push(`<polyline points="${s.join(' ')}" fill="none" stroke="${CSAT_COLOR}" stroke-width="5" stroke-linejoin="round" stroke-linecap="round"/>`);
   }
   pts.forEach((p, i) => {
     if (p.csat === null) return;
@@ -159,7 +168,11 @@ export async function renderTrendChart(chart: TrendChart): Promise<ChartPicture>
 
 /** Identifies what the picture shows: equal data, equal hash, so an upload can be reused. */
 export function chartHash(chart: TrendChart): string {
-  const data = { v: CHART_VERSION, t: chart.csatTarget ?? null, p: chart.points.map((p) => [p.label, p.csat === null ? null : Number(p.csat.toFixed(2)), p.escalations]) };
+  const data = {
+    v: CHART_VERSION,
+    t: chart.csatTarget ?? null,
+    p: chart.points.map((p) => [p.label, p.csat === null ? null : Number(p.csat.toFixed(2)), p.escalations]),
+  };
   return createHash('sha256').update(JSON.stringify(data)).digest('hex');
 }
 

@@ -21,7 +21,6 @@ export interface SlackAdapter {
   socketMode: boolean;
 }
 
-
 /**
  * The Bolt app: receivers and listeners only. Every listener parses, enqueues and returns; the HTTP
  * response (the ack) is sent once the job is durably in Redis (`processBeforeResponse`), so a crash

@@ -1,11 +1,4 @@
-import {
-  defaultProcessEventErrorHandler,
-  SocketModeReceiver,
-  type App,
-  type Receiver,
-  type ReceiverEvent,
-  type SocketModeReceiverOptions,
-} from '@slack/bolt';
+import { defaultProcessEventErrorHandler, SocketModeReceiver, type App, type Receiver, type ReceiverEvent, type SocketModeReceiverOptions } from '@slack/bolt';
 
 /** What `@slack/socket-mode` hands its `slack_event` listeners: one envelope and the function that acks it. */
 interface SocketEnvelope {

@@ -71,7 +71,8 @@ export class DraftStore {
   /** First writer wins: a retried answer job keeps the draft it made first. */
   async create(d: DraftContent): Promise<DraftRecord> {
     const key = this.key(d.id);
-    const [[, created] = []] = (await this.redis.multi().hsetnx(key, 'content', JSON.stringify(d)).hsetnx(key, 'status', 'pending').expire(key, DRAFT_TTL_SECONDS).exec()) ?? [];
+    const [[, created] = []] =
+      (await this.redis.multi().hsetnx(key, 'content', JSON.stringify(d)).hsetnx(key, 'status', 'pending').expire(key, DRAFT_TTL_SECONDS).exec()) ?? [];
     const stored = await this.get(d.id);
     if (!stored) throw new Error(`draft ${d.id} vanished right after it was stored (created: ${String(created)})`);
     return stored;

@@ -92,12 +92,7 @@ export class EscalationStore {
     return (await this.redis.set(this.key(id, 'lock'), token, 'PX', ms, 'NX')) === 'OK';
   }
   async unlock(id: string, token: string): Promise<void> {
-    await this.redis.eval(
-      `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
-      1,
-      this.key(id, 'lock'),
-      token,
-    );
+    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.key(id, 'lock'), token);
   }
 
   /** Open escalations, and those of them past their acknowledgement deadline. */

@@ -17,7 +17,12 @@ export class ModelCallStore {
   /** How many times this job has now been put back for a 429 (this one included). */
   async countDeferral(jobId: string): Promise<number> {
     const key = stateKey(this.prefix, 'rate-deferrals', jobId);
-    const [[, n] = []] = (await this.redis.multi().incr(key).expire(key, 24 * 3600).exec()) ?? [];
+    const [[, n] = []] =
+      (await this.redis
+        .multi()
+        .incr(key)
+        .expire(key, 24 * 3600)
+        .exec()) ?? [];
     return Number(n);
   }
 }

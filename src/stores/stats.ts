@@ -31,7 +31,11 @@ export class StatsRecorder {
 
   async incr(name: CounterName, by = 1, at = this.now()): Promise<void> {
     const key = this.key('c', name, weekOf(at));
-    await this.redis.multi().incrby(key, by).expire(key, RETENTION_WEEKS * 7 * 86_400).exec();
+    await this.redis
+      .multi()
+      .incrby(key, by)
+      .expire(key, RETENTION_WEEKS * 7 * 86_400)
+      .exec();
   }
 
   /** A value whose weekly mean and median the dashboard shows (estimated CSAT, minutes to acknowledge). */
@@ -89,7 +93,10 @@ export class StatsRecorder {
     const ws = lastWeeks(weeks, this.now());
     const pipe = this.redis.pipeline();
     for (const w of ws) pipe.lrange(this.key('v', name, w), 0, -1);
-    const all = ((await pipe.exec()) ?? []).flatMap((r) => (r[1] as string[]) ?? []).map(Number).sort((a, b) => a - b);
+    const all = ((await pipe.exec()) ?? [])
+      .flatMap((r) => (r[1] as string[]) ?? [])
+      .map(Number)
+      .sort((a, b) => a - b);
     if (all.length === 0) return null;
     const mid = Math.floor(all.length / 2);
     return all.length % 2 ? all[mid]! : (all[mid - 1]! + all[mid]!) / 2;
