@@ -59,7 +59,7 @@ describe('FakeSlack with a real WebClient', () => {
     expect((await platformError(client.chat.update({ channel: 'C0POST', ts: parent, text: 'x' }))).error).toBe('cant_update_message');
     expect((await platformError(client.chat.postMessage({ channel: 'C0NOPE', text: 'x' }))).error).toBe('channel_not_found');
     expect((await platformError(client.chat.postMessage({ channel: 'C0POST', text: '' }))).error).toBe('no_text');
-    const meta = client.chat.postMessage({ channel: 'C0POST', text: 'x', metadata: { event_type: 'x' } as never });
+    const meta = client.chat.postMessage({ channel: 'C0POST', text: 'x', metadata: { event_type: 'x' } });
     expect((await platformError(meta)).error).toBe('invalid_metadata_format');
   });
 

@@ -50,7 +50,7 @@ describe('FakeSlack conversations.open and DMs', () => {
     slack.addUser({ id: 'U0GONE', deleted: true });
     slack.addExternalUser({ id: 'U0STRANGE', team_id: 'T0FAR' });
     slack.addChannel({ id: 'C0PLAIN' });
-    expect(await slackError(client.conversations.open({ users: '' } as never))).toBe('users_list_not_supplied');
+    expect(await slackError(client.conversations.open({ users: '' }))).toBe('users_list_not_supplied');
     expect(await slackError(client.conversations.open({ users: 'U0NOPE' }))).toBe('user_not_found');
     expect(await slackError(client.conversations.open({ users: 'U0GONE' }))).toBe('user_disabled');
     expect(await slackError(client.conversations.open({ users: 'U0OTHERBOT' }))).toBe('cannot_dm_bot');

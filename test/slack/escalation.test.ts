@@ -46,7 +46,7 @@ async function start(ackMinutes?: number, more?: Record<string, unknown>) {
   h = await startHarness({ config: CONFIG(ackMinutes, more) });
   h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
   h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
-  h.slack.addUser?.({ id: 'U0ALICE', name: 'alice' } as never);
+  h.slack.addUser?.({ id: 'U0ALICE', name: 'alice' });
 }
 
 const idle = () => queueIdle(h);
@@ -184,7 +184,7 @@ describe('escalation to human owners', () => {
     for (const m of [...h.slack.botMessages('C0SUPPORT', res.ts), ...h.slack.botMessages('C0ESC')]) {
       expect(allText(m)).not.toMatch(/<@U0MALLORY>|<!channel>|<!here>/);
     }
-    const answer = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text!;
+    const answer = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text;
     expect(answer).toContain('<!subteam^S0SALES>'); // a mapped handle becomes a real mention
   });
 });

@@ -118,7 +118,7 @@ describe('@luna mentions over the wire', () => {
     expect(parts.length).toBeGreaterThan(1);
     const failed = h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.response?.ok === false);
     expect(failed).toHaveLength(0);
-    for (const p of parts) expect(p.text!.length).toBeLessThanOrEqual(4000);
+    for (const p of parts) expect(p.text.length).toBeLessThanOrEqual(4000);
     const joined = parts.map((p) => p.text).join('\n');
     for (let i = 0; i < 80; i++) expect(joined).toContain(`Paragraph ${i}:`);
     const order = paragraphs.map((_, i) => joined.indexOf(`Paragraph ${i}:`));
@@ -129,7 +129,7 @@ describe('@luna mentions over the wire', () => {
     h.anthropic.enqueue({ text: 'Heads up <!channel> and <!here>! Ping <@U0MALLORY> and <!subteam^S0RANDOM>, and thanks <@U0ALICE>.' });
     const res = await h.mention({ user: 'U0ALICE' });
     await completed();
-    const text = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text!;
+    const text = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text;
     expect(text).not.toMatch(/<!channel>|<!here>|<!everyone>|<@U0MALLORY>|<!subteam\^S0RANDOM/);
     expect(text).toContain('<@U0ALICE>'); // a participant of the thread may be named
     expect(h.slack.callsTo('chat.postMessage').every((c) => !String(c.args.text).includes('<!channel>'))).toBe(true);
