@@ -92,7 +92,9 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
       queue,
       log,
       maxConcurrentCalls: workspace.model.maxConcurrentCalls,
-      maxRateLimitDeferrals: workspace.queue.attempts,
+      probeBaseMs: workspace.model.outageProbeSeconds * 1000,
+      probeMaxMs: 30_000,
+      probeTimeoutMs: (workspace.model.streamIdleTimeoutSeconds + 15) * 1000,
     });
     const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
     warnIfUncacheable(settings, log);

@@ -58,8 +58,18 @@ export class Metrics {
   });
   readonly answers = new Counter({
     name: 'luna_answers_total',
-    help: 'Answers posted, and apologies posted after the last failed attempt',
+    help: 'Answers by outcome: answered (in a thread), drafted (privately, for review), apologised (after the last failed attempt)',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly jobsRecovered = new Counter({
+    name: 'luna_jobs_recovered_total',
+    help: 'Jobs whose worker stopped mid-job (killed, or blocked past its lock) and that another worker picked up again',
+    registers: [this.registry],
+  });
+  readonly modelWaits = new Counter({
+    name: 'luna_model_outage_waits_total',
+    help: 'Jobs put back to wait out an AI-service outage or rate limit, without spending an attempt',
     registers: [this.registry],
   });
 

@@ -32,6 +32,11 @@ export class AnswerStore {
     await this.redis.set(this.key('assessment', jobId), JSON.stringify(assessment), 'EX', JOB_STATE_TTL_SECONDS, 'NX');
   }
 
+  /** True the first time it is called for `what` of this job (a note that must never repeat). */
+  async once(jobId: string, what: string): Promise<boolean> {
+    return (await this.redis.set(this.key(`once-${what}`, jobId), '1', 'EX', JOB_STATE_TTL_SECONDS, 'NX')) === 'OK';
+  }
+
   private key(kind: string, jobId: string): string {
     return stateKey(this.prefix, kind, jobId);
   }

@@ -30,12 +30,15 @@ describe('failures are retried, and a lasting one ends in a visible message', ()
     const res = await h.mention({});
     const counts = await settled();
     expect(counts.failed).toBe(1);
-    expect(h.anthropic.requests).toHaveLength(h.settings.workspace.queue.attempts);
+    // Waited out until model.giveUpAfterMinutes (3 s in tests), one probe at a time with a doubling pause:
+    // a handful of requests, not one per attempt and not a storm.
+    expect(h.anthropic.requests.length).toBeGreaterThanOrEqual(2);
+    expect(h.anthropic.requests.length).toBeLessThanOrEqual(8);
     expect(answersIn(h.slack, 'C0SUPPORT', res.ts)).toHaveLength(0);
     const sorry = apologies('C0SUPPORT', res.ts);
     expect(sorry).toHaveLength(1);
     expect(sorry[0]!.text).toMatch(/Sorry, I couldn't answer this one/);
-    expect(sorry[0]!.text!.length).toBeLessThan(200);
+    expect(sorry[0]!.text.length).toBeLessThan(200);
   });
 
   it('a request the API will never accept is not retried, and the user is told', async () => {
