@@ -58,6 +58,11 @@ export const EscalationAction = z.object({
   id: RecordId,
   action: z.enum(['acknowledged', 'taken', 'not_strategic']),
   userId: z.string().min(1),
+  /** The clicker's own team (Slack's `user.team_id`): another organisation's is a first sign of a stranger. */
+  userTeamId: z.string().min(1).optional(),
+  /** Where the click came from: the job acts only when this is the escalation's own post. */
+  channel: z.string().min(1),
+  messageTs: SlackTs,
   at: z.number(),
   /** Slack's `action_ts` of the click: a redelivered click is the same job. */
   actionTs: z.string().min(1),

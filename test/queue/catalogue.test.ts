@@ -50,7 +50,7 @@ describe('the job catalogue', () => {
     expect(ids.length).toBeGreaterThan(5);
     const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, userId: 'U1', channel: 'C1', messageTs: '1.2', actionTs: '3:4' };
     expect(jobId('digest-done', done)).not.toContain(':');
-    expect(jobId('escalation-action', { id: 'a:b', action: 'taken', userId: 'U1', at: 1, actionTs: '1.2' })).not.toContain(':');
+    expect(jobId('escalation-action', { id: 'a:b', action: 'taken', userId: 'U1', channel: 'C1', messageTs: '1.2', at: 1, actionTs: '1.2' })).not.toContain(':');
   });
 
   it('answers a forged escalation button (no user, or a value with markup) with 200 and queues nothing', async () => {
