@@ -97,6 +97,9 @@ export const DigestDonePayload = z.object({
   digestId: RecordId,
   action: z.number().int().min(0),
   userId: z.string().min(1),
+  /** The clicker's own team (Slack's `user.team_id`), as for escalation buttons. */
+  userTeamId: z.string().min(1).optional(),
+  /** The message the click came from: the job acts only when it is one of the digest's own posted parts. */
   channel: z.string().min(1),
   messageTs: SlackTs,
   actionTs: z.string().min(1),

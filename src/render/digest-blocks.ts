@@ -162,3 +162,6 @@ function slackDate(epochMs: number): string {
   const secs = Math.floor(epochMs / 1000);
   return `<!date^${secs}^{date_short_pretty} {time}|${new Date(secs * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
 }
+
+/** What someone of another organisation is told, privately, when they press Done. */
+export const DONE_REFUSED = ":lock: Only members of this workspace's own team can mark digest actions done. Nothing was changed.";
