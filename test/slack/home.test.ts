@@ -126,6 +126,8 @@ const digestPost = (parent: string): SlackMessage | undefined =>
 async function start() {
   h = await startHarness({ config: CONFIG });
   for (const [id, name] of [['C0ESC', 'escalations'], ['C0SUPPORT', 'support'], ['C0FEEDBACK', 'feedback']] as const) h.slack.addChannel({ id, name });
+  // The workspace's own people: Home asks Slack who opens it (users.info) before it shows team figures.
+  for (const id of ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0DAVE']) h.slack.addUser({ id, name: id.slice(2).toLowerCase() });
 }
 
 describe('App Home dashboard', () => {
@@ -204,13 +206,17 @@ describe('App Home dashboard', () => {
     await openHome('U0DAVE', 'messages'); // the Messages tab has no dashboard
     await h.slack.waitFor(() => publishes('U0BOB').length === 1, 10_000, "Bob's publish");
     await queueIdle(h);
-    expect(h.slack.calls.map((c) => c.method)).toEqual(['views.publish']);
+    // Bob's first open also asks Slack who he is (one users.info, then cached for hours) before any figure is read.
+    expect(h.slack.calls.map((c) => c.method)).toEqual(['users.info', 'views.publish']);
     expect(JSON.stringify(viewOf(publishes('U0BOB')[0]!).blocks.find((b) => b.type === 'image'))).toBe(firstChart);
 
+    h.slack.reset();
     const r = await refresh('U0ALICE');
     expect(r.status).toBe(200);
     await h.slack.waitFor(() => publishes('U0ALICE').length === 1, 10_000, 'the refreshed publish');
     await queueIdle(h);
+    // Someone LUNA already knows, with unchanged figures: one Slack call.
+    expect(h.slack.calls.map((c) => c.method)).toEqual(['views.publish']);
 
     await new StatsRecorder(redis, h.prefix).incr('escalations_opened');
     h.slack.reset();
