@@ -115,6 +115,8 @@ export function interactivityForm(payload: object): string {
 
 export interface ButtonClick {
   user: string;
+  /** The clicker's own team, as Slack sends it for someone of another organisation. @defaultValue LUNA's team */
+  teamId?: string;
   actionId: string;
   value: string;
   blockId?: string;
@@ -130,11 +132,11 @@ export function buttonClickForm(c: ButtonClick): string {
   const actionTs = c.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`;
   return interactivityForm({
     type: 'block_actions',
-    user: { id: c.user, username: c.user.toLowerCase(), team_id: BOT.teamId },
+    user: { id: c.user, username: c.user.toLowerCase(), team_id: c.teamId ?? BOT.teamId },
     api_app_id: BOT.appId,
     token: 'legacy',
     trigger_id: `9.9.${actionTs}`,
-    team: { id: BOT.teamId, domain: 'fake' },
+    team: { id: c.teamId ?? BOT.teamId, domain: 'fake' },
     ...(c.message
       ? {
           container: { type: 'message', channel_id: c.message.channel, message_ts: c.message.ts, is_ephemeral: false },
