@@ -76,7 +76,17 @@ describe('signed requests LUNA refuses or drops', () => {
   it('an escalation click that does not say which message it came from is answered 200 and not queued', async () => {
     const fromNowhere = buttonClickForm({ user: 'U0456EFGH', actionId: 'escalation_acknowledge', value: 'C0SUPPORT-1700000000.000100-complex' });
     const fromAView = buttonClickForm({ user: 'U0456EFGH', actionId: 'escalation_take', value: 'C0SUPPORT-1700000000.000100-complex', view: { id: 'V0HOME' } });
-    for (const body of [fromNowhere, fromAView]) expect((await send(body)).status).toBe(200);
+    const half = (keep: 'channel' | 'message') =>
+      interactivityForm({
+        type: 'block_actions',
+        user: { id: 'U0456EFGH', team_id: 'T0TEAM' },
+        team: { id: 'T0TEAM', domain: 'fake' },
+        api_app_id: 'A0LUNA',
+        container: { type: 'message', channel_id: 'C0ESC', message_ts: '1700000000.000100' },
+        ...(keep === 'channel' ? { channel: { id: 'C0ESC' } } : { message: { ts: '1700000000.000100' } }),
+        actions: [{ type: 'button', action_id: 'escalation_not_strategic', value: 'C0SUPPORT-1700000000.000100-complex', action_ts: '1700000001.000002' }],
+      });
+    for (const body of [fromNowhere, fromAView, half('channel'), half('message')]) expect((await send(body)).status).toBe(200);
     expect(await jobCount()).toBe(0);
   });
 });
