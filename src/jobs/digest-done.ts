@@ -1,6 +1,6 @@
 import { LunaError } from '../infra/errors.js';
 import { DigestDonePayload } from '../contracts/jobs.js';
-import { DONE_REFUSED, renderDigest } from '../render/digest-blocks.js';
+import { DONE_REFUSED, DONE_UNTRACKED, renderDigest } from '../render/digest-blocks.js';
 import { partMetadata } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { mentionPolicy } from './mention-policy.js';
@@ -31,6 +31,8 @@ export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext
       clicked: { channel: p.channel, ts: p.messageTs },
       parts: posted.size,
     });
+    // A digest posted before LUNA recorded where its parts went cannot be checked, so it is not marked either.
+    if (posted.size === 0) await refuse(ctx, p.channel, p.userId, DONE_UNTRACKED);
     return { counted: false, refused: 'elsewhere' };
   }
   if (await isExternal(ctx, p.userId, p.userTeamId)) {

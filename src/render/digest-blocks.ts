@@ -165,3 +165,6 @@ function slackDate(epochMs: number): string {
 
 /** What someone of another organisation is told, privately, when they press Done. */
 export const DONE_REFUSED = ":lock: Only members of this workspace's own team can mark digest actions done. Nothing was changed.";
+
+/** A Done click on a digest LUNA has no record of posting (older than that record): it cannot be checked, so it is not marked. */
+export const DONE_UNTRACKED = "This digest is older than LUNA's record of where digests are posted, so its actions can no longer be marked done here. Ask for a fresh digest to track them.";

@@ -250,6 +250,20 @@ describe('digest Done buttons: the workspace’s own people, on the digest’s o
     expect(doneButton(h.slack.message('C0FEEDBACK', feedback.ts)!, 0)).toBeDefined();
     expect(await counter('action_items_done')).toBe(0);
   });
+
+  it('a Done on a digest posted before LUNA recorded its messages is not marked, and the clicker is told why', async () => {
+    await start();
+    const digest = await digestOf('C0FEEDBACK');
+    const value = doneButton(digest, 0)!.value;
+    const id = (JSON.parse(value) as { d: string }).d;
+    await redis.del(`${h.prefix}:state:digest:posted:${id}`); // as for a digest from before the record existed
+
+    await pressDone({ user: 'U0CAROL', value, where: digest, channel: 'C0FEEDBACK' });
+
+    expect(ephemeralsTo('U0CAROL', 'C0FEEDBACK')).toEqual([expect.stringContaining('can no longer be marked done here')]);
+    expect(updatesIn('C0FEEDBACK')).toBe(0);
+    expect(await counter('action_items_done')).toBe(0);
+  });
 });
 
 describe('App Home for someone of another organisation', () => {
