@@ -88,8 +88,7 @@ interface Manifest {
   };
 }
 
-const missingEvents = (m: Manifest): string[] =>
-  REQUIRED_EVENTS.filter((e) => !m.settings.event_subscriptions.bot_events.includes(e));
+const missingEvents = (m: Manifest): string[] => REQUIRED_EVENTS.filter((e) => !m.settings.event_subscriptions.bot_events.includes(e));
 
 describe('manifest.yml', () => {
   it("is valid against Slack's published manifest schema", () => {
@@ -104,12 +103,8 @@ describe('manifest.yml', () => {
 
   it('declares /journey-map and the "Feedback digest" message shortcut', () => {
     const { features } = loadManifest();
-    expect(features.slash_commands).toContainEqual(
-      expect.objectContaining({ command: '/journey-map', url: REQUEST_URL, should_escape: false }),
-    );
-    expect(features.shortcuts).toContainEqual(
-      expect.objectContaining({ name: 'Feedback digest', type: 'message', callback_id: 'feedback_digest' }),
-    );
+    expect(features.slash_commands).toContainEqual(expect.objectContaining({ command: '/journey-map', url: REQUEST_URL, should_escape: false }));
+    expect(features.shortcuts).toContainEqual(expect.objectContaining({ name: 'Feedback digest', type: 'message', callback_id: 'feedback_digest' }));
   });
 
   it('turns on interactivity, the home tab and DMs, in HTTP mode', () => {
@@ -139,20 +134,36 @@ describe('manifest.yml', () => {
 describe('the schema check is real', () => {
   // Each case names the path the error must point at, so an unrelated failure cannot pass for it.
   const broken: [string, string, (m: Manifest) => void][] = [
-    ['a typo in a field name', '/settings/event_subscriptions', (m) => {
-      const subs = m.settings.event_subscriptions as unknown as Record<string, unknown>;
-      subs.bot_event = subs.bot_events;
-      delete subs.bot_events;
-    }],
-    ['a shortcut type Slack does not have', '/features/shortcuts/0/type', (m) => {
-      m.features.shortcuts[0]!.type = 'messages';
-    }],
-    ['a slash command without its slash', '/features/slash_commands/0/command', (m) => {
-      m.features.slash_commands[0]!.command = 'journey-map';
-    }],
-    ['a background colour that is not hex', '/display_information/background_color', (m) => {
-      m.display_information.background_color = 'navy';
-    }],
+    [
+      'a typo in a field name',
+      '/settings/event_subscriptions',
+      (m) => {
+        const subs = m.settings.event_subscriptions as unknown as Record<string, unknown>;
+        subs.bot_event = subs.bot_events;
+        delete subs.bot_events;
+      },
+    ],
+    [
+      'a shortcut type Slack does not have',
+      '/features/shortcuts/0/type',
+      (m) => {
+        m.features.shortcuts[0]!.type = 'messages';
+      },
+    ],
+    [
+      'a slash command without its slash',
+      '/features/slash_commands/0/command',
+      (m) => {
+        m.features.slash_commands[0]!.command = 'journey-map';
+      },
+    ],
+    [
+      'a background colour that is not hex',
+      '/display_information/background_color',
+      (m) => {
+        m.display_information.background_color = 'navy';
+      },
+    ],
   ];
 
   it.each(broken)('rejects %s', (_, path, breakIt) => {
@@ -163,9 +174,7 @@ describe('the schema check is real', () => {
 
   it('lets a typo in an event name through, which is why the product checks exist', () => {
     const m = loadManifest();
-    m.settings.event_subscriptions.bot_events = m.settings.event_subscriptions.bot_events.map((e) =>
-      e === 'app_mention' ? 'app_mentoin' : e,
-    );
+    m.settings.event_subscriptions.bot_events = m.settings.event_subscriptions.bot_events.map((e) => (e === 'app_mention' ? 'app_mentoin' : e));
     expect(schemaErrors(m)).toEqual([]);
     expect(missingEvents(m)).toEqual(['app_mention']);
   });

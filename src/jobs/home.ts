@@ -1,11 +1,12 @@
 import { DASHBOARD_WEEKS, dayMonth, weekStarts, type Figures } from '../domain/dashboard.js';
 import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
 import type { Persona } from '../personas/registry.js';
-import { homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
+import { homeForeignView, homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
 import type { TrendChart } from '../render/trend-chart.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { HomeChartFiles, type ChartFile } from './home-chart.js';
+import { isExternal } from './who-may-press.js';
 
 /**
  * Publishes the App Home dashboard to one user: read the weekly aggregates from Redis, judge them against
@@ -16,8 +17,14 @@ import { HomeChartFiles, type ChartFile } from './home-chart.js';
 /** Slack can take a moment before a freshly uploaded file may be used in an image block. */
 const CHART_RETRY_MS = 2_000;
 
-export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none' }> {
+export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none'; foreign?: true }> {
   const p = job.data;
+  // Team figures are for the team: someone of another organisation gets a short note, and nothing of the
+  // figures is read, drawn or uploaded for them. Who someone is stays cached for hours (one users.info).
+  if (await isExternal(ctx, p.userId)) {
+    await ctx.slack.views.publish({ user_id: p.userId, view: homeForeignView() });
+    return { chart: 'none', foreign: true };
+  }
   const now = Date.now();
   const persona = ctx.settings.persona;
   const targets = kpiTargets(persona);

@@ -76,6 +76,22 @@ export function homeView(input: HomeInput): types.HomeView {
   return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks };
 }
 
+/**
+ * For someone of another organisation (a customer in a Slack Connect channel) who opens LUNA's Home tab:
+ * the dashboard is the workspace team's own, so it says so and shows no figure at all.
+ */
+export function homeForeignView(): types.HomeView {
+  return {
+    type: 'home',
+    callback_id: HOME_CALLBACK_ID,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'LUNA', emoji: true } },
+      section(":wave: Hi! This tab is a dashboard for this workspace's own team, so there is nothing to show you here."),
+      context('You can still mention LUNA in the channels you share with this team.'),
+    ],
+  };
+}
+
 /** When the dashboard could not be built after every retry: say so, and offer Refresh. */
 export function homeUnavailableView(): types.HomeView {
   return {

@@ -79,7 +79,9 @@ describe('loadSettings', () => {
   });
 
   it('needs no signing secret in Socket Mode and no Anthropic key for a web-only process', async () => {
-    await expect(withConfig(undefined, { ...BASE_ENV, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' })).resolves.toMatchObject({ socketMode: true });
+    await expect(withConfig(undefined, { ...BASE_ENV, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' })).resolves.toMatchObject({
+      socketMode: true,
+    });
     await expect(withConfig(undefined, { ...BASE_ENV, ANTHROPIC_API_KEY: undefined, LUNA_ROLE: 'web' })).resolves.toBeDefined();
   });
 

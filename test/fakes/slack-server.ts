@@ -140,7 +140,11 @@ export class FakeSlack extends FakeWorkspace {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
       if (Date.now() > deadline) {
-        const recent = this.calls.slice(-10).map((c) => c.method).join(', ') || 'none';
+        const recent =
+          this.calls
+            .slice(-10)
+            .map((c) => c.method)
+            .join(', ') || 'none';
         throw new Error(`FakeSlack.waitFor: ${what} not met within ${timeoutMs} ms (last calls: ${recent})`);
       }
       await new Promise((r) => setTimeout(r, 10));

@@ -1,5 +1,12 @@
 import { externalTeams, share, unshare } from './slack-connect.js';
-import { channelSharedEvent, channelUnsharedEvent, userMessageEvent, type ChannelSharedEvent, type ChannelUnsharedEvent, type UserMessageEvent } from './slack-events.js';
+import {
+  channelSharedEvent,
+  channelUnsharedEvent,
+  userMessageEvent,
+  type ChannelSharedEvent,
+  type ChannelUnsharedEvent,
+  type UserMessageEvent,
+} from './slack-events.js';
 import { SlackStore } from './slack-store.js';
 import type { Ephemeral, FakeChannel, FakeTeam, FakeUser, NewChannel, NewMessage, PostedVersion, SlackMessage, Usergroup } from './slack-types.js';
 
@@ -199,11 +206,23 @@ export class FakeWorkspace {
     if (!ch) return [];
     const member = ch.is_im ? ch.user === userId || userId === this.botUserId : this.store.isMember(ch, userId);
     const seen: SeenMessage[] = member
-      ? this.messages(channel).map((m) => ({ kind: 'message' as const, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) }))
+      ? this.messages(channel).map((m) => ({
+          kind: 'message' as const,
+          ts: m.ts,
+          ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+          text: m.text,
+          ...(m.blocks ? { blocks: m.blocks } : {}),
+        }))
       : [];
     for (const e of this.ephemerals) {
       if (e.channel !== channel || e.user !== userId) continue;
-      seen.push({ kind: 'ephemeral', ts: e.message_ts, ...(e.thread_ts ? { thread_ts: e.thread_ts } : {}), text: e.text, ...(e.blocks ? { blocks: e.blocks } : {}) });
+      seen.push({
+        kind: 'ephemeral',
+        ts: e.message_ts,
+        ...(e.thread_ts ? { thread_ts: e.thread_ts } : {}),
+        text: e.text,
+        ...(e.blocks ? { blocks: e.blocks } : {}),
+      });
     }
     return seen;
   }

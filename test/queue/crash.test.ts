@@ -62,7 +62,6 @@ async function enqueueMention(text: string): Promise<{ ts: string; jobId: string
   return { ts, jobId };
 }
 
-
 describe('SIGKILL mid-job', () => {
   it('killed while the model is answering: the restarted worker answers exactly once', async () => {
     anthropic.latencyMs = 1_000;

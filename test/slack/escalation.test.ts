@@ -156,7 +156,10 @@ describe('escalation to human owners', () => {
     await idle();
     const post = escalationPosts()[0]!;
     await h.slack.waitFor(() => h.slack.thread('C0ESC', post.ts).length >= 3, 8_000, 'reminder and fallback');
-    const replies = h.slack.thread('C0ESC', post.ts).slice(1).map((m) => m.text ?? '');
+    const replies = h.slack
+      .thread('C0ESC', post.ts)
+      .slice(1)
+      .map((m) => m.text ?? '');
     expect(replies[0]).toMatch(/Reminder: nobody has acknowledged.*<@U0456EFGH>/);
     expect(replies[1]).toMatch(/re-escalating to <@U0CSLEAD>/);
   });

@@ -57,7 +57,14 @@ describe('@luna mentions over the wire', () => {
     const bodies = [
       { type: 'app_mention', bot_id: 'B0OTHER', user: 'U0OTHERBOT', text: '<@U0LUNA> ping', ts: '1700000001.000001', channel: 'C0BOTS' },
       { type: 'app_mention', user: 'U0LUNA', text: '<@U0LUNA> me', ts: '1700000001.000002', channel: 'C0BOTS' },
-      { type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> edited', ts: '1700000001.000003', channel: 'C0BOTS', edited: { user: 'U0ALICE', ts: '1700000002.000000' } },
+      {
+        type: 'app_mention',
+        user: 'U0ALICE',
+        text: '<@U0LUNA> edited',
+        ts: '1700000001.000003',
+        channel: 'C0BOTS',
+        edited: { user: 'U0ALICE', ts: '1700000002.000000' },
+      },
       { type: 'message', subtype: 'message_changed', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000004', message: { user: 'U0ALICE', text: 'x' } },
       { type: 'message', subtype: 'message_deleted', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000005' },
       { type: 'message', subtype: 'bot_message', bot_id: 'B0OTHER', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000006', text: 'bot' },
@@ -78,7 +85,15 @@ describe('@luna mentions over the wire', () => {
     h.anthropic.enqueue({ text: 'Track time-to-first-value.' });
     const r = await signedRequest(
       h.eventsUrl,
-      eventEnvelope({ type: 'message', channel_type: 'im', channel: 'D0ALICE', user: 'U0ALICE', text: 'What KPIs should I track for onboarding?', ts, event_ts: ts }),
+      eventEnvelope({
+        type: 'message',
+        channel_type: 'im',
+        channel: 'D0ALICE',
+        user: 'U0ALICE',
+        text: 'What KPIs should I track for onboarding?',
+        ts,
+        event_ts: ts,
+      }),
       { signingSecret: SIGNING_SECRET },
     );
     expect(r.status).toBe(200);
