@@ -101,6 +101,26 @@ describe('SIGKILL mid-job', () => {
   });
 });
 
+describe('a killed worker beside a live one', () => {
+  it('the live worker adopts the job within lockSeconds (plus scheduling slack), logs it, and answers once', async () => {
+    anthropic.latencyMs = 30_000; // the first worker is certainly mid-answer when it dies
+    const doomed = await worker();
+    const { ts, jobId } = await enqueueMention('<@U0LUNA> what should we do about Acme?');
+    await until(() => anthropic.requests.length === 1, 'first model call');
+    const survivor = await worker(); // idle, and running before the kill
+    anthropic.latencyMs = 0;
+    doomed.proc.kill('SIGKILL');
+    const killedAt = Date.now();
+    await doomed.exited;
+    await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined, 'job finished by the live worker', 15_000);
+    const recoveredAfterMs = (await queue.getJob(jobId))!.finishedOn! - killedAt;
+    // lockSeconds is 1.5 here: the lock lapses within 1 s, and the stalled check (every 0.5 s) moves the job.
+    expect(recoveredAfterMs).toBeLessThan(1_500 + 1_500);
+    expect(survivor.output()).toMatch(/recovered a job whose worker stopped/);
+    expect(answersIn(slack, 'C0SUPPORT', ts)).toHaveLength(1);
+  });
+});
+
 describe('SIGTERM', () => {
   it('stops taking jobs but finishes the active one before exiting', async () => {
     anthropic.latencyMs = 800;
