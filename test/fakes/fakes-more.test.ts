@@ -1,19 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { LogLevel, WebClient, type Logger } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEnvelope, interactivityForm, signedRequest, slashCommandForm } from '../helpers/slack-sign.js';
 import { segmentsOf, PromptCache } from './anthropic-cache.js';
 import { FakeSlack } from './slack-server.js';
+import { clientFor } from './web-client.js';
 
 /** The fakes' less-travelled paths: JSON bodies, history windows, members, users, deletes, caching breakpoints. */
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
 let slack: FakeSlack;
 let client: WebClient;
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, logger: silent });
+  client = clientFor(slack);
 });
 afterAll(() => slack.close());
 

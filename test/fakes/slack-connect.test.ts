@@ -1,28 +1,19 @@
-import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPIPlatformError } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEnvelope } from '../helpers/slack-sign.js';
 import { FakeSlack } from './slack-server.js';
+import { clientFor, slackError } from './web-client.js';
 
 /** Slack Connect in the fake: shared channels, another org's users and team, through a real WebClient. */
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
 const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
 let slack: FakeSlack;
 let client: WebClient;
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, logger: silent });
+  client = clientFor(slack);
 });
 afterAll(() => slack.close());
-
-async function slackError(p: Promise<unknown>): Promise<string | undefined> {
-  const err = (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as WebAPIPlatformError | undefined;
-  expect(err?.code).toBe(ErrorCode.PlatformError);
-  return err?.data.error;
-}
 
 describe('FakeSlack Slack Connect channels', () => {
   it('describes a shared channel the way conversations.info does, and lists both orgs in conversations.members', async () => {
