@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { stateKey } from './keys.js';
 import { RedisSemaphore } from './semaphore.js';
 
 /** The model gate's shared state: the cluster-wide cap on calls in flight, and 429 deferrals per job. */
 export class ModelCallStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

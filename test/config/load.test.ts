@@ -58,7 +58,7 @@ describe('loadSettings', () => {
     expect(s.persona.id).toBe('luna');
     expect(s.workspace.escalation?.owners).toHaveLength(3);
     expect(s.workspace.handles.sales).toBe('S0SALES');
-    expect(s.env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(s.redis).toEqual({ target: { kind: 'single', url: 'redis://127.0.0.1:6379' }, explicit: false });
     expect(s.env.PORT).toBe(3000);
     expect(s.env.LUNA_ROLE).toBe('all');
     expect(s.workspace.queue.attempts).toBeGreaterThan(1);
@@ -79,7 +79,9 @@ describe('loadSettings', () => {
   });
 
   it('needs no signing secret in Socket Mode and no Anthropic key for a web-only process', async () => {
-    await expect(withConfig(undefined, { ...BASE_ENV, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' })).resolves.toMatchObject({ socketMode: true });
+    await expect(withConfig(undefined, { ...BASE_ENV, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' })).resolves.toMatchObject({
+      socketMode: true,
+    });
     await expect(withConfig(undefined, { ...BASE_ENV, ANTHROPIC_API_KEY: undefined, LUNA_ROLE: 'web' })).resolves.toBeDefined();
   });
 
