@@ -34,7 +34,7 @@ describe('the job catalogue', () => {
     const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
     try {
       const order = new ThreadOrder({ store: new ThreadOrderStore(redis, prefix), queue, log: createLogger('error') });
-      const enqueue = createEnqueue(queue, order);
+      const enqueue = createEnqueue(queue, order, { redis, where: 'test' });
       await expect(enqueue('home', { userId: '', reason: 'opened' })).rejects.toMatchObject({ code: 'luna_job_payload_invalid' });
       await enqueue('home', { userId: 'U0ALICE', reason: 'opened' });
       expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
@@ -58,8 +58,18 @@ describe('the job catalogue', () => {
     h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
     const before = await h.luna.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
     const forged = [
-      buttonClickForm({ user: 'U0MALLORY', actionId: 'escalation_acknowledge', value: '<!channel> x y', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
-      buttonClickForm({ user: '', actionId: 'escalation_not_strategic', value: 'C0SUPPORT-1700000000.000100-complex', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
+      buttonClickForm({
+        user: 'U0MALLORY',
+        actionId: 'escalation_acknowledge',
+        value: '<!channel> x y',
+        message: { channel: 'C0ESC', ts: '1700000000.000100' },
+      }),
+      buttonClickForm({
+        user: '',
+        actionId: 'escalation_not_strategic',
+        value: 'C0SUPPORT-1700000000.000100-complex',
+        message: { channel: 'C0ESC', ts: '1700000000.000100' },
+      }),
     ];
     for (const body of forged) {
       const r = await signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET, contentType: 'form' });
@@ -74,7 +84,12 @@ describe('the job catalogue', () => {
     h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
     const r = await signedRequest(
       h.eventsUrl,
-      buttonClickForm({ user: 'U0456EFGH', actionId: 'escalation_acknowledge', value: 'C0SUPPORT:1700000000.000100:complex', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
+      buttonClickForm({
+        user: 'U0456EFGH',
+        actionId: 'escalation_acknowledge',
+        value: 'C0SUPPORT:1700000000.000100:complex',
+        message: { channel: 'C0ESC', ts: '1700000000.000100' },
+      }),
       { signingSecret: SIGNING_SECRET, contentType: 'form' },
     );
     expect(r.status).toBe(200);
