@@ -35,7 +35,7 @@ describe('failures are retried, and a lasting one ends in a visible message', ()
     const sorry = apologies('C0SUPPORT', res.ts);
     expect(sorry).toHaveLength(1);
     expect(sorry[0]!.text).toMatch(/Sorry, I couldn't answer this one/);
-    expect(sorry[0]!.text!.length).toBeLessThan(200);
+    expect(sorry[0]!.text.length).toBeLessThan(200);
   });
 
   it('a request the API will never accept is not retried, and the user is told', async () => {
@@ -81,7 +81,7 @@ describe('prompt caching', () => {
     const created = Number(/luna_model_tokens_total\{kind="cache_creation"\} (\d+)/.exec(metrics)?.[1]);
     expect(created).toBeGreaterThan(2048);
     expect(read).toBe(created); // call 2 read the whole prefix that call 1 wrote
-    const system = h.anthropic.requests[1]!.body.system as Array<{ cache_control?: unknown }>;
+    const { system } = h.anthropic.requests[1]!.body as { system: Array<{ cache_control?: unknown }> };
     expect(system[0]!.cache_control).toEqual({ type: 'ephemeral' });
   });
 });
@@ -92,7 +92,7 @@ describe('HTTP endpoints', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ redis: 'ok', config: 'ok', personas: 'ok' });
+    expect(await ready.json()).toMatchObject({ redis: 'ok', config: 'ok', personas: 'ok' });
     await h.mention({});
     await settled();
     const text = await (await fetch(`${base}/metrics`)).text();
