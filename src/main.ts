@@ -1,11 +1,13 @@
-import { loadSettings } from './config/load.js';
+import { loadSettings, type Settings } from './config/load.js';
 import { SettingsError, LunaError } from './infra/errors.js';
 import { launchLuna, type Luna } from './luna.js';
-import { createLogger } from './infra/log.js';
+import { createLogger, type Logger } from './infra/log.js';
+import { describeTarget } from './infra/redis.js';
+import { redisAnswers, startLocalRedis, type LocalRedis } from './infra/local-redis.js';
 
 /**
- * Entry point: read settings (or explain in one line per problem what is wrong), start, stop on signals.
- * The HTTP server is up before Redis has to answer.
+ * Entry point: read settings (or explain in one line per problem what is wrong), find Redis (or run a
+ * local one), start, stop on signals. The HTTP server is up before Redis has to answer.
  */
 async function main(): Promise<void> {
   let settings;
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
   for (const p of settings.personas.list()) for (const w of p.warnings) log.warn(w, { persona: p.id });
 
   // Filled in as they start, so a signal at any point stops what there is.
-  const running: { luna?: Luna } = {};
+  const running: { luna?: Luna; local?: LocalRedis } = {};
   let stopping = false;
   const stop = (signal: string, code = 0) => {
     if (stopping) return;
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     log.info('stopping', { signal });
     (async () => {
       await running.luna?.stop();
+      await running.local?.stop();
     })().then(
       () => process.exit(code),
       (err) => {
@@ -41,13 +44,35 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  const luna = await launchLuna(settings, { log });
+  const found = await findRedis(settings, log);
+  if (found.local) running.local = found.local;
+  if (stopping) return void (await running.local?.stop());
+  const luna = await launchLuna(found.settings, { log });
   running.luna = luna;
   luna.ready.catch((err: unknown) => {
     if (err instanceof LunaError && err.code === 'luna_stopped') return;
     log.error(`LUNA failed to start: ${(err as Error)?.message ?? String(err)}`, { err });
     stop('start-up failure', 1);
   });
+}
+
+/**
+ * REDIS_URL or REDIS_CLUSTER_NODES set: that, and nothing is started. Neither: 127.0.0.1:6379 if anything
+ * answers there, else a local redis-server of LUNA's own (loopback only, AOF on, data in ./.luna/redis),
+ * or — without the binary — one line saying how to get one, while LUNA waits for 127.0.0.1:6379.
+ */
+async function findRedis(settings: Settings, log: Logger): Promise<{ settings: Settings; local?: LocalRedis }> {
+  if (settings.redis.explicit) return { settings };
+  const { target } = settings.redis;
+  if (target.kind !== 'single' || (await redisAnswers(target.url))) return { settings };
+  const local = await startLocalRedis({ log, ...(settings.env.LUNA_LOCAL_REDIS_PORT ? { port: settings.env.LUNA_LOCAL_REDIS_PORT } : {}) });
+  if (!local) {
+    log.warn(
+      `no Redis answers at ${describeTarget(target)} and no redis-server is installed — install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL`,
+    );
+    return { settings };
+  }
+  return { settings: { ...settings, redis: { target: { kind: 'single', url: local.url }, explicit: false } }, local };
 }
 
 main().catch((err) => {
