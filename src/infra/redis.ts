@@ -89,18 +89,32 @@ export function isConnectionError(err: unknown): boolean {
   );
 }
 
+/** One 'ready' listener per connection however many callers wait for it (an outage can hold hundreds of acks). */
+const nextReady = new WeakMap<RedisClient, Promise<void>>();
+
+function readyEvent(client: RedisClient): Promise<void> {
+  let next = nextReady.get(client);
+  if (!next) {
+    next = new Promise<void>((resolve) =>
+      client.once('ready', () => {
+        nextReady.delete(client);
+        resolve();
+      }),
+    );
+    nextReady.set(client, next);
+  }
+  return next;
+}
+
 /** Resolves true once the connection is ready (at once if it is), false if `ms` pass first. */
 export function whenReady(client: RedisClient, ms: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
-    const done = (ready: boolean) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    void readyEvent(client).then(() => {
       clearTimeout(timer);
-      client.off('ready', onReady);
-      resolve(ready);
-    };
-    const onReady = () => done(true);
-    const timer = setTimeout(() => done(false), Math.max(0, ms));
-    client.on('ready', onReady);
+      resolve(true);
+    });
   });
 }
 
