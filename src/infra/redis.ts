@@ -76,15 +76,23 @@ export function connectRedis(target: RedisTarget, purpose: 'producer' | 'worker'
 
 /**
  * Errors that say "Redis is not there right now" (refused, reset, timed out, closed, a cluster without
- * slots, a replica being promoted), as opposed to Redis answering with an error about the command.
+ * slots, a replica being promoted), as opposed to Redis answering with an error about the command. For
+ * errors known to come from a Redis call: a bare ECONNREFUSED could be anyone's.
  */
 export function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown; name?: unknown } | undefined;
+  const e = err as { code?: unknown; message?: unknown } | undefined;
   const code = typeof e?.code === 'string' ? e.code : '';
-  const text = `${typeof e?.name === 'string' ? e.name : ''} ${typeof e?.message === 'string' ? e.message : String(err)}`;
   if (code === 'luna_redis_unavailable') return true;
   if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNABORTED)$/.test(code)) return true;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries per request|MaxRetriesPerRequest|Failed to refresh slots cache|None of startup nodes|ClusterAllFailed|CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|reconnect timed out/i.test(
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN/.test(message) || isRedisConnectionLoss(err);
+}
+
+/** The ioredis and BullMQ ways of saying the connection is gone, which nothing else says: safe to match on any error. */
+export function isRedisConnectionLoss(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown } | undefined;
+  const text = `${typeof e?.name === 'string' ? e.name : ''} ${typeof e?.message === 'string' ? e.message : String(err)}`;
+  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries per request limit|MaxRetriesPerRequestError|Failed to refresh slots cache|None of startup nodes|ClusterAllFailedError|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING Redis|READONLY You can't write|cluster reconnect timed out/.test(
     text,
   );
 }

@@ -43,19 +43,25 @@ async function riding<T>(attempt: () => Promise<T>, redis: RedisClient, deadline
     try {
       return await beforeDeadline(attempt(), deadline, where);
     } catch (err) {
+      if (!isConnectionError(err)) throw err;
       const left = deadline - Date.now();
-      if (!isConnectionError(err) || left <= 0) throw err;
       // Ready already (the error was the old socket's): a short pause, so a flapping link is not hammered.
-      if (redis.status === 'ready') await new Promise((r) => setTimeout(r, Math.min(50, left)));
-      else if (!(await whenReady(redis, left))) throw err;
+      if (left > 0 && redis.status === 'ready') await new Promise((r) => setTimeout(r, Math.min(50, left)));
+      else if (left <= 0 || !(await whenReady(redis, left))) throw unavailable(where, err);
     }
   }
+}
+
+function unavailable(where: string, err: unknown): LunaError {
+  if (err instanceof LunaError && err.code === 'luna_redis_unavailable') return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new LunaError('luna_redis_unavailable', `Redis at ${where} is unreachable, so nothing was queued (${why})`, { retriable: true, cause: err });
 }
 
 function beforeDeadline<T>(p: Promise<T>, deadline: number, where: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new LunaError('luna_redis_unavailable', `Redis at ${where} did not take the job in time`, { retriable: true })),
+      () => reject(new LunaError('luna_redis_unavailable', `Redis at ${where} did not take the job within the wait`, { retriable: true })),
       Math.max(0, deadline - Date.now()),
     );
     p.then(

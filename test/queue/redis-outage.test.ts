@@ -13,7 +13,7 @@ const ownServers = onPath('redis-server');
 
 describe('starting without Redis', () => {
   it.skipIf(!ownServers)(
-    'serves health at once, says which Redis it waits for, logs JSON only, and answers once Redis is up',
+    'serves health at once, says which Redis it waits for, logs JSON only, answers once Redis is up, and rides out a later outage',
     async () => {
       const port = await freePort();
       const password = 's3cret-pw';
@@ -67,12 +67,24 @@ describe('starting without Redis', () => {
         expect(res.status).toBe(200);
         await slack.waitFor(() => answersIn(slack, 'C0SUPPORT', ts).length === 1, 15_000, 'the answer once Redis is up');
 
+        // Gone again for a few seconds while LUNA runs (and back empty: this Redis keeps nothing on disk).
+        await server.kill();
+        await until(async () => (await fetch(`${base}/readyz`)).status === 503, 'unready while Redis is gone', 5_000);
+        const gone = (await (await fetch(`${base}/readyz`)).json()) as Record<string, string>;
+        expect(gone.redis).toContain(`unreachable at 127.0.0.1:${port}`);
+        await new Promise((r) => setTimeout(r, 2_500));
+        await server.restart();
+        await until(async () => (await fetch(`${base}/readyz`)).status === 200, 'ready again', 20_000);
+        await waitForOutput(child.output, /lost LUNA's data/, 15_000);
+        expect(child.output()).toMatch(/lost the connection to Redis at 127\.0\.0\.1:\d+/);
+        expect(child.output()).toMatch(/is reachable again/);
+
         // Operators read JSON lines: no raw stack, no "[ioredis] Unhandled error event", no password.
         const errLines = child.errors().split('\n').filter(Boolean);
         for (const line of errLines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
         expect(child.output()).not.toContain(password);
         // Rate-limited: one line when waiting began (and one per 10 s after), not one per reconnect attempt.
-        expect(errLines.filter((l) => /Redis/.test(l) && /waiting for|still unreachable/.test(l)).length).toBeLessThanOrEqual(3);
+        expect(errLines.filter((l) => /Redis/.test(l) && /waiting for|still unreachable|lost the connection/.test(l)).length).toBeLessThanOrEqual(4);
         expect(child.output()).not.toMatch(/local Redis/); // an explicit REDIS_URL never starts one
       } finally {
         child.proc.kill('SIGTERM');
