@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -79,19 +79,30 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-/** A real Redis Cluster of `masters` nodes (no replicas), each in its own folder, joined by `redis-cli --cluster create`. */
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+/**
+ * A real Redis Cluster of `masters` nodes (no replicas), each in its own folder, joined by `redis-cli --cluster create`.
+ * With `tls`, the nodes speak TLS only (clients and the cluster bus) with that certificate, which is also their CA.
+ */
+export async function startRedisCluster(masters = 3, opts: { tls?: { cert: string; key: string } } = {}): Promise<RedisCluster> {
+  const { tls } = opts;
   const servers = await Promise.all(
     Array.from({ length: masters }, () =>
-      startRedisServer((port, dir) => ['--port', String(port), '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf')]),
+      startRedisServer((port, dir) => [
+        ...(tls
+          ? ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
+          : ['--port', String(port)]),
+        ...(tls ? ['--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no'] : []),
+        ...['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf')],
+      ]),
     ),
   );
   const stop = async () => void (await Promise.all(servers.map((s) => s.stop())));
   try {
     const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes'], { timeout: 20_000 });
+    const tlsArgs = tls ? ['--tls', '--cacert', tls.cert] : [];
+    await promisify(execFile)('redis-cli', [...tlsArgs, '--cluster', 'create', ...addresses, '--cluster-yes'], { timeout: 20_000 });
     for (const s of servers) {
-      const admin = new Redis(s.port, '127.0.0.1');
+      const admin = new Redis(s.port, '127.0.0.1', tls ? { tls: { ca: readFileSync(tls.cert) } } : {});
       try {
         for (let i = 0; !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO'))); i++) {
           if (i > 400) throw new Error(`cluster node ${s.port} did not reach cluster_state:ok`);

@@ -1,8 +1,15 @@
 import { Cluster, Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answersIn, startHarness, testConfig, until } from '../helpers/harness.js';
-import { onPath, startRedisCluster } from '../helpers/redis-server.js';
+import { FakeAnthropic } from '../fakes/anthropic-server.js';
+import { FakeSlack } from '../fakes/slack-server.js';
+import { answersIn, SIGNING_SECRET, startHarness, testConfig, testEnv, until } from '../helpers/harness.js';
+import { startLunaProcess } from '../helpers/luna-procs.js';
+import { onPath, selfSignedCert, startRedisCluster } from '../helpers/redis-server.js';
+import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
 /**
  * LUNA on a real three-master Redis Cluster through ioredis' Cluster client (REDIS_CLUSTER_NODES), BullMQ 6
@@ -54,6 +61,41 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       } finally {
         await h.stop();
         await cluster.stop();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('Redis Cluster over TLS (rediss:// entries)', () => {
+  it.skipIf(!onPath('redis-server') || !onPath('redis-cli') || !onPath('openssl'))(
+    'LUNA answers on a TLS-only cluster, its CA trusted through NODE_EXTRA_CA_CERTS',
+    async () => {
+      const certDir = mkdtempSync(path.join(tmpdir(), 'luna-tls-'));
+      const tls = selfSignedCert(certDir);
+      const cluster = await startRedisCluster(3, { tls });
+      const [slack, anthropic] = await Promise.all([FakeSlack.start(), FakeAnthropic.start()]);
+      slack.addChannel({ id: 'C0SUPPORT' });
+      const nodes = cluster.ports.map((p) => `rediss://127.0.0.1:${p}`).join(',');
+      const env = await testEnv({
+        slack,
+        anthropic,
+        prefix: '{luna}',
+        config: 'persona: luna\n',
+        env: { REDIS_URL: '', REDIS_CLUSTER_NODES: nodes, NODE_EXTRA_CA_CERTS: tls.cert },
+      });
+      const luna = await startLunaProcess(env);
+      try {
+        const tss = ['one', 'two', 'three'].map((q) => slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: `<@U0LUNA> ${q}?` }));
+        for (const ts of tss) {
+          const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> over TLS?', ts, channel: 'C0SUPPORT' });
+          expect((await signedRequest(`http://127.0.0.1:${luna.port}/slack/events`, event, { signingSecret: SIGNING_SECRET })).status).toBe(200);
+        }
+        await slack.waitFor(() => tss.every((ts) => answersIn(slack, 'C0SUPPORT', ts).length === 1), 15_000, 'answers over a TLS cluster');
+        expect(luna.output()).toContain('"redis":"cluster 127.0.0.1:');
+      } finally {
+        await luna.stop();
+        await Promise.all([cluster.stop(), slack.close(), anthropic.close()]);
       }
     },
     60_000,
