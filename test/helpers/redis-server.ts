@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +28,7 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port, in the same folder (so an AOF there is loaded). */
   restart(): Promise<void>;
+  /** Kills it and removes its folder. */
   stop(): Promise<void>;
 }
 
@@ -69,7 +70,11 @@ export async function startRedisServer(args: (port: number, dir: string) => stri
     await exited;
   };
   await start();
-  return { port, dir, kill, restart: start, stop: kill };
+  const stop = async () => {
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { port, dir, kill, restart: start, stop };
 }
 
 export interface RedisCluster {
