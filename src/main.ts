@@ -1,9 +1,14 @@
-import { loadSettings } from './config/load.js';
-import { SettingsError } from './infra/errors.js';
-import { startLuna } from './luna.js';
-import { createLogger } from './infra/log.js';
+import { loadSettings, type Settings } from './config/load.js';
+import { SettingsError, LunaError } from './infra/errors.js';
+import { launchLuna, type Luna } from './luna.js';
+import { createLogger, type Logger } from './infra/log.js';
+import { describeTarget } from './infra/redis.js';
+import { redisAnswers, startLocalRedis, type LocalRedis } from './infra/local-redis.js';
 
-/** Entry point: read settings (or explain in one line per problem what is wrong), start, stop on signals. */
+/**
+ * Entry point: read settings (or explain in one line per problem what is wrong), find Redis (or run a
+ * local one), start, stop on signals. The HTTP server is up before Redis has to answer.
+ */
 async function main(): Promise<void> {
   let settings;
   try {
@@ -17,15 +22,19 @@ async function main(): Promise<void> {
   }
   const log = createLogger(settings.env.LOG_LEVEL);
   for (const p of settings.personas.list()) for (const w of p.warnings) log.warn(w, { persona: p.id });
-  const luna = await startLuna(settings, { log });
 
+  // Filled in as they start, so a signal at any point stops what there is.
+  const running: { luna?: Luna; local?: LocalRedis } = {};
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
-    luna.stop().then(
-      () => process.exit(0),
+    (async () => {
+      await running.luna?.stop();
+      await running.local?.stop();
+    })().then(
+      () => process.exit(code),
       (err) => {
         log.error('stop failed', { err });
         process.exit(1);
@@ -34,6 +43,36 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  const found = await findRedis(settings, log);
+  if (found.local) running.local = found.local;
+  if (stopping) return void (await running.local?.stop());
+  const luna = await launchLuna(found.settings, { log });
+  running.luna = luna;
+  luna.ready.catch((err: unknown) => {
+    if (err instanceof LunaError && err.code === 'luna_stopped') return;
+    log.error(`LUNA failed to start: ${(err as Error)?.message ?? String(err)}`, { err });
+    stop('start-up failure', 1);
+  });
+}
+
+/**
+ * REDIS_URL or REDIS_CLUSTER_NODES set: that, and nothing is started. Neither: 127.0.0.1:6379 if anything
+ * answers there, else a local redis-server of LUNA's own (loopback only, AOF on, data in ./.luna/redis),
+ * or — without the binary — one line saying how to get one, while LUNA waits for 127.0.0.1:6379.
+ */
+async function findRedis(settings: Settings, log: Logger): Promise<{ settings: Settings; local?: LocalRedis }> {
+  if (settings.redis.explicit) return { settings };
+  const { target } = settings.redis;
+  if (target.kind !== 'single' || (await redisAnswers(target.url))) return { settings };
+  const local = await startLocalRedis({ log, ...(settings.env.LUNA_LOCAL_REDIS_PORT ? { port: settings.env.LUNA_LOCAL_REDIS_PORT } : {}) });
+  if (!local) {
+    log.warn(
+      `no Redis answers at ${describeTarget(target)} and no redis-server is installed — install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL`,
+    );
+    return { settings };
+  }
+  return { settings: { ...settings, redis: { target: { kind: 'single', url: local.url }, explicit: false } }, local };
 }
 
 main().catch((err) => {

@@ -4,7 +4,8 @@ import { toError } from '../infra/errors.js';
 
 export interface ReadinessCheck {
   name: string;
-  check: () => Promise<void>;
+  /** Resolves when ready — with a note to show instead of "ok", for things worth knowing that do not make it unready — or rejects saying why not. */
+  check: () => Promise<void | string>;
 }
 
 /**
@@ -45,8 +46,8 @@ async function readiness(checks: ReadinessCheck[]) {
   await Promise.all(
     checks.map(async (c) => {
       try {
-        await withTimeout(c.check(), 2_000);
-        results[c.name] = 'ok';
+        const note = await withTimeout(c.check(), 2_000);
+        results[c.name] = typeof note === 'string' ? note : 'ok';
       } catch (err) {
         ok = false;
         results[c.name] = (err as Error).message;

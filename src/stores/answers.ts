@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
 
 /**
@@ -7,7 +7,7 @@ import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
  */
 export class AnswerStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

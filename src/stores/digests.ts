@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { DigestRecord, DigestSchema, type Digest, type DoneMark } from '../domain/digest.js';
 import { stateKey } from './keys.js';
 import { RETENTION_WEEKS } from '../domain/dashboard.js';
@@ -20,7 +20,7 @@ export interface PostedPart {
 
 export class DigestState {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

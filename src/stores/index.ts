@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { AnswerStore } from './answers.js';
 import { DigestState } from './digests.js';
 import { DirectoryStore } from './directory.js';
@@ -6,6 +6,7 @@ import { DraftStore } from './drafts.js';
 import { EscalationStore } from './escalations.js';
 import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
+import { DataMarker } from './marker.js';
 import { ModelCallStore } from './model-calls.js';
 import { StatsRecorder } from './stats.js';
 import { ThreadOrderStore } from './thread-order.js';
@@ -19,12 +20,13 @@ export interface Stores {
   escalations: EscalationStore;
   charts: ChartFileStore;
   journeys: JourneyStore;
+  marker: DataMarker;
   modelCalls: ModelCallStore;
   stats: StatsRecorder;
   threads: ThreadOrderStore;
 }
 
-export function createStores(redis: Redis, prefix: string): Stores {
+export function createStores(redis: RedisClient, prefix: string): Stores {
   return {
     answers: new AnswerStore(redis, prefix),
     digests: new DigestState(redis, prefix),
@@ -33,6 +35,7 @@ export function createStores(redis: Redis, prefix: string): Stores {
     escalations: new EscalationStore(redis, prefix),
     charts: new ChartFileStore(redis, prefix),
     journeys: new JourneyStore(redis, prefix),
+    marker: new DataMarker(redis, prefix),
     modelCalls: new ModelCallStore(redis, prefix),
     stats: new StatsRecorder(redis, prefix),
     threads: new ThreadOrderStore(redis, prefix),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { stateKey } from './keys.js';
 import { RedisSemaphore } from './semaphore.js';
 
@@ -30,7 +30,7 @@ return failures`;
  */
 export class ModelCallStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

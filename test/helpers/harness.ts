@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { loadSettings, type Settings } from '../../src/config/load.js';
-import { startLuna, type Luna } from '../../src/luna.js';
+import { startLuna, type Luna, type LunaOptions } from '../../src/luna.js';
 import { createLogger, type Logger } from '../../src/infra/log.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
@@ -83,6 +83,8 @@ export interface HarnessOptions {
   anthropic?: FakeAnthropic;
   prefix?: string;
   log?: Logger;
+  /** More of startLuna's options (e.g. a shorter Redis check interval). */
+  luna?: Pick<LunaOptions, 'redisCheckIntervalMs'>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -94,6 +96,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const luna = await startLuna(settings, {
     log: opts.log ?? createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'error'),
     slackClientOptions: { retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 } },
+    ...opts.luna,
   });
   const eventsUrl = `http://127.0.0.1:${luna.port}/slack/events`;
   const ownsFakes = !opts.slack;

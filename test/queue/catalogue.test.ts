@@ -34,7 +34,7 @@ describe('the job catalogue', () => {
     const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
     try {
       const order = new ThreadOrder({ store: new ThreadOrderStore(redis, prefix), queue, log: createLogger('error') });
-      const enqueue = createEnqueue(queue, order);
+      const enqueue = createEnqueue(queue, order, { redis, where: 'test' });
       await expect(enqueue('home', { userId: '', reason: 'opened' })).rejects.toMatchObject({ code: 'luna_job_payload_invalid' });
       await enqueue('home', { userId: 'U0ALICE', reason: 'opened' });
       expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });

@@ -84,7 +84,7 @@ describe('prompt caching', () => {
     const created = Number(/luna_model_tokens_total\{kind="cache_creation"\} (\d+)/.exec(metrics)?.[1]);
     expect(created).toBeGreaterThan(2048);
     expect(read).toBe(created); // call 2 read the whole prefix that call 1 wrote
-    const system = h.anthropic.requests[1]!.body.system as Array<{ cache_control?: unknown }>;
+    const { system } = h.anthropic.requests[1]!.body as { system: Array<{ cache_control?: unknown }> };
     expect(system[0]!.cache_control).toEqual({ type: 'ephemeral' });
   });
 });
@@ -95,7 +95,7 @@ describe('HTTP endpoints', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ redis: 'ok', config: 'ok', personas: 'ok' });
+    expect(await ready.json()).toMatchObject({ redis: 'ok', config: 'ok', personas: 'ok' });
     await h.mention({});
     await settled();
     const text = await (await fetch(`${base}/metrics`)).text();
