@@ -1,4 +1,5 @@
-import { App, HTTPReceiver, type AppOptions, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import { App, HTTPReceiver, type AppOptions, type AuthorizeResult, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { RequestListener } from 'node:http';
 import { toBoltLogger, type Logger } from '../infra/log.js';
 import type { SlackAdapterDeps } from './deps.js';
@@ -57,7 +58,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
 
   const app = new GuardedApp(
     {
-      token: env.SLACK_BOT_TOKEN!,
+      authorize: botAuthorization(new WebClient(env.SLACK_BOT_TOKEN, deps.clientOptions)),
       receiver,
       logger,
       clientOptions: deps.clientOptions,
@@ -77,6 +78,24 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     return Promise.reject(err); // Bolt answers 500, so Slack redelivers the event later.
   });
   return { app, requestListener, socketMode: deps.settings.socketMode };
+}
+
+/**
+ * Who LUNA is in Slack, for every request (Bolt's `ignoreSelf` needs the bot's ids). Bolt's own token check
+ * runs auth.test once at start-up and keeps its result: if Slack is unreachable then, that rejection goes
+ * unhandled and every later request fails with it. This one asks on the first request, keeps a success,
+ * and asks again after a failure (that request gets a 500, so Slack redelivers it).
+ */
+function botAuthorization(client: WebClient): () => Promise<AuthorizeResult> {
+  let known: Promise<AuthorizeResult> | undefined;
+  return () =>
+    (known ??= client.auth.test().then(
+      (me) => ({ botToken: client.token!, botId: me.bot_id, botUserId: me.user_id, teamId: me.team_id }),
+      (err: unknown) => {
+        known = undefined;
+        throw err;
+      },
+    ));
 }
 
 /**

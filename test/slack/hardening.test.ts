@@ -97,3 +97,23 @@ describe('signed requests LUNA refuses or drops', () => {
     expect(await jobCount()).toBe(0);
   });
 });
+
+describe('Slack unreachable when LUNA starts', () => {
+  it('does not crash or stay broken: the first request is refused (Slack redelivers it), the next ones are served', async () => {
+    const h = await startHarness({ env: { LUNA_ROLE: 'web' } });
+    try {
+      h.slack.failNext('auth.test', { status: 500, times: 2 }); // the client retries once: both tries fail
+      const first = await h.mention({ text: '<@U0LUNA> anyone home?' });
+      // Bolt answers a failed authorization 401; Slack redelivers any answer that is not a 2xx.
+      expect(first.status).toBeGreaterThanOrEqual(400);
+      const again = await h.mention({ ts: first.ts, text: '<@U0LUNA> anyone home?', retryNum: 1 });
+      expect(again.status).toBe(200);
+      const later = await h.mention({ text: '<@U0LUNA> and now?' });
+      expect(later.status).toBe(200);
+      expect(h.slack.callsTo('auth.test')).toHaveLength(3); // a success is kept: no auth.test per request
+      expect(await h.luna.queue.getJobCounts('waiting')).toEqual({ waiting: 2 });
+    } finally {
+      await h.stop();
+    }
+  });
+});
