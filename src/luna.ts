@@ -34,6 +34,10 @@ export interface LunaOptions {
   slackClientOptions?: Partial<WebClientOptions>;
   /** How often a Redis outage is reported and the data-loss marker is checked. @defaultValue 10 s */
   redisCheckIntervalMs?: number;
+  /** The supervised worker process of a split LUNA_ROLE=all: its metrics join /metrics, its state /readyz. */
+  workerChild?: { metrics: NonNullable<Metrics['peers']>; ready: () => Promise<void> };
+  /** This is that worker process (started by a supervisor). */
+  supervised?: boolean;
 }
 
 export interface Luna {
@@ -104,6 +108,8 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
     watch.reachable ? bounded(queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'), 1_000, {}) : Promise.resolve({}),
   );
 
+  metrics.peers = opts.workerChild?.metrics;
+
   let slack: SlackAdapter | undefined;
   if (role !== 'worker') {
     slack = createSlackAdapter({
@@ -132,6 +138,7 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
       // Loaded before anything started: ready by construction, listed so /readyz names all it depends on.
       { name: 'config', check: () => Promise.resolve() },
       { name: 'personas', check: () => Promise.resolve() },
+      ...(opts.workerChild ? [{ name: 'worker-process', check: opts.workerChild.ready }] : []),
       // A note, never a reason to be unready: what a Redis restart would cost.
       { name: 'redis-persistence', check: () => Promise.resolve(persistence?.detail ?? 'not checked yet') },
     ],
@@ -213,7 +220,14 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
       socketStarted = true;
     }
     serving = true;
-    log.info('LUNA started', { role, port, mode: settings.socketMode ? 'socket' : 'http', persona: settings.persona.id, redis: where });
+    // A split LUNA_ROLE=all install is one LUNA to its operator: this (web) process says so; its worker child says less.
+    log.info(opts.supervised ? 'worker process started' : 'LUNA started', {
+      role: opts.workerChild ? 'all' : role,
+      port,
+      mode: settings.socketMode ? 'socket' : 'http',
+      persona: settings.persona.id,
+      redis: where,
+    });
   })();
   // Whoever awaits `ready` sees a failure; nobody awaiting it is no crash.
   ready.catch(() => {});

@@ -4,6 +4,7 @@ import { launchLuna, type Luna } from './luna.js';
 import { createLogger, type Logger } from './infra/log.js';
 import { describeTarget } from './infra/redis.js';
 import { redisAnswers, startLocalRedis, type LocalRedis } from './infra/local-redis.js';
+import { serveSupervisor, superviseWorker, type WorkerChild } from './supervisor.js';
 
 /**
  * Entry point: read settings (or explain in one line per problem what is wrong), find Redis (or run a
@@ -24,13 +25,15 @@ async function main(): Promise<void> {
   for (const p of settings.personas.list()) for (const w of p.warnings) log.warn(w, { persona: p.id });
 
   // Filled in as they start, so a signal at any point stops what there is.
-  const running: { luna?: Luna; local?: LocalRedis } = {};
+  const running: { luna?: Luna; local?: LocalRedis; worker?: WorkerChild } = {};
   let stopping = false;
   const stop = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
     (async () => {
+      // The worker half first (it finishes its active jobs), then the web half, then the local Redis.
+      await running.worker?.stop((settings.workspace.queue.shutdownGraceSeconds + 5) * 1000);
       await running.luna?.stop();
       await running.local?.stop();
     })().then(
@@ -47,13 +50,31 @@ async function main(): Promise<void> {
   const found = await findRedis(settings, log);
   if (found.local) running.local = found.local;
   if (stopping) return void (await running.local?.stop());
-  const luna = await launchLuna(found.settings, { log });
+  let start = found.settings;
+  if (splitAll(start)) {
+    // This process acks; a child of its own answers (same entry point, LUNA_ROLE=worker, the same Redis).
+    running.worker = superviseWorker({ ...process.env, ...(found.local ? { REDIS_URL: found.local.url } : {}) }, log);
+    start = { ...start, env: { ...start.env, LUNA_ROLE: 'web' } };
+  }
+  const worker = running.worker;
+  const supervised = process.env.LUNA_SUPERVISED === '1';
+  const luna = await launchLuna(start, {
+    log,
+    supervised,
+    ...(worker ? { workerChild: { metrics: () => worker.metrics(), ready: () => worker.ready() } } : {}),
+  });
   running.luna = luna;
+  if (supervised) serveSupervisor(luna.metrics, luna.ready, (why) => stop(why));
   luna.ready.catch((err: unknown) => {
     if (err instanceof LunaError && err.code === 'luna_stopped') return;
     log.error(`LUNA failed to start: ${(err as Error)?.message ?? String(err)}`, { err });
     stop('start-up failure', 1);
   });
+}
+
+/** LUNA_ROLE=all runs as two processes unless LUNA_ALL_MODE=inline (see supervisor.ts). */
+function splitAll(s: Settings): boolean {
+  return s.env.LUNA_ROLE === 'all' && s.env.LUNA_ALL_MODE === 'split' && process.env.LUNA_SUPERVISED !== '1';
 }
 
 /**

@@ -84,6 +84,11 @@ export const EnvSchema = z
       .optional(),
     /** Port of the local Redis `npm start` runs when no Redis is configured; unset: the last one used, or a free one. */
     LUNA_LOCAL_REDIS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /**
+     * LUNA_ROLE=all: `split` (default) runs the worker half in a child process of its own, so answering never
+     * competes with acking on one event loop; `inline` keeps both in one process.
+     */
+    LUNA_ALL_MODE: z.enum(['split', 'inline']).default('split'),
     /** Test-only: the address probed for a Redis when REDIS_URL is unset (so a test need not own 127.0.0.1:6379). */
     LUNA_TEST_DEFAULT_REDIS_URL: redisUrl.optional(),
   })
@@ -122,6 +127,7 @@ export const ENV_FIX: Record<string, string> = {
   REDIS_CLUSTER_NODES: 'set it to host:port,host:port,… of the cluster’s nodes (rediss://host:port entries for TLS), and unset REDIS_URL',
   LUNA_REDIS_PREFIX: 'wrap the prefix in braces, e.g. LUNA_REDIS_PREFIX={luna}, so every key LUNA and BullMQ write hashes to one cluster slot',
   LUNA_LOCAL_REDIS_PORT: 'set it to a free TCP port for the local Redis, or unset it',
+  LUNA_ALL_MODE: 'use split (worker in its own process, the default) or inline (one process)',
   PORT: 'set it to a TCP port number, e.g. 3000',
   LUNA_ROLE: 'set it to all, web or worker',
   LOG_LEVEL: 'set it to debug, info, warn or error',

@@ -26,7 +26,7 @@ export function createHttpServer(opts: { metrics: Metrics; readiness: ReadinessC
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
-      opts.metrics.registry.metrics().then(
+      opts.metrics.text().then(
         (body) => res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(body),
         (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`),
       );
