@@ -190,8 +190,13 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
     if (role !== 'web') {
       const client = new WebClient(env.SLACK_BOT_TOKEN, clientOptions);
       const identity = await step(whoAmI(client));
+      // Jobs read and write their stores on the worker's connection, which waits for Redis through a blip; the
+      // producer's fails fast, which is right for an ack (Slack redelivers) and wrong for a job half done.
+      workerRedis = connectRedis(target, 'worker');
+      watch.listen(workerRedis, 'worker-connection');
+      const jobStores = createStores(workerRedis, prefix);
       gate = new ModelGate({
-        store: stores.modelCalls,
+        store: jobStores.modelCalls,
         queue,
         log,
         maxConcurrentCalls: workspace.model.maxConcurrentCalls,
@@ -201,12 +206,11 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
       });
       const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
       warnIfUncacheable(settings, log);
-      workerRedis = connectRedis(target, 'worker');
-      watch.listen(workerRedis, 'worker-connection');
-      const directory = new Directory(client, stores.directory, identity, workspace.customerChannels);
-      const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, stores, enqueue };
+      const directory = new Directory(client, jobStores.directory, identity, workspace.customerChannels);
+      const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, stores: jobStores, enqueue };
+      const order = new ThreadOrder({ store: jobStores.threads, queue, log });
       // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
-      worker = startWorker(workerRedis as Redis, prefix, workspace.queue, ctx, { order: threadOrder, gate });
+      worker = startWorker(workerRedis as Redis, prefix, workspace.queue, ctx, { order, gate });
       // worker.ts logs every worker error; during an outage that is one per reconnect attempt, so the rate-limited watch takes over.
       worker.removeAllListeners('error');
       watch.listen(worker, 'worker');

@@ -73,7 +73,7 @@ export class ModelGate {
     if (!isUnavailable(err)) return 'not_an_outage';
     if (Date.now() >= deadline) return 'expired';
     // The request's own failure already paused the queue (send); a stall or a wait for the probe did not.
-    if (!(await this.o.store.outage())) await this.o.store.noteFailure();
+    if (!(await this.o.store.outage())) await this.o.store.noteFailure(false);
     if ((await this.pausedFor()) === 0) await this.pauseAll(retryAfterOf(err) || this.o.probeBaseMs);
     return 'deferred';
   }
@@ -94,10 +94,10 @@ export class ModelGate {
       try {
         res = await fetch(input, init);
       } catch (err) {
-        if (!signal?.aborted) await this.failed(undefined);
+        if (!signal?.aborted) await this.failed(undefined, probing);
         throw err;
       }
-      if (res.status === 429 || res.status >= 500) await this.failed(retryAfterMs(res.headers));
+      if (res.status === 429 || res.status >= 500) await this.failed(retryAfterMs(res.headers), probing);
       else if (probing) {
         await this.o.store.endOutage();
         this.o.log.info('the AI service answers again; model calls resume');
@@ -111,10 +111,13 @@ export class ModelGate {
     }
   }
 
-  /** A request failed for want of the API: the outage rises a level, and every worker pauses for its backoff. */
-  private async failed(retryAfter: number | undefined): Promise<void> {
+  /**
+   * A request failed for want of the API: every worker pauses for the outage's backoff. Only a failed probe
+   * doubles it; the burst of requests that were on their way when the outage began counts as one failure.
+   */
+  private async failed(retryAfter: number | undefined, probe: boolean): Promise<void> {
     try {
-      const failures = await this.o.store.noteFailure();
+      const failures = await this.o.store.noteFailure(probe);
       const backoff = Math.min(retryDelayMs(failures + 1, this.o.probeBaseMs * 2), this.o.probeMaxMs);
       await this.pauseAll(Math.max(retryAfter ?? 0, backoff));
     } catch (err) {

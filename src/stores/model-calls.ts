@@ -11,7 +11,8 @@ export interface Outage {
   failures: number;
 }
 
-// Records one more failed request: starts the outage, or raises its level. Returns the new level.
+// Records a failed request: starts the outage (level 0), or — for a failed probe (ARGV[3] = 1) — raises its
+// level. Requests that were already on their way when the outage began fail too, but say nothing new.
 const NOTE_FAILURE = `
 local v = redis.call('GET', KEYS[1])
 local failures = 0
@@ -19,7 +20,8 @@ local since = ARGV[1]
 if v then
   local sep = string.find(v, ':')
   since = string.sub(v, 1, sep - 1)
-  failures = tonumber(string.sub(v, sep + 1)) + 1
+  failures = tonumber(string.sub(v, sep + 1))
+  if ARGV[3] == '1' then failures = failures + 1 end
 end
 redis.call('SET', KEYS[1], since .. ':' .. failures, 'PX', ARGV[2])
 return failures`;
@@ -46,9 +48,9 @@ export class ModelCallStore {
     return { since: Number(since), failures: Number(failures) };
   }
 
-  /** One more failed request: the outage starts (failures 0) or its backoff level rises. */
-  async noteFailure(now = Date.now()): Promise<number> {
-    return Number(await this.redis.eval(NOTE_FAILURE, 1, this.key('outage'), String(now), String(OUTAGE_TTL_MS)));
+  /** A failed request: the outage starts (level 0); a failed probe (`probe`) raises its backoff level. Returns the level. */
+  async noteFailure(probe: boolean, now = Date.now()): Promise<number> {
+    return Number(await this.redis.eval(NOTE_FAILURE, 1, this.key('outage'), String(now), String(OUTAGE_TTL_MS), probe ? '1' : '0'));
   }
 
   /** A request went through: the API is back. */
