@@ -212,7 +212,7 @@ async function main() {
     }
   } finally {
     fakes.stop();
-    await stopOwnRedis();
+    stopOwnRedis();
   }
 }
 

@@ -11,8 +11,8 @@ import { parse } from 'yaml';
  */
 
 const fixtures = new URL('./fixtures/slack-manifest-schema/', import.meta.url);
-const readJson = (name: string): AnySchemaObject => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8'));
-const loadManifest = (): Manifest => parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8'));
+const readJson = (name: string): AnySchemaObject => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as AnySchemaObject;
+const loadManifest = (): Manifest => parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8')) as Manifest;
 
 /** Bolt's default path; HTTP mode serves events, commands and interactivity on it (PRODUCT.md, HTTP). */
 const REQUEST_URL = 'https://luna.example.com/slack/events';

@@ -4,7 +4,12 @@ import { emotionWord, JourneyMap, KPI_TARGETS, kpisWithTargets, lowestStage } fr
 import { parseKpiTargets } from '../../src/personas/kpis.js';
 import { acmeMap, syntheticMap } from '../fixtures/journey/maps.js';
 
-const raw = () => JSON.parse(JSON.stringify(acmeMap())) as Record<string, any>;
+/** A journey map as plain JSON, typed loosely enough to be broken on purpose. */
+interface RawMap {
+  stages: Array<{ emotion: number; opportunities: Array<{ owner?: string; metric: string }> }>;
+  kpis: Array<{ kpi: string; measure: string }>;
+}
+const raw = () => JSON.parse(JSON.stringify(acmeMap())) as RawMap;
 
 describe('JourneyMap schema', () => {
   it('accepts 3 to 8 stages and rejects fewer or more', () => {
@@ -19,15 +24,15 @@ describe('JourneyMap schema', () => {
   it('needs an integer emotion from 1 to 5, and an owner and a metric on every opportunity', () => {
     for (const emotion of [0, 6, 3.5]) {
       const m = raw();
-      m.stages[0].emotion = emotion;
+      m.stages[0]!.emotion = emotion;
       expect(JourneyMap.safeParse(m).success, `emotion ${emotion}`).toBe(false);
     }
     const noOwner = raw();
-    delete noOwner.stages[1].opportunities[0].owner;
+    delete noOwner.stages[1]!.opportunities[0]!.owner;
     const blankMetric = raw();
-    blankMetric.stages[1].opportunities[0].metric = '  ';
+    blankMetric.stages[1]!.opportunities[0]!.metric = '  ';
     const noOpportunities = raw();
-    noOpportunities.stages[2].opportunities = [];
+    noOpportunities.stages[2]!.opportunities = [];
     for (const m of [noOwner, blankMetric, noOpportunities]) expect(JourneyMap.safeParse(m).success).toBe(false);
   });
 

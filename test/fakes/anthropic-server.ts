@@ -34,12 +34,39 @@ export interface StreamErrorReply {
   errorType?: 'overloaded_error' | 'api_error';
 }
 export interface HandlerReply {
-  handler: (body: any) => FakeReply;
+  handler: (body: RequestBody) => FakeReply;
 }
 export type FakeReply = TextReply | ErrorReply | StallReply | StreamErrorReply | HandlerReply;
 
+/** A content block of a request: the fake reads `type` and `text` (and `cache_control`) and keeps the rest as sent. */
+export interface RequestBlock {
+  type: string;
+  text?: string;
+  cache_control?: { type: 'ephemeral'; ttl?: '5m' | '1h' } | null;
+  [key: string]: unknown;
+}
+export interface RequestMessage {
+  role: 'user' | 'assistant';
+  content: string | RequestBlock[];
+}
+/**
+ * A POST /v1/messages (or /v1/messages/count_tokens) body, as the API accepts it: a request the fake answered
+ * (rather than rejecting with a 400) has this shape; a rejected one is recorded as sent (`undefined` if not JSON).
+ */
+export interface RequestBody {
+  model: string;
+  /** Not sent to count_tokens. */
+  max_tokens: number;
+  messages: RequestMessage[];
+  system?: string | RequestBlock[];
+  stream?: boolean;
+  output_config?: { format?: { type: 'json_schema'; schema: Record<string, unknown> } | null } | null;
+  tools?: unknown[];
+  [key: string]: unknown;
+}
+
 export interface RecordedRequest {
-  body: any;
+  body: RequestBody;
   headers: Record<string, string>;
   at: number;
   /** The usage the fake reported for this request (absent for errors). */
@@ -105,7 +132,8 @@ export class FakeAnthropic {
   }
 
   static async start(): Promise<FakeAnthropic> {
-    let self: FakeAnthropic | undefined;
+    // Set right after listening, before the first request can be handled.
+    let self: FakeAnthropic | undefined = undefined;
     const { server, origin } = await listenLoopback(
       (req, res) => self!.handle(req, res),
       (err) => self?.errors.push(err),
@@ -163,12 +191,14 @@ export class FakeAnthropic {
 
     const kind = req.method === 'POST' && path === '/v1/messages' ? 'create' : req.method === 'POST' && path === '/v1/messages/count_tokens' ? 'count' : undefined;
     if (!kind) return error(404, `Not found: ${req.method} ${path}`);
-    let body: any;
+    let parsed: unknown;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      parsed = JSON.parse(raw.toString('utf8'));
     } catch {
-      body = undefined;
+      parsed = undefined;
     }
+    // Typed as a valid request, which it is from the validation below on (see RequestBody).
+    const body = parsed as RequestBody;
     const record: RecordedRequest = { body, headers, at: Date.now() };
     (kind === 'create' ? this.requests : this.countTokensRequests).push(record);
     if (kind === 'create') {
@@ -177,7 +207,7 @@ export class FakeAnthropic {
     }
     if (!headers['x-api-key'] && !headers.authorization) return error(401, 'x-api-key header is required');
     if (!headers['anthropic-version']) return error(400, 'anthropic-version: header is required');
-    const invalid = body === undefined ? 'Invalid JSON in request body' : validateRequest(body, kind);
+    const invalid = parsed === undefined ? 'Invalid JSON in request body' : validateRequest(parsed, kind);
     if (invalid) return error(400, invalid);
     if (kind === 'count') return sendJson(res, 200, { input_tokens: totalTokens(segmentsOf(body)) }, { 'request-id': requestId });
 
@@ -227,7 +257,7 @@ export class FakeAnthropic {
     );
   }
 
-  private resolve(reply: FakeReply, body: unknown): Exclude<FakeReply, HandlerReply> {
+  private resolve(reply: FakeReply, body: RequestBody): Exclude<FakeReply, HandlerReply> {
     let r = reply;
     for (let i = 0; 'handler' in r; i++) {
       if (i > 10) throw new Error('FakeAnthropic: reply handlers nested more than 10 deep');
@@ -238,16 +268,16 @@ export class FakeAnthropic {
 }
 
 /** Echoes the question, or a minimal valid instance of the requested JSON schema. */
-function defaultAnswer(body: any): FakeReply {
-  const schema = body?.output_config?.format?.schema;
+function defaultAnswer(body: RequestBody): FakeReply {
+  const schema = body.output_config?.format?.schema;
   if (schema) return { text: JSON.stringify(sampleFromSchema(schema)) };
-  const lastUser = [...(body?.messages ?? [])].reverse().find((m: any) => m?.role === 'user');
+  const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
   const content = lastUser?.content;
   const text =
     typeof content === 'string'
       ? content
       : Array.isArray(content)
-        ? content.map((b: any) => (b?.type === 'text' ? b.text : '')).join(' ')
+        ? content.map((b) => (b.type === 'text' ? b.text : '')).join(' ')
         : '';
   return { text: `Here is what I think about: ${text.slice(0, 80)}` };
 }

@@ -112,9 +112,9 @@ function validateMessages(messages: unknown): string | undefined {
 
 function validateCacheControl(body: Obj): string | undefined {
   const blocks: unknown[] = [
-    ...(Array.isArray(body.tools) ? body.tools : []),
-    ...(Array.isArray(body.system) ? body.system : []),
-    ...(Array.isArray(body.messages) ? (body.messages as Obj[]).flatMap((m) => (Array.isArray(m.content) ? m.content : [])) : []),
+    ...(Array.isArray(body.tools) ? (body.tools as unknown[]) : []),
+    ...(Array.isArray(body.system) ? (body.system as unknown[]) : []),
+    ...(Array.isArray(body.messages) ? (body.messages as Obj[]).flatMap((m) => (Array.isArray(m.content) ? (m.content as unknown[]) : [])) : []),
   ];
   let found = 0;
   for (const b of [...blocks, body]) {
@@ -180,7 +180,7 @@ export function sampleFromSchema(schema: unknown, root: unknown = schema, depth 
   if (!isObj(schema) || depth > 12) return null;
   if (typeof schema.$ref === 'string') {
     const [, kind, name] = /^#\/(\$defs|definitions)\/(.+)$/.exec(schema.$ref) ?? [];
-    const target = kind && name && isObj(root) && isObj(root[kind]) ? (root[kind] as Obj)[name] : undefined;
+    const target = kind && name && isObj(root) && isObj(root[kind]) ? root[kind][name] : undefined;
     return sampleFromSchema(target, root, depth + 1);
   }
   if ('const' in schema) return schema.const;
@@ -189,7 +189,7 @@ export function sampleFromSchema(schema: unknown, root: unknown = schema, depth 
     const list = schema[key];
     if (Array.isArray(list) && list.length > 0) return sampleFromSchema(list[0], root, depth + 1);
   }
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  const type = Array.isArray(schema.type) ? (schema.type as unknown[]).find((t) => t !== 'null') : schema.type;
   switch (type) {
     case 'object': {
       const props = isObj(schema.properties) ? schema.properties : {};

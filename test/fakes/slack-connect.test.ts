@@ -74,7 +74,7 @@ describe('FakeSlack Slack Connect channels', () => {
     expect((await client.users.info({ user: 'U0INIT1' })).user).toMatchObject({ team_id: 'T0INITECH', is_stranger: true });
 
     const shared = slack.shareChannel('C0FLIP', 'T0INITECH', ['U0INIT1']);
-    expect(shared).toEqual({ type: 'channel_shared', connected_team_id: 'T0INITECH', channel: 'C0FLIP', event_ts: expect.stringMatching(/^\d+\.\d{6}$/) });
+    expect(shared).toEqual({ type: 'channel_shared', connected_team_id: 'T0INITECH', channel: 'C0FLIP', event_ts: expect.stringMatching(/^\d+\.\d{6}$/) as unknown });
     expect((await client.conversations.info({ channel: 'C0FLIP' })).channel).toMatchObject({ is_ext_shared: true, connected_team_ids: ['T0TEAM', 'T0INITECH'] });
     expect((await client.conversations.members({ channel: 'C0FLIP' })).members).toContain('U0INIT1');
     expect((await client.users.info({ user: 'U0INIT1' })).user).not.toHaveProperty('is_stranger');
@@ -82,7 +82,7 @@ describe('FakeSlack Slack Connect channels', () => {
     expect(envelope).toMatchObject({ event: { type: 'channel_shared' }, is_ext_shared_channel: true });
 
     const unshared = slack.unshareChannel('C0FLIP', 'T0INITECH');
-    expect(unshared).toEqual({ type: 'channel_unshared', previously_connected_team_id: 'T0INITECH', channel: 'C0FLIP', is_ext_shared: false, event_ts: expect.any(String) });
+    expect(unshared).toEqual({ type: 'channel_unshared', previously_connected_team_id: 'T0INITECH', channel: 'C0FLIP', is_ext_shared: false, event_ts: expect.any(String) as unknown });
     expect((await client.conversations.info({ channel: 'C0FLIP' })).channel).toMatchObject({ is_ext_shared: false, is_shared: false });
     expect((await client.conversations.members({ channel: 'C0FLIP' })).members!.sort()).toEqual(['U0CSM', 'U0LUNA']);
     expect((await client.users.info({ user: 'U0INIT1' })).user).toMatchObject({ is_stranger: true });

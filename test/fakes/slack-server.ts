@@ -76,7 +76,8 @@ export class FakeSlack extends FakeWorkspace {
   }
 
   static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
-    let self: FakeSlack | undefined;
+    // Set right after listening, before the first request can be handled.
+    let self: FakeSlack | undefined = undefined;
     const { server, origin } = await listenLoopback(
       (req, res) => self!.handle(req, res),
       (err) => self?.errors.push(err),

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { FakeSlack } from './slack-server.js';
+import { frameText } from './slack-socket.js';
 
 /** The fake's Socket Mode contract, spoken with a bare WebSocket so every frame is visible. */
 
@@ -24,7 +25,7 @@ function connect(url: string): Promise<{ ws: WebSocket; hello: Record<string, un
   const ws = new WebSocket(url);
   clients.push(ws);
   return new Promise((resolve, reject) => {
-    ws.once('message', (data) => resolve({ ws, hello: JSON.parse(String(data)) as Record<string, unknown> }));
+    ws.once('message', (data) => resolve({ ws, hello: JSON.parse(frameText(data)) as Record<string, unknown> }));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
   });
@@ -45,7 +46,7 @@ describe('FakeSlack Socket Mode', () => {
     const { url } = await open('xapp-test');
     const { hello } = await connect(url!);
     expect(hello).toMatchObject({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0LUNA' } });
-    expect(hello.debug_info).toMatchObject({ approximate_connection_time: expect.any(Number) });
+    expect(hello.debug_info).toMatchObject({ approximate_connection_time: expect.any(Number) as unknown });
     await expect(connect(url!)).rejects.toThrow('HTTP 401');
     await expect(connect(url!.replace(/ticket=[0-9a-f]+/, 'ticket=forged'))).rejects.toThrow('HTTP 401');
     expect(slack.socket.connections).toBe(1);
@@ -55,7 +56,7 @@ describe('FakeSlack Socket Mode', () => {
     const { ws } = await connect((await open('xapp-test')).url!);
     const received: Array<Record<string, unknown>> = [];
     ws.on('message', (data) => {
-      const env = JSON.parse(String(data)) as Record<string, unknown>;
+      const env = JSON.parse(frameText(data)) as Record<string, unknown>;
       received.push(env);
       if (env.type === 'slash_commands') setTimeout(() => ws.send(JSON.stringify({ envelope_id: env.envelope_id, payload: { text: 'hi' } })), 50);
     });

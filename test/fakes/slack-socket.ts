@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { randomId } from './http-util.js';
 import type { SlackResult } from './slack-types.js';
@@ -10,6 +10,12 @@ import type { SlackResult } from './slack-types.js';
  * own port; a client that upgrades there gets `hello`, then whatever envelopes the test pushes, and must ack
  * each by sending back `{ envelope_id, payload? }` — the same contract `@slack/socket-mode` speaks to Slack.
  */
+
+/** A frame's payload as text. ws hands it over as a Buffer (its default binaryType); the other RawData forms are decoded too. */
+export function frameText(data: RawData): string {
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
+  return bytes.toString('utf8');
+}
 
 /** What a client sends back for an envelope; Slack reads nothing else from it. */
 const AckSchema = z.looseObject({ envelope_id: z.string().min(1), payload: z.record(z.string(), z.unknown()).optional() });
@@ -145,7 +151,7 @@ export class FakeSlackSocket {
     this.open.add(ws);
     this.connectionsOpened++;
     ws.on('ping', () => this.pings++);
-    ws.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
+    ws.on('message', (data, isBinary) => this.onMessage(isBinary ? null : frameText(data)));
     ws.on('close', () => this.open.delete(ws));
     ws.on('error', (err) => this.opts.onError(err));
     ws.send(

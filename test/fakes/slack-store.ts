@@ -133,7 +133,7 @@ export class SlackStore {
     let ts = m.ts;
     if (ts === undefined) ts = this.nextTs();
     else {
-      if (!isTs(ts)) throw new Error(`FakeSlack: ts must look like 1700000000.000100, got ${ts}`);
+      if (!TS_RE.test(ts)) throw new Error(`FakeSlack: ts must look like 1700000000.000100, got ${ts}`);
       if (list.some((x) => x.ts === ts)) throw new Error(`FakeSlack: channel ${channel} already has a message with ts ${ts}`);
       this.lastMicros = Math.max(this.lastMicros, tsMicros(ts));
     }

@@ -1,4 +1,4 @@
-import type { FakeReply, HandlerReply } from '../fakes/anthropic-server.js';
+import type { FakeReply, HandlerReply, RequestBody } from '../fakes/anthropic-server.js';
 import { sampleFromSchema } from '../fakes/anthropic-validate.js';
 
 /**
@@ -22,14 +22,14 @@ export function fakeDigestModel(o: FakeDigestOptions = {}): HandlerReply {
   return { handler: (body) => digestReply(body, o) };
 }
 
-export function isDigestRequest(body: any): boolean {
+export function isDigestRequest(body: { messages?: unknown } | undefined): boolean {
   return JSON.stringify(body?.messages ?? '').includes('Feedback digest of');
 }
 
-function digestReply(body: any, o: FakeDigestOptions): FakeReply {
-  const user = JSON.stringify(body?.messages ?? '');
+function digestReply(body: RequestBody, o: FakeDigestOptions): FakeReply {
+  const user = JSON.stringify(body.messages);
   if (!isDigestRequest(body)) {
-    const schema = body?.output_config?.format?.schema;
+    const schema = body.output_config?.format?.schema;
     return { text: schema ? JSON.stringify(sampleFromSchema(schema)) : `Here is what I think about: ${user.slice(0, 80)}` };
   }
   const merge = user.includes('## Partial digest');

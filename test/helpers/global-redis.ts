@@ -32,7 +32,7 @@ export async function setup(): Promise<void> {
   process.env.REDIS_URL = throwaway;
 }
 
-export async function teardown(): Promise<void> {
+export function teardown(): void {
   child?.kill('SIGTERM');
 }
 

@@ -1,5 +1,7 @@
+import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { EscalationRequest } from '../../src/contracts/payloads.js';
 import { estimateTokens } from '../../src/personas/models.js';
 import { StatsRecorder } from '../../src/stores/stats.js';
 import type { FakeSlack, SlackMessage } from '../fakes/slack-server.js';
@@ -47,9 +49,10 @@ async function stats(name: 'digests' | 'action_items_created' | 'action_items_do
   return (await new StatsRecorder(redis, h.prefix).weekly(name, 1))[0]!.value;
 }
 
-async function escalateJobs() {
+async function escalateJobs(): Promise<Array<Job<EscalationRequest>>> {
   const jobs = await h.luna.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized']);
-  return jobs.filter((j) => j?.name === 'escalate');
+  // An `escalate` job's payload is an EscalationRequest (parsed when it was queued).
+  return jobs.filter((j) => j?.name === 'escalate') as Array<Job<EscalationRequest>>;
 }
 
 describe('feedback digests of a thread', () => {
@@ -71,7 +74,7 @@ describe('feedback digests of a thread', () => {
     const parts = requests.filter((r) => JSON.stringify(r.body.messages).includes('Transcript:'));
     expect(parts.length).toBeGreaterThan(5);
     expect(requests.length).toBeGreaterThan(parts.length);
-    for (const r of parts) expect(estimateTokens(r.body.messages[0].content)).toBeLessThan(1000 + 200);
+    for (const r of parts) expect(estimateTokens(r.body.messages[0]!.content as string)).toBeLessThan(1000 + 200);
 
     const blocks = JSON.stringify(digests[0]!.blocks);
     expect(blocks).toMatch(new RegExp(`https://fake\\.slack\\.test/archives/${CH}/p\\d{16}\\?thread_ts=${parent}&cid=${CH}\\|\\[\\d+\\]`));
@@ -171,7 +174,7 @@ describe('feedback digests of a thread', () => {
     };
     expect((await signedRequest(h.eventsUrl, interactivityForm(shortcut), { signingSecret: SIGNING_SECRET })).status).toBe(200);
     await h.slack.waitFor(() => h.slack.responseUrlPosts.length > 0, 10_000, 'a private note');
-    expect(h.slack.responseUrlPosts[0]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Add me to the channel') });
+    expect(h.slack.responseUrlPosts[0]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Add me to the channel') as unknown });
   });
 
   it('a retry after a lost Slack response neither posts twice nor asks the model again', async () => {

@@ -67,8 +67,9 @@ describe('/journey-map over the wire', () => {
     expect(h.slack.thread('C0SUPPORT', mapTs).some((m) => (m as { files?: unknown[] }).files?.length === 2)).toBe(true);
 
     const req = h.anthropic.requests[0]!.body;
-    expect(req.output_config.format.type).toBe('json_schema');
-    expect(req.system[0].cache_control).toEqual({ type: 'ephemeral' });
+    expect(req.output_config!.format!.type).toBe('json_schema');
+    const system = req.system as Array<{ cache_control?: unknown }>;
+    expect(system[0]!.cache_control).toEqual({ type: 'ephemeral' });
     expect(JSON.stringify(req.messages)).toContain('Map this customer, segment or scenario: Acme Corp onboarding to renewal');
     expect(complete.at - sent).toBeLessThan(5_000); // command to picture, fake model answering at once
   });
