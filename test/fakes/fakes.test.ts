@@ -31,7 +31,10 @@ beforeEach(() => {
 });
 
 async function platformError(p: Promise<unknown>): Promise<WebAPIPlatformError['data']> {
-  const err = (await p.then(() => undefined, (e: unknown) => e)) as WebAPIPlatformError | undefined;
+  const err = (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as WebAPIPlatformError | undefined;
   expect(err?.code).toBe(ErrorCode.PlatformError);
   return err!.data;
 }
@@ -59,7 +62,7 @@ describe('FakeSlack with a real WebClient', () => {
     expect((await platformError(client.chat.update({ channel: 'C0POST', ts: parent, text: 'x' }))).error).toBe('cant_update_message');
     expect((await platformError(client.chat.postMessage({ channel: 'C0NOPE', text: 'x' }))).error).toBe('channel_not_found');
     expect((await platformError(client.chat.postMessage({ channel: 'C0POST', text: '' }))).error).toBe('no_text');
-    const meta = client.chat.postMessage({ channel: 'C0POST', text: 'x', metadata: { event_type: 'x' } as never });
+    const meta = client.chat.postMessage({ channel: 'C0POST', text: 'x', metadata: { event_type: 'x' } });
     expect((await platformError(meta)).error).toBe('invalid_metadata_format');
   });
 
@@ -277,7 +280,10 @@ describe('FakeAnthropic with the real SDK', () => {
     const other = await FakeAnthropic.start();
     other.enqueue({ stallAfterChars: 0, text: 'never' });
     const ai2 = new Anthropic({ apiKey: 'test', baseURL: other.url, maxRetries: 0 });
-    const stuck = ai2.messages.stream(ask()).finalMessage().catch((e: unknown) => e);
+    const stuck = ai2.messages
+      .stream(ask())
+      .finalMessage()
+      .catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
     await other.close();
     expect(await stuck).toBeInstanceOf(Error);

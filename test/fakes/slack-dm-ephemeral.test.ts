@@ -17,7 +17,10 @@ beforeAll(async () => {
 afterAll(() => slack.close());
 
 async function slackError(p: Promise<unknown>): Promise<string | undefined> {
-  const err = (await p.then(() => undefined, (e: unknown) => e)) as WebAPIPlatformError | undefined;
+  const err = (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as WebAPIPlatformError | undefined;
   expect(err?.code).toBe(ErrorCode.PlatformError);
   return err?.data.error;
 }
@@ -50,7 +53,7 @@ describe('FakeSlack conversations.open and DMs', () => {
     slack.addUser({ id: 'U0GONE', deleted: true });
     slack.addExternalUser({ id: 'U0STRANGE', team_id: 'T0FAR' });
     slack.addChannel({ id: 'C0PLAIN' });
-    expect(await slackError(client.conversations.open({ users: '' } as never))).toBe('users_list_not_supplied');
+    expect(await slackError(client.conversations.open({ users: '' }))).toBe('users_list_not_supplied');
     expect(await slackError(client.conversations.open({ users: 'U0NOPE' }))).toBe('user_not_found');
     expect(await slackError(client.conversations.open({ users: 'U0GONE' }))).toBe('user_disabled');
     expect(await slackError(client.conversations.open({ users: 'U0OTHERBOT' }))).toBe('cannot_dm_bot');
@@ -68,7 +71,9 @@ describe('FakeSlack chat.postEphemeral', () => {
     const res = await client.chat.postEphemeral({ channel: 'C0ACME', user: 'U0CSM', text: 'Internal: discount approved up to 10%' });
     expect(res.message_ts).toMatch(/^\d{10}\.\d{6}$/);
     expect(slack.messages('C0ACME')).toHaveLength(before);
-    expect(slack.visibleTo('U0CSM', 'C0ACME')).toContainEqual(expect.objectContaining({ kind: 'ephemeral', ts: res.message_ts, text: 'Internal: discount approved up to 10%' }));
+    expect(slack.visibleTo('U0CSM', 'C0ACME')).toContainEqual(
+      expect.objectContaining({ kind: 'ephemeral', ts: res.message_ts, text: 'Internal: discount approved up to 10%' }),
+    );
     expect(slack.visibleTo('U0ACME1', 'C0ACME').some((m) => m.text.includes('discount'))).toBe(false);
     // The other org's member is in the shared channel, so they can be sent one too.
     await client.chat.postEphemeral({ channel: 'C0ACME', user: 'U0ACME1', text: 'only for Acme' });

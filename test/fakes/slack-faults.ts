@@ -35,7 +35,7 @@ export class FaultBook {
       const list = this.faults.get(key);
       const f = list?.[0];
       if (!f) continue;
-      if (--f.left <= 0) list!.shift();
+      if (--f.left <= 0) list.shift();
       return f;
     }
     return undefined;

@@ -2,10 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 /** Runs the real entry point (src/main.ts, or another script) in its own process, as production does, with the given env. */
-export function startChild(
-  env: Record<string, string>,
-  script = 'src/main.ts',
-): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+export function startChild(env: Record<string, string>, script = 'src/main.ts'): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
   // TypeScript through tsx; built JavaScript (dist/main.js) as `npm start` runs it.
   const args = script.endsWith('.ts') ? ['--import', 'tsx', path.resolve(script)] : [path.resolve(script)];
@@ -13,8 +10,8 @@ export function startChild(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return { proc, output: () => out, exited };
 }

@@ -50,7 +50,20 @@ describe('rediss://', () => {
   it.skipIf(!ownServers || !onPath('openssl'))('runs end to end against a TLS-only Redis', async () => {
     const server = await startRedisServer((port, dir) => {
       const { cert, key } = selfSignedCert(dir);
-      return ['--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no'];
+      return [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        cert,
+        '--tls-key-file',
+        key,
+        '--tls-ca-cert-file',
+        cert,
+        '--tls-auth-clients',
+        'no',
+      ];
     });
     const [slack, anthropic] = await Promise.all([FakeSlack.start(), FakeAnthropic.start()]);
     slack.addChannel({ id: 'C0SUPPORT' });
@@ -76,7 +89,14 @@ describe('rediss://', () => {
 
 describe('Redis Cluster', () => {
   it.skipIf(!ownServers)('with a hash-tag prefix every key LUNA and BullMQ write is in one slot', async () => {
-    const server = await startRedisServer((port, dir) => ['--port', String(port), '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf')]);
+    const server = await startRedisServer((port, dir) => [
+      '--port',
+      String(port),
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      path.join(dir, 'nodes.conf'),
+    ]);
     const url = `redis://127.0.0.1:${server.port}`;
     const admin = new Redis(url);
     try {
@@ -102,7 +122,7 @@ describe('Redis Cluster', () => {
       } finally {
         await h.stop();
       }
-      const keys = (await admin.keys('*')) as string[];
+      const keys = await admin.keys('*');
       expect(keys.length).toBeGreaterThan(5);
       const slots = new Set(await Promise.all(keys.map((k) => admin.call('CLUSTER', 'KEYSLOT', k))));
       expect([...slots]).toHaveLength(1);

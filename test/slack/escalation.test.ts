@@ -46,7 +46,7 @@ async function start(ackMinutes?: number, more?: Record<string, unknown>) {
   h = await startHarness({ config: CONFIG(ackMinutes, more) });
   h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
   h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
-  h.slack.addUser?.({ id: 'U0ALICE', name: 'alice' } as never);
+  h.slack.addUser?.({ id: 'U0ALICE', name: 'alice' });
 }
 
 const idle = () => queueIdle(h);
@@ -156,7 +156,10 @@ describe('escalation to human owners', () => {
     await idle();
     const post = escalationPosts()[0]!;
     await h.slack.waitFor(() => h.slack.thread('C0ESC', post.ts).length >= 3, 8_000, 'reminder and fallback');
-    const replies = h.slack.thread('C0ESC', post.ts).slice(1).map((m) => m.text ?? '');
+    const replies = h.slack
+      .thread('C0ESC', post.ts)
+      .slice(1)
+      .map((m) => m.text ?? '');
     expect(replies[0]).toMatch(/Reminder: nobody has acknowledged.*<@U0456EFGH>/);
     expect(replies[1]).toMatch(/re-escalating to <@U0CSLEAD>/);
   });
@@ -184,7 +187,7 @@ describe('escalation to human owners', () => {
     for (const m of [...h.slack.botMessages('C0SUPPORT', res.ts), ...h.slack.botMessages('C0ESC')]) {
       expect(allText(m)).not.toMatch(/<@U0MALLORY>|<!channel>|<!here>/);
     }
-    const answer = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text!;
+    const answer = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text;
     expect(answer).toContain('<!subteam^S0SALES>'); // a mapped handle becomes a real mention
   });
 });

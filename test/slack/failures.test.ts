@@ -35,7 +35,7 @@ describe('failures are retried, and a lasting one ends in a visible message', ()
     const sorry = apologies('C0SUPPORT', res.ts);
     expect(sorry).toHaveLength(1);
     expect(sorry[0]!.text).toMatch(/Sorry, I couldn't answer this one/);
-    expect(sorry[0]!.text!.length).toBeLessThan(200);
+    expect(sorry[0]!.text.length).toBeLessThan(200);
   });
 
   it('a request the API will never accept is not retried, and the user is told', async () => {

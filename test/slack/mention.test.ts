@@ -57,7 +57,14 @@ describe('@luna mentions over the wire', () => {
     const bodies = [
       { type: 'app_mention', bot_id: 'B0OTHER', user: 'U0OTHERBOT', text: '<@U0LUNA> ping', ts: '1700000001.000001', channel: 'C0BOTS' },
       { type: 'app_mention', user: 'U0LUNA', text: '<@U0LUNA> me', ts: '1700000001.000002', channel: 'C0BOTS' },
-      { type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> edited', ts: '1700000001.000003', channel: 'C0BOTS', edited: { user: 'U0ALICE', ts: '1700000002.000000' } },
+      {
+        type: 'app_mention',
+        user: 'U0ALICE',
+        text: '<@U0LUNA> edited',
+        ts: '1700000001.000003',
+        channel: 'C0BOTS',
+        edited: { user: 'U0ALICE', ts: '1700000002.000000' },
+      },
       { type: 'message', subtype: 'message_changed', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000004', message: { user: 'U0ALICE', text: 'x' } },
       { type: 'message', subtype: 'message_deleted', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000005' },
       { type: 'message', subtype: 'bot_message', bot_id: 'B0OTHER', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000006', text: 'bot' },
@@ -78,7 +85,15 @@ describe('@luna mentions over the wire', () => {
     h.anthropic.enqueue({ text: 'Track time-to-first-value.' });
     const r = await signedRequest(
       h.eventsUrl,
-      eventEnvelope({ type: 'message', channel_type: 'im', channel: 'D0ALICE', user: 'U0ALICE', text: 'What KPIs should I track for onboarding?', ts, event_ts: ts }),
+      eventEnvelope({
+        type: 'message',
+        channel_type: 'im',
+        channel: 'D0ALICE',
+        user: 'U0ALICE',
+        text: 'What KPIs should I track for onboarding?',
+        ts,
+        event_ts: ts,
+      }),
       { signingSecret: SIGNING_SECRET },
     );
     expect(r.status).toBe(200);
@@ -118,7 +133,7 @@ describe('@luna mentions over the wire', () => {
     expect(parts.length).toBeGreaterThan(1);
     const failed = h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.response?.ok === false);
     expect(failed).toHaveLength(0);
-    for (const p of parts) expect(p.text!.length).toBeLessThanOrEqual(4000);
+    for (const p of parts) expect(p.text.length).toBeLessThanOrEqual(4000);
     const joined = parts.map((p) => p.text).join('\n');
     for (let i = 0; i < 80; i++) expect(joined).toContain(`Paragraph ${i}:`);
     const order = paragraphs.map((_, i) => joined.indexOf(`Paragraph ${i}:`));
@@ -129,7 +144,7 @@ describe('@luna mentions over the wire', () => {
     h.anthropic.enqueue({ text: 'Heads up <!channel> and <!here>! Ping <@U0MALLORY> and <!subteam^S0RANDOM>, and thanks <@U0ALICE>.' });
     const res = await h.mention({ user: 'U0ALICE' });
     await completed();
-    const text = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text!;
+    const text = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text;
     expect(text).not.toMatch(/<!channel>|<!here>|<!everyone>|<@U0MALLORY>|<!subteam\^S0RANDOM/);
     expect(text).toContain('<@U0ALICE>'); // a participant of the thread may be named
     expect(h.slack.callsTo('chat.postMessage').every((c) => !String(c.args.text).includes('<!channel>'))).toBe(true);
