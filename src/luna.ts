@@ -20,7 +20,9 @@ import { syncDigestSchedulers } from './queue/digest-schedulers.js';
 import { connectRedis } from './infra/redis.js';
 import { ThreadOrder } from './queue/thread-order.js';
 import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
+import { Accounts } from './slack-api/accounts.js';
 import { Directory } from './slack-api/directory.js';
+import { reportProblems } from './config/account-book.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
 
 export interface LunaOptions {
@@ -98,7 +100,13 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
     warnIfUncacheable(settings, log);
     workerRedis = connectRedis(env.REDIS_URL, 'worker');
     const directory = new Directory(client, stores.directory, identity, workspace.customerChannels);
-    const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, stores, enqueue };
+    const book = settings.accountBook;
+    if (book) {
+      reportProblems(book.current(), book.path, log);
+      book.watch(log);
+    }
+    const accounts = new Accounts(directory, () => book?.current(), workspace.accounts, stores.accounts);
+    const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, accounts, stores, enqueue };
     worker = startWorker(workerRedis, prefix, workspace.queue, ctx, { order: threadOrder, gate });
     // Where digests run: a web-only fleet (possibly on another config version) never re-times them.
     await syncDigestSchedulers(queue, workspace.digests, stores.digests, log);
@@ -129,6 +137,7 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
       server.closeAllConnections?.();
       if (slack?.socketMode) await slack.app.stop();
       if (worker) await closeWorker(worker, workspace.queue.shutdownGraceSeconds * 1000, log);
+      settings.accountBook?.close();
       await gate?.close();
       await queue.close();
       await workerRedis?.quit().catch(() => {});

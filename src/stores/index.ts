@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
+import { AccountStore } from './accounts.js';
 import { AnswerStore } from './answers.js';
+import { CsatStore } from './csat.js';
 import { DigestState } from './digests.js';
 import { DirectoryStore } from './directory.js';
 import { DraftStore } from './drafts.js';
@@ -7,12 +9,15 @@ import { EscalationStore } from './escalations.js';
 import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
 import { ModelCallStore } from './model-calls.js';
+import { SignalStore } from './signals.js';
 import { StatsRecorder } from './stats.js';
 import { ThreadOrderStore } from './thread-order.js';
 
 /** Every Redis-backed store LUNA has, built once per process and handed to jobs through their context. */
 export interface Stores {
+  accounts: AccountStore;
   answers: AnswerStore;
+  csat: CsatStore;
   digests: DigestState;
   directory: DirectoryStore;
   drafts: DraftStore;
@@ -20,13 +25,16 @@ export interface Stores {
   charts: ChartFileStore;
   journeys: JourneyStore;
   modelCalls: ModelCallStore;
+  signals: SignalStore;
   stats: StatsRecorder;
   threads: ThreadOrderStore;
 }
 
 export function createStores(redis: Redis, prefix: string): Stores {
   return {
+    accounts: new AccountStore(redis, prefix),
     answers: new AnswerStore(redis, prefix),
+    csat: new CsatStore(redis, prefix),
     digests: new DigestState(redis, prefix),
     directory: new DirectoryStore(redis, prefix),
     drafts: new DraftStore(redis, prefix),
@@ -34,6 +42,7 @@ export function createStores(redis: Redis, prefix: string): Stores {
     charts: new ChartFileStore(redis, prefix),
     journeys: new JourneyStore(redis, prefix),
     modelCalls: new ModelCallStore(redis, prefix),
+    signals: new SignalStore(redis, prefix),
     stats: new StatsRecorder(redis, prefix),
     threads: new ThreadOrderStore(redis, prefix),
   };
