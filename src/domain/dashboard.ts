@@ -156,7 +156,9 @@ function csatReading(base: { name: string; target?: KpiTarget }, f: Figures): Kp
     ...judge(base.target, shown, (d) => d.toFixed(1), ''),
     value: `${shown.toFixed(1)}/${scale}`,
     basis: `Measured from CSAT surveys: ${plural(m.responses, 'response')}, ${m.responded} of ${plural(m.surveys, 'survey')} answered (${rate}% response rate) in ${WINDOW}${small}.`,
-    detail: [estimate.value ? `Estimated from feedback digests: ${estimate.value} — ${estimate.basis}` : `Estimated from feedback digests: ${estimate.basis}`],
+    detail: [
+      estimate.value ? `Estimated from feedback digests: ${estimate.value} — ${estimate.basis}` : `Estimated from feedback digests: no digest in ${WINDOW}.`,
+    ],
   };
 }
 

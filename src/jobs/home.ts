@@ -1,7 +1,8 @@
-import { DASHBOARD_WEEKS, dayMonth, weekStarts, type Figures } from '../domain/dashboard.js';
+import { accountsAtRisk, milestones, retention, type AccountState } from '../domain/accounts.js';
+import { DASHBOARD_WEEKS, dayMonth, weekStarts, type AccountFigures, type Figures } from '../domain/dashboard.js';
 import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
 import type { Persona } from '../personas/registry.js';
-import { homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
+import { homeForeignView, homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
 import type { TrendChart } from '../render/trend-chart.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
@@ -16,8 +17,14 @@ import { HomeChartFiles, type ChartFile } from './home-chart.js';
 /** Slack can take a moment before a freshly uploaded file may be used in an image block. */
 const CHART_RETRY_MS = 2_000;
 
-export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none' }> {
+export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none'; foreign?: true }> {
   const p = job.data;
+  // Team figures are for the team: someone of another organisation (or whom Slack cannot find) gets a short
+  // note, and nothing of the figures is read, drawn or uploaded for them. Who someone is stays cached for hours.
+  if ((await ctx.directory.person(p.userId)).external) {
+    await ctx.slack.views.publish({ user_id: p.userId, view: homeForeignView() });
+    return { chart: 'none', foreign: true };
+  }
   const now = Date.now();
   const persona = ctx.settings.persona;
   const targets = kpiTargets(persona);
@@ -68,24 +75,27 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
   const s = ctx.stores.stats;
   const W = DASHBOARD_WEEKS;
   const store = ctx.stores.escalations;
-  const [answers, digests, opened, acknowledged, notStrategic, reassigned, created, done, handled, csatWeeks, csat, median, counts] = await Promise.all([
-    s.weekly('answers', W),
-    s.weekly('digests', W),
-    s.weekly('escalations_opened', W),
-    s.weekly('escalations_acknowledged', W),
-    s.weekly('escalations_not_strategic', W),
-    s.weekly('escalations_reassigned', W),
-    s.weekly('action_items_created', W),
-    s.weekly('action_items_done', W),
-    s.weekly('conversations_handled', W),
-    s.weeklyMean('csat', W),
-    s.mean('csat', W),
-    s.median('minutes_to_acknowledge', W),
-    store.counts(now),
-  ]);
+  const starts = weekStarts(W, now);
+  const [answers, digests, opened, acknowledged, notStrategic, reassigned, created, done, handled, csatWeeks, csat, median, counts, measured, accounts] =
+    await Promise.all([
+      s.weekly('answers', W),
+      s.weekly('digests', W),
+      s.weekly('escalations_opened', W),
+      s.weekly('escalations_acknowledged', W),
+      s.weekly('escalations_not_strategic', W),
+      s.weekly('escalations_reassigned', W),
+      s.weekly('action_items_created', W),
+      s.weekly('action_items_done', W),
+      s.weekly('conversations_handled', W),
+      s.weeklyMean('csat', W),
+      s.mean('csat', W),
+      s.median('minutes_to_acknowledge', W),
+      store.counts(now),
+      ctx.stores.csat.teamStats(starts[0]!),
+      gatherAccounts(ctx, now),
+    ]);
   const sum = (xs: Array<{ value: number }>) => xs.reduce((a, x) => a + x.value, 0);
   const last = (xs: Array<{ value: number }>) => xs.at(-1)?.value ?? 0;
-  const starts = weekStarts(W, now);
   const escalationConfigured = ctx.settings.workspace.escalation !== undefined;
   return {
     now,
@@ -104,6 +114,37 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
     conversations: escalationConfigured ? { handled: sum(handled), escalated: sum(opened) } : { handled: sum(answers), escalated: 0 },
     thisWeek: { answers: last(answers), digests: last(digests), escalationsOpened: last(opened) },
     escalationConfigured,
+    csatMeasured: measured,
+    accounts,
+  };
+}
+
+/** Retention and milestones from the account book; per account its open escalations and latest signal (ids and kinds only). */
+async function gatherAccounts(ctx: JobContext, now: number): Promise<AccountFigures> {
+  const rows = ctx.accounts.rows();
+  const all = await ctx.accounts.all();
+  const memory = ctx.stores.accounts;
+  const states: AccountState[] = await Promise.all(
+    all.map(async ({ account, channels }) => {
+      const [escalations, signals] = await Promise.all([memory.escalations(account.id), memory.signals(account.id, 1)]);
+      const open = escalations.filter((e) => e.closedAt === undefined);
+      const latest = signals[0];
+      return {
+        account,
+        openEscalations: open.length,
+        unacknowledged: open.filter((e) => e.acknowledgedAt === undefined).length,
+        ...(latest ? { latestSignal: { kind: latest.kind, confidence: latest.confidence, at: latest.at } } : {}),
+        ...(channels[0] ? { channel: channels[0] } : {}),
+      };
+    }),
+  );
+  return {
+    book: ctx.settings.accountBook !== undefined,
+    surveysOn: ctx.settings.workspace.csat.enabled,
+    retention: retention(rows, now),
+    milestones: milestones(rows),
+    known: all.length,
+    atRisk: accountsAtRisk(states, now),
   };
 }
 

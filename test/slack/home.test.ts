@@ -94,7 +94,12 @@ async function recordEarlierWeeks() {
 /** This week, through the real surfaces: mentions, an escalation and its acknowledgement, a digest and a Done click. */
 async function scriptThisWeek() {
   scriptModel();
-  for (const text of [`how do we onboard ${MARKER}?`, `which KPIs for ${MARKER}?`, `${MARKER} wants a 30% discount`, `Globex wants a discount too, ${MARKER}`]) {
+  for (const text of [
+    `how do we onboard ${MARKER}?`,
+    `which KPIs for ${MARKER}?`,
+    `${MARKER} wants a 30% discount`,
+    `Globex wants a discount too, ${MARKER}`,
+  ]) {
     await h.mention({ text: `<@U0LUNA> ${text}` });
     await queueIdle(h);
   }
@@ -115,7 +120,17 @@ async function scriptThisWeek() {
 
   // Time is the one thing the flows cannot fast-forward: an escalation whose deadline has passed.
   await new EscalationStore(redis, h.prefix).create(
-    { id: 'C0OLD-1.1-x', area: 'Complex customer negotiations', channel: 'C0OLD', threadTs: '1.1', escalationChannel: 'C0ESC', status: 'open', createdAt: Date.now() - 3_600_000, owners: [], request: {} },
+    {
+      id: 'C0OLD-1.1-x',
+      area: 'Complex customer negotiations',
+      channel: 'C0OLD',
+      threadTs: '1.1',
+      escalationChannel: 'C0ESC',
+      status: 'open',
+      createdAt: Date.now() - 3_600_000,
+      owners: [],
+      request: {},
+    },
     Date.now() - 1_800_000,
   );
 }
@@ -125,7 +140,14 @@ const digestPost = (parent: string): SlackMessage | undefined =>
 
 async function start() {
   h = await startHarness({ config: CONFIG });
-  for (const [id, name] of [['C0ESC', 'escalations'], ['C0SUPPORT', 'support'], ['C0FEEDBACK', 'feedback']] as const) h.slack.addChannel({ id, name });
+  for (const [id, name] of [
+    ['C0ESC', 'escalations'],
+    ['C0SUPPORT', 'support'],
+    ['C0FEEDBACK', 'feedback'],
+  ] as const)
+    h.slack.addChannel({ id, name });
+  // The workspace's own people: Home asks Slack who opens it (users.info) before it shows team figures.
+  for (const id of ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0DAVE']) h.slack.addUser({ id, name: id.slice(2).toLowerCase() });
 }
 
 describe('App Home dashboard', () => {
@@ -204,13 +226,17 @@ describe('App Home dashboard', () => {
     await openHome('U0DAVE', 'messages'); // the Messages tab has no dashboard
     await h.slack.waitFor(() => publishes('U0BOB').length === 1, 10_000, "Bob's publish");
     await queueIdle(h);
-    expect(h.slack.calls.map((c) => c.method)).toEqual(['views.publish']);
+    // Bob's first open also asks Slack who he is (one users.info, then cached for hours) before any figure is read.
+    expect(h.slack.calls.map((c) => c.method)).toEqual(['users.info', 'views.publish']);
     expect(JSON.stringify(viewOf(publishes('U0BOB')[0]!).blocks.find((b) => b.type === 'image'))).toBe(firstChart);
 
+    h.slack.reset();
     const r = await refresh('U0ALICE');
     expect(r.status).toBe(200);
     await h.slack.waitFor(() => publishes('U0ALICE').length === 1, 10_000, 'the refreshed publish');
     await queueIdle(h);
+    // Someone LUNA already knows, with unchanged figures: one Slack call.
+    expect(h.slack.calls.map((c) => c.method)).toEqual(['views.publish']);
 
     await new StatsRecorder(redis, h.prefix).incr('escalations_opened');
     h.slack.reset();
