@@ -25,7 +25,7 @@ export type {
   Usergroup,
 } from './slack-types.js';
 export type { SeenMessage, SharedChannelOptions } from './slack-workspace.js';
-export type { ChannelSharedEvent, ChannelUnsharedEvent, UserMessageEvent } from './slack-events.js';
+export type { ChannelSharedEvent, ChannelUnsharedEvent, ReactionAddedEvent, UserMessageEvent } from './slack-events.js';
 
 const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods, ...miscMethods, ...connectMethods };
 
@@ -140,7 +140,11 @@ export class FakeSlack extends FakeWorkspace {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
       if (Date.now() > deadline) {
-        const recent = this.calls.slice(-10).map((c) => c.method).join(', ') || 'none';
+        const recent =
+          this.calls
+            .slice(-10)
+            .map((c) => c.method)
+            .join(', ') || 'none';
         throw new Error(`FakeSlack.waitFor: ${what} not met within ${timeoutMs} ms (last calls: ${recent})`);
       }
       await new Promise((r) => setTimeout(r, 10));

@@ -1,5 +1,14 @@
 import { externalTeams, share, unshare } from './slack-connect.js';
-import { channelSharedEvent, channelUnsharedEvent, userMessageEvent, type ChannelSharedEvent, type ChannelUnsharedEvent, type UserMessageEvent } from './slack-events.js';
+import {
+  channelSharedEvent,
+  channelUnsharedEvent,
+  reactionAddedEvent,
+  userMessageEvent,
+  type ChannelSharedEvent,
+  type ChannelUnsharedEvent,
+  type ReactionAddedEvent,
+  type UserMessageEvent,
+} from './slack-events.js';
 import { SlackStore } from './slack-store.js';
 import type { Ephemeral, FakeChannel, FakeTeam, FakeUser, NewChannel, NewMessage, PostedVersion, SlackMessage, Usergroup } from './slack-types.js';
 
@@ -185,6 +194,27 @@ export class FakeWorkspace {
     });
   }
 
+  /**
+   * A person adds an emoji reaction to a message, as in Slack: the message must exist, the person must be
+   * able to see the channel, the name has no colons, and the same person cannot add the same emoji twice.
+   * The reaction is stored on the message (so reads show it) and the `reaction_added` event is returned.
+   */
+  react(o: { user: string; channel: string; ts: string; reaction: string }): ReactionAddedEvent {
+    const ch = this.requireChannel(o.channel);
+    const msg = this.store.find(ch.id, o.ts);
+    if (!msg) throw new Error(`FakeSlack.react: no message ${o.ts} in ${o.channel}`);
+    if (!this.store.isMember(ch, o.user)) throw new Error(`FakeSlack.react: ${o.user} cannot see ${o.channel}`);
+    if (!/^[a-z0-9_+'-]+(::skin-tone-[2-6])?$/.test(o.reaction)) throw new Error(`FakeSlack.react: "${o.reaction}" is not an emoji name (no colons)`);
+    msg.reactions ??= [];
+    const r = msg.reactions.find((x) => x.name === o.reaction);
+    if (r?.users.includes(o.user)) throw new Error(`FakeSlack.react: ${o.user} already reacted with ${o.reaction} (already_reacted)`);
+    if (r) {
+      r.users.push(o.user);
+      r.count++;
+    } else msg.reactions.push({ name: o.reaction, users: [o.user], count: 1 });
+    return reactionAddedEvent({ user: o.user, reaction: o.reaction, channel: ch.id, ts: msg.ts, itemUser: msg.user });
+  }
+
   // ── what people saw ────────────────────────────────────────────────────────────────────────────
 
   /** Messages the bot posted in its DM with the user (via the D… ID or the user ID), with the DM's ID. */
@@ -199,11 +229,23 @@ export class FakeWorkspace {
     if (!ch) return [];
     const member = ch.is_im ? ch.user === userId || userId === this.botUserId : this.store.isMember(ch, userId);
     const seen: SeenMessage[] = member
-      ? this.messages(channel).map((m) => ({ kind: 'message' as const, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) }))
+      ? this.messages(channel).map((m) => ({
+          kind: 'message' as const,
+          ts: m.ts,
+          ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+          text: m.text,
+          ...(m.blocks ? { blocks: m.blocks } : {}),
+        }))
       : [];
     for (const e of this.ephemerals) {
       if (e.channel !== channel || e.user !== userId) continue;
-      seen.push({ kind: 'ephemeral', ts: e.message_ts, ...(e.thread_ts ? { thread_ts: e.thread_ts } : {}), text: e.text, ...(e.blocks ? { blocks: e.blocks } : {}) });
+      seen.push({
+        kind: 'ephemeral',
+        ts: e.message_ts,
+        ...(e.thread_ts ? { thread_ts: e.thread_ts } : {}),
+        text: e.text,
+        ...(e.blocks ? { blocks: e.blocks } : {}),
+      });
     }
     return seen;
   }
