@@ -75,17 +75,23 @@ export async function signalBatchJob(job: LunaJob<'signal-batch'>, ctx: JobConte
 
   let result = await store.result(accountId, windowId, (v) => StoredResult.parse(v));
   if (!result) {
-    const classified = await classify(ctx, account, present, texts, log);
-    if (!classified) {
-      ctx.metrics.signalBatches.inc({ outcome: 'over_budget' });
-      ctx.metrics.signalMessages.inc({ outcome: 'over_budget' }, refs.length);
+    // A window that filled faster than its job ran is read in parts of batchMessages: one call per part.
+    const size = ctx.settings.workspace.signals.batchMessages;
+    const parts = Array.from({ length: Math.ceil(present.length / size) }, (_, i) => present.slice(i * size, (i + 1) * size));
+    const results = await classifyParts(ctx, account, parts, texts, log);
+    const signals = results.flatMap((r) => r.signals);
+    const classified = results.reduce((n, r) => n + r.messages, 0);
+    // Messages deleted since they were sent are not waiting for anything; the others the budget stopped.
+    const unclassified = present.length - classified;
+    ctx.metrics.signalBatches.inc({ outcome: unclassified > 0 ? 'over_budget' : 'classified' });
+    if (refs.length > unclassified) ctx.metrics.signalMessages.inc({ outcome: 'classified' }, refs.length - unclassified);
+    if (unclassified > 0) ctx.metrics.signalMessages.inc({ outcome: 'over_budget' }, unclassified);
+    if (classified === 0 && unclassified > 0) {
       await store.finish(accountId, windowId);
       return { messages: refs.length, signals: 0, outcome: 'over_budget' };
     }
-    result = classified;
+    result = { signals };
     await store.storeResult(accountId, windowId, result);
-    ctx.metrics.signalBatches.inc({ outcome: 'classified' });
-    ctx.metrics.signalMessages.inc({ outcome: 'classified' }, refs.length);
   }
 
   const threshold = ctx.settings.workspace.signals.threshold;
@@ -110,56 +116,74 @@ export async function signalBatchJob(job: LunaJob<'signal-batch'>, ctx: JobConte
   return { messages: refs.length, signals: above.length, outcome: 'classified' };
 }
 
-/** One model call for the batch, within today's token budget; undefined when the budget is spent. */
-async function classify(
+/**
+ * One model call per part of the batch, all at once, as many parts as today's token budget still covers
+ * (estimated before sending; the real usage is added to the day's counter after). Parts past the budget
+ * are left out, and say so in the log.
+ */
+async function classifyParts(
   ctx: JobContext,
   account: Account,
-  refs: MessageRef[],
+  parts: MessageRef[][],
   texts: Map<string, { text?: string }>,
   log: JobContext['log'],
-): Promise<StoredResult | undefined> {
+): Promise<Array<StoredResult & { messages: number }>> {
   const config = ctx.settings.workspace.signals;
   const day = utcDay(Date.now());
-  const spent = await ctx.stores.signals.spent(day);
+  let spent = await ctx.stores.signals.spent(day);
   ctx.metrics.signalTokens.set(spent);
-  if (refs.length === 0) return { signals: [] };
-  const people = await ctx.directory.people(refs.map((r) => r.user));
-  const labelled = refs.map((r, i) => ({ label: `s${i + 1}`, ref: r }));
-  const input: SignalInput = {
-    account: account.name,
-    areas: ctx.settings.workspace.escalation?.owners.map((o) => o.area) ?? [],
-    messages: labelled.map(({ label, ref }) => ({
-      label,
-      user: ref.user,
-      organisation: people.get(ref.user)?.organisation?.name ?? account.name,
-      text: truncate(texts.get(keyOf(ref))?.text ?? '', 1_500),
-      inThread: ref.ts !== ref.threadTs,
-    })),
-  };
-  const prompt = signalPrompt(input);
-  const estimate = estimateTokens(JSON.stringify(prompt)) + 300;
-  if (spent + estimate > config.dailyTokenBudget) {
-    log.warn('signals.dailyTokenBudget is spent for today (UTC); this batch is left unclassified', { spent, estimate, budget: config.dailyTokenBudget });
-    return undefined;
+  const people = await ctx.directory.people(parts.flat().map((r) => r.user));
+  const areas = ctx.settings.workspace.escalation?.owners.map((o) => o.area) ?? [];
+  const fitting: Array<{ refs: MessageRef[]; labelled: Array<{ label: string; ref: MessageRef }>; input: SignalInput }> = [];
+  for (const refs of parts) {
+    const labelled = refs.map((r, i) => ({ label: `s${i + 1}`, ref: r }));
+    const input: SignalInput = {
+      account: account.name,
+      areas,
+      messages: labelled.map(({ label, ref }) => ({
+        label,
+        user: ref.user,
+        organisation: people.get(ref.user)?.organisation?.name ?? account.name,
+        text: truncate(texts.get(keyOf(ref))?.text ?? '', 1_500),
+        inThread: ref.ts !== ref.threadTs,
+      })),
+    };
+    const estimate = estimateTokens(JSON.stringify(signalPrompt(input))) + 300;
+    if (spent + estimate > config.dailyTokenBudget) {
+      log.warn('signals.dailyTokenBudget is spent for today (UTC); messages are left unclassified', {
+        spent,
+        estimate,
+        budget: config.dailyTokenBudget,
+        messages: parts.slice(fitting.length).flat().length,
+      });
+      break;
+    }
+    spent += estimate;
+    fitting.push({ refs, labelled, input });
   }
-  const out = await classifySignals(ctx.anthropic, {
-    model: resolveModel(config.model).id,
-    input,
-    timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
-  });
-  ctx.metrics.recordUsage(out.usage);
-  ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, out.usage.input + out.usage.output + out.usage.cacheRead + out.usage.cacheCreation));
-  const byLabel = new Map(labelled.map((l) => [l.label, l.ref]));
-  return {
-    signals: out.signals.map((s) => ({
-      kind: s.kind,
-      confidence: s.confidence,
-      summary: s.summary,
-      nextStep: s.nextStep,
-      area: s.area,
-      messages: s.messages.flatMap((l) => (byLabel.has(l) ? [byLabel.get(l)!] : [])).slice(0, 5),
-    })),
-  };
+  return Promise.all(
+    fitting.map(async ({ refs, labelled, input }) => {
+      const out = await classifySignals(ctx.anthropic, {
+        model: resolveModel(config.model).id,
+        input,
+        timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
+      });
+      ctx.metrics.recordUsage(out.usage);
+      ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, out.usage.input + out.usage.output + out.usage.cacheRead + out.usage.cacheCreation));
+      const byLabel = new Map(labelled.map((l) => [l.label, l.ref]));
+      return {
+        messages: refs.length,
+        signals: out.signals.map((s) => ({
+          kind: s.kind,
+          confidence: s.confidence,
+          summary: s.summary,
+          nextStep: s.nextStep,
+          area: s.area,
+          messages: s.messages.flatMap((l) => (byLabel.has(l) ? [byLabel.get(l)!] : [])).slice(0, 5),
+        })),
+      };
+    }),
+  );
 }
 
 /** The owner's alert, the escalation of a strategic churn risk, advocacy to marketing: each once per batch. */

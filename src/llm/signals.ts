@@ -83,7 +83,7 @@ export async function classifySignals(
     system,
     messages,
     schema: signalSchema(req.input.areas),
-    maxTokens: 1024,
+    maxTokens: 2048,
     timeoutMs: req.timeoutMs,
   });
   const signals = value.signals
@@ -92,6 +92,7 @@ export async function classifySignals(
       confidence: Math.min(1, Math.max(0, s.confidence)),
       messages: [...new Set(s.messages.map((l) => l.trim()))].filter((l) => known.has(l)),
     }))
-    .filter((s) => s.messages.length > 0);
+    .filter((s) => s.messages.length > 0)
+    .map((s) => ({ ...s, messages: s.messages.slice(0, 5) }));
   return { signals, usage };
 }

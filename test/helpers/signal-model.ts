@@ -44,7 +44,10 @@ export function fakeSignalModel(o: FakeSignalOptions = {}): HandlerReply {
         return m ? [{ label: m[1]!, text: m[2]! }] : [];
       });
       const signals = KINDS.flatMap(([kind, re, summary, nextStep]) => {
-        const hits = lines.filter((l) => re.test(l.text)).map((l) => l.label);
+        const hits = lines
+          .filter((l) => re.test(l.text))
+          .map((l) => l.label)
+          .slice(0, 5); // as the schema asks: the most telling few
         return hits.length
           ? [{ kind, confidence: o.confidence ?? 0.9, summary, messages: hits, area: kind === 'churn_risk' ? (o.area ?? 'none') : 'none', nextStep }]
           : [];
