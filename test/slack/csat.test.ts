@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { AccountStore } from '../../src/stores/accounts.js';
 import type { SlackCall } from '../fakes/slack-server.js';
 import { inDays, writeAccountBook } from '../helpers/account-book.js';
 import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, until, type Harness } from '../helpers/harness.js';
@@ -17,10 +19,12 @@ const CSM2 = 'U0CSM2';
 const CUSTOMER = 'U0ACMEDANA';
 const CUSTOMER2 = 'U0ACMEEVE';
 
+const redis = new Redis(process.env.REDIS_URL!);
 let h: Harness;
 afterEach(async () => {
   await h?.stop();
 });
+afterAll(() => redis.disconnect());
 
 async function start(csat: Record<string, unknown> = { enabled: true }) {
   const book = await writeAccountBook([
@@ -86,6 +90,15 @@ describe('CSAT surveys', () => {
     await start();
     const { root, reply } = thread();
     const other = h.slack.addMessage(SHARED, { user: CUSTOMER, text: 'Thanks, all good now!' });
+    // The thread had been escalated earlier (as account memory recorded it).
+    const memory = new AccountStore(redis, h.prefix);
+    await memory.escalationOpened('t-T0ACME', {
+      id: 'esc-1',
+      area: 'Complex customer negotiations',
+      channel: SHARED,
+      threadTs: root,
+      openedAt: Date.now() - 3_600_000,
+    });
     const tick = h.slack.react({ user: CSM, channel: SHARED, ts: root, reaction: 'white_check_mark' });
     expect((await send(tick)).status).toBe(200);
     expect((await send(tick)).status).toBe(200); // Slack redelivering the event
@@ -102,6 +115,8 @@ describe('CSAT surveys', () => {
     expect(JSON.stringify(posted[0]!.blocks)).toMatch(/"text":"1".*"text":"5"/);
     // What the customer reads in the channel: the question, nothing more.
     expect(h.slack.postedIn(SHARED).map((v) => v.visibleText)).toEqual([expect.stringMatching(/^How did we do on this one\?/)]);
+    // Resolved: the thread's escalation is closed in account memory.
+    expect((await memory.escalations('t-T0ACME'))[0]!.closedAt).toBeGreaterThan(0);
   });
 
   it('two customers vote (the last click counts) and an internal member is refused: CSAT is from the two; Home shows it beside the estimate', async () => {
