@@ -18,7 +18,16 @@ escalation:
       notify: [U0456EFGH]
   fallback: [U0CSLEAD]
 `;
-const ASSESSMENT = { outOfScope: false, strategic: false, area: 'none', confidence: 0.9, rationale: 'Routine onboarding question.', customerWants: 'Advice on onboarding KPIs.', decisionNeeded: '', risk: 'Low.' };
+const ASSESSMENT = {
+  outOfScope: false,
+  strategic: false,
+  area: 'none',
+  confidence: 0.9,
+  rationale: 'Routine onboarding question.',
+  customerWants: 'Advice on onboarding KPIs.',
+  decisionNeeded: '',
+  risk: 'Low.',
+};
 
 async function run(withEscalation: boolean) {
   const h = await startHarness({ config: `${withEscalation ? ESCALATION : ''}queue:\n  concurrency: 4\nmodel:\n  streamIdleTimeoutSeconds: 30\n` });
@@ -46,7 +55,12 @@ async function run(withEscalation: boolean) {
       p50: durations[Math.floor(durations.length / 2)]!,
       mean: durations.reduce((a, b) => a + b, 0) / durations.length,
       calls: assess.length,
-      tokens: { input: sum('input_tokens'), cacheRead: sum('cache_read_input_tokens'), cacheWrite: sum('cache_creation_input_tokens'), output: sum('output_tokens') },
+      tokens: {
+        input: sum('input_tokens'),
+        cacheRead: sum('cache_read_input_tokens'),
+        cacheWrite: sum('cache_creation_input_tokens'),
+        output: sum('output_tokens'),
+      },
     };
   } finally {
     await h.stop();

@@ -58,7 +58,10 @@ export interface Fakes {
 type Command = Omit<Extract<FakesRequest, { cmd: 'setup' }>, 'id'> | Omit<Extract<FakesRequest, { cmd: 'settle' }>, 'id'>;
 
 export async function startFakes(): Promise<Fakes> {
-  const child: ChildProcess = fork(path.resolve('bench/fakes-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(path.resolve('bench/fakes-process.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, (r: unknown) => void>();
   let next = 0;
   const ready = new Promise<{ slackUrl: string; anthropicUrl: string }>((resolve, reject) => {

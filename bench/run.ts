@@ -154,23 +154,36 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
   const rows: Array<[string, string]> = [
     ['mode', `${MODES[mode].title}, from ${ENTRY}`],
     ['machine', `${cpus().length} CPUs, load average ${load1.toFixed(1)} when the run started (other work on the machine skews every number)`],
-    ['offered', `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms, queue.concurrency ${CONCURRENCY}/worker${MAX_CALLS ? `, maxConcurrentCalls ${MAX_CALLS}` : ''}`],
+    [
+      'offered',
+      `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms, queue.concurrency ${CONCURRENCY}/worker${MAX_CALLS ? `, maxConcurrentCalls ${MAX_CALLS}` : ''}`,
+    ],
     ['ack p50 / p99 / max', `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.max)} ms (${load.refused} refused)`],
     ['bare Bolt p50 / p99 / max', `${ms(f.p50)} / ${ms(f.p99)} / ${ms(f.max)} ms (the floor, same load)`],
     ['ack p99 / floor p99', `${ratio.toFixed(2)}×`],
     ...(load.beside.length
-      ? [['bare Bolt beside LUNA', `${ms(b.p50)} / ${ms(b.p99)} / ${ms(b.max)} ms (same events at the same moments, while LUNA works: the floor on a busy machine)`] as [string, string]]
+      ? [
+          [
+            'bare Bolt beside LUNA',
+            `${ms(b.p50)} / ${ms(b.p99)} / ${ms(b.max)} ms (same events at the same moments, while LUNA works: the floor on a busy machine)`,
+          ] as [string, string],
+        ]
       : []),
     ['ack inside LUNA', `p50 ≤ ${run.insideAck.p50} ms, p99 ≤ ${run.insideAck.p99} ms (request parsed → job in Redis; luna_ack_latency_seconds buckets)`],
   ];
-  const goals: Array<[string, string]> = [['goal: ack p99 ≤ 2× floor, < 50 ms', `${mark(ratio <= 2)} (${ratio.toFixed(2)}×), ${mark(l.p99 < 50)} (${ms(l.p99)} ms)`]];
+  const goals: Array<[string, string]> = [
+    ['goal: ack p99 ≤ 2× floor, < 50 ms', `${mark(ratio <= 2)} (${ratio.toFixed(2)}×), ${mark(l.p99 < 50)} (${ms(l.p99)} ms)`],
+  ];
   if (settled) {
     const wall = settled.lastAnswerAt - load.startedAt;
     const lost = N - settled.answered - settled.duplicated;
     rows.push(
       ['answered once', `${settled.answered} / ${N}`],
       ['lost / duplicated', `${lost} / ${settled.duplicated}`],
-      ['wall time / ideal', `${(wall / 1000).toFixed(2)} s / ${(IDEAL_MS / 1000).toFixed(2)} s (${(wall / IDEAL_MS).toFixed(2)}×; ideal = N/R + model latency)`],
+      [
+        'wall time / ideal',
+        `${(wall / 1000).toFixed(2)} s / ${(IDEAL_MS / 1000).toFixed(2)} s (${(wall / IDEAL_MS).toFixed(2)}×; ideal = N/R + model latency)`,
+      ],
     );
     goals.push(
       ['goal: wall ≤ 1.2× ideal', `${mark(wall <= 1.2 * IDEAL_MS)} (${(wall / IDEAL_MS).toFixed(2)}×)`],
@@ -188,8 +201,14 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
   if (settled) {
     rows.push(
       ['model calls', `${settled.modelRequests} (at most ${settled.maxModelCallsInFlight} in flight)`],
-      ['prompt cache', `${settled.prefixTokens}-token persona prefix; ${(100 * settled.cacheReadShare).toFixed(1)}% of it read from cache on repeat calls (${(100 * settled.cacheReadShareOfInput).toFixed(1)}% of all input tokens)`],
-      ['stream: first token / complete', `${run.firstTokenMs.toFixed(0)} ms / ~${MODEL_MS} ms for ${settled.answerChars} chars; post-once = 1 Slack call, streaming at 256-char buffers ≈ ${Math.ceil(settled.answerChars / 256) + 2} calls`],
+      [
+        'prompt cache',
+        `${settled.prefixTokens}-token persona prefix; ${(100 * settled.cacheReadShare).toFixed(1)}% of it read from cache on repeat calls (${(100 * settled.cacheReadShareOfInput).toFixed(1)}% of all input tokens)`,
+      ],
+      [
+        'stream: first token / complete',
+        `${run.firstTokenMs.toFixed(0)} ms / ~${MODEL_MS} ms for ${settled.answerChars} chars; post-once = 1 Slack call, streaming at 256-char buffers ≈ ${Math.ceil(settled.answerChars / 256) + 2} calls`,
+      ],
     );
   }
   const all = [...rows, ...goals];

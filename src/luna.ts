@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { Queue, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from './config/load.js';
@@ -17,7 +18,11 @@ import { QUEUE_NAME } from './contracts/jobs.js';
 import { createEnqueue } from './queue/producer.js';
 import { createStores } from './stores/index.js';
 import { syncDigestSchedulers } from './queue/digest-schedulers.js';
-import { connectRedis } from './infra/redis.js';
+import { closeRedis, connectRedis, describeTarget, type RedisClient } from './infra/redis.js';
+import { checkPersistence, reportPersistence, warnOnEvictingRedis, type Persistence } from './infra/redis-checks.js';
+import { RedisWatch } from './infra/redis-watch.js';
+import { DataLossWatch } from './queue/data-loss.js';
+import { restoreEscalationTimers } from './queue/escalation-timers.js';
 import { ThreadOrder } from './queue/thread-order.js';
 import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
 import { Accounts } from './slack-api/accounts.js';
@@ -29,23 +34,53 @@ export interface LunaOptions {
   log?: Logger;
   /** Overrides for every Slack client LUNA makes (tests shorten the retry policy). */
   slackClientOptions?: Partial<WebClientOptions>;
+  /** How often a Redis outage is reported and the data-loss marker is checked. @defaultValue 10 s */
+  redisCheckIntervalMs?: number;
+  /** The supervised worker process of a split LUNA_ROLE=all: its metrics join /metrics, its state /readyz. */
+  workerChild?: { metrics: NonNullable<Metrics['peers']>; ready: () => Promise<void> };
+  /** This is that worker process (started by a supervisor). */
+  supervised?: boolean;
 }
 
 export interface Luna {
   port: number;
   metrics: Metrics;
   queue: Queue;
+  /** Set once the worker runs (LUNA_ROLE=all|worker, after Redis answered). */
   worker?: Worker;
+  /** Resolves once LUNA serves (Redis answered, the role's pieces started); rejects if they cannot start. */
+  ready: Promise<void>;
   /** Stop taking work, let active jobs finish within the grace period, hand back the rest, close. */
   stop(): Promise<void>;
 }
 
-/** Wiring only: every piece is built elsewhere. Which pieces run depends on LUNA_ROLE. */
+/** Starts LUNA and resolves once it serves (see launchLuna); a start that fails is stopped and rethrown. */
 export async function startLuna(settings: Settings, opts: LunaOptions = {}): Promise<Luna> {
+  const luna = await launchLuna(settings, opts);
+  try {
+    await luna.ready;
+  } catch (err) {
+    await luna.stop();
+    throw err;
+  }
+  return luna;
+}
+
+/**
+ * Wiring only: every piece is built elsewhere. Which pieces run depends on LUNA_ROLE.
+ *
+ * Resolves as soon as the HTTP server listens — /healthz answers, /readyz says what LUNA waits for —
+ * whether or not Redis answers yet. `ready` follows when Redis answers and the role's pieces have started
+ * (auth.test, the worker, digest schedulers, Socket Mode).
+ */
+export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Promise<Luna> {
   const { env, workspace } = settings;
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
   const role = env.LUNA_ROLE;
   const prefix = env.LUNA_REDIS_PREFIX;
+  const target = settings.redis.target;
+  const where = describeTarget(target);
+  const intervalMs = opts.redisCheckIntervalMs ?? 10_000;
   const clientOptions: WebClientOptions = {
     slackApiUrl: env.SLACK_API_URL,
     logger: toBoltLogger(log, env.LOG_LEVEL),
@@ -53,7 +88,9 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
     ...opts.slackClientOptions,
   };
 
-  const producer = connectRedis(env.REDIS_URL, 'producer');
+  const watch = new RedisWatch({ where, log, intervalMs });
+  const producer = connectRedis(target, 'producer');
+  watch.track(producer);
   const queue = new Queue(QUEUE_NAME, {
     connection: producer,
     prefix,
@@ -64,12 +101,16 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     },
   });
-  await queue.waitUntilReady();
-  await warnOnEvictingRedis(producer, log);
+  watch.listen(queue, 'queue');
   const stores = createStores(producer, prefix);
   const threadOrder = new ThreadOrder({ store: stores.threads, queue, log });
-  const enqueue = createEnqueue(queue, threadOrder);
-  const metrics = new Metrics(() => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'));
+  const enqueue = createEnqueue(queue, threadOrder, { redis: producer, where });
+  // While Redis is away a scrape shows no job counts instead of hanging.
+  const metrics = new Metrics(() =>
+    watch.reachable ? bounded(queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'), 1_000, {}) : Promise.resolve({}),
+  );
+
+  metrics.peers = opts.workerChild?.metrics;
 
   let slack: SlackAdapter | undefined;
   if (role !== 'worker') {
@@ -83,67 +124,174 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
     });
   }
 
-  let worker: Worker | undefined;
-  let workerRedis: ReturnType<typeof connectRedis> | undefined;
-  let gate: ModelGate | undefined;
-  if (role !== 'web') {
-    const client = new WebClient(env.SLACK_BOT_TOKEN, clientOptions);
-    const identity = await whoAmI(client);
-    gate = new ModelGate({
-      store: stores.modelCalls,
-      queue,
-      log,
-      maxConcurrentCalls: workspace.model.maxConcurrentCalls,
-      maxRateLimitDeferrals: workspace.queue.attempts,
-    });
-    const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
-    warnIfUncacheable(settings, log);
-    workerRedis = connectRedis(env.REDIS_URL, 'worker');
-    const directory = new Directory(client, stores.directory, identity, workspace.customerChannels);
-    const book = settings.accountBook;
-    if (book) {
-      reportProblems(book.current(), book.path, log);
-      book.watch(log);
-    }
-    const accounts = new Accounts(directory, () => book?.current(), workspace.accounts, stores.accounts);
-    const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, accounts, stores, enqueue };
-    worker = startWorker(workerRedis, prefix, workspace.queue, ctx, { order: threadOrder, gate });
-    // Where digests run: a web-only fleet (possibly on another config version) never re-times them.
-    await syncDigestSchedulers(queue, workspace.digests, stores.digests, log);
-  }
-
+  let serving = false;
+  let persistence: Persistence | undefined;
   const server: Server = createHttpServer({
     metrics,
     readiness: [
-      { name: 'redis', check: async () => void (await producer.ping()) },
+      {
+        name: 'redis',
+        check: async () => {
+          if (!watch.reachable) throw new Error(watch.problem());
+          await producer.ping().catch((err: Error) => Promise.reject(new Error(`unreachable at ${where} (${err.message})`)));
+          if (!serving) throw new Error(`answers at ${where}; LUNA is still starting`);
+        },
+      },
       // Loaded before anything started: ready by construction, listed so /readyz names all it depends on.
       { name: 'config', check: () => Promise.resolve() },
       { name: 'personas', check: () => Promise.resolve() },
+      ...(opts.workerChild ? [{ name: 'worker-process', check: opts.workerChild.ready }] : []),
+      // A note, never a reason to be unready: what a Redis restart would cost.
+      { name: 'redis-persistence', check: () => Promise.resolve(persistence?.detail ?? 'not checked yet') },
     ],
     ...(slack?.requestListener ? { slack: slack.requestListener } : {}),
   });
-  await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
-  if (slack?.socketMode) await slack.app.start();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, () => (server.off('error', reject), resolve()));
+  });
   const port = (server.address() as AddressInfo).port;
-  log.info('LUNA started', { role, port, mode: settings.socketMode ? 'socket' : 'http', persona: settings.persona.id });
+  log.info('HTTP server listening', { role, port });
 
+  const aborted = new AbortController();
+  const step = <T>(p: Promise<T>): Promise<T> => untilAborted(p, aborted.signal);
+  let worker: Worker | undefined;
+  let workerRedis: RedisClient | undefined;
+  let gate: ModelGate | undefined;
+  let dataWatch: DataLossWatch | undefined;
+  let socketStarted = false;
+
+  /** What LUNA itself owns in Redis and can put back after Redis lost it; only processes that run workers do. */
+  const recover = async (): Promise<Record<string, number>> => {
+    if (role === 'web') return {};
+    await syncDigestSchedulers(queue, workspace.digests, stores.digests, log);
+    const escalationTimers = await restoreEscalationTimers({ queue, escalations: stores.escalations, enqueue, escalation: workspace.escalation });
+    return { digestSchedules: workspace.digests.length, escalationTimers };
+  };
+
+  const ready = (async () => {
+    await step(queue.waitUntilReady());
+    await step(warnOnEvictingRedis(producer, log));
+    persistence = await step(checkPersistence(producer));
+    reportPersistence(persistence, where, log);
+    dataWatch = new DataLossWatch({ marker: stores.marker, log, where, recover, intervalMs });
+    await step(dataWatch.start());
+    watch.onReachable((again) => {
+      if (!again) return;
+      // Back after an outage: was it a restart that kept nothing, and does it keep anything now?
+      void dataWatch?.check();
+      void checkPersistence(producer).then(
+        (p) => {
+          if (p.kind !== persistence?.kind) reportPersistence(p, where, log);
+          persistence = p;
+        },
+        () => {},
+      );
+    });
+
+    if (role !== 'web') {
+      const client = new WebClient(env.SLACK_BOT_TOKEN, clientOptions);
+      const identity = await step(whoAmI(client));
+      gate = new ModelGate({
+        store: stores.modelCalls,
+        queue,
+        log,
+        maxConcurrentCalls: workspace.model.maxConcurrentCalls,
+        probeBaseMs: workspace.model.outageProbeSeconds * 1000,
+        probeMaxMs: 30_000,
+        probeTimeoutMs: (workspace.model.streamIdleTimeoutSeconds + 15) * 1000,
+      });
+      const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
+      warnIfUncacheable(settings, log);
+      workerRedis = connectRedis(target, 'worker');
+      watch.listen(workerRedis, 'worker-connection');
+      const directory = new Directory(client, stores.directory, identity, workspace.customerChannels);
+      const book = settings.accountBook;
+      if (book) {
+        reportProblems(book.current(), book.path, log);
+        book.watch(log);
+      }
+      const accounts = new Accounts(directory, () => book?.current(), workspace.accounts, stores.accounts);
+      const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, accounts, stores, enqueue };
+      // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
+      worker = startWorker(workerRedis as Redis, prefix, workspace.queue, ctx, { order: threadOrder, gate });
+      // worker.ts logs every worker error; during an outage that is one per reconnect attempt, so the rate-limited watch takes over.
+      worker.removeAllListeners('error');
+      watch.listen(worker, 'worker');
+      // Where digests run: a web-only fleet (possibly on another config version) never re-times them.
+      await step(syncDigestSchedulers(queue, workspace.digests, stores.digests, log));
+      const restored = await step(restoreEscalationTimers({ queue, escalations: stores.escalations, enqueue, escalation: workspace.escalation }));
+      if (restored) log.info('put back follow-up timers of open escalations that had none', { escalationTimers: restored });
+    }
+    if (slack?.socketMode) {
+      await step(slack.app.start());
+      socketStarted = true;
+    }
+    serving = true;
+    // A split LUNA_ROLE=all install is one LUNA to its operator: this (web) process says so; its worker child says less.
+    log.info(opts.supervised ? 'worker process started' : 'LUNA started', {
+      role: opts.workerChild ? 'all' : role,
+      port,
+      mode: settings.socketMode ? 'socket' : 'http',
+      persona: settings.persona.id,
+      redis: where,
+    });
+  })();
+  // Whoever awaits `ready` sees a failure; nobody awaiting it is no crash.
+  ready.catch(() => {});
+
+  let stopping: Promise<void> | undefined;
   return {
     port,
     metrics,
     queue,
-    ...(worker ? { worker } : {}),
-    async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
-      if (slack?.socketMode) await slack.app.stop();
-      if (worker) await closeWorker(worker, workspace.queue.shutdownGraceSeconds * 1000, log);
-      settings.accountBook?.close();
-      await gate?.close();
-      await queue.close();
-      await workerRedis?.quit().catch(() => {});
-      await producer.quit().catch(() => {});
+    get worker() {
+      return worker;
+    },
+    ready,
+    stop() {
+      stopping ??= (async () => {
+        aborted.abort();
+        watch.close();
+        dataWatch?.stop();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections?.();
+        if (socketStarted) await slack?.app.stop();
+        if (worker) await closeWorker(worker, workspace.queue.shutdownGraceSeconds * 1000, log);
+        settings.accountBook?.close();
+        await gate?.close();
+        await bounded(queue.close(), 5_000, undefined);
+        if (workerRedis) await closeRedis(workerRedis);
+        await closeRedis(producer);
+      })();
+      return stopping;
     },
   };
+}
+
+/** `p`, unless LUNA is stopped first (then a luna_stopped error, so a start-up waiting for Redis ends). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new LunaError('luna_stopped', 'LUNA was stopped while starting'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new LunaError('luna_stopped', 'LUNA was stopped while starting'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e instanceof Error ? e : new Error(String(e)))),
+    );
+  });
+}
+
+/** `p`'s value, or `fallback` if it fails or takes longer than `ms`. */
+function bounded<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    timer.unref();
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      () => (clearTimeout(timer), resolve(fallback)),
+    );
+  });
 }
 
 /** Graceful first; past the grace period, force-close: the active jobs' locks lapse and another worker resumes them. */
@@ -155,7 +303,7 @@ async function closeWorker(worker: Worker, graceMs: number, log: Logger): Promis
   clearTimeout(timer);
   if (outcome === 'timeout') {
     log.warn('active jobs did not finish in the grace period; handing them back to the queue', { graceMs });
-    await worker.close(true);
+    await bounded(worker.close(true), 5_000, undefined);
   }
 }
 
@@ -179,18 +327,5 @@ function warnIfUncacheable(settings: Settings, log: Logger): void {
       estimatedTokens: tokens,
       minimum: min,
     });
-  }
-}
-
-/** BullMQ loses jobs if Redis evicts keys under memory pressure. */
-async function warnOnEvictingRedis(redis: ReturnType<typeof connectRedis>, log: Logger): Promise<void> {
-  try {
-    const reply = await redis.config('GET', 'maxmemory-policy');
-    const policy = reply[1];
-    if (policy && policy !== 'noeviction') {
-      log.warn(`Redis maxmemory-policy is "${policy}"; set it to "noeviction" or queued jobs can be evicted`);
-    }
-  } catch {
-    // Managed Redis often forbids CONFIG; nothing to check then.
   }
 }

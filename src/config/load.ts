@@ -5,11 +5,14 @@ import type { z } from 'zod';
 import { SettingsError, type SettingProblem } from '../infra/errors.js';
 import { loadPersonas, type Persona, type PersonaRegistry } from '../personas/registry.js';
 import { AccountBookFile } from './account-book.js';
-import { ENV_FIX, EnvSchema, requiredFor, type Env } from './env.js';
+import type { RedisTarget } from '../infra/redis.js';
+import { ENV_FIX, EnvSchema, redisTarget, requiredFor, type Env } from './env.js';
 import { WorkspaceSchema, type Workspace } from './workspace.js';
 
 export interface Settings {
   env: Env;
+  /** The Redis (or cluster) to use; `explicit` is false when the environment names none (`npm start` may then run its own). */
+  redis: { target: RedisTarget; explicit: boolean };
   socketMode: boolean;
   workspace: Workspace;
   /** The config file that was read, or undefined when the optional default file is absent. */
@@ -108,7 +111,7 @@ export async function loadSettings(rawEnv: NodeJS.ProcessEnv = process.env, cwd 
   if (problems.length > 0 || !env || !workspace || !personas || !persona) {
     throw new SettingsError('luna_config_invalid', problems);
   }
-  return { env, socketMode, workspace, configPath: configRead, personas, persona, ...(accountBook ? { accountBook } : {}) };
+  return { env, redis: redisTarget(env), socketMode, workspace, configPath: configRead, personas, persona, ...(accountBook ? { accountBook } : {}) };
 }
 
 function parseWorkspace(text: string, configName: string, problems: SettingProblem[]): Workspace | undefined {

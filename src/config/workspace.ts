@@ -58,6 +58,8 @@ export const WorkspaceSchema = z
           .default(30),
         /** Minimum assessment confidence (0–1) before LUNA escalates. */
         confidenceThreshold: z.number().min(0).max(1).default(0.7),
+        /** Thread tokens the escalation assessment reads: the parent, then the newest messages. */
+        assessmentTokenBudget: z.number().int().min(1_000).max(200_000).default(8_000),
       })
       .strict()
       .optional(),
@@ -109,14 +111,28 @@ export const WorkspaceSchema = z
         threadTokenBudget: z.number().int().min(1_000).max(900_000).default(60_000),
         /** A stream that sends nothing for this long is aborted and retried. */
         streamIdleTimeoutSeconds: seconds(45, 600),
-        /** Model requests in flight at once across every worker process (a Redis semaphore); unset: no cap. */
-        maxConcurrentCalls: z.number().int().min(1).max(10_000).optional(),
+        /**
+         * Model requests in flight at once across every worker process (a Redis semaphore). 160 at ~1.5 s a call
+         * is ~100 answers a second (~6,400 requests a minute): lower it to what your Anthropic tier allows.
+         */
+        maxConcurrentCalls: z.number().int().min(1).max(10_000).default(160),
+        /** An AI-service outage is waited out this long after a request arrived; then the apology. */
+        giveUpAfterMinutes: z
+          .number()
+          .positive()
+          .max(24 * 60)
+          .default(15),
+        /** During an outage, the first wait before one request probes whether the service is back; it doubles per failed probe, up to 30 s. */
+        outageProbeSeconds: seconds(2, 60),
+        /** Someone waiting this long for an answer (an outage, a backlog) gets one note that LUNA is still on it. */
+        stillWorkingNoteSeconds: seconds(30, 3600),
       })
       .strict()
       .prefault({}),
     queue: z
       .object({
-        concurrency: z.number().int().min(1).max(500).default(64),
+        /** Jobs per worker process; they mostly wait on the model, so a burst needs mentions/s × model seconds of them. */
+        concurrency: z.number().int().min(1).max(500).default(200),
         attempts: z.number().int().min(1).max(20).default(5),
         /** First retry delay; later ones double, with jitter. */
         backoffSeconds: seconds(2, 3600),

@@ -35,6 +35,8 @@ export interface LunaJob<N extends JobName = JobName> {
   attemptsMade: number;
   /** Attempts started, this one included (a worker that died mid-job started one too). */
   attemptsStarted: number;
+  /** When the request behind this job reached LUNA (epoch ms): the payload's `receivedAt`, else when it was queued. */
+  receivedAt: number;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface LunaJob<N extends JobName = JobName> {
 export interface JobHandler<N extends JobName> {
   run(job: LunaJob<N>, ctx: JobContext): Promise<unknown>;
   onGiveUp(job: LunaJob<N>, ctx: JobContext, err: unknown): Promise<void>;
+  /** The job was put back to wait out an AI-service outage; `waitedMs` since the request arrived. */
+  onWaiting?(job: LunaJob<N>, ctx: JobContext, waitedMs: number): Promise<void>;
 }
 
 /** The worker's dispatch table: one handler per job of the catalogue, or it does not compile. */

@@ -60,6 +60,11 @@ export const EscalationAction = z.object({
   id: RecordId,
   action: z.enum(['acknowledged', 'taken', 'not_strategic']),
   userId: z.string().min(1),
+  /** The clicker's own team (Slack's `user.team_id`): another organisation's is a first sign of a stranger. */
+  userTeamId: z.string().min(1).optional(),
+  /** Where the click came from: the job acts only when this is the escalation's own post. */
+  channel: z.string().min(1),
+  messageTs: SlackTs,
   at: z.number(),
   /** Slack's `action_ts` of the click: a redelivered click is the same job. */
   actionTs: z.string().min(1),
@@ -94,6 +99,9 @@ export const DigestDonePayload = z.object({
   digestId: RecordId,
   action: z.number().int().min(0),
   userId: z.string().min(1),
+  /** The clicker's own team (Slack's `user.team_id`), as for escalation buttons. */
+  userTeamId: z.string().min(1).optional(),
+  /** The message the click came from: the job acts only when it is one of the digest's own posted parts. */
   channel: z.string().min(1),
   messageTs: SlackTs,
   actionTs: z.string().min(1),

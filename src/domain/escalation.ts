@@ -21,7 +21,7 @@ export function shouldEscalate(a: AssessmentDecision, threshold: number): boolea
 type Escalation = NonNullable<Workspace['escalation']>;
 
 /** Who to tag for an area (case-insensitive match); the fallback when no owner entry fits. */
-export function ownersFor(escalation: Escalation, area: string): string[] {
+export function ownersFor(escalation: Pick<Escalation, 'owners' | 'fallback'>, area: string): string[] {
   const owner = escalation.owners.find((o) => o.area.trim().toLowerCase() === area.trim().toLowerCase());
   return owner?.notify.length ? owner.notify : escalation.fallback;
 }

@@ -4,7 +4,8 @@ import { toError } from '../infra/errors.js';
 
 export interface ReadinessCheck {
   name: string;
-  check: () => Promise<void>;
+  /** Resolves when ready — with a note to show instead of "ok", for things worth knowing that do not make it unready — or rejects saying why not. */
+  check: () => Promise<void | string>;
 }
 
 /**
@@ -25,7 +26,7 @@ export function createHttpServer(opts: { metrics: Metrics; readiness: ReadinessC
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
-      opts.metrics.registry.metrics().then(
+      opts.metrics.text().then(
         (body) => res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(body),
         (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`),
       );
@@ -45,8 +46,8 @@ async function readiness(checks: ReadinessCheck[]) {
   await Promise.all(
     checks.map(async (c) => {
       try {
-        await withTimeout(c.check(), 2_000);
-        results[c.name] = 'ok';
+        const note = await withTimeout(c.check(), 2_000);
+        results[c.name] = typeof note === 'string' ? note : 'ok';
       } catch (err) {
         ok = false;
         results[c.name] = (err as Error).message;

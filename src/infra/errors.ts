@@ -10,6 +10,8 @@ export type LunaErrorCode =
   | 'luna_model_output_invalid'
   | 'luna_slack_failed'
   | 'luna_job_payload_invalid'
+  | 'luna_redis_unavailable'
+  | 'luna_stopped'
   | 'luna_unexpected';
 
 export interface LunaErrorOptions {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /** Everything LUNA exposes on /metrics. One registry per app instance, so tests never share counters. */
 /** Tokens one model call used, by kind (the SDK's `usage`, flattened). */
@@ -58,8 +58,18 @@ export class Metrics {
   });
   readonly answers = new Counter({
     name: 'luna_answers_total',
-    help: 'Answers posted, and apologies posted after the last failed attempt',
+    help: 'Answers by outcome: answered (in a thread), drafted (privately, for review), apologised (after the last failed attempt)',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly jobsRecovered = new Counter({
+    name: 'luna_jobs_recovered_total',
+    help: 'Jobs whose worker stopped mid-job (killed, or blocked past its lock) and that another worker picked up again',
+    registers: [this.registry],
+  });
+  readonly modelWaits = new Counter({
+    name: 'luna_model_outage_waits_total',
+    help: 'Jobs put back to wait out an AI-service outage or rate limit, without spending an attempt',
     registers: [this.registry],
   });
 
@@ -105,12 +115,28 @@ export class Metrics {
       help: 'Jobs in the queue by state, read from Redis at scrape time (so it covers every worker process)',
       labelNames: ['state'] as const,
       registers: [this.registry],
+      // Every process reads the same Redis: merged across processes, the figure is one process's, not a sum.
+      aggregator: 'max',
       async collect() {
         if (!jobCounts) return;
         for (const [state, n] of Object.entries(await jobCounts())) this.set({ state }, n);
       },
     });
   }
+
+  /**
+   * The text /metrics serves. With `peers` (the worker process of a LUNA_ROLE=all install), their metrics
+   * are merged in — counters and histograms summed, `luna_jobs` taken once — so /metrics stays one view.
+   */
+  async text(): Promise<string> {
+    if (!this.peers) return this.registry.metrics();
+    const own = await this.registry.getMetricsAsJSON();
+    const theirs = await this.peers().catch(() => []);
+    return AggregatorRegistry.aggregate([own, ...theirs]).metrics();
+  }
+
+  /** Where /metrics finds the other processes of this install (set by the supervisor). */
+  peers: (() => Promise<MetricObjectWithValues<MetricValue<string>>[][]>) | undefined;
 
   recordUsage(u: ModelUsage): void {
     this.modelTokens.inc({ kind: 'input' }, u.input);

@@ -1,4 +1,4 @@
-import type { AnswerPayload } from '../contracts/jobs.js';
+import { WORKING_REACTION, type AnswerPayload } from '../contracts/jobs.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { answerDelivery, customerNames } from '../domain/audience.js';
 import { applyHandles } from '../domain/handles.js';
@@ -16,7 +16,7 @@ import { deliverPrivately, postHoldingReply, tellOwners, tellPrivately, type Ans
 import { AssessmentStep } from './assessment-step.js';
 import { mentionPolicy } from './mention-policy.js';
 
-const WORKING_REACTION = 'hourglass_flowing_sand';
+const STILL_WORKING = "The AI service is busy right now; I'll answer here as soon as it's back.";
 const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
 
 /**
@@ -50,11 +50,9 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   // The account brief (jobs/account-brief.ts) for this channel's account, if any: per-request context only.
   const account = await accountBriefFor(ctx, p);
 
-  const prompt = () => {
-    const { kept, omitted } = fitThread(
-      toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId),
-      ctx.settings.workspace.model.threadTokenBudget,
-    );
+  // The answer reads up to the thread budget; the escalation assessment only the parent and the newest messages.
+  const prompt = (budget = ctx.settings.workspace.model.threadTokenBudget) => {
+    const { kept, omitted } = fitThread(toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId), budget);
     return buildAnswerPrompt({
       persona: ctx.settings.persona,
       thread: kept,
@@ -72,16 +70,18 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   let answerText: string | undefined;
 
   if (!parts) {
-    // In public, a customer channel shows nothing of a draft in progress: not even a reaction.
-    if (place.delivery === 'thread') await showWorking(ctx, p);
+    // The listener put the reaction up at enqueue in internal channels; a DM gets the assistant status, and a
+    // customer channel answered in the thread its reaction here. A draft in progress shows nothing in public.
+    if (place.delivery === 'thread' && (p.isDirectMessage || place.customer)) await showWorking(ctx, p);
     const { system, messages } = prompt();
-    assessment.start(messages); // beside the answer, not after it
     const answer = await streamAnswer(ctx.anthropic, {
       model: ctx.settings.persona.model,
       system,
       messages,
       maxTokens: ctx.settings.workspace.model.maxOutputTokens,
       idleTimeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 1000,
+      // Beside the answer, not after it — but only once the API took the answer, so an outage does not double the load.
+      onAccepted: () => assessment.start(prompt(assessmentBudget(ctx)).messages),
     });
     ctx.metrics.recordUsage(answer.usage);
     if (answer.firstTokenMs !== null) ctx.metrics.modelFirstToken.observe(answer.firstTokenMs / 1000);
@@ -106,7 +106,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   } else {
     await deliverPrivately(ctx, p, jobId, parts, place);
   }
-  await assessment.finish(p, () => prompt().messages, asked?.text ?? '', answerText);
+  await assessment.finish(p, () => prompt(assessmentBudget(ctx)).messages, asked?.text ?? '', answerText);
   return { parts: parts.length, reused };
 }
 
@@ -138,6 +138,25 @@ export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackTh
   const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
   const delivery = answerDelivery(audience, askerExternal, ctx.settings.workspace.customerChannels);
   return { delivery, external, customer: { customerNames: customerNames({ customers: orgs }), ...(delivery === 'draft' ? { draftFor: p.userId } : {}) } };
+}
+
+function assessmentBudget(ctx: JobContext): number {
+  return ctx.settings.workspace.escalation?.assessmentTokenBudget ?? ctx.settings.workspace.model.threadTokenBudget;
+}
+
+/**
+ * The answer waits out an AI-service outage (the job is back in the queue). Someone who has waited
+ * longer than `model.stillWorkingNoteSeconds` gets one short note, once, where the answer will appear;
+ * nothing where the answer is a private draft (a customer already has the holding reply).
+ */
+export async function stillWorking(job: LunaJob<'answer'>, ctx: JobContext, waitedMs: number): Promise<void> {
+  const p = job.data;
+  if (waitedMs < ctx.settings.workspace.model.stillWorkingNoteSeconds * 1000) return;
+  if (!(await ctx.stores.answers.once(job.id, 'still-working'))) return;
+  const thread = await readThread(ctx.slack, p.channel, p.threadTs);
+  const place = await placeOf(ctx, p, thread);
+  if (place.delivery !== 'thread' || postedParts(thread, job.id).has('0')) return;
+  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'still-working', text: STILL_WORKING });
 }
 
 /** A mention that carries files and no words: nothing to answer yet. */

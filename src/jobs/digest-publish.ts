@@ -132,16 +132,20 @@ export async function publishDigest(ctx: JobContext, state: DigestState, record:
   const posted = await postedDigestParts(ctx, record, to, thread);
   let threadTs = to.threadTs ?? posted.get('0');
   for (const [i, part] of parts.entries()) {
-    if (posted.has(String(i))) continue;
-    const ts = await postPart(ctx.slack, {
-      channel: to.channel,
-      threadTs,
-      jobId: record.id,
-      part: i,
-      text: part.text,
-      blocks: part.blocks,
-      meta: { of: parts.length },
-    });
+    const found = posted.get(String(i));
+    const ts =
+      found ??
+      (await postPart(ctx.slack, {
+        channel: to.channel,
+        threadTs,
+        jobId: record.id,
+        part: i,
+        text: part.text,
+        blocks: part.blocks,
+        meta: { of: parts.length },
+      }));
+    // Where each part is, for Done clicks to be checked against (found parts too: a crash may have come first).
+    await state.recordPosted(record.id, i, to.channel, ts);
     threadTs ??= ts;
   }
   if (await state.once(record.id, 'stats')) {

@@ -2,7 +2,9 @@ import { mentionList } from '../domain/escalation.js';
 import type { EscalationRecord } from '../stores/escalations.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { rememberEscalationAction } from './account-memory.js';
+import { escalationRefusal } from '../render/escalation-blocks.js';
 import { updatePost } from './escalate.js';
+import { mayHandleEscalation, refuse } from './who-may-press.js';
 
 /**
  * Nobody acknowledged in time: first a reminder to the owners, then (after the same wait again) the
@@ -36,10 +38,34 @@ export async function escalationTimerJob(job: LunaJob<'escalation-timer'>, ctx: 
   return { fired: true };
 }
 
-/** A button on the escalation post: record who handled it and when, once, and show it on the post. */
-export async function escalationActionJob(job: LunaJob<'escalation-action'>, ctx: JobContext): Promise<{ changed: boolean }> {
+/**
+ * A button on the escalation post: record who handled it and when, once, and show it on the post. Only a
+ * click on the escalation's own post counts, and only by the area's owners or the fallback; anyone else
+ * is told so privately and nothing changes (no state, no post update, no stats).
+ */
+export async function escalationActionJob(
+  job: LunaJob<'escalation-action'>,
+  ctx: JobContext,
+): Promise<{ changed: boolean; refused?: 'elsewhere' | 'not_an_owner' }> {
   const a = job.data;
   const s = ctx.stores.escalations;
+  const found = await s.get(a.id);
+  if (!found) return { changed: false };
+  if (!found.messageTs || a.channel !== found.escalationChannel || a.messageTs !== found.messageTs) {
+    // Slack only sends a click from the message that holds the button: this one names another escalation.
+    ctx.log.warn('ignored an escalation click that did not come from its post', {
+      escalation: a.id,
+      user: a.userId,
+      clicked: { channel: a.channel, ts: a.messageTs },
+      post: { channel: found.escalationChannel, ts: found.messageTs },
+    });
+    return { changed: false, refused: 'elsewhere' };
+  }
+  if (!(await mayHandleEscalation(ctx, found.area, a.userId, a.userTeamId))) {
+    ctx.log.info('refused an escalation click by someone who does not own it', { escalation: a.id, user: a.userId, action: a.action });
+    await refuse(ctx, a.channel, a.userId, escalationRefusal(found.area, a.action));
+    return { changed: false, refused: 'not_an_owner' };
+  }
   const changed = await s.handle(a.id, a.action, a.userId, a.at);
   const record = await s.get(a.id);
   if (!record?.messageTs) return { changed };

@@ -1,5 +1,5 @@
 import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.js';
-import { answerJob, apologise } from './answer.js';
+import { answerJob, apologise, stillWorking } from './answer.js';
 import { csatVoteJob, threadResolvedJob } from './csat.js';
 import { threadDigestFailed, threadDigestJob } from './digest.js';
 import { digestDoneFailed, digestDoneJob } from './digest-done.js';
@@ -29,7 +29,7 @@ async function draftActionFailed(job: LunaJob<'draft-action'>, ctx: JobContext):
 
 /** One handler per job of the catalogue (contracts/jobs.ts): a job missing here is a type error. */
 export const HANDLERS: JobHandlers = {
-  answer: { run: answerJob, onGiveUp: apologise },
+  answer: { run: answerJob, onGiveUp: apologise, onWaiting: stillWorking },
   escalate: { run: escalateJob, onGiveUp: logOnly },
   'escalation-timer': { run: escalationTimerJob, onGiveUp: logOnly },
   'escalation-action': { run: escalationActionJob, onGiveUp: logOnly },

@@ -7,6 +7,7 @@ import type { TrendChart } from '../render/trend-chart.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { HomeChartFiles, type ChartFile } from './home-chart.js';
+import { isExternal } from './who-may-press.js';
 
 /**
  * Publishes the App Home dashboard to one user: read the weekly aggregates from Redis, judge them against
@@ -19,9 +20,9 @@ const CHART_RETRY_MS = 2_000;
 
 export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none'; foreign?: true }> {
   const p = job.data;
-  // Team figures are for the team: someone of another organisation (or whom Slack cannot find) gets a short
-  // note, and nothing of the figures is read, drawn or uploaded for them. Who someone is stays cached for hours.
-  if ((await ctx.directory.person(p.userId)).external) {
+  // Team figures are for the team: someone of another organisation gets a short note, and nothing of the
+  // figures is read, drawn or uploaded for them. Who someone is stays cached for hours (one users.info).
+  if (await isExternal(ctx, p.userId)) {
     await ctx.slack.views.publish({ user_id: p.userId, view: homeForeignView() });
     return { chart: 'none', foreign: true };
   }

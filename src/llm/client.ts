@@ -31,6 +31,8 @@ export interface StreamRequest {
   maxTokens: number;
   /** Abort when the stream sends nothing for this long. */
   idleTimeoutMs: number;
+  /** Called once, when the API has accepted the request (its first stream event): the service is up. */
+  onAccepted?: () => void;
 }
 
 /**
@@ -56,8 +58,13 @@ export async function streamAnswer(client: Anthropic, req: StreamRequest): Promi
     }, req.idleTimeoutMs);
   };
   arm();
+  let accepted = false;
   stream.on('streamEvent', (event) => {
     arm();
+    if (!accepted) {
+      accepted = true;
+      req.onAccepted?.();
+    }
     if (firstTokenMs === null && event.type === 'content_block_delta') firstTokenMs = performance.now() - started;
   });
   try {

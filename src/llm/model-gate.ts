@@ -1,7 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { retryDelayMs } from '../domain/backoff.js';
+import { LunaError, retryAfterOf, toError } from '../infra/errors.js';
 import type { Logger } from '../infra/log.js';
-import { retryAfterOf, toError } from '../infra/errors.js';
 import type { ModelCallStore } from '../stores/model-calls.js';
 import type { RedisSemaphore } from '../stores/semaphore.js';
 
@@ -10,19 +12,24 @@ import type { RedisSemaphore } from '../stores/semaphore.js';
  *
  * - at most `maxConcurrentCalls` requests are in flight across all workers (a Redis semaphore whose
  *   leases expire, so a killed worker never keeps a slot);
- * - an Anthropic 429 pauses the whole queue for its Retry-After through BullMQ's rate limiter, so no
- *   worker starts a job, and calls already on their way wait out the same pause before they are sent.
+ * - a failed request that means "not now" (429, 529, 5xx, a dropped connection) pauses the whole queue
+ *   through BullMQ's rate limiter — for Retry-After, or a backoff that doubles with jitter — and marks
+ *   an outage in Redis. While it lasts, one request at a time (the probe) goes out; every other call
+ *   waits for the probe's verdict instead of adding load. The first request that goes through ends it.
+ * - jobs that hit the outage go back to the queue without spending an attempt, until their deadline
+ *   (`model.giveUpAfterMinutes` after the request arrived); only then the apology.
  */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
  * BullMQ honours a queue-wide pause (`queue.rateLimit`) only in workers that have a limiter. This one
- * never limits on its own (a billion jobs a second); it exists so a 429 can pause every worker.
+ * never limits on its own (a billion jobs a second); it exists so an outage can pause every worker.
  */
 export const PAUSABLE_LIMITER = { max: 1_000_000_000, duration: 1_000 } as const;
 
-const DEFAULT_PAUSE_MS = 1_000;
 const MAX_PAUSE_MS = 5 * 60_000;
+/** A call waiting for the probe's verdict gives its job back to the queue after this, to be picked up again. */
+const WAIT_FOR_PROBE_MS = 20_000;
 
 export interface ModelGateOptions {
   store: ModelCallStore;
@@ -30,9 +37,15 @@ export interface ModelGateOptions {
   log: Logger;
   /** Unset: no cap. */
   maxConcurrentCalls?: number | undefined;
-  /** How many times one job may be put back for a 429 before a 429 counts as a failed attempt. */
-  maxRateLimitDeferrals: number;
+  /** First pause after a failure; it doubles (with jitter) per failed probe. */
+  probeBaseMs: number;
+  /** The longest pause between probes. */
+  probeMaxMs: number;
+  /** A probe that neither answers nor fails within this is presumed dead, and another may go. */
+  probeTimeoutMs: number;
 }
+
+export type OutageVerdict = 'not_an_outage' | 'deferred' | 'expired';
 
 export class ModelGate {
   readonly fetch: Fetch;
@@ -48,18 +61,21 @@ export class ModelGate {
     const wanted = Math.min(Math.max(ms, 1), MAX_PAUSE_MS);
     if ((await this.pausedFor()) >= wanted) return;
     await this.o.queue.rateLimit(wanted);
-    this.o.log.warn('Anthropic rate limit: pausing model calls on every worker', { ms: wanted });
+    this.o.log.warn('AI service unavailable or rate-limited: pausing model calls on every worker', { ms: Math.round(wanted) });
   }
 
   /**
-   * After a failed attempt: true when it failed on a 429 and the job should go back to the queue
-   * without spending an attempt (the worker then throws `Worker.RateLimitError()`). Bounded, so a
-   * 429 that never ends still reaches the last attempt and the user's apology.
+   * After a failed attempt: `deferred` when it failed because the API is unavailable and the job should
+   * go back to the queue without spending an attempt (the worker then throws `Worker.RateLimitError()`);
+   * `expired` when the job has waited past its deadline (give up now, with the apology).
    */
-  async deferOnRateLimit(jobId: string, err: unknown): Promise<boolean> {
-    if (!isRateLimited(err)) return false;
-    await this.pauseAll(retryAfterOf(err) || DEFAULT_PAUSE_MS);
-    return (await this.o.store.countDeferral(jobId)) <= this.o.maxRateLimitDeferrals;
+  async onFailure(err: unknown, deadline: number): Promise<OutageVerdict> {
+    if (!isUnavailable(err)) return 'not_an_outage';
+    if (Date.now() >= deadline) return 'expired';
+    // The request's own failure already paused the queue (send); a stall or a wait for the probe did not.
+    if (!(await this.o.store.outage())) await this.o.store.noteFailure();
+    if ((await this.pausedFor()) === 0) await this.pauseAll(retryAfterOf(err) || this.o.probeBaseMs);
+    return 'deferred';
   }
 
   async close(): Promise<void> {
@@ -69,16 +85,57 @@ export class ModelGate {
   private async send(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const signal = init?.signal ?? undefined;
     const release = this.slots ? await this.slots.acquire(signal) : () => {};
+    const holder = randomUUID();
+    let probing = false;
     try {
       await this.waitOutPause(signal);
-      const res = await fetch(input, init);
-      if (res.status === 429) {
-        await this.pauseAll(retryAfterMs(res.headers) ?? DEFAULT_PAUSE_MS).catch((err) => this.o.log.warn('could not pause the queue after a 429', { err }));
+      probing = await this.waitForVerdict(holder, signal);
+      let res: Response;
+      try {
+        res = await fetch(input, init);
+      } catch (err) {
+        if (!signal?.aborted) await this.failed(undefined);
+        throw err;
+      }
+      if (res.status === 429 || res.status >= 500) await this.failed(retryAfterMs(res.headers));
+      else if (probing) {
+        await this.o.store.endOutage();
+        this.o.log.info('the AI service answers again; model calls resume');
       }
       return this.slots ? releaseWhenRead(res, release) : res;
     } catch (err) {
       release();
       throw err;
+    } finally {
+      if (probing) await this.o.store.releaseProbe(holder).catch(() => {});
+    }
+  }
+
+  /** A request failed for want of the API: the outage rises a level, and every worker pauses for its backoff. */
+  private async failed(retryAfter: number | undefined): Promise<void> {
+    try {
+      const failures = await this.o.store.noteFailure();
+      const backoff = Math.min(retryDelayMs(failures + 1, this.o.probeBaseMs * 2), this.o.probeMaxMs);
+      await this.pauseAll(Math.max(retryAfter ?? 0, backoff));
+    } catch (err) {
+      this.o.log.warn('could not record the AI service outage', { err });
+    }
+  }
+
+  /**
+   * While an outage lasts, one caller at a time probes (true: this call is the probe); the rest wait for
+   * its verdict. A wait that lasts too long ends in a retriable error, so its job goes back to the queue.
+   */
+  private async waitForVerdict(holder: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const giveUpAt = Date.now() + WAIT_FOR_PROBE_MS;
+    for (;;) {
+      if (!(await this.o.store.outage().catch(() => undefined))) return false;
+      if (await this.o.store.takeProbe(holder, this.o.probeTimeoutMs)) return true;
+      if (Date.now() > giveUpAt) {
+        throw new LunaError('luna_model_unavailable', 'the AI service is still unavailable; waiting for it to come back', { retriable: true });
+      }
+      await sleep(200 + Math.random() * 200, signal);
+      await this.waitOutPause(signal);
     }
   }
 
@@ -97,10 +154,18 @@ export class ModelGate {
   }
 }
 
-/** A 429 anywhere in the error's cause chain (the SDK's error, wrapped by `classifyModelError` or not). */
-export function isRateLimited(err: unknown): boolean {
+/**
+ * Whether a failure means "the AI service is unavailable right now" — 429, 529, 5xx, timeouts, dropped
+ * connections, a stalled stream — rather than "this request is wrong" (a 4xx LUNA must not repeat).
+ */
+export function isUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof Anthropic.APIError && e.status === 429) return true;
+    if (e instanceof Anthropic.APIConnectionError) return true;
+    if (e instanceof Anthropic.APIError) {
+      const status = Number(e.status ?? 0);
+      return status === 408 || status === 429 || status >= 500;
+    }
+    if (e instanceof LunaError && (e.code === 'luna_model_stalled' || (e.code === 'luna_model_unavailable' && e.retriable && !e.cause))) return true;
   }
   return false;
 }
@@ -109,7 +174,6 @@ function retryAfterMs(headers: Headers): number | undefined {
   const s = Number(headers.get('retry-after'));
   return Number.isFinite(s) && s > 0 ? s * 1000 : undefined;
 }
-
 /** The slot is held until the body has been read to the end, errored or been cancelled (streams included). */
 function releaseWhenRead(res: Response, release: () => void): Response {
   if (!res.body) {

@@ -4,7 +4,7 @@ import type { Workspace } from '../config/workspace.js';
 import type { JobContext, JobHandler, LunaJob } from '../contracts/job-context.js';
 import { JOBS, QUEUE_NAME, type JobName } from '../contracts/jobs.js';
 import { retryDelayMs } from '../domain/backoff.js';
-import { retryAfterOf } from '../infra/errors.js';
+import { LunaError, retryAfterOf } from '../infra/errors.js';
 import { HANDLERS } from '../jobs/handlers.js';
 import { PAUSABLE_LIMITER, type ModelGate } from '../llm/model-gate.js';
 import { asLunaError } from './retry.js';
@@ -48,9 +48,18 @@ export function startWorker(
         return result;
       } catch (raw) {
         ctx.metrics.jobDuration.observe({ job: job.name, outcome: 'error' }, (performance.now() - started) / 1000);
-        // A 429 pauses every worker (BullMQ's rate limiter) and puts the job back without spending an attempt.
-        if (scale && (await scale.gate.deferOnRateLimit(typed.id, raw).catch(() => false))) throw Worker.RateLimitError();
-        const err = asLunaError(raw);
+        // The AI service is unavailable: every worker pauses and the job goes back without spending an attempt,
+        // until its deadline; past it, the person waiting hears so now instead of after more tries.
+        const deadline = typed.receivedAt + ctx.settings.workspace.model.giveUpAfterMinutes * 60_000;
+        const verdict = scale ? await scale.gate.onFailure(raw, deadline).catch(() => 'not_an_outage' as const) : 'not_an_outage';
+        if (verdict === 'deferred') {
+          ctx.metrics.modelWaits.inc();
+          await handler
+            .onWaiting?.(typed, ctx, Date.now() - typed.receivedAt)
+            .catch((e: unknown) => ctx.log.warn('could not tell the user LUNA is still on it', { job: job.id, err: e }));
+          throw Worker.RateLimitError();
+        }
+        const err = verdict === 'expired' ? finalError(raw, ctx.settings.workspace.model.giveUpAfterMinutes) : asLunaError(raw);
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         ctx.log.warn('job attempt failed', { job: job.id, name: job.name, attempt: job.attemptsMade + 1, retriable: err.retriable, err });
         if (!err.retriable || last) {
@@ -64,8 +73,10 @@ export function startWorker(
       connection,
       prefix,
       concurrency: queue.concurrency,
-      lockDuration: queue.lockSeconds * 1000,
-      stalledInterval: queue.lockSeconds * 1000,
+      // A killed worker's job is back in the queue within lockSeconds: its lock lapses within two thirds of
+      // it, and BullMQ's stalled check (every third) moves it on the first pass after that.
+      lockDuration: Math.round((queue.lockSeconds * 1000 * 2) / 3),
+      stalledInterval: Math.round((queue.lockSeconds * 1000) / 3),
       // A job whose worker died twice is still worth a third try; after that it is failed, not looped.
       maxStalledCount: 2,
       limiter: PAUSABLE_LIMITER,
@@ -75,6 +86,10 @@ export function startWorker(
     },
   );
   worker.on('error', (err) => ctx.log.error('worker error', { err }));
+  worker.on('stalled', (jobId) => {
+    ctx.metrics.jobsRecovered.inc();
+    ctx.log.warn('recovered a job whose worker stopped (killed or blocked); it runs again', { job: jobId });
+  });
   return worker;
 }
 
@@ -90,5 +105,17 @@ function parseJob(job: Job): LunaJob | string {
     data: parsed.data,
     attemptsMade: job.attemptsMade,
     attemptsStarted: job.attemptsStarted,
+    receivedAt: receivedAtOf(parsed.data, job.timestamp),
   };
+}
+
+function receivedAtOf(data: unknown, queuedAt: number): number {
+  const at = (data as { receivedAt?: unknown }).receivedAt;
+  return typeof at === 'number' ? at : queuedAt;
+}
+
+/** The outage outlasted \`model.giveUpAfterMinutes\`: a final failure, so the handler's apology goes out now. */
+function finalError(raw: unknown, minutes: number): LunaError {
+  const cause = asLunaError(raw);
+  return new LunaError(cause.code, `${cause.message} (still unavailable ${minutes} minutes after the request arrived)`, { cause: raw, retriable: false });
 }

@@ -179,3 +179,10 @@ function slackDate(epochMs: number): string {
   const secs = Math.floor(epochMs / 1000);
   return `<!date^${secs}^{date_short_pretty} {time}|${new Date(secs * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
 }
+
+/** What someone of another organisation is told, privately, when they press Done. */
+export const DONE_REFUSED = ":lock: Only members of this workspace's own team can mark digest actions done. Nothing was changed.";
+
+/** A Done click on a digest LUNA has no record of posting (older than that record): it cannot be checked, so it is not marked. */
+export const DONE_UNTRACKED =
+  "This digest is older than LUNA's record of where digests are posted, so its actions can no longer be marked done here. Ask for a fresh digest to track them.";

@@ -2,7 +2,7 @@ import type { EscalationRecord } from '../stores/escalations.js';
 import type { EscalationRequest } from '../contracts/jobs.js';
 import { mentionList } from '../domain/escalation.js';
 import { renderAnswer } from './answer.js';
-import { truncate } from '../domain/text.js';
+import { escapeAngles, truncate } from '../domain/text.js';
 
 export const ESCALATION_ACTIONS = {
   acknowledge: 'escalation_acknowledge',
@@ -81,4 +81,15 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
     });
   }
   return { text: `Escalation (${r.area}): ${safe(q.decisionNeeded, 200)} ${owners}`, blocks };
+}
+
+const REFUSED_VERB = {
+  acknowledged: 'acknowledge this escalation',
+  taken: 'take this escalation',
+  not_strategic: 'mark this escalation not strategic',
+} as const;
+
+/** What someone who may not press an escalation button is told, privately, instead. */
+export function escalationRefusal(area: string, action: keyof typeof REFUSED_VERB): string {
+  return `:lock: Only the owners of ${escapeAngles(area)} can ${REFUSED_VERB[action]}. Nothing was changed.`;
 }

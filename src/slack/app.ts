@@ -1,6 +1,7 @@
-import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, type AppOptions, type AuthorizeResult, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { RequestListener } from 'node:http';
-import { toBoltLogger } from '../infra/log.js';
+import { toBoltLogger, type Logger } from '../infra/log.js';
 import type { SlackAdapterDeps } from './deps.js';
 import { registerChannelListeners } from './listeners/channels.js';
 import { registerCsatListeners } from './listeners/csat.js';
@@ -10,6 +11,7 @@ import { registerEscalationListeners } from './listeners/escalation.js';
 import { registerHomeListeners } from './listeners/home.js';
 import { registerJourneyMapCommand } from './listeners/journey-map.js';
 import { registerMessageListeners } from './listeners/messages.js';
+import { refuseFutureDated, requestKind, unroutable } from './guard.js';
 import { registerSignalListeners } from './listeners/signals.js';
 import { stampReceived } from './received.js';
 import { DeferredAckSocketModeReceiver } from './socket-receiver.js';
@@ -52,16 +54,20 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
       logger,
     });
     receiver = http;
-    requestListener = http.requestListener;
+    // Bolt refuses stale requests itself; future-dated ones are refused in front of it, the same way.
+    requestListener = refuseFutureDated(http.requestListener, deps.log);
   }
 
-  const app = new App({
-    token: env.SLACK_BOT_TOKEN!,
-    receiver,
-    logger,
-    clientOptions: deps.clientOptions,
-    ignoreSelf: true,
-  });
+  const app = new GuardedApp(
+    {
+      authorize: botAuthorization(new WebClient(env.SLACK_BOT_TOKEN, deps.clientOptions)),
+      receiver,
+      logger,
+      clientOptions: deps.clientOptions,
+      ignoreSelf: true,
+    },
+    deps.log,
+  );
   registerMessageListeners(app, deps);
   registerEscalationListeners(app, deps);
   registerDigestListeners(app, deps);
@@ -76,4 +82,44 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     return Promise.reject(err); // Bolt answers 500, so Slack redelivers the event later.
   });
   return { app, requestListener, socketMode: deps.settings.socketMode };
+}
+
+/**
+ * Who LUNA is in Slack, for every request (Bolt's `ignoreSelf` needs the bot's ids). Bolt's own token check
+ * runs auth.test once at start-up and keeps its result: if Slack is unreachable then, that rejection goes
+ * unhandled and every later request fails with it. This one asks on the first request, keeps a success,
+ * and asks again after a failure (that request gets a 500, so Slack redelivers it).
+ */
+function botAuthorization(client: WebClient): () => Promise<AuthorizeResult> {
+  let known: Promise<AuthorizeResult> | undefined;
+  return () =>
+    (known ??= client.auth.test().then(
+      (me) => ({ botToken: client.token!, botId: me.bot_id, botUserId: me.user_id, teamId: me.team_id }),
+      (err: unknown) => {
+        known = undefined;
+        throw err;
+      },
+    ));
+}
+
+/**
+ * Bolt, with signed requests it cannot route answered 200 before any of it runs. Bolt itself throws on a
+ * click without a user (it reads `body.user.id` while building the context) and LUNA's listeners on an
+ * event without a channel; either way Slack would get a 500 and redeliver the same payload for hours.
+ * Both receivers (HTTP and Socket Mode) hand every request to `processEvent`, after verifying it.
+ */
+class GuardedApp extends App {
+  constructor(
+    options: AppOptions,
+    private readonly log: Logger,
+  ) {
+    super(options);
+  }
+
+  override async processEvent(event: ReceiverEvent): Promise<void> {
+    const reason = unroutable(event.body);
+    if (reason === undefined) return super.processEvent(event);
+    this.log.warn('ignored a Slack request LUNA cannot route', { reason, kind: requestKind(event.body) });
+    await event.ack();
+  }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { z } from 'zod';
 import { SIGNAL_KINDS } from '../domain/accounts.js';
 import { stateKey } from './keys.js';
@@ -52,7 +52,7 @@ export type KnownAccount = z.infer<typeof KnownAccount>;
 
 export class AccountStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

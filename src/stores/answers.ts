@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
 
 /**
@@ -7,7 +7,7 @@ import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
  */
 export class AnswerStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -30,6 +30,11 @@ export class AnswerStore {
 
   async storeAssessment(jobId: string, assessment: object): Promise<void> {
     await this.redis.set(this.key('assessment', jobId), JSON.stringify(assessment), 'EX', JOB_STATE_TTL_SECONDS, 'NX');
+  }
+
+  /** True the first time it is called for `what` of this job (a note that must never repeat). */
+  async once(jobId: string, what: string): Promise<boolean> {
+    return (await this.redis.set(this.key(`once-${what}`, jobId), '1', 'EX', JOB_STATE_TTL_SECONDS, 'NX')) === 'OK';
   }
 
   private key(kind: string, jobId: string): string {

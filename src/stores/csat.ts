@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { z } from 'zod';
 import type { MeasuredCsat } from '../domain/dashboard.js';
 import { ACCOUNT_MEMORY_DAYS } from './accounts.js';
@@ -39,7 +39,7 @@ return 1`;
 
 export class CsatStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { DigestRecord, DigestSchema, type Digest, type DoneMark } from '../domain/digest.js';
 import { stateKey } from './keys.js';
 import { RETENTION_WEEKS } from '../domain/dashboard.js';
@@ -12,9 +12,15 @@ import { RETENTION_WEEKS } from '../domain/dashboard.js';
 const RECORD_TTL_SECONDS = RETENTION_WEEKS * 7 * 86_400;
 const CALL_TTL_SECONDS = 24 * 3600;
 
+/** One posted message of a digest. */
+export interface PostedPart {
+  channel: string;
+  ts: string;
+}
+
 export class DigestState {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -39,6 +45,21 @@ export class DigestState {
     const key = this.key('done', id);
     const [[, set] = []] = (await this.redis.multi().hsetnx(key, String(action), JSON.stringify(mark)).expire(key, RECORD_TTL_SECONDS).exec()) ?? [];
     return set === 1;
+  }
+
+  /**
+   * Where a part of this digest was posted. A Done click is honoured only on one of these messages, so a
+   * click carrying this digest's id from anywhere else (another channel, an unrelated message) changes nothing.
+   */
+  async recordPosted(id: string, part: number, channel: string, ts: string): Promise<void> {
+    const key = this.key('posted', id);
+    await this.redis.multi().hset(key, String(part), JSON.stringify({ channel, ts })).expire(key, RECORD_TTL_SECONDS).exec();
+  }
+
+  /** The parts of this digest LUNA posted, by part number, each with its channel and ts. */
+  async posted(id: string): Promise<Map<number, PostedPart>> {
+    const all = await this.redis.hgetall(this.key('posted', id));
+    return new Map(Object.entries(all).map(([part, v]) => [Number(part), JSON.parse(v) as PostedPart]));
   }
 
   /** True the first time it is called for `what` of this digest (stats, escalations: once per digest). */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Audience, Organisation, Person } from '../domain/audience.js';
 import { stateKey } from './keys.js';
 
@@ -16,7 +16,7 @@ const GROUP_TTL_SECONDS = 10 * 60;
  */
 export class DirectoryStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { z } from 'zod';
 import { stateKey } from './keys.js';
 
@@ -53,7 +53,7 @@ return 0`;
 
 export class DraftStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

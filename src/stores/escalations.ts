@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { z } from 'zod';
 import { slug } from '../domain/text.js';
 import { stateKey } from './keys.js';
@@ -32,7 +32,7 @@ export function escalationId(channel: string, threadTs: string, area: string): s
 
 export class EscalationStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -95,10 +95,18 @@ export class EscalationStore {
     await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.key(id, 'lock'), token);
   }
 
+  /** Every open escalation's id and acknowledgement deadline (ms), oldest deadline first. */
+  async open(): Promise<Array<{ id: string; deadline: number }>> {
+    const flat = await this.redis.zrange(this.openKey, '0', '-1', 'WITHSCORES');
+    const out: Array<{ id: string; deadline: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, deadline: Number(flat[i + 1]) });
+    return out;
+  }
+
   /** Open escalations, and those of them past their acknowledgement deadline. */
   async counts(now: number): Promise<{ open: number; overdue: number }> {
     // An escalation nobody handled outlives its record (90 days): stop counting it then.
-    await this.redis.zremrangebyscore(this.openKey, '-inf', now - TTL_SECONDS * 1000);
+    await this.redis.zremrangebyscore(this.openKey, '-inf', String(now - TTL_SECONDS * 1000));
     const [open, overdue] = await Promise.all([this.redis.zcard(this.openKey), this.redis.zcount(this.openKey, '-inf', now)]);
     return { open, overdue };
   }

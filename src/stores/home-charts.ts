@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { stateKey } from './keys.js';
 
 /** Long enough to outlive a quiet fortnight; the data hash changes every Monday anyway. */
@@ -7,7 +7,7 @@ const FILE_ID_TTL_SECONDS = 21 * 86_400;
 /** Slack file ids of uploaded App Home charts, by the hash of the data drawn, and a lock per upload. */
 export class ChartFileStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

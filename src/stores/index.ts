@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { AccountStore } from './accounts.js';
 import { AnswerStore } from './answers.js';
 import { CsatStore } from './csat.js';
@@ -8,6 +8,7 @@ import { DraftStore } from './drafts.js';
 import { EscalationStore } from './escalations.js';
 import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
+import { DataMarker } from './marker.js';
 import { ModelCallStore } from './model-calls.js';
 import { SignalStore } from './signals.js';
 import { StatsRecorder } from './stats.js';
@@ -24,13 +25,14 @@ export interface Stores {
   escalations: EscalationStore;
   charts: ChartFileStore;
   journeys: JourneyStore;
+  marker: DataMarker;
   modelCalls: ModelCallStore;
   signals: SignalStore;
   stats: StatsRecorder;
   threads: ThreadOrderStore;
 }
 
-export function createStores(redis: Redis, prefix: string): Stores {
+export function createStores(redis: RedisClient, prefix: string): Stores {
   return {
     accounts: new AccountStore(redis, prefix),
     answers: new AnswerStore(redis, prefix),
@@ -41,6 +43,7 @@ export function createStores(redis: Redis, prefix: string): Stores {
     escalations: new EscalationStore(redis, prefix),
     charts: new ChartFileStore(redis, prefix),
     journeys: new JourneyStore(redis, prefix),
+    marker: new DataMarker(redis, prefix),
     modelCalls: new ModelCallStore(redis, prefix),
     signals: new SignalStore(redis, prefix),
     stats: new StatsRecorder(redis, prefix),

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { JourneyMap } from '../domain/journey.js';
 import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
 
 /** A journey-map job's progress: the model's map, the posted message's ts, whether the picture is uploaded. */
 export class JourneyStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

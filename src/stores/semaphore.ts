@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { toError } from '../infra/errors.js';
 
 /**
@@ -54,7 +54,7 @@ export class RedisSemaphore {
   private readonly renewer: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     private readonly opts: SemaphoreOptions,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { z } from 'zod';
 import { stateKey } from './keys.js';
 
@@ -42,7 +42,7 @@ return 1`;
 
 export class SignalStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

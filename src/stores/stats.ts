@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { RETENTION_WEEKS } from '../domain/dashboard.js';
 import { stateKey } from './keys.js';
 
@@ -24,7 +24,7 @@ export type ValueName = 'csat' | 'minutes_to_acknowledge';
 
 export class StatsRecorder {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly now: () => number = Date.now,
   ) {}

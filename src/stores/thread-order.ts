@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
 
 /** Per thread, the jobs of its mentions scored by the mention's Slack `ts` (so a duplicate is the same member). */
 export class ThreadOrderStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

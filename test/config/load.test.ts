@@ -58,7 +58,7 @@ describe('loadSettings', () => {
     expect(s.persona.id).toBe('luna');
     expect(s.workspace.escalation?.owners).toHaveLength(3);
     expect(s.workspace.handles.sales).toBe('S0SALES');
-    expect(s.env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(s.redis).toEqual({ target: { kind: 'single', url: 'redis://127.0.0.1:6379' }, explicit: false });
     expect(s.env.PORT).toBe(3000);
     expect(s.env.LUNA_ROLE).toBe('all');
     expect(s.workspace.queue.attempts).toBeGreaterThan(1);
@@ -93,6 +93,43 @@ describe('loadSettings', () => {
     expect(problems.find((p) => p.startsWith('REDIS_URL'))).toMatch(/redis:\/\//);
     expect(problems.find((p) => p.startsWith('LUNA_ROLE'))).toBeDefined();
     expect(problems.find((p) => p.startsWith('PORT'))).toBeDefined();
+  });
+
+  it('REDIS_CLUSTER_NODES: a cluster client with TLS from rediss:// entries, and a prefix without a hash tag is an error naming the fix', async () => {
+    const tls = await withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: 'rediss://:pw@10.0.0.1:6380, rediss://:pw@10.0.0.2:6380' });
+    expect(tls.redis).toEqual({
+      target: {
+        kind: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 6380 },
+          { host: '10.0.0.2', port: 6380 },
+        ],
+        tls: true,
+        password: 'pw',
+        username: undefined,
+      },
+      explicit: true,
+    });
+    expect(tls.env.LUNA_REDIS_PREFIX).toBe('{luna}'); // unset on a cluster: the hash-tagged default
+    const plain = await withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001', LUNA_REDIS_PREFIX: 'acme{luna}' });
+    expect(plain.redis.target).toMatchObject({ kind: 'cluster', tls: false });
+
+    const noTag = await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000', LUNA_REDIS_PREFIX: 'luna' }));
+    expect(noTag).toEqual([expect.stringMatching(/^LUNA_REDIS_PREFIX: .*"luna" has no \{hash tag\}/)]);
+    const fix = await withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000', LUNA_REDIS_PREFIX: '{}luna' }).catch(
+      (e: SettingsError) => e.problems[0]!.fix,
+    );
+    expect(fix).toMatch(/LUNA_REDIS_PREFIX=\{luna\}/);
+    // The same prefix is fine on a single Redis.
+    await expect(withConfig(undefined, { ...BASE_ENV, LUNA_REDIS_PREFIX: 'luna' })).resolves.toBeDefined();
+
+    expect(await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://x:6379' }))).toEqual([
+      expect.stringMatching(/^REDIS_CLUSTER_NODES: .*together with REDIS_URL/),
+    ]);
+    expect(await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: 'redis://a:1,rediss://b:2' }))).toEqual([
+      expect.stringMatching(/mixes redis:\/\/ and rediss:\/\//),
+    ]);
+    expect(await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: 'just-a-host' }))).toEqual([expect.stringMatching(/not host:port/)]);
   });
 
   it('reports broken YAML with its line', async () => {

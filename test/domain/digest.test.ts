@@ -57,9 +57,7 @@ describe('citations', () => {
         { title: 'SSO', count: 1, summary: 's', sources: ['m1', 'm2', '[m2]', 'm99'] },
         { title: 'Ghost', count: 4, summary: 's', sources: ['m77'] },
       ],
-      churnRisks: [
-        { signal: 's', customer: null, area: null, customerWants: 'w', whyStrategic: 'y', decisionNeeded: 'd', confidence: 3, sources: ['m3'] },
-      ],
+      churnRisks: [{ signal: 's', customer: null, area: null, customerWants: 'w', whyStrategic: 'y', decisionNeeded: 'd', confidence: 3, sources: ['m3'] }],
       actions: [{ action: 'a', owner: 'CS lead', sources: ['x'] }],
     });
     const { digest: out, dropped } = resolveCitations(d, (r) => ['m1', 'm2', 'm3'].includes(r), 3);

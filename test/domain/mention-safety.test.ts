@@ -142,14 +142,7 @@ describe('neutraliseMentions', () => {
   });
 
   it('keeps allowed mentions live, rebuilt in canonical form', () => {
-    const input = [
-      '<@U0OWNER>',
-      '<@U0OWNER|owner>',
-      '&lt;@U0OWNER&gt;',
-      '<@u0owner>',
-      '<!subteam^S0SALES>',
-      '<!subteam^S0SALES|@sales>',
-    ].join(' ');
+    const input = ['<@U0OWNER>', '<@U0OWNER|owner>', '&lt;@U0OWNER&gt;', '<@u0owner>', '<!subteam^S0SALES>', '<!subteam^S0SALES|@sales>'].join(' ');
     const safe = check(input);
     expect(safe.text).toBe('<@U0OWNER> <@U0OWNER> <@U0OWNER> <@U0OWNER> <!subteam^S0SALES> <!subteam^S0SALES>');
     expect(safe.removed).toEqual([]);

@@ -189,7 +189,8 @@ export class FakeAnthropic {
     const error = (status: ErrorReply['status'], message: string, extra: Record<string, string> = {}) =>
       sendJson(res, status, { type: 'error', error: { type: ERROR_TYPES[status], message }, request_id: requestId }, { 'request-id': requestId, ...extra });
 
-    const kind = req.method === 'POST' && path === '/v1/messages' ? 'create' : req.method === 'POST' && path === '/v1/messages/count_tokens' ? 'count' : undefined;
+    const kind =
+      req.method === 'POST' && path === '/v1/messages' ? 'create' : req.method === 'POST' && path === '/v1/messages/count_tokens' ? 'count' : undefined;
     if (!kind) return error(404, `Not found: ${req.method} ${path}`);
     let parsed: unknown;
     try {
@@ -249,12 +250,7 @@ export class FakeAnthropic {
       return;
     }
     if ('errorAfterChars' in reply) return error(529, DEFAULT_MESSAGES.overloaded_error!);
-    sendJson(
-      res,
-      200,
-      { ...message, content: text === '' ? [] : [{ type: 'text', text }], stop_reason: stopReason, usage },
-      { 'request-id': requestId },
-    );
+    sendJson(res, 200, { ...message, content: text === '' ? [] : [{ type: 'text', text }], stop_reason: stopReason, usage }, { 'request-id': requestId });
   }
 
   private resolve(reply: FakeReply, body: RequestBody): Exclude<FakeReply, HandlerReply> {
@@ -273,11 +269,6 @@ function defaultAnswer(body: RequestBody): FakeReply {
   if (schema) return { text: JSON.stringify(sampleFromSchema(schema)) };
   const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
   const content = lastUser?.content;
-  const text =
-    typeof content === 'string'
-      ? content
-      : Array.isArray(content)
-        ? content.map((b) => (b.type === 'text' ? b.text : '')).join(' ')
-        : '';
+  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((b) => (b.type === 'text' ? b.text : '')).join(' ') : '';
   return { text: `Here is what I think about: ${text.slice(0, 80)}` };
 }

@@ -19,15 +19,16 @@ export interface SseScript {
 async function send(res: ServerResponse, type: string, data: Record<string, unknown>): Promise<boolean> {
   if (res.destroyed) return false;
   const ok = res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  if (!ok) await new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  if (!ok)
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   return !res.destroyed;
 }
 
@@ -74,7 +75,8 @@ export async function writeSse(res: ServerResponse, s: SseScript): Promise<void>
     return;
   }
   if (hasBlock && !(await send(res, 'content_block_stop', { index: 0 }))) return;
-  if (!(await send(res, 'message_delta', { delta: { stop_reason: s.stopReason, stop_sequence: null }, usage: { output_tokens: s.usage.output_tokens } }))) return;
+  if (!(await send(res, 'message_delta', { delta: { stop_reason: s.stopReason, stop_sequence: null }, usage: { output_tokens: s.usage.output_tokens } })))
+    return;
   await send(res, 'message_stop', {});
   res.end();
 }

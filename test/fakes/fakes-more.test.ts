@@ -1,19 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { LogLevel, WebClient, type Logger } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEnvelope, interactivityForm, signedRequest, slashCommandForm } from '../helpers/slack-sign.js';
 import { segmentsOf, PromptCache } from './anthropic-cache.js';
 import { FakeSlack } from './slack-server.js';
+import { clientFor } from './web-client.js';
 
 /** The fakes' less-travelled paths: JSON bodies, history windows, members, users, deletes, caching breakpoints. */
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
 let slack: FakeSlack;
 let client: WebClient;
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, logger: silent });
+  client = clientFor(slack);
 });
 afterAll(() => slack.close());
 
@@ -21,7 +21,11 @@ describe('FakeSlack, further', () => {
   it('accepts JSON bodies with the token in the header only', async () => {
     slack.addChannel({ id: 'C0JSON' });
     const post = (headers: Record<string, string>, body: object) =>
-      fetch(`${slack.url}chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) }).then((r) => r.json());
+      fetch(`${slack.url}chat.postMessage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+        body: JSON.stringify(body),
+      }).then((r) => r.json());
     expect(await post({ authorization: 'Bearer xoxb-test' }, { channel: 'C0JSON', blocks: [{ type: 'divider' }] })).toMatchObject({ ok: true });
     expect(await post({}, { token: 'xoxb-test', channel: 'C0JSON', text: 'x' })).toMatchObject({ ok: false, error: 'not_authed' });
     expect(slack.callsTo('chat.postMessage').at(-2)!.args.blocks).toEqual([{ type: 'divider' }]);
@@ -95,8 +99,18 @@ describe('slack-sign helpers', () => {
     srv.close();
     expect(r).toMatchObject({ status: 200, body: 'ok' });
     const expected = 'v0=' + createHmac('sha256', 's3cret').update(`v0:1700000000:${seen!.body}`).digest('hex');
-    expect(seen!.headers).toMatchObject({ 'x-slack-signature': expected, 'x-slack-request-timestamp': '1700000000', 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
-    expect(JSON.parse(seen!.body)).toMatchObject({ type: 'event_callback', event_id: 'Ev1', event: { event_ts: '1700000000.000100' }, authorizations: [{ user_id: 'U0LUNA', is_bot: true }] });
+    expect(seen!.headers).toMatchObject({
+      'x-slack-signature': expected,
+      'x-slack-request-timestamp': '1700000000',
+      'x-slack-retry-num': '1',
+      'x-slack-retry-reason': 'http_timeout',
+    });
+    expect(JSON.parse(seen!.body)).toMatchObject({
+      type: 'event_callback',
+      event_id: 'Ev1',
+      event: { event_ts: '1700000000.000100' },
+      authorizations: [{ user_id: 'U0LUNA', is_bot: true }],
+    });
     expect(new URLSearchParams(slashCommandForm({ text: 'Acme' })).get('command')).toBe('/journey-map');
     expect(JSON.parse(new URLSearchParams(interactivityForm({ type: 'block_actions' })).get('payload')!)).toEqual({ type: 'block_actions' });
   });

@@ -9,16 +9,7 @@ export interface BlockProblem {
   pointer: string;
 }
 
-export const MESSAGE_BLOCK_TYPES: ReadonlySet<string> = new Set([
-  'section',
-  'header',
-  'context',
-  'divider',
-  'actions',
-  'markdown',
-  'image',
-  'rich_text',
-]);
+export const MESSAGE_BLOCK_TYPES: ReadonlySet<string> = new Set(['section', 'header', 'context', 'divider', 'actions', 'markdown', 'image', 'rich_text']);
 /** Surfaces (App Home) also take input blocks. */
 export const VIEW_BLOCK_TYPES: ReadonlySet<string> = new Set([...MESSAGE_BLOCK_TYPES, 'input']);
 

@@ -1,29 +1,29 @@
-import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPIPlatformError } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEnvelope } from '../helpers/slack-sign.js';
 import { FakeSlack } from './slack-server.js';
+import { clientFor, slackError } from './web-client.js';
 
 /** Slack Connect in the fake: shared channels, another org's users and team, through a real WebClient. */
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
 const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
 let slack: FakeSlack;
 let client: WebClient;
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, logger: silent });
+  client = clientFor(slack);
 });
 afterAll(() => slack.close());
 
-async function slackError(p: Promise<unknown>): Promise<string | undefined> {
-  const err = (await p.then(() => undefined, (e: unknown) => e)) as WebAPIPlatformError | undefined;
-  expect(err?.code).toBe(ErrorCode.PlatformError);
-  return err?.data.error;
-}
-
 describe('FakeSlack Slack Connect channels', () => {
   it('describes a shared channel the way conversations.info does, and lists both orgs in conversations.members', async () => {
-    slack.addSharedChannel({ id: 'C0ACME', name: 'acme-shared', externalTeam: ACME, members: ['U0CSM'], externalMembers: ['U0ACME1', { id: 'U0ACME2', real_name: 'Bea Acme' }] });
+    slack.addSharedChannel({
+      id: 'C0ACME',
+      name: 'acme-shared',
+      externalTeam: ACME,
+      members: ['U0CSM'],
+      externalMembers: ['U0ACME1', { id: 'U0ACME2', real_name: 'Bea Acme' }],
+    });
     const { channel } = await client.conversations.info({ channel: 'C0ACME' });
     expect(channel).toMatchObject({
       is_shared: true,
@@ -64,7 +64,10 @@ describe('FakeSlack Slack Connect channels', () => {
       context_team_id: 'T0TEAM',
     });
     slack.addChannel({ id: 'C0OLDSTYLE', is_ext_shared: true });
-    expect((await client.conversations.info({ channel: 'C0OLDSTYLE' })).channel).toMatchObject({ is_ext_shared: true, connected_team_ids: ['T0TEAM', 'T0EXTERNAL'] });
+    expect((await client.conversations.info({ channel: 'C0OLDSTYLE' })).channel).toMatchObject({
+      is_ext_shared: true,
+      connected_team_ids: ['T0TEAM', 'T0EXTERNAL'],
+    });
   });
 
   it('shares and unshares a channel, returning the documented channel_shared / channel_unshared events', async () => {
@@ -74,15 +77,29 @@ describe('FakeSlack Slack Connect channels', () => {
     expect((await client.users.info({ user: 'U0INIT1' })).user).toMatchObject({ team_id: 'T0INITECH', is_stranger: true });
 
     const shared = slack.shareChannel('C0FLIP', 'T0INITECH', ['U0INIT1']);
-    expect(shared).toEqual({ type: 'channel_shared', connected_team_id: 'T0INITECH', channel: 'C0FLIP', event_ts: expect.stringMatching(/^\d+\.\d{6}$/) as unknown });
-    expect((await client.conversations.info({ channel: 'C0FLIP' })).channel).toMatchObject({ is_ext_shared: true, connected_team_ids: ['T0TEAM', 'T0INITECH'] });
+    expect(shared).toEqual({
+      type: 'channel_shared',
+      connected_team_id: 'T0INITECH',
+      channel: 'C0FLIP',
+      event_ts: expect.stringMatching(/^\d+\.\d{6}$/) as unknown,
+    });
+    expect((await client.conversations.info({ channel: 'C0FLIP' })).channel).toMatchObject({
+      is_ext_shared: true,
+      connected_team_ids: ['T0TEAM', 'T0INITECH'],
+    });
     expect((await client.conversations.members({ channel: 'C0FLIP' })).members).toContain('U0INIT1');
     expect((await client.users.info({ user: 'U0INIT1' })).user).not.toHaveProperty('is_stranger');
     const envelope = eventEnvelope(shared, { isExtSharedChannel: true }) as { event: unknown; is_ext_shared_channel: boolean };
     expect(envelope).toMatchObject({ event: { type: 'channel_shared' }, is_ext_shared_channel: true });
 
     const unshared = slack.unshareChannel('C0FLIP', 'T0INITECH');
-    expect(unshared).toEqual({ type: 'channel_unshared', previously_connected_team_id: 'T0INITECH', channel: 'C0FLIP', is_ext_shared: false, event_ts: expect.any(String) as unknown });
+    expect(unshared).toEqual({
+      type: 'channel_unshared',
+      previously_connected_team_id: 'T0INITECH',
+      channel: 'C0FLIP',
+      is_ext_shared: false,
+      event_ts: expect.any(String) as unknown,
+    });
     expect((await client.conversations.info({ channel: 'C0FLIP' })).channel).toMatchObject({ is_ext_shared: false, is_shared: false });
     expect((await client.conversations.members({ channel: 'C0FLIP' })).members!.sort()).toEqual(['U0CSM', 'U0LUNA']);
     expect((await client.users.info({ user: 'U0INIT1' })).user).toMatchObject({ is_stranger: true });
@@ -96,7 +113,11 @@ describe('FakeSlack Slack Connect channels', () => {
 
 describe('FakeSlack users and teams of another organisation', () => {
   it('users.info gives an external user their own team_id and profile.team, and no enterprise_user', async () => {
-    slack.addSharedChannel({ id: 'C0ACME2', externalTeam: ACME, externalMembers: [{ id: 'U0ACMEBOB', name: 'bob', real_name: 'Bob Acme', display_name: 'bob' }] });
+    slack.addSharedChannel({
+      id: 'C0ACME2',
+      externalTeam: ACME,
+      externalMembers: [{ id: 'U0ACMEBOB', name: 'bob', real_name: 'Bob Acme', display_name: 'bob' }],
+    });
     const { user } = await client.users.info({ user: 'U0ACMEBOB' });
     expect(user).toMatchObject({ id: 'U0ACMEBOB', team_id: 'T0ACME', real_name: 'Bob Acme', profile: { team: 'T0ACME', display_name: 'bob' } });
     expect(user).not.toHaveProperty('enterprise_user');
@@ -123,7 +144,14 @@ describe('FakeSlack users and teams of another organisation', () => {
     expect(history.messages![0]).toMatchObject({ ts: mention.ts, user: 'U0ACMEBOB', team: 'T0ACME', user_team: 'T0ACME', source_team: 'T0ACME' });
 
     const reply = slack.userEvent({ type: 'message', user: 'U0CSM', channel: 'C0ACME2', text: 'on it', threadTs: mention.ts });
-    expect(reply).toMatchObject({ type: 'message', channel_type: 'channel', team: 'T0TEAM', user_team: 'T0TEAM', source_team: 'T0TEAM', thread_ts: mention.ts });
+    expect(reply).toMatchObject({
+      type: 'message',
+      channel_type: 'channel',
+      team: 'T0TEAM',
+      user_team: 'T0TEAM',
+      source_team: 'T0TEAM',
+      thread_ts: mention.ts,
+    });
     expect(reply).not.toHaveProperty('user_profile');
     expect(slack.thread('C0ACME2', mention.ts).map((m) => m.text)).toEqual(['<@U0LUNA> where is my invoice?', 'on it']);
   });

@@ -1,29 +1,20 @@
-import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPIPlatformError } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from './slack-server.js';
+import { clientFor, slackError } from './web-client.js';
 
 /** DMs, ephemerals, user groups and the "what did LUNA post here" record, through a real WebClient. */
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
 const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
 let slack: FakeSlack;
 let client: WebClient;
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, logger: silent });
+  client = clientFor(slack);
   slack.addUser({ id: 'U0CSM', name: 'csm' });
   slack.addSharedChannel({ id: 'C0ACME', externalTeam: ACME, members: ['U0CSM'], externalMembers: ['U0ACME1'] });
 });
 afterAll(() => slack.close());
-
-async function slackError(p: Promise<unknown>): Promise<string | undefined> {
-  const err = (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as WebAPIPlatformError | undefined;
-  expect(err?.code).toBe(ErrorCode.PlatformError);
-  return err?.data.error;
-}
 
 describe('FakeSlack conversations.open and DMs', () => {
   it('opens a stable D… channel per user, posts there, and records what was sent in dmsTo', async () => {

@@ -35,7 +35,10 @@ function missing(field: string): never {
  * app shares no channel with cannot be messaged (`invalid_user_combination`).
  */
 const conversationsOpen: MethodHandler = (ctx, args) => {
-  const users = (str(args.users) ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  const users = (str(args.users) ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   const channelId = str(args.channel);
   const render = (ch: ReturnType<typeof ctx.store.imWith>) => (bool(args.return_im) ? channelObject(ctx.store, ch) : { id: ch.id });
   if (users.length === 0 && channelId) {

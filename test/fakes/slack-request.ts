@@ -17,11 +17,7 @@ export interface ParsedRequest {
   error?: string;
 }
 
-export async function parseSlackRequest(
-  contentType: string | undefined,
-  raw: Buffer,
-  query: URLSearchParams,
-): Promise<ParsedRequest> {
+export async function parseSlackRequest(contentType: string | undefined, raw: Buffer, query: URLSearchParams): Promise<ParsedRequest> {
   const ct = (contentType ?? '').toLowerCase();
   const args: SlackArgs = Object.fromEntries(query.entries());
   let bodyToken: string | undefined = typeof args.token === 'string' ? args.token : undefined;

@@ -35,7 +35,8 @@ function digestReply(body: RequestBody, o: FakeDigestOptions): FakeReply {
   const merge = user.includes('## Partial digest');
   // Parts cite their transcript's labels ("[m12 ·"); merges cite what the partials cited ("\"m12\"").
   const refs = [...new Set([...user.matchAll(merge ? /\\"(m\d+)\\"/g : /\[(m\d+) ·/g)].map((m) => m[1]!))];
-  const pick = (k: number, n = 8) => Array.from({ length: Math.min(n, refs.length) }, (_, j) => refs[(k * 7 + j * Math.max(1, Math.floor(refs.length / n))) % refs.length]!);
+  const pick = (k: number, n = 8) =>
+    Array.from({ length: Math.min(n, refs.length) }, (_, j) => refs[(k * 7 + j * Math.max(1, Math.floor(refs.length / n))) % refs.length]!);
   const digest = {
     themes: Array.from({ length: o.themes ?? 3 }, (_, k) => ({
       title: `Theme ${k + 1}`,

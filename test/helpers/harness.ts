@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { loadSettings, type Settings } from '../../src/config/load.js';
-import { startLuna, type Luna } from '../../src/luna.js';
+import { startLuna, type Luna, type LunaOptions } from '../../src/luna.js';
 import { createLogger, type Logger } from '../../src/infra/log.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
@@ -34,7 +34,8 @@ type ConfigObject = { [key: string]: unknown };
 export function testConfig(overrides: ConfigObject = {}): string {
   const base: ConfigObject = {
     persona: 'luna',
-    model: { streamIdleTimeoutSeconds: 0.5 },
+    // An AI-service outage is probed every 0.1 s (doubling) and given up after 3 s, so outages play out in test time.
+    model: { streamIdleTimeoutSeconds: 0.5, outageProbeSeconds: 0.1, giveUpAfterMinutes: 0.05 },
     queue: { attempts: 4, backoffSeconds: 0.05, lockSeconds: 2, shutdownGraceSeconds: 1 },
   };
   return stringify(merge(base, overrides));
@@ -82,6 +83,8 @@ export interface HarnessOptions {
   anthropic?: FakeAnthropic;
   prefix?: string;
   log?: Logger;
+  /** More of startLuna's options (e.g. a shorter Redis check interval). */
+  luna?: Pick<LunaOptions, 'redisCheckIntervalMs'>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -93,6 +96,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const luna = await startLuna(settings, {
     log: opts.log ?? createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'error'),
     slackClientOptions: { retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 } },
+    ...opts.luna,
   });
   const eventsUrl = `http://127.0.0.1:${luna.port}/slack/events`;
   const ownsFakes = !opts.slack;
@@ -107,7 +111,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async mention(m) {
       const channel = m.channel ?? 'C0SUPPORT';
       if (!slack.hasChannel(channel)) slack.addChannel({ id: channel, name: 'support' });
-      const ts = m.ts ?? slack.addMessage(channel, { user: m.user ?? 'U0ALICE', text: m.text ?? '<@U0LUNA> hello', ...(m.threadTs ? { thread_ts: m.threadTs } : {}) });
+      const ts =
+        m.ts ?? slack.addMessage(channel, { user: m.user ?? 'U0ALICE', text: m.text ?? '<@U0LUNA> hello', ...(m.threadTs ? { thread_ts: m.threadTs } : {}) });
       const event = {
         type: 'app_mention',
         user: m.user ?? 'U0ALICE',
@@ -211,7 +216,5 @@ export async function queueIdle(h: Harness, timeoutMs = 15_000): Promise<void> {
 
 /** Bot answers (not apologies) posted into a thread. */
 export function answersIn(slack: FakeSlack, channel: string, threadTs: string) {
-  return slack
-    .botMessages(channel, threadTs)
-    .filter((m) => (m.metadata?.event_payload as { part?: unknown } | undefined)?.part !== 'apology');
+  return slack.botMessages(channel, threadTs).filter((m) => (m.metadata?.event_payload as { part?: unknown } | undefined)?.part !== 'apology');
 }

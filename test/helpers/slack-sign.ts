@@ -23,11 +23,7 @@ export function slackSignature(signingSecret: string, timestamp: number, rawBody
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
 }
 
-export async function signedRequest(
-  url: string,
-  body: string | object,
-  opts: SignOptions,
-): Promise<{ status: number; body: string; ms: number }> {
+export async function signedRequest(url: string, body: string | object, opts: SignOptions): Promise<{ status: number; body: string; ms: number }> {
   const type = opts.contentType ?? (typeof body === 'string' ? 'form' : 'json');
   const raw = typeof body === 'string' ? body : type === 'json' ? JSON.stringify(body) : toForm(body as Record<string, unknown>);
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
@@ -80,9 +76,7 @@ export function eventEnvelope(event: object, opts: EnvelopeOptions = {}): object
     type: 'event_callback',
     event_id: opts.eventId ?? `Ev${Date.now().toString(36).toUpperCase()}${(++eventCounter).toString(36).toUpperCase()}`,
     event_time: now,
-    authorizations: [
-      { enterprise_id: null, team_id: teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false },
-    ],
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false }],
     is_ext_shared_channel: opts.isExtSharedChannel ?? false,
     event_context: `4-${Buffer.from(`${teamId}:${eventCounter}`).toString('base64url')}`,
   };
@@ -115,6 +109,8 @@ export function interactivityForm(payload: object): string {
 
 export interface ButtonClick {
   user: string;
+  /** The clicker's own team, as Slack sends it for someone of another organisation. @defaultValue LUNA's team */
+  teamId?: string;
   actionId: string;
   value: string;
   blockId?: string;
@@ -130,11 +126,11 @@ export function buttonClickForm(c: ButtonClick): string {
   const actionTs = c.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`;
   return interactivityForm({
     type: 'block_actions',
-    user: { id: c.user, username: c.user.toLowerCase(), team_id: BOT.teamId },
+    user: { id: c.user, username: c.user.toLowerCase(), team_id: c.teamId ?? BOT.teamId },
     api_app_id: BOT.appId,
     token: 'legacy',
     trigger_id: `9.9.${actionTs}`,
-    team: { id: BOT.teamId, domain: 'fake' },
+    team: { id: c.teamId ?? BOT.teamId, domain: 'fake' },
     ...(c.message
       ? {
           container: { type: 'message', channel_id: c.message.channel, message_ts: c.message.ts, is_ephemeral: false },

@@ -35,8 +35,21 @@ describe('personas/luna.md', () => {
   });
 
   it('keeps the sections the product relies on', () => {
-    const headings = luna.systemPrompt.split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3));
-    for (const section of ['Identity & voice', 'What I do', 'Out of scope', 'Refusal protocol', 'Coordination handles', 'KPIs and targets', 'Scaling Approach', 'Escalation', 'Worked examples']) {
+    const headings = luna.systemPrompt
+      .split('\n')
+      .filter((l) => l.startsWith('## '))
+      .map((l) => l.slice(3));
+    for (const section of [
+      'Identity & voice',
+      'What I do',
+      'Out of scope',
+      'Refusal protocol',
+      'Coordination handles',
+      'KPIs and targets',
+      'Scaling Approach',
+      'Escalation',
+      'Worked examples',
+    ]) {
       expect(headings).toContain(section);
     }
     for (const target of ['4.5 out of 5', '90%', '85%', '80%', '75%']) expect(luna.systemPrompt).toContain(target);

@@ -49,9 +49,7 @@ describe('loadPersonas on valid files', () => {
     const guide = (await loadPersonas(GOOD)).require('onboarding-guide.chatmode');
     expect(guide.model).toBe('claude-sonnet-5-5');
     expect(guide.declaredModel).toBe('GPT-5 mini');
-    expect(guide.warnings).toEqual([
-      "good/onboarding-guide.chatmode.md: model: 'GPT-5 mini' is not a Claude model; using claude-sonnet-5-5 instead",
-    ]);
+    expect(guide.warnings).toEqual(["good/onboarding-guide.chatmode.md: model: 'GPT-5 mini' is not a Claude model; using claude-sonnet-5-5 instead"]);
   });
 
   it('replaces a deprecated model id with a warning', async () => {

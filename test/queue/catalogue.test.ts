@@ -34,7 +34,7 @@ describe('the job catalogue', () => {
     const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
     try {
       const order = new ThreadOrder({ store: new ThreadOrderStore(redis, prefix), queue, log: createLogger('error') });
-      const enqueue = createEnqueue(queue, order);
+      const enqueue = createEnqueue(queue, order, { redis, where: 'test' });
       await expect(enqueue('home', { userId: '', reason: 'opened' })).rejects.toMatchObject({ code: 'luna_job_payload_invalid' });
       await enqueue('home', { userId: 'U0ALICE', reason: 'opened' });
       expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
@@ -50,7 +50,9 @@ describe('the job catalogue', () => {
     expect(ids.length).toBeGreaterThan(5);
     const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, userId: 'U1', channel: 'C1', messageTs: '1.2', actionTs: '3:4' };
     expect(jobId('digest-done', done)).not.toContain(':');
-    expect(jobId('escalation-action', { id: 'a:b', action: 'taken', userId: 'U1', at: 1, actionTs: '1.2' })).not.toContain(':');
+    expect(jobId('escalation-action', { id: 'a:b', action: 'taken', userId: 'U1', channel: 'C1', messageTs: '1.2', at: 1, actionTs: '1.2' })).not.toContain(
+      ':',
+    );
   });
 
   it('answers a forged escalation button (no user, or a value with markup) with 200 and queues nothing', async () => {
@@ -58,8 +60,18 @@ describe('the job catalogue', () => {
     h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
     const before = await h.luna.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
     const forged = [
-      buttonClickForm({ user: 'U0MALLORY', actionId: 'escalation_acknowledge', value: '<!channel> x y', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
-      buttonClickForm({ user: '', actionId: 'escalation_not_strategic', value: 'C0SUPPORT-1700000000.000100-complex', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
+      buttonClickForm({
+        user: 'U0MALLORY',
+        actionId: 'escalation_acknowledge',
+        value: '<!channel> x y',
+        message: { channel: 'C0ESC', ts: '1700000000.000100' },
+      }),
+      buttonClickForm({
+        user: '',
+        actionId: 'escalation_not_strategic',
+        value: 'C0SUPPORT-1700000000.000100-complex',
+        message: { channel: 'C0ESC', ts: '1700000000.000100' },
+      }),
     ];
     for (const body of forged) {
       const r = await signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET, contentType: 'form' });
@@ -74,7 +86,12 @@ describe('the job catalogue', () => {
     h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
     const r = await signedRequest(
       h.eventsUrl,
-      buttonClickForm({ user: 'U0456EFGH', actionId: 'escalation_acknowledge', value: 'C0SUPPORT:1700000000.000100:complex', message: { channel: 'C0ESC', ts: '1700000000.000100' } }),
+      buttonClickForm({
+        user: 'U0456EFGH',
+        actionId: 'escalation_acknowledge',
+        value: 'C0SUPPORT:1700000000.000100:complex',
+        message: { channel: 'C0ESC', ts: '1700000000.000100' },
+      }),
       { signingSecret: SIGNING_SECRET, contentType: 'form' },
     );
     expect(r.status).toBe(200);

@@ -62,7 +62,6 @@ async function enqueueMention(text: string): Promise<{ ts: string; jobId: string
   return { ts, jobId };
 }
 
-
 describe('SIGKILL mid-job', () => {
   it('killed while the model is answering: the restarted worker answers exactly once', async () => {
     anthropic.latencyMs = 1_000;
@@ -99,6 +98,26 @@ describe('SIGKILL mid-job', () => {
     expect(before).toBeLessThan(of);
     expect(indexes).toEqual(Array.from({ length: of }, (_, i) => i));
     expect(anthropic.requests).toHaveLength(1); // the stored answer was posted, not a second, different one
+  });
+});
+
+describe('a killed worker beside a live one', () => {
+  it('the live worker adopts the job within lockSeconds (plus scheduling slack), logs it, and answers once', async () => {
+    anthropic.latencyMs = 30_000; // the first worker is certainly mid-answer when it dies
+    const doomed = await worker();
+    const { ts, jobId } = await enqueueMention('<@U0LUNA> what should we do about Acme?');
+    await until(() => anthropic.requests.length === 1, 'first model call');
+    const survivor = await worker(); // idle, and running before the kill
+    anthropic.latencyMs = 0;
+    doomed.proc.kill('SIGKILL');
+    const killedAt = Date.now();
+    await doomed.exited;
+    await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined, 'job finished by the live worker', 15_000);
+    const recoveredAfterMs = (await queue.getJob(jobId))!.finishedOn! - killedAt;
+    // lockSeconds is 1.5 here: the lock lapses within 1 s, and the stalled check (every 0.5 s) moves the job.
+    expect(recoveredAfterMs).toBeLessThan(1_500 + 1_500);
+    expect(survivor.output()).toMatch(/recovered a job whose worker stopped/);
+    expect(answersIn(slack, 'C0SUPPORT', ts)).toHaveLength(1);
   });
 });
 

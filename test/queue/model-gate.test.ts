@@ -35,7 +35,6 @@ async function twoWorkers(cfg: string): Promise<[Harness, Harness]> {
   return [web, other];
 }
 
-
 describe('model calls across workers', () => {
   it('never has more calls in flight than maxConcurrentCalls, whichever worker makes them', async () => {
     // Three jobs at a time per worker: six mentions need both workers.

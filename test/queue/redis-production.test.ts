@@ -36,8 +36,10 @@ describe('maxmemory-policy', () => {
 
 describe('rediss://', () => {
   it('turns TLS on for rediss URLs', () => {
-    const tls = connectRedis('rediss://127.0.0.1:1', 'producer');
-    const plain = connectRedis('redis://127.0.0.1:1', 'producer');
+    const tls = connectRedis({ kind: 'single', url: 'rediss://127.0.0.1:1' }, 'producer') as Redis;
+    const plain = connectRedis({ kind: 'single', url: 'redis://127.0.0.1:1' }, 'producer') as Redis;
+    tls.on('error', () => {});
+    plain.on('error', () => {});
     try {
       expect(tls.options.tls).toBeTruthy();
       expect(plain.options.tls).toBeFalsy();

@@ -18,7 +18,6 @@ afterEach(async () => {
 const C = 'C0SUPPORT';
 const jobOf = (m: { metadata?: { event_payload?: unknown } }) => (m.metadata?.event_payload as { job_id?: string }).job_id;
 
-
 function rootMessage(text = 'Acme renewal is at risk') {
   if (!h.slack.hasChannel(C)) h.slack.addChannel({ id: C, name: 'support' });
   return h.slack.addMessage(C, { user: 'U0ALICE', text });

@@ -23,7 +23,10 @@ function record(n: { themes: number; actions: number; words: number }): DigestRe
       actions: Array.from({ length: n.actions }, (_, i) => ({ action: long(`Action ${i}`), owner: '@sales', sources: ['m5', 'm6'] })),
     },
     cited: Object.fromEntries(
-      sources.map((ref, i) => [ref, { url: `https://acme.slack.com/archives/C1/p17000000000001${String(i).padStart(2, '0')}`, channel: 'C1', ts: '1', threadTs: '1' }]),
+      sources.map((ref, i) => [
+        ref,
+        { url: `https://acme.slack.com/archives/C1/p17000000000001${String(i).padStart(2, '0')}`, channel: 'C1', ts: '1', threadTs: '1' },
+      ]),
     ),
     participants: ['U0BOB'],
   };

@@ -111,7 +111,9 @@ describe('layoutJourney', () => {
   });
 
   it('shows the five persona KPIs with their targets, and only what the model said about them', () => {
-    const texts = layoutJourney(acmeMap()).boxes.filter((b) => b.kind === 'kpi').map((b) => b.lines.map((l) => l.text).join(' '));
+    const texts = layoutJourney(acmeMap())
+      .boxes.filter((b) => b.kind === 'kpi')
+      .map((b) => b.lines.map((l) => l.text).join(' '));
     expect(texts).toHaveLength(5);
     expect(texts[0]).toContain('> 4.5/5');
     expect(texts[1]).toContain('> 90%');

@@ -1,6 +1,15 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { CHART_HEIGHT, CHART_WIDTH, chartAltText, chartHash, renderTrendChart, trendChartSvg, widestLabel, type TrendChart } from '../../src/render/trend-chart.js';
+import {
+  CHART_HEIGHT,
+  CHART_WIDTH,
+  chartAltText,
+  chartHash,
+  renderTrendChart,
+  trendChartSvg,
+  widestLabel,
+  type TrendChart,
+} from '../../src/render/trend-chart.js';
 import { decodePng, inkShare, pixel } from '../helpers/png.js';
 
 const fixture = async (): Promise<TrendChart> => JSON.parse(await readFile('test/fixtures/home/trend.json', 'utf8')) as TrendChart;

@@ -58,7 +58,10 @@ async function mention(user: string, text: string, threadTs?: string) {
 }
 
 const click = (user: string, actionId: string, value: string, channel: string, ts: string, actionTs?: string) =>
-  signedRequest(h.eventsUrl, buttonClickForm({ user, actionId, value, message: { channel, ts }, ...(actionTs ? { actionTs } : {}) }), { signingSecret: SIGNING_SECRET, contentType: 'form' });
+  signedRequest(h.eventsUrl, buttonClickForm({ user, actionId, value, message: { channel, ts }, ...(actionTs ? { actionTs } : {}) }), {
+    signingSecret: SIGNING_SECRET,
+    contentType: 'form',
+  });
 
 /** Everything LUNA ever posted into the shared channel (each edit too), as one text per version. */
 const postedInShared = () => h.slack.postedIn(SHARED).map((v) => v.visibleText);
@@ -133,7 +136,12 @@ describe('customer channels (Slack Connect)', () => {
     await queueIdle(h);
     expect(h.slack.botMessages(SHARED, ts2)).toHaveLength(0);
     expect(h.anthropic.requests.filter((r) => !r.body.output_config)).toHaveLength(0);
-    expect(h.slack.dmsTo(OWNER).map((m) => m.text).join('\n')).toMatch(/<@U0ACMEDANA> \(Acme Corp\) mentioned LUNA/);
+    expect(
+      h.slack
+        .dmsTo(OWNER)
+        .map((m) => m.text)
+        .join('\n'),
+    ).toMatch(/<@U0ACMEDANA> \(Acme Corp\) mentioned LUNA/);
   });
 
   it('answers: direct — answered in the thread, written for the customer: the model is told who reads and who is external', async () => {
@@ -160,11 +168,20 @@ describe('customer channels (Slack Connect)', () => {
     h.slack.addMessage(SHARED, { user: CUSTOMER, text: 'SSO still is not working.', thread_ts: root });
     await mention(CSM, '<@U0LUNA> digest', root);
     await queueIdle(h);
-    const dm = h.slack.dmsTo(CSM).map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`).join('\n');
+    const dm = h.slack
+      .dmsTo(CSM)
+      .map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`)
+      .join('\n');
     expect(dm).toMatch(/Feedback digest/);
     expect(dm).toMatch(/Estimated CSAT/);
     expect(dm).toMatch(/sent to you privately: Acme Corp reads that channel/);
-    expect(h.slack.visibleTo(CSM, SHARED).filter((m) => m.kind === 'ephemeral').map((m) => m.text).join()).toMatch(/in a DM/);
+    expect(
+      h.slack
+        .visibleTo(CSM, SHARED)
+        .filter((m) => m.kind === 'ephemeral')
+        .map((m) => m.text)
+        .join(),
+    ).toMatch(/in a DM/);
     const digestCall = h.anthropic.requests.find((r) => isDigestRequest(r.body))!;
     expect(JSON.stringify(digestCall.body.messages)).toContain('(customer: Acme Corp)');
     for (const text of postedInShared()) expect(text).not.toMatch(INTERNAL);
@@ -178,7 +195,10 @@ describe('customer channels (Slack Connect)', () => {
     await mention(CUSTOMER, '<@U0LUNA> journey map Acme', root);
     await queueIdle(h);
     expect(h.anthropic.requests).toHaveLength(0);
-    const seen = h.slack.visibleTo(CUSTOMER, SHARED).filter((m) => m.kind === 'ephemeral').map((m) => m.text);
+    const seen = h.slack
+      .visibleTo(CUSTOMER, SHARED)
+      .filter((m) => m.kind === 'ephemeral')
+      .map((m) => m.text);
     expect(seen).toEqual([expect.stringMatching(/for the account team/), expect.stringMatching(/for the account team/)]);
     expect(postedInShared()).toHaveLength(0);
   });

@@ -103,10 +103,17 @@ describe('scheduled digests', () => {
     await fakes();
     const h = await start('0 0 1 1 *');
     for (let i = 0; i < 1_100; i++) slack.addMessage(FEEDBACK, { user: `U0C${i % 9}`, text: `busy ${i}: note` });
-    await h.luna.queue.add(JOB_NAMES.scheduledDigest, { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS }, { jobId: `repeat:${SCHEDULER}:${Date.now()}` });
+    await h.luna.queue.add(
+      JOB_NAMES.scheduledDigest,
+      { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS },
+      { jobId: `repeat:${SCHEDULER}:${Date.now()}` },
+    );
     await slack.waitFor(() => digests().length === 1, 10_000, 'a scheduled digest');
     expect(slack.callsTo('conversations.history').filter((c) => c.args.channel === FEEDBACK).length).toBeGreaterThanOrEqual(2);
-    const sent = anthropic.requests.filter((r) => isDigestRequest(r.body)).map((r) => JSON.stringify(r.body.messages)).join('\n');
+    const sent = anthropic.requests
+      .filter((r) => isDigestRequest(r.body))
+      .map((r) => JSON.stringify(r.body.messages))
+      .join('\n');
     for (let i = 0; i < 1_100; i++) expect(sent).toContain(`busy ${i}: note`);
   });
 
@@ -131,7 +138,10 @@ describe('scheduled digests', () => {
     const tick = (at: number) =>
       a.luna.queue.add(JOB_NAMES.scheduledDigest, { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS }, { jobId: `repeat:${SCHEDULER}:${at}` });
     const now = Date.now();
-    await Promise.all([tick(now), b.luna.queue.add(JOB_NAMES.scheduledDigest, { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS }, { jobId: `repeat:${SCHEDULER}:${now + 1}` })]);
+    await Promise.all([
+      tick(now),
+      b.luna.queue.add(JOB_NAMES.scheduledDigest, { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS }, { jobId: `repeat:${SCHEDULER}:${now + 1}` }),
+    ]);
     await slack.waitFor(() => digests().length === 1, 10_000, 'a scheduled digest');
     await queueIdle(a);
     await queueIdle(b);

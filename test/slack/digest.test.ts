@@ -153,7 +153,9 @@ describe('feedback digests of a thread', () => {
     await queueIdle(h);
     expect(h.slack.botMessages(CH, alone.ts).map((m) => m.text)).toEqual([expect.stringContaining('no customer feedback in this thread')]);
     expect(h.slack.botMessages(CH, parent).map((m) => m.text)).toEqual([expect.stringContaining("couldn't finish the feedback digest")]);
-    expect(h.anthropic.requests).toHaveLength(3); // one per attempt, then the note
+    // The outage is waited out (model.giveUpAfterMinutes, 3 s in tests) with one probe at a time, backing off: then the note.
+    expect(h.anthropic.requests.length).toBeGreaterThanOrEqual(2);
+    expect(h.anthropic.requests.length).toBeLessThanOrEqual(8);
 
     // A shortcut in a channel LUNA is not in: it cannot read or post there, so the requester hears it privately.
     h.slack.addChannel({ id: 'C0NOTIN', is_member: false });

@@ -30,7 +30,10 @@ describe('failures are retried, and a lasting one ends in a visible message', ()
     const res = await h.mention({});
     const counts = await settled();
     expect(counts.failed).toBe(1);
-    expect(h.anthropic.requests).toHaveLength(h.settings.workspace.queue.attempts);
+    // Waited out until model.giveUpAfterMinutes (3 s in tests), one probe at a time with a doubling pause:
+    // a handful of requests, not one per attempt and not a storm.
+    expect(h.anthropic.requests.length).toBeGreaterThanOrEqual(2);
+    expect(h.anthropic.requests.length).toBeLessThanOrEqual(8);
     expect(answersIn(h.slack, 'C0SUPPORT', res.ts)).toHaveLength(0);
     const sorry = apologies('C0SUPPORT', res.ts);
     expect(sorry).toHaveLength(1);
@@ -81,7 +84,7 @@ describe('prompt caching', () => {
     const created = Number(/luna_model_tokens_total\{kind="cache_creation"\} (\d+)/.exec(metrics)?.[1]);
     expect(created).toBeGreaterThan(2048);
     expect(read).toBe(created); // call 2 read the whole prefix that call 1 wrote
-    const system = h.anthropic.requests[1]!.body.system as Array<{ cache_control?: unknown }>;
+    const { system } = h.anthropic.requests[1]!.body as { system: Array<{ cache_control?: unknown }> };
     expect(system[0]!.cache_control).toEqual({ type: 'ephemeral' });
   });
 });
@@ -92,7 +95,7 @@ describe('HTTP endpoints', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ redis: 'ok', config: 'ok', personas: 'ok' });
+    expect(await ready.json()).toMatchObject({ redis: 'ok', config: 'ok', personas: 'ok' });
     await h.mention({});
     await settled();
     const text = await (await fetch(`${base}/metrics`)).text();

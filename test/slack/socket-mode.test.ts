@@ -145,7 +145,10 @@ describe('Socket Mode acks', () => {
     gate.hold(); // LUNA's Redis goes quiet: nothing can be queued
     let acked = false;
     const sent = h.slack.socket.send(envelope);
-    sent.then(() => (acked = true), () => {});
+    sent.then(
+      () => (acked = true),
+      () => {},
+    );
     await sleep(400);
     expect(acked).toBe(false);
     gate.release();

@@ -18,7 +18,7 @@ const ShortcutBody = z.object({
 });
 const DoneValue = z.object({ d: RecordId, i: z.number().int().min(0) });
 const DoneClick = z.object({
-  user: z.object({ id: z.string().min(1) }),
+  user: z.object({ id: z.string().min(1), team_id: z.string().min(1).optional() }),
   channel: z.object({ id: z.string().min(1) }),
   message: z.object({ ts: SlackTs }),
   actions: z
@@ -61,6 +61,7 @@ export function registerDigestListeners(app: App, deps: SlackAdapterDeps): void 
         digestId: action.value.d,
         action: action.value.i,
         userId: click.data.user.id,
+        ...(click.data.user.team_id ? { userTeamId: click.data.user.team_id } : {}),
         channel: click.data.channel.id,
         messageTs: click.data.message.ts,
         actionTs: action.action_ts,

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { RecordId } from '../../contracts/jobs.js';
+import { RecordId, SlackTs } from '../../contracts/jobs.js';
 import { ESCALATION_ACTIONS } from '../../render/escalation-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
@@ -11,23 +11,39 @@ const ACTION_STATUS = {
   [ESCALATION_ACTIONS.notStrategic]: 'not_strategic',
 } as const;
 
-/** The fields of a button click this listener uses; the button's value is the escalation's id. */
+/**
+ * The fields of a button click this listener uses; the button's value is the escalation's id. The channel
+ * and message go along so the job can check the click came from that escalation's own post.
+ */
 const EscalationClick = z.object({
-  user: z.object({ id: z.string().min(1) }),
+  user: z.object({ id: z.string().min(1), team_id: z.string().min(1).optional() }),
+  channel: z.object({ id: z.string().min(1) }),
+  message: z.object({ ts: SlackTs }),
   actions: z.array(z.object({ value: RecordId, action_ts: z.string().min(1) })).min(1),
 });
 
 /**
- * Acknowledge / I'll take it / Not strategic: ack at once, let a job update the post. A click whose
- * payload does not parse (no user, a forged value) is acked and ignored: it is never queued.
+ * Acknowledge / I'll take it / Not strategic: ack at once, let a job check who clicked where and update
+ * the post. A click whose payload does not parse (no user, no message, a forged value) is acked and
+ * ignored: it is never queued.
  */
 export function registerEscalationListeners(app: App, deps: SlackAdapterDeps): void {
   for (const [actionId, action] of Object.entries(ACTION_STATUS)) {
     app.action({ action_id: actionId, type: 'block_actions' }, async ({ ack, body, context }) => {
       const click = EscalationClick.safeParse(body);
       if (click.success) {
-        const button = click.data.actions[0]!;
-        await deps.enqueue('escalation-action', { id: button.value, action, userId: click.data.user.id, at: Date.now(), actionTs: button.action_ts });
+        const { user, channel, message, actions } = click.data;
+        const button = actions[0]!;
+        await deps.enqueue('escalation-action', {
+          id: button.value,
+          action,
+          userId: user.id,
+          ...(user.team_id ? { userTeamId: user.team_id } : {}),
+          channel: channel.id,
+          messageTs: message.ts,
+          at: Date.now(),
+          actionTs: button.action_ts,
+        });
       } else {
         deps.log.warn('ignored a malformed escalation button click', { action, issues: click.error.issues.slice(0, 3) });
       }
