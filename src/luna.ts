@@ -25,7 +25,9 @@ import { DataLossWatch } from './queue/data-loss.js';
 import { restoreEscalationTimers } from './queue/escalation-timers.js';
 import { ThreadOrder } from './queue/thread-order.js';
 import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
+import { Accounts } from './slack-api/accounts.js';
 import { Directory } from './slack-api/directory.js';
+import { reportProblems } from './config/account-book.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
 
 export interface LunaOptions {
@@ -207,7 +209,13 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
       const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
       warnIfUncacheable(settings, log);
       const directory = new Directory(client, jobStores.directory, identity, workspace.customerChannels);
-      const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, stores: jobStores, enqueue };
+      const book = settings.accountBook;
+      if (book) {
+        reportProblems(book.current(), book.path, log);
+        book.watch(log);
+      }
+      const accounts = new Accounts(directory, () => book?.current(), workspace.accounts, jobStores.accounts);
+      const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, accounts, stores: jobStores, enqueue };
       const order = new ThreadOrder({ store: jobStores.threads, queue, log });
       // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
       worker = startWorker(workerRedis as Redis, prefix, workspace.queue, ctx, { order, gate });
@@ -254,6 +262,7 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
         server.closeAllConnections?.();
         if (socketStarted) await slack?.app.stop();
         if (worker) await closeWorker(worker, workspace.queue.shutdownGraceSeconds * 1000, log);
+        settings.accountBook?.close();
         await gate?.close();
         await bounded(queue.close(), 5_000, undefined);
         if (workerRedis) await closeRedis(workerRedis);

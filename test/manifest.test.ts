@@ -16,14 +16,24 @@ const loadManifest = (): Manifest => parse(readFileSync(new URL('../manifest.yml
 
 /** Bolt's default path; HTTP mode serves events, commands and interactivity on it (PRODUCT.md, HTTP). */
 const REQUEST_URL = 'https://luna.example.com/slack/events';
-const REQUIRED_EVENTS = ['app_mention', 'message.im', 'app_home_opened', 'channel_shared', 'channel_unshared'];
+/** Every event a listener handles, and why. */
+const REQUIRED_EVENTS = [
+  'app_mention', // @luna in a channel or thread
+  'message.im', // direct messages
+  'app_home_opened', // the App Home dashboard
+  'channel_shared', // a channel became a customer channel: drop the cached audience
+  'channel_unshared', // … or stopped being one
+  'message.channels', // signals: customers' messages in public customer channels, read without a mention (needs channels:history)
+  'message.groups', // signals: the same in private customer channels (needs groups:history)
+  'reaction_added', // CSAT surveys: csat.resolvedReaction on a customer thread's parent (needs reactions:read)
+];
 
 /** Every bot scope the code relies on, and why. */
 const REQUIRED_BOT_SCOPES = [
   'app_mentions:read', // app_mention event
   'chat:write', // answers, digests, journey maps, escalation posts
-  'channels:history', // conversations.replies/history in public channels: whole threads, scheduled digests
-  'groups:history', // … in private channels
+  'channels:history', // conversations.replies/history in public channels: whole threads, scheduled digests; the message.channels event (signals)
+  'groups:history', // … in private channels, and the message.groups event
   'im:history', // … in DMs, and the message.im event
   'mpim:history', // … in group DMs (LUNA can be @mentioned there)
   'channels:read', // conversations.info: Slack Connect detection (is_ext_shared), public channels
@@ -32,6 +42,7 @@ const REQUIRED_BOT_SCOPES = [
   'mpim:read', // … group DMs: without it conversations.info fails where mpim:history lets LUNA answer
   'im:write', // conversations.open to DM an owner
   'reactions:write', // working indicator on the triggering message
+  'reactions:read', // the reaction_added event: an internal member marking a customer thread resolved (CSAT surveys)
   'assistant:write', // assistant.threads.setStatus in DMs (needs features.assistant_view)
   'commands', // /journey-map and the "Feedback digest" message shortcut
   'files:write', // journey-map PNG upload

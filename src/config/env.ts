@@ -77,6 +77,8 @@ export const EnvSchema = z
     LUNA_PERSONAS_DIR: z.string().min(1).default('./personas'),
     LUNA_ROLE: z.enum(ROLES).default('all'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    /** The account book: a CSV export of the customer accounts (PRODUCT.md, Accounts). */
+    LUNA_ACCOUNTS: z.string().min(1).optional(),
     /** Key prefix for every Redis key LUNA owns. On Redis Cluster it must hold a hash tag; unset there, it is `{luna}`. */
     LUNA_REDIS_PREFIX: z
       .string()
@@ -131,6 +133,7 @@ export const ENV_FIX: Record<string, string> = {
   PORT: 'set it to a TCP port number, e.g. 3000',
   LUNA_ROLE: 'set it to all, web or worker',
   LOG_LEVEL: 'set it to debug, info, warn or error',
+  LUNA_ACCOUNTS: 'point it at a readable CSV export of your accounts (a header row with at least a "name" column), or unset it',
 };
 
 /** Which variables a role needs: a worker never receives Slack requests, a web process never calls the model. */

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SettingsError, type SettingProblem } from '../infra/errors.js';
 import { loadPersonas, type Persona, type PersonaRegistry } from '../personas/registry.js';
+import { AccountBookFile } from './account-book.js';
 import type { RedisTarget } from '../infra/redis.js';
 import { ENV_FIX, EnvSchema, redisTarget, requiredFor, type Env } from './env.js';
 import { WorkspaceSchema, type Workspace } from './workspace.js';
@@ -18,6 +19,8 @@ export interface Settings {
   configPath: string | undefined;
   personas: PersonaRegistry;
   persona: Persona;
+  /** The account book named by LUNA_ACCOUNTS, read once (bad rows skipped); `watch` it to follow changes. */
+  accountBook?: AccountBookFile | undefined;
 }
 
 const DEFAULT_CONFIG = './luna.config.yml';
@@ -90,10 +93,25 @@ export async function loadSettings(rawEnv: NodeJS.ProcessEnv = process.env, cwd 
   }
   if (workspace?.escalation && persona) checkEscalationAreas(workspace, persona, configName, problems);
 
+  let accountBook: AccountBookFile | undefined;
+  if (source.LUNA_ACCOUNTS) {
+    const file = path.resolve(cwd, source.LUNA_ACCOUNTS);
+    try {
+      accountBook = await AccountBookFile.open(file);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      problems.push({
+        where: 'LUNA_ACCOUNTS',
+        problem: e.code ? `cannot read ${file}: ${e.message}` : `${file} ${e.message}`,
+        fix: ENV_FIX.LUNA_ACCOUNTS,
+      });
+    }
+  }
+
   if (problems.length > 0 || !env || !workspace || !personas || !persona) {
     throw new SettingsError('luna_config_invalid', problems);
   }
-  return { env, redis: redisTarget(env), socketMode, workspace, configPath: configRead, personas, persona };
+  return { env, redis: redisTarget(env), socketMode, workspace, configPath: configRead, personas, persona, ...(accountBook ? { accountBook } : {}) };
 }
 
 function parseWorkspace(text: string, configName: string, problems: SettingProblem[]): Workspace | undefined {
@@ -124,6 +142,10 @@ function describeIssue(issue: z.core.$ZodIssue, configName: string): SettingProb
       problem: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`,
       fix: 'remove it or check its spelling against the README',
     };
+  }
+  // A record's bad key (a channel name where an ID belongs): say what the key must be, not just that it is wrong.
+  if (issue.code === 'invalid_key') {
+    return { where: `${configName}: ${field}`, problem: `is not a valid key: ${issue.issues[0]?.message ?? issue.message}` };
   }
   return { where: `${configName}: ${field}`, problem: issue.message };
 }

@@ -1,9 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { isClaudeModel } from '../personas/models.js';
 
 /**
  * `luna.config.yml`: what a workspace admin configures. PRODUCT.md is the contract for `persona`,
- * `escalation`, `handles` and `digests`; `model` and `queue` are operator tuning with safe defaults.
+ * `escalation`, `handles`, `digests`, `customerChannels`, `accounts`, `signals` and `csat`; `model` and `queue` are operator tuning with safe defaults.
  */
 const userOrGroupId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…)');
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…/G…)');
@@ -27,6 +28,17 @@ const cron = z.string().refine((expr) => {
 }, 'must be a cron expression such as "0 9 * * MON"');
 
 const seconds = (def: number, max: number) => z.number().positive().max(max).default(def);
+
+/** `signals.channels`: every customer channel, none (the default), or a list of channel IDs. */
+const signalChannels = z.union([z.literal('all'), z.literal('none'), z.array(channelId)], {
+  error: 'must be all, none, or a list of channel IDs (C…/G…)',
+});
+
+/** Emoji names as Slack sends them in `reaction_added` (`white_check_mark`); `:colons:` are accepted and dropped. */
+const emojiName = z
+  .string()
+  .transform((s) => s.trim().replace(/^:|:$/g, ''))
+  .pipe(z.string().regex(/^[a-z0-9_+'-]+(::skin-tone-[2-6])?$/, 'must be an emoji name such as white_check_mark'));
 
 export const WorkspaceSchema = z
   .object({
@@ -63,6 +75,32 @@ export const WorkspaceSchema = z
         owners: z.record(channelId, z.array(userOrGroupId).min(1)).default({}),
         /** Audiences Slack cannot tell (a private channel with guests), or a channel to treat as internal. */
         channels: z.record(channelId, z.enum(['customer', 'internal'])).default({}),
+      })
+      .strict()
+      .prefault({}),
+    /** Internal channels about one account (`C0ACMEINTERNAL: Acme Corp`); Slack Connect channels find their account themselves. */
+    accounts: z
+      .object({ channels: z.record(channelId, z.string().trim().min(1, 'must name an account')).default({}) })
+      .strict()
+      .prefault({}),
+    /** Customers' messages read unasked, batched per account, classified by a small model (PRODUCT.md, Signals). */
+    signals: z
+      .object({
+        channels: signalChannels.default('none'),
+        model: z.string().refine(isClaudeModel, 'must be haiku, sonnet, opus or a Claude model id (claude-…)').default('haiku'),
+        batchMinutes: z.number().positive().max(1440).default(10),
+        batchMessages: z.number().int().min(1).max(500).default(50),
+        threshold: z.number().min(0).max(1).default(0.7),
+        dailyTokenBudget: z.number().int().min(1).default(2_000_000),
+      })
+      .strict()
+      .prefault({}),
+    /** A 1–5 rating question when an internal member marks a customer thread resolved (PRODUCT.md, CSAT surveys). */
+    csat: z
+      .object({
+        enabled: z.boolean().default(false),
+        resolvedReaction: emojiName.default('white_check_mark'),
+        question: z.string().trim().min(1).max(300).default('How did we do on this one?'),
       })
       .strict()
       .prefault({}),

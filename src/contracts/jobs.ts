@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { slug } from '../domain/text.js';
 import {
   AnswerPayload,
+  CsatVotePayload,
   DigestDonePayload,
   DraftAction,
   EscalationAction,
@@ -10,7 +11,10 @@ import {
   HomePayload,
   JourneyMapPayload,
   ScheduledDigestPayload,
+  SignalBatchPayload,
+  SignalMessagePayload,
   ThreadDigestPayload,
+  ThreadResolvedPayload,
 } from './payloads.js';
 
 export * from './payloads.js';
@@ -65,6 +69,12 @@ export const JOBS = {
   'journey-map': queued(JourneyMapPayload, (p) => (p.source === 'command' ? `journey-map-cmd-${p.requestId}` : `journey-map-${p.channel}-${p.requestId}`)),
   'draft-action': queued(DraftAction, (p) => `draft-${p.action}-${p.draftId}-${p.userId}-${p.actionTs}`),
   home: queued(HomePayload, (p, now) => `home-${p.userId}-${p.reason}-${Math.floor(now / HOME_DEDUP_MS)}`),
+  // Signals: one job per customer message (a redelivery is the same job), one per account window and trigger.
+  'signal-message': queued(SignalMessagePayload, (p) => `signal-msg-${p.channel}-${p.ts}`),
+  'signal-batch': queued(SignalBatchPayload, (p) => `signal-batch-${p.accountId}-${p.windowId}${p.trigger === 'full' ? '-full' : ''}`),
+  // CSAT: each person's resolved reaction on a message is one job (the survey itself is posted once per thread).
+  'thread-resolved': queued(ThreadResolvedPayload, (p) => `resolved-${p.channel}-${p.ts}-${p.userId}`),
+  'csat-vote': queued(CsatVotePayload, (p) => `csat-vote-${p.surveyId}-${p.userId}-${p.actionTs}`),
 };
 
 export type JobName = keyof typeof JOBS;
@@ -83,6 +93,10 @@ export const JOB_NAMES = {
   digestDone: 'digest-done',
   journeyMap: 'journey-map',
   home: 'home',
+  signalMessage: 'signal-message',
+  signalBatch: 'signal-batch',
+  threadResolved: 'thread-resolved',
+  csatVote: 'csat-vote',
 } as const satisfies Record<string, JobName>;
 
 /**

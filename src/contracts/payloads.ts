@@ -44,7 +44,7 @@ export const EscalationRequest = z.object({
   /** The new evidence this request adds (appended when the thread+area is already escalated). */
   evidence: z.string(),
   confidence: z.number().min(0).max(1),
-  source: z.enum(['answer', 'digest']),
+  source: z.enum(['answer', 'digest', 'signal']),
   requestedAt: z.number(),
   /** A caller that may run twice (a retried job) names its request, so it is queued once. */
   requestId: z.string().optional(),
@@ -148,3 +148,48 @@ export const DraftAction = z.object({
   actionTs: z.string().min(1),
 });
 export type DraftAction = z.infer<typeof DraftAction>;
+
+/** An account's id in job ids and button values: `t-T0ACME`, `n-acme-corp`. */
+export const AccountId = z.string().regex(/^[tn]-[A-Za-z0-9-]{1,120}$/);
+
+/** A customer's message in a channel LUNA reads for signals (message.channels / message.groups), not yet judged. */
+export const SignalMessagePayload = z.object({
+  channel: z.string().min(1),
+  ts: SlackTs,
+  threadTs: SlackTs,
+  userId: z.string().min(1),
+  /** The event's `user_team`, when Slack sent one. */
+  userTeam: z.string().optional(),
+  receivedAt: z.number(),
+});
+export type SignalMessagePayload = z.infer<typeof SignalMessagePayload>;
+
+/** Classify an account's window of customer messages: when its timer fires, or sooner when it is full. */
+export const SignalBatchPayload = z.object({
+  accountId: AccountId,
+  /** Epoch ms the window opened: with the account, the window's identity. */
+  windowId: z.string().regex(/^\d{1,16}$/),
+  trigger: z.enum(['timer', 'full']),
+});
+export type SignalBatchPayload = z.infer<typeof SignalBatchPayload>;
+
+/** `csat.resolvedReaction` added to a message (reaction_added): a thread marked resolved. */
+export const ThreadResolvedPayload = z.object({
+  channel: z.string().min(1),
+  ts: SlackTs,
+  userId: z.string().min(1),
+  eventTs: z.string().min(1),
+});
+export type ThreadResolvedPayload = z.infer<typeof ThreadResolvedPayload>;
+
+/** A click on one of a survey's five rating buttons. */
+export const CsatVotePayload = z.object({
+  surveyId: RecordId,
+  score: z.number().int().min(1).max(5),
+  userId: z.string().min(1),
+  /** Where the click came from: must be the survey's own message. */
+  channel: z.string().min(1),
+  messageTs: SlackTs,
+  actionTs: z.string().regex(/^\d+(\.\d+)?$/),
+});
+export type CsatVotePayload = z.infer<typeof CsatVotePayload>;

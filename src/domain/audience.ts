@@ -18,10 +18,13 @@ export interface Audience {
   customers: Organisation[];
   /** Why: what Slack said, or the config. */
   basis: 'slack_connect' | 'config' | 'internal' | 'direct_message';
+  /** The channel's name, when Slack said it (account books may list channels by name). */
+  name?: string | undefined;
 }
 
 /** The fields of `conversations.info`'s channel this decision reads. */
 export interface ChannelFacts {
+  name?: string | undefined;
   is_im?: boolean | undefined;
   is_ext_shared?: boolean | undefined;
   is_pending_ext_shared?: boolean | undefined;

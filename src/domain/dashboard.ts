@@ -1,4 +1,5 @@
 import type { KpiTarget } from '../personas/kpis.js';
+import type { RiskRow, Retention } from './accounts.js';
 
 /** Weekly aggregates are kept this many weeks, then expire; the dashboard never shows more. */
 export const RETENTION_WEEKS = 10;
@@ -46,6 +47,31 @@ export interface Figures {
   thisWeek: { answers: number; digests: number; escalationsOpened: number };
   /** Without an `escalation:` section nothing is assessed, so the handled/escalated split does not exist. */
   escalationConfigured: boolean;
+  /** CSAT measured from survey responses over the same weeks (absent: not gathered). */
+  csatMeasured?: MeasuredCsat | undefined;
+  /** What the account book and account memory say (absent: not gathered). */
+  accounts?: AccountFigures | undefined;
+}
+
+/** Survey responses: `responses` votes on `responded` of `surveys` surveys posted, averaging `average` (1–5). */
+export interface MeasuredCsat {
+  surveys: number;
+  responded: number;
+  responses: number;
+  average: number | null;
+  lastAt: number | null;
+}
+
+export interface AccountFigures {
+  /** Whether an account book (LUNA_ACCOUNTS) is loaded. */
+  book: boolean;
+  /** Whether `csat.enabled` is on (surveys are posted). */
+  surveysOn: boolean;
+  retention: Retention;
+  milestones: { done: number; total: number; accounts: number; rate: number | null };
+  /** Accounts LUNA knows (book and Slack Connect). */
+  known: number;
+  atRisk: RiskRow[];
 }
 
 /** `untargeted`: measured, but the persona states no target for it. */
@@ -62,6 +88,8 @@ export interface KpiReading {
   gap?: string;
   /** Where the figure comes from and how much of it there is. */
   basis: string;
+  /** Further lines, each labelled by its source (the digest estimate beside measured CSAT). */
+  detail?: string[];
 }
 
 /** Monday 00:00 UTC of the week holding `epochMs`. */
@@ -97,11 +125,45 @@ export function readKpis(targets: readonly KpiTarget[], f: Figures): KpiReading[
     const base = { name, ...(target ? { target } : {}) };
     if (metric === 'csat') return csatReading(base, f);
     if (metric === 'feedback_integration') return integrationReading(base, f);
+    if (metric === 'retention' && f.accounts?.book) return retentionReading(base, f.accounts);
+    if (metric === 'milestones' && f.accounts?.book) return milestonesReading(base, f.accounts);
+    if (metric === 'retention' || metric === 'milestones') {
+      return { ...base, status: 'not_measured', basis: 'Not measured by LUNA: it needs the account book (LUNA_ACCOUNTS, a CRM export).' };
+    }
     return { ...base, status: 'not_measured', basis: 'Not measured by LUNA: it needs data from outside Slack (CRM, product usage).' };
   });
 }
 
 function csatReading(base: { name: string; target?: KpiTarget }, f: Figures): KpiReading {
+  const estimate = csatEstimate(base, f);
+  const m = f.csatMeasured;
+  if (!m || m.average === null) {
+    const surveys = !m
+      ? []
+      : m.surveys > 0
+        ? [`Measured from CSAT surveys: no responses yet to ${plural(m.surveys, 'survey')} in ${WINDOW}.`]
+        : f.accounts?.surveysOn === false
+          ? ['Measured from CSAT surveys: surveys are off (csat.enabled in luna.config.yml).']
+          : [`Measured from CSAT surveys: no survey in ${WINDOW}.`];
+    return { ...estimate, ...(surveys.length ? { detail: surveys } : {}) };
+  }
+  const scale = typeof base.target?.unit === 'number' ? base.target.unit : 5;
+  const shown = Math.round(((m.average * scale) / 5) * 10) / 10;
+  const rate = m.surveys ? Math.round((m.responded / m.surveys) * 100) : 0;
+  const small = m.responses < SMALL_SAMPLE ? ' — too few to conclude' : '';
+  return {
+    ...base,
+    ...judge(base.target, shown, (d) => d.toFixed(1), ''),
+    value: `${shown.toFixed(1)}/${scale}`,
+    basis: `Measured from CSAT surveys: ${plural(m.responses, 'response')}, ${m.responded} of ${plural(m.surveys, 'survey')} answered (${rate}% response rate) in ${WINDOW}${small}.`,
+    detail: [
+      estimate.value ? `Estimated from feedback digests: ${estimate.value} — ${estimate.basis}` : `Estimated from feedback digests: no digest in ${WINDOW}.`,
+    ],
+  };
+}
+
+/** CSAT as the digests estimate it (the only CSAT figure before surveys have answers). */
+function csatEstimate(base: { name: string; target?: KpiTarget }, f: Figures): KpiReading {
   const { value, count } = f.csat;
   const digests = `${count} digest${count === 1 ? '' : 's'}`;
   if (value === null) return { ...base, status: 'no_data', basis: `Estimated from feedback digests; no digest in ${WINDOW}.` };
@@ -117,6 +179,31 @@ function csatReading(base: { name: string; target?: KpiTarget }, f: Figures): Kp
     basis: `Estimated by LUNA from ${digests} in ${WINDOW}${small}.`,
   };
 }
+
+function retentionReading(base: { name: string; target?: KpiTarget }, a: AccountFigures): KpiReading {
+  const r = a.retention;
+  const period = `the last ${r.periodDays === 365 ? '12 months' : `${r.periodDays} days`}`;
+  if (r.rate === null) return { ...base, status: 'no_data', basis: `From the account book: no renewal with a status fell in ${period}.` };
+  return {
+    ...base,
+    ...judge(base.target, r.rate, (d) => `${Math.round(d)}`, ' points'),
+    value: `${r.rate}%`,
+    basis: `From the account book: ${r.retained} of ${plural(r.retained + r.churned, 'account')} whose renewal fell in ${period} renewed or stayed active, ${r.churned} churned.`,
+  };
+}
+
+function milestonesReading(base: { name: string; target?: KpiTarget }, a: AccountFigures): KpiReading {
+  const m = a.milestones;
+  if (m.rate === null) return { ...base, status: 'no_data', basis: 'From the account book: no account lists milestones_done and milestones_total.' };
+  return {
+    ...base,
+    ...judge(base.target, m.rate, (d) => `${Math.round(d)}`, ' points'),
+    value: `${m.rate}%`,
+    basis: `From the account book: ${m.done} of ${m.total} milestones done across ${plural(m.accounts, 'account')} (the book does not say which were on time).`,
+  };
+}
+
+const plural = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
 
 function integrationReading(base: { name: string; target?: KpiTarget }, f: Figures): KpiReading {
   const { created, done } = f.actionItems;

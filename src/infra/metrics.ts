@@ -73,6 +73,41 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly signalBatches = new Counter({
+    name: 'luna_signal_batches_total',
+    help: 'Batches of customer messages by outcome: classified, over_budget (the daily token budget was spent), empty',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly signalMessages = new Counter({
+    name: 'luna_signal_messages_total',
+    help: "Customers' messages read for signals, by outcome: classified, over_budget (left unclassified until the next UTC day)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly signalsFound = new Counter({
+    name: 'luna_signals_total',
+    help: 'Signals at or above signals.threshold, by kind (frustration, churn_risk, expansion_interest, advocacy)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly signalTokens = new Gauge({
+    name: 'luna_signals_budget_spent_tokens',
+    help: 'Tokens signal classification has spent today (UTC), as this process last saw it; classification stops at signals.dailyTokenBudget',
+    registers: [this.registry],
+  });
+  readonly csatVotes = new Counter({
+    name: 'luna_csat_votes_total',
+    help: "CSAT survey clicks: counted (a customer's), refused (an internal member's), stale (an older click of the same person)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly csatSurveys = new Counter({
+    name: 'luna_csat_surveys_total',
+    help: 'CSAT surveys posted in resolved customer threads',
+    registers: [this.registry],
+  });
+
   constructor(jobCounts?: () => Promise<Record<string, number>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'luna_process_' });
     this.jobs = new Gauge({

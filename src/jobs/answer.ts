@@ -11,6 +11,7 @@ import { labelParts, splitMessage } from '../render/split.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
 import { postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import { accountBriefFor } from './account-brief.js';
 import { deliverPrivately, postHoldingReply, tellOwners, tellPrivately, type AnswerPlace } from './answer-delivery.js';
 import { AssessmentStep } from './assessment-step.js';
 import { mentionPolicy } from './mention-policy.js';
@@ -46,6 +47,9 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   }
   if (place.delivery === 'holding') await postHoldingReply(ctx, p, jobId, already);
 
+  // The account brief (jobs/account-brief.ts) for this channel's account, if any: per-request context only.
+  const account = await accountBriefFor(ctx, p);
+
   // The answer reads up to the thread budget; the escalation assessment only the parent and the newest messages.
   const prompt = (budget = ctx.settings.workspace.model.threadTokenBudget) => {
     const { kept, omitted } = fitThread(toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId), budget);
@@ -57,6 +61,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
       handles: place.customer ? {} : ctx.settings.workspace.handles,
       customer: place.customer,
       external: place.external,
+      account,
     });
   };
   const assessment = new AssessmentStep(ctx, jobId);

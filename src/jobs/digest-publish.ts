@@ -2,6 +2,7 @@ import type { DigestMessage } from '../domain/digest-chunks.js';
 import { NO_AREA, shouldEscalate } from '../domain/escalation.js';
 import { citedRefs, matchArea, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../domain/digest.js';
 import { requestEscalation } from './escalation-request.js';
+import { rememberDigest } from './account-memory.js';
 import { digestWithModel } from '../llm/digest.js';
 import { renderDigest } from '../render/digest-blocks.js';
 import { mentionIntent } from '../domain/intent.js';
@@ -152,6 +153,8 @@ export async function publishDigest(ctx: JobContext, state: DigestState, record:
     await ctx.stores.stats.observe('csat', record.digest.csat.estimate);
     if (record.digest.actions.length) await ctx.stores.stats.incr('action_items_created', record.digest.actions.length);
   }
+  // Account memory (jobs/account-memory.ts): once per digest, for digests of an account's channel.
+  await rememberDigest(ctx, record);
   await escalateChurnRisks(ctx, record);
 }
 

@@ -6,6 +6,7 @@ import { escalationMessage } from '../render/escalation-blocks.js';
 import { postPart } from '../slack-api/post.js';
 import { postedParts, readThread } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { rememberEscalation } from './account-memory.js';
 
 export const ESCALATION_EVENT_TYPE = 'luna_escalation';
 
@@ -43,6 +44,8 @@ export async function escalateJob(job: LunaJob<'escalate'>, ctx: JobContext): Pr
     if (!existing) await store.create(record, req.requestedAt + esc.acknowledgeWithinMinutes * 60_000);
     // From here every step is safe to repeat after a crash: find-or-post, note-once, timer by fixed id.
     await postEscalation(ctx, store, record);
+    // Account memory (jobs/account-memory.ts): area and when it opened, for the account's brief and Home.
+    await rememberEscalation(ctx, record);
     await noteInCustomerThread(ctx, record);
     await ctx.enqueue('escalation-timer', { id, stage: 'remind' }, { delayMs: esc.acknowledgeWithinMinutes * 60_000 });
     if (!existing) {

@@ -1,6 +1,7 @@
 import { mentionList } from '../domain/escalation.js';
 import type { EscalationRecord } from '../stores/escalations.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { rememberEscalationAction } from './account-memory.js';
 import { escalationRefusal } from '../render/escalation-blocks.js';
 import { updatePost } from './escalate.js';
 import { mayHandleEscalation, refuse } from './who-may-press.js';
@@ -71,6 +72,8 @@ export async function escalationActionJob(
   // Re-render even when unchanged: a retry after a crash between the state change and the update still shows it.
   await updatePost(ctx, s, record);
   if (changed) {
+    // Account memory (jobs/account-memory.ts): acknowledged, or closed when not strategic.
+    await rememberEscalationAction(ctx, a.id, a.action, a.at);
     ctx.metrics.escalations.inc({ outcome: a.action });
     if (a.action === 'not_strategic') await ctx.stores.stats.incr('escalations_not_strategic');
     if (a.action !== 'not_strategic' && record.handledAt === a.at) {

@@ -1,5 +1,6 @@
 import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.js';
 import { answerJob, apologise, stillWorking } from './answer.js';
+import { csatVoteJob, threadResolvedJob } from './csat.js';
 import { threadDigestFailed, threadDigestJob } from './digest.js';
 import { digestDoneFailed, digestDoneJob } from './digest-done.js';
 import { draftActionJob } from './draft-action.js';
@@ -8,6 +9,7 @@ import { escalationActionJob, escalationTimerJob } from './escalation-followup.j
 import { homeFailed, homeJob } from './home.js';
 import { journeyMapGaveUp, journeyMapJob } from './journey-map.js';
 import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js';
+import { signalBatchFailed, signalBatchJob, signalMessageJob } from './signals.js';
 
 /** Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer thread. */
 function logOnly(job: LunaJob, ctx: JobContext, err: unknown): Promise<void> {
@@ -37,4 +39,9 @@ export const HANDLERS: JobHandlers = {
   'journey-map': { run: journeyMapJob, onGiveUp: journeyMapGaveUp },
   'draft-action': { run: draftActionJob, onGiveUp: draftActionFailed },
   home: { run: homeJob, onGiveUp: homeFailed },
+  // Signals and surveys are internal bookkeeping: a lasting failure is logged, and the customer sees nothing either way.
+  'signal-message': { run: signalMessageJob, onGiveUp: logOnly },
+  'signal-batch': { run: signalBatchJob, onGiveUp: signalBatchFailed },
+  'thread-resolved': { run: threadResolvedJob, onGiveUp: logOnly },
+  'csat-vote': { run: csatVoteJob, onGiveUp: logOnly },
 };

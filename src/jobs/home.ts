@@ -1,4 +1,5 @@
-import { DASHBOARD_WEEKS, dayMonth, weekStarts, type Figures } from '../domain/dashboard.js';
+import { accountsAtRisk, milestones, retention, type AccountState } from '../domain/accounts.js';
+import { DASHBOARD_WEEKS, dayMonth, weekStarts, type AccountFigures, type Figures } from '../domain/dashboard.js';
 import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
 import type { Persona } from '../personas/registry.js';
 import { homeForeignView, homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
@@ -75,24 +76,27 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
   const s = ctx.stores.stats;
   const W = DASHBOARD_WEEKS;
   const store = ctx.stores.escalations;
-  const [answers, digests, opened, acknowledged, notStrategic, reassigned, created, done, handled, csatWeeks, csat, median, counts] = await Promise.all([
-    s.weekly('answers', W),
-    s.weekly('digests', W),
-    s.weekly('escalations_opened', W),
-    s.weekly('escalations_acknowledged', W),
-    s.weekly('escalations_not_strategic', W),
-    s.weekly('escalations_reassigned', W),
-    s.weekly('action_items_created', W),
-    s.weekly('action_items_done', W),
-    s.weekly('conversations_handled', W),
-    s.weeklyMean('csat', W),
-    s.mean('csat', W),
-    s.median('minutes_to_acknowledge', W),
-    store.counts(now),
-  ]);
+  const starts = weekStarts(W, now);
+  const [answers, digests, opened, acknowledged, notStrategic, reassigned, created, done, handled, csatWeeks, csat, median, counts, measured, accounts] =
+    await Promise.all([
+      s.weekly('answers', W),
+      s.weekly('digests', W),
+      s.weekly('escalations_opened', W),
+      s.weekly('escalations_acknowledged', W),
+      s.weekly('escalations_not_strategic', W),
+      s.weekly('escalations_reassigned', W),
+      s.weekly('action_items_created', W),
+      s.weekly('action_items_done', W),
+      s.weekly('conversations_handled', W),
+      s.weeklyMean('csat', W),
+      s.mean('csat', W),
+      s.median('minutes_to_acknowledge', W),
+      store.counts(now),
+      ctx.stores.csat.teamStats(starts[0]!),
+      gatherAccounts(ctx, now),
+    ]);
   const sum = (xs: Array<{ value: number }>) => xs.reduce((a, x) => a + x.value, 0);
   const last = (xs: Array<{ value: number }>) => xs.at(-1)?.value ?? 0;
-  const starts = weekStarts(W, now);
   const escalationConfigured = ctx.settings.workspace.escalation !== undefined;
   return {
     now,
@@ -111,6 +115,37 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
     conversations: escalationConfigured ? { handled: sum(handled), escalated: sum(opened) } : { handled: sum(answers), escalated: 0 },
     thisWeek: { answers: last(answers), digests: last(digests), escalationsOpened: last(opened) },
     escalationConfigured,
+    csatMeasured: measured,
+    accounts,
+  };
+}
+
+/** Retention and milestones from the account book; per account its open escalations and latest signal (ids and kinds only). */
+async function gatherAccounts(ctx: JobContext, now: number): Promise<AccountFigures> {
+  const rows = ctx.accounts.rows();
+  const all = await ctx.accounts.all();
+  const memory = ctx.stores.accounts;
+  const states: AccountState[] = await Promise.all(
+    all.map(async ({ account, channels }) => {
+      const [escalations, signals] = await Promise.all([memory.escalations(account.id), memory.signals(account.id, 1)]);
+      const open = escalations.filter((e) => e.closedAt === undefined);
+      const latest = signals[0];
+      return {
+        account,
+        openEscalations: open.length,
+        unacknowledged: open.filter((e) => e.acknowledgedAt === undefined).length,
+        ...(latest ? { latestSignal: { kind: latest.kind, confidence: latest.confidence, at: latest.at } } : {}),
+        ...(channels[0] ? { channel: channels[0] } : {}),
+      };
+    }),
+  );
+  return {
+    book: ctx.settings.accountBook !== undefined,
+    surveysOn: ctx.settings.workspace.csat.enabled,
+    retention: retention(rows, now),
+    milestones: milestones(rows),
+    known: all.length,
+    atRisk: accountsAtRisk(states, now),
   };
 }
 

@@ -57,6 +57,8 @@ export interface AnswerContext {
   customer?: CustomerReaders | undefined;
   /** Participants of another organisation, by user id → their organisation's name, marked in the transcript. */
   external?: ReadonlyMap<string, string> | undefined;
+  /** The account this channel is about: its brief (jobs/account-brief.ts), internal facts, per request. */
+  account?: string | undefined;
 }
 
 /** The persona and the operating notes form one cached block; per-request context follows it uncached. */
@@ -84,7 +86,20 @@ function requestContext(ctx: AnswerContext): string {
       ? `- Team handles that will notify a real team: ${handles.map((h) => `@${h}`).join(', ')}. Other handles stay plain text.`
       : '- No team handles are configured; handles you name stay plain text.',
     `- Today is ${new Date().toISOString().slice(0, 10)}.`,
+    ...(ctx.account ? accountNotes(ctx.account, ctx.customer !== undefined) : []),
   ].join('\n');
+}
+
+/** The account brief, after the cache breakpoint. Where the customer reads, it informs the answer and is never quoted. */
+function accountNotes(brief: string, customerReads: boolean): string[] {
+  return [
+    '',
+    '# The account (internal facts)',
+    customerReads
+      ? '- The customer reads this place. Let these facts shape your answer (tone, urgency, what to check or offer to follow up on), but never quote, mention or hint at any of them: no plan, ARR, contract or renewal dates, health, owners, escalations, CSAT, signals or risks.'
+      : '- Use these facts where they help, and name their source ("per the account book", "from the last digest"). Do not invent facts beyond them.',
+    brief,
+  ];
 }
 
 /**

@@ -8,7 +8,7 @@ import { proseLines } from './body.js';
 
 export type KpiComparator = '>' | '>=' | '<' | '<=';
 /** Which figure LUNA itself can measure for a KPI; everything else is shown as not measured by LUNA. */
-export type KpiMetric = 'csat' | 'feedback_integration' | 'unmeasured';
+export type KpiMetric = 'csat' | 'feedback_integration' | 'retention' | 'milestones' | 'unmeasured';
 
 export interface KpiTarget {
   /** As the persona names it, without long parentheticals: "Customer satisfaction (CSAT)". */
@@ -89,6 +89,8 @@ function cleanName(name: string): string {
 function metricOf(name: string): KpiMetric {
   if (/satisfaction|\bCSAT\b/i.test(name)) return 'csat';
   if (/feedback/i.test(name)) return 'feedback_integration';
+  if (/retention|renewal/i.test(name)) return 'retention';
+  if (/milestone/i.test(name)) return 'milestones';
   return 'unmeasured';
 }
 

@@ -32,6 +32,12 @@ const DEPRECATED_MODELS: Readonly<Record<string, string>> = {
   'claude-mythos-preview': 'June 30th, 2026',
 };
 
+/** An alias LUNA resolves (`sonnet`, `haiku`, `opus`) or an exact Claude model id: what a config may name. */
+export function isClaudeModel(declared: string): boolean {
+  const wanted = declared.trim().toLowerCase();
+  return (ALIASES as readonly string[]).includes(wanted) || /^claude-[a-z0-9.-]+$/.test(wanted);
+}
+
 /** Turn a persona's declared `model` into a Claude model id the API accepts. */
 export function resolveModel(declared: string | undefined): { id: string; warning?: string } {
   const wanted = declared?.trim().toLowerCase() ?? '';

@@ -51,7 +51,10 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
     elements: [
       { type: 'mrkdwn', text: `Owners: ${owners}` },
       { type: 'mrkdwn', text: `<${v.permalink}|Open the customer thread>` },
-      { type: 'mrkdwn', text: `Confidence ${Math.round(q.confidence * 100)}% · from ${q.source === 'digest' ? 'a feedback digest' : 'a conversation'}` },
+      {
+        type: 'mrkdwn',
+        text: `Confidence ${Math.round(q.confidence * 100)}% · from ${q.source === 'digest' ? 'a feedback digest' : q.source === 'signal' ? 'customer signals' : 'a conversation'}`,
+      },
     ],
   });
   if (r.fallbackAt && r.status === 'open') {

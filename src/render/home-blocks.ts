@@ -1,5 +1,6 @@
 import type * as types from '@slack/types';
-import { DASHBOARD_WEEKS, RETENTION_WEEKS, duration, handledShare, readKpis, type Figures, type KpiReading } from '../domain/dashboard.js';
+import { SIGNAL_LABELS, daysUntil, healthRisk, type RiskRow } from '../domain/accounts.js';
+import { DASHBOARD_WEEKS, RETENTION_WEEKS, dayMonth, duration, handledShare, readKpis, type Figures, type KpiReading } from '../domain/dashboard.js';
 import { targetText, type KpiTarget } from '../personas/kpis.js';
 import { escapeAngles } from '../domain/text.js';
 
@@ -56,6 +57,7 @@ export function homeView(input: HomeInput): types.HomeView {
     section(`*KPIs against the targets of persona \`${escapeAngles(input.personaId)}\`*`),
     ...readKpis(input.targets, f).map(kpiBlock),
     divider,
+    ...atRiskBlocks(f),
     ...escalationBlocks(f),
     divider,
     section('*This week*'),
@@ -106,7 +108,48 @@ function kpiBlock(k: KpiReading): types.SectionBlock {
   const value = k.value ? ` — *${k.value}*` : '';
   const gap = k.gap ? ` · ${k.gap}` : '';
   const status = k.status === 'no_data' ? ' — no data yet' : k.status === 'not_measured' ? ' — not measured by LUNA' : '';
-  return section(`${STATUS_EMOJI[k.status]} *${escapeAngles(k.name)}*${value}${status}${target}${gap}\n_${k.basis}_`);
+  const detail = (k.detail ?? []).map((d) => `\n_${d}_`).join('');
+  return section(`${STATUS_EMOJI[k.status]} *${escapeAngles(k.name)}*${value}${status}${target}${gap}\n_${k.basis}_${detail}`);
+}
+
+const AT_RISK_ROWS = 8;
+const HEALTH_EMOJI = { high: ':red_circle:', medium: ':large_orange_circle:', low: ':large_green_circle:', unknown: ':white_circle:' } as const;
+
+/**
+ * Accounts at risk, riskiest first: health, open escalations, the latest signal, renewal, owner and a link
+ * to the channel. Names and health come from the account book (the operator's data); signals are kinds and
+ * confidences, never what a customer wrote.
+ */
+function atRiskBlocks(f: Figures): types.KnownBlock[] {
+  const a = f.accounts;
+  if (!a) return [];
+  const head = section(
+    `*Accounts at risk* (${a.known} account${a.known === 1 ? '' : 's'} known${a.book ? '' : '; no account book: set LUNA_ACCOUNTS for health, renewals and owners'})`,
+  );
+  if (a.atRisk.length === 0) return [head, context(a.known ? 'No account shows a risk right now.' : 'No account known yet.'), divider];
+  return [head, ...a.atRisk.slice(0, AT_RISK_ROWS).map((r) => riskRow(r, f.now)), divider];
+}
+
+function riskRow(r: RiskRow, now: number): types.SectionBlock {
+  const book = r.account.book;
+  const parts = [
+    `${HEALTH_EMOJI[healthRisk(book?.health)]} *${escapeAngles(r.account.name)}*`,
+    book?.health ? `health ${escapeAngles(book.health)}` : 'health unknown',
+    r.openEscalations
+      ? `${plural(r.openEscalations, 'open escalation')}${r.unacknowledged ? ` (${r.unacknowledged} unacknowledged)` : ''}`
+      : 'no open escalation',
+    r.latestSignal
+      ? `latest signal: ${SIGNAL_LABELS[r.latestSignal.kind].toLowerCase()} ${Math.round(r.latestSignal.confidence * 100)}% (${dayMonth(r.latestSignal.at)})`
+      : 'no signal',
+    book?.renewalDate ? `renewal ${book.renewalDate} (${renewalIn(daysUntil(book.renewalDate, now))})` : 'no renewal date',
+    book?.owner ? `owner <@${book.owner}>` : 'no owner',
+    ...(r.channel ? [`<#${r.channel}>`] : []),
+  ];
+  return section(`${parts.join(' · ')}\n_${r.reasons.join(', ')}_`);
+}
+
+function renewalIn(days: number): string {
+  return days > 0 ? `in ${days} days` : days === 0 ? 'today' : `${-days} days ago`;
 }
 
 function escalationBlocks(f: Figures): types.KnownBlock[] {

@@ -25,7 +25,7 @@ export class Directory {
     const facts = (info.channel ?? {}) as ChannelFacts;
     const teams = foreignTeams(facts, this.home);
     const names = await Promise.all(teams.map((t) => this.organisation(t)));
-    const audience = decideAudience(facts, this.home, configured, names);
+    const audience = { ...decideAudience(facts, this.home, configured, names), ...(facts.name ? { name: facts.name } : {}) };
     await this.store.setChannel(channel, audience);
     return audience;
   }

@@ -4,6 +4,7 @@ import type { RequestListener } from 'node:http';
 import { toBoltLogger, type Logger } from '../infra/log.js';
 import type { SlackAdapterDeps } from './deps.js';
 import { registerChannelListeners } from './listeners/channels.js';
+import { registerCsatListeners } from './listeners/csat.js';
 import { registerDigestListeners } from './listeners/digest.js';
 import { registerDraftListeners } from './listeners/drafts.js';
 import { registerEscalationListeners } from './listeners/escalation.js';
@@ -11,6 +12,7 @@ import { registerHomeListeners } from './listeners/home.js';
 import { registerJourneyMapCommand } from './listeners/journey-map.js';
 import { registerMessageListeners } from './listeners/messages.js';
 import { refuseFutureDated, requestKind, unroutable } from './guard.js';
+import { registerSignalListeners } from './listeners/signals.js';
 import { stampReceived } from './received.js';
 import { DeferredAckSocketModeReceiver } from './socket-receiver.js';
 
@@ -73,6 +75,8 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   registerDraftListeners(app, deps);
   registerJourneyMapCommand(app, deps);
   registerHomeListeners(app, deps);
+  registerSignalListeners(app, deps);
+  registerCsatListeners(app, deps);
   app.error((err) => {
     deps.log.error('slack listener failed', { err });
     return Promise.reject(err); // Bolt answers 500, so Slack redelivers the event later.

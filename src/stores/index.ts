@@ -1,5 +1,7 @@
 import type { RedisClient } from '../infra/redis.js';
+import { AccountStore } from './accounts.js';
 import { AnswerStore } from './answers.js';
+import { CsatStore } from './csat.js';
 import { DigestState } from './digests.js';
 import { DirectoryStore } from './directory.js';
 import { DraftStore } from './drafts.js';
@@ -8,12 +10,15 @@ import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
 import { DataMarker } from './marker.js';
 import { ModelCallStore } from './model-calls.js';
+import { SignalStore } from './signals.js';
 import { StatsRecorder } from './stats.js';
 import { ThreadOrderStore } from './thread-order.js';
 
 /** Every Redis-backed store LUNA has, built once per process and handed to jobs through their context. */
 export interface Stores {
+  accounts: AccountStore;
   answers: AnswerStore;
+  csat: CsatStore;
   digests: DigestState;
   directory: DirectoryStore;
   drafts: DraftStore;
@@ -22,13 +27,16 @@ export interface Stores {
   journeys: JourneyStore;
   marker: DataMarker;
   modelCalls: ModelCallStore;
+  signals: SignalStore;
   stats: StatsRecorder;
   threads: ThreadOrderStore;
 }
 
 export function createStores(redis: RedisClient, prefix: string): Stores {
   return {
+    accounts: new AccountStore(redis, prefix),
     answers: new AnswerStore(redis, prefix),
+    csat: new CsatStore(redis, prefix),
     digests: new DigestState(redis, prefix),
     directory: new DirectoryStore(redis, prefix),
     drafts: new DraftStore(redis, prefix),
@@ -37,6 +45,7 @@ export function createStores(redis: RedisClient, prefix: string): Stores {
     journeys: new JourneyStore(redis, prefix),
     marker: new DataMarker(redis, prefix),
     modelCalls: new ModelCallStore(redis, prefix),
+    signals: new SignalStore(redis, prefix),
     stats: new StatsRecorder(redis, prefix),
     threads: new ThreadOrderStore(redis, prefix),
   };

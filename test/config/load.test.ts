@@ -209,4 +209,66 @@ escalation:
     const problems = await problemsOf(withConfig(undefined, { ...BASE_ENV, LUNA_CONFIG: '/nonexistent/luna.yml' }));
     expect(problems[0]).toMatch(/^LUNA_CONFIG: cannot read/);
   });
+
+  it('accounts, signals and csat: PRODUCT.md’s example sections load, and their defaults are PRODUCT.md’s', async () => {
+    const defaults = await withConfig(undefined);
+    expect(defaults.workspace.accounts).toEqual({ channels: {} });
+    expect(defaults.workspace.signals).toEqual({
+      channels: 'none',
+      model: 'haiku',
+      batchMinutes: 10,
+      batchMessages: 50,
+      threshold: 0.7,
+      dailyTokenBudget: 2_000_000,
+    });
+    expect(defaults.workspace.csat).toEqual({ enabled: false, resolvedReaction: 'white_check_mark', question: 'How did we do on this one?' });
+    const s = await withConfig(`
+accounts:
+  channels:
+    C0ACMEINTERNAL: Acme Corp
+signals:
+  channels: all
+  model: haiku
+  batchMinutes: 10
+  batchMessages: 50
+  threshold: 0.7
+  dailyTokenBudget: 2000000
+csat:
+  enabled: true
+  resolvedReaction: ":white_check_mark:"
+  question: "How did we do on this one?"
+`);
+    expect(s.workspace.accounts.channels).toEqual({ C0ACMEINTERNAL: 'Acme Corp' });
+    expect(s.workspace.signals.channels).toBe('all');
+    expect(s.workspace.csat).toMatchObject({ enabled: true, resolvedReaction: 'white_check_mark' });
+    expect((await withConfig('signals:\n  channels: [C0ONE, G0TWO]\n')).workspace.signals.channels).toEqual(['C0ONE', 'G0TWO']);
+  });
+
+  it('a bad value in accounts, signals or csat names the field and what it may be', async () => {
+    const problems = await problemsOf(
+      withConfig(`
+accounts:
+  channels:
+    acme-internal: Acme Corp
+signals:
+  channels: some
+  model: GPT-5 mini
+  threshold: 1.5
+  batchMessages: 0
+  batchSize: 10
+csat:
+  enabled: "yes"
+  resolvedReaction: "white check mark"
+`),
+    );
+    const text = problems.join('\n');
+    expect(text).toMatch(/accounts\.channels\.acme-internal: .*channel ID/);
+    expect(text).toMatch(/signals\.channels: must be all, none, or a list of channel IDs/);
+    expect(text).toMatch(/signals\.model: must be haiku, sonnet, opus or a Claude model id/);
+    expect(text).toMatch(/signals\.threshold: .*<=1/);
+    expect(text).toMatch(/signals\.batchMessages: .*>=1/);
+    expect(text).toMatch(/signals: unknown field batchSize/);
+    expect(text).toMatch(/csat\.enabled: .*boolean/);
+    expect(text).toMatch(/csat\.resolvedReaction: must be an emoji name such as white_check_mark/);
+  });
 });

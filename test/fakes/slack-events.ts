@@ -47,6 +47,33 @@ export interface UserMessageEvent {
   user_profile?: { name: string; real_name: string; display_name: string; team: string; is_restricted: boolean; is_ultra_restricted: boolean };
 }
 
+/**
+ * docs.slack.dev/reference/events/reaction_added — `user` reacted; `item_user` wrote the message (absent for
+ * messages no user wrote, e.g. webhooks); `item` is a brief reference (files no longer get reaction events).
+ */
+export interface ReactionAddedEvent {
+  type: 'reaction_added';
+  user: string;
+  reaction: string;
+  item_user?: string;
+  item: { type: 'message'; channel: string; ts: string };
+  event_ts: string;
+}
+
+export function reactionAddedEvent(
+  o: { user: string; reaction: string; channel: string; ts: string; itemUser?: string | undefined },
+  eventTs = nowTs(),
+): ReactionAddedEvent {
+  return {
+    type: 'reaction_added',
+    user: o.user,
+    reaction: o.reaction,
+    ...(o.itemUser ? { item_user: o.itemUser } : {}),
+    item: { type: 'message', channel: o.channel, ts: o.ts },
+    event_ts: eventTs,
+  };
+}
+
 function nowTs(): string {
   return (Date.now() / 1000).toFixed(6);
 }

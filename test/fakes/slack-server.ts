@@ -25,7 +25,7 @@ export type {
   Usergroup,
 } from './slack-types.js';
 export type { SeenMessage, SharedChannelOptions } from './slack-workspace.js';
-export type { ChannelSharedEvent, ChannelUnsharedEvent, UserMessageEvent } from './slack-events.js';
+export type { ChannelSharedEvent, ChannelUnsharedEvent, ReactionAddedEvent, UserMessageEvent } from './slack-events.js';
 
 const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods, ...miscMethods, ...connectMethods };
 

@@ -2,9 +2,11 @@ import { externalTeams, share, unshare } from './slack-connect.js';
 import {
   channelSharedEvent,
   channelUnsharedEvent,
+  reactionAddedEvent,
   userMessageEvent,
   type ChannelSharedEvent,
   type ChannelUnsharedEvent,
+  type ReactionAddedEvent,
   type UserMessageEvent,
 } from './slack-events.js';
 import { SlackStore } from './slack-store.js';
@@ -190,6 +192,27 @@ export class FakeWorkspace {
         ? { profile: { name, real_name: u.real_name ?? name, display_name: u.display_name ?? name, team, is_restricted: false, is_ultra_restricted: false } }
         : {}),
     });
+  }
+
+  /**
+   * A person adds an emoji reaction to a message, as in Slack: the message must exist, the person must be
+   * able to see the channel, the name has no colons, and the same person cannot add the same emoji twice.
+   * The reaction is stored on the message (so reads show it) and the `reaction_added` event is returned.
+   */
+  react(o: { user: string; channel: string; ts: string; reaction: string }): ReactionAddedEvent {
+    const ch = this.requireChannel(o.channel);
+    const msg = this.store.find(ch.id, o.ts);
+    if (!msg) throw new Error(`FakeSlack.react: no message ${o.ts} in ${o.channel}`);
+    if (!this.store.isMember(ch, o.user)) throw new Error(`FakeSlack.react: ${o.user} cannot see ${o.channel}`);
+    if (!/^[a-z0-9_+'-]+(::skin-tone-[2-6])?$/.test(o.reaction)) throw new Error(`FakeSlack.react: "${o.reaction}" is not an emoji name (no colons)`);
+    msg.reactions ??= [];
+    const r = msg.reactions.find((x) => x.name === o.reaction);
+    if (r?.users.includes(o.user)) throw new Error(`FakeSlack.react: ${o.user} already reacted with ${o.reaction} (already_reacted)`);
+    if (r) {
+      r.users.push(o.user);
+      r.count++;
+    } else msg.reactions.push({ name: o.reaction, users: [o.user], count: 1 });
+    return reactionAddedEvent({ user: o.user, reaction: o.reaction, channel: ch.id, ts: msg.ts, itemUser: msg.user });
   }
 
   // ── what people saw ────────────────────────────────────────────────────────────────────────────

@@ -8,8 +8,8 @@ describe('KPI targets from a persona', () => {
     const targets = parseKpiTargets(body);
     expect(targets.map((t) => [t.name, targetText(t), t.metric])).toEqual([
       ['Customer satisfaction (CSAT)', '> 4.5/5', 'csat'],
-      ['Customer retention rate', '> 90%', 'unmeasured'],
-      ['Customer success milestones reached on time', '> 85%', 'unmeasured'],
+      ['Customer retention rate', '> 90%', 'retention'],
+      ['Customer success milestones reached on time', '> 85%', 'milestones'],
       ['Feedback integration rate', '> 80%', 'feedback_integration'],
       ['Journey conversion', '> 75%', 'unmeasured'],
     ]);

@@ -1,0 +1,254 @@
+import { z } from 'zod';
+import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { SIGNAL_KINDS, readsSignals, type Account } from '../domain/accounts.js';
+import { matchArea } from '../domain/digest.js';
+import { NO_AREA, channelOwners, shouldEscalate } from '../domain/escalation.js';
+import { truncate } from '../domain/text.js';
+import { classifySignals, signalPrompt, type SignalInput } from '../llm/signals.js';
+import { estimateTokens, resolveModel } from '../personas/models.js';
+import { advocacyNote, signalAlert, type AlertSignal } from '../render/signal-blocks.js';
+import { dmOnce } from '../slack-api/dm.js';
+import { keyOf, readMessages } from '../slack-api/messages.js';
+import { permalinkBuilder } from '../slack-api/permalinks.js';
+import { utcDay, type MessageRef } from '../stores/signals.js';
+import { requestEscalation } from './escalation-request.js';
+
+/**
+ * Signals: LUNA reads customers' messages in customer channels without being asked (`signals.channels`),
+ * batches them per account and classifies each batch with one structured call on a small model. A signal
+ * at or above `signals.threshold` reaches the account's owner privately; a strategic churn risk escalates;
+ * advocacy goes to the `marketing` handle's people. The customer sees nothing: nothing is posted where
+ * they read, and no reaction shows.
+ */
+
+/** One customer message: kept (by id) in its account's window, whose timer (or size) triggers the batch. */
+export async function signalMessageJob(job: LunaJob<'signal-message'>, ctx: JobContext): Promise<{ queued: boolean; why?: string }> {
+  const p = job.data;
+  const config = ctx.settings.workspace.signals;
+  if (!readsSignals(config.channels, p.channel)) return { queued: false, why: 'signals are off in this channel' };
+  const audience = await ctx.directory.audience(p.channel);
+  if (audience.kind !== 'customer') return { queued: false, why: 'not a customer channel' };
+  const fromElsewhere = p.userTeam !== undefined && p.userTeam !== ctx.identity.teamId && p.userTeam !== ctx.identity.enterpriseId;
+  if (!fromElsewhere && !(await ctx.directory.person(p.userId)).external) return { queued: false, why: 'an internal member' };
+  const account = await ctx.accounts.forChannel(p.channel);
+  if (!account) return { queued: false, why: 'no account for this channel' };
+
+  const now = Date.now();
+  const { windowId, size } = await ctx.stores.signals.add(account.id, { channel: p.channel, ts: p.ts, threadTs: p.threadTs, user: p.userId }, now);
+  // Every message re-queues its window's timer: the id is fixed, so only the first counts, and a crash
+  // between opening the window and queueing its timer cannot leave a window without one.
+  const due = Number(windowId) + config.batchMinutes * 60_000 - now;
+  await ctx.enqueue('signal-batch', { accountId: account.id, windowId, trigger: 'timer' }, { delayMs: Math.max(0, Math.round(due)) });
+  if (size >= config.batchMessages) await ctx.enqueue('signal-batch', { accountId: account.id, windowId, trigger: 'full' });
+  return { queued: true };
+}
+
+/** What a classified batch stored for its retries: the signals, with message labels resolved to ids. */
+const StoredResult = z.object({
+  signals: z.array(
+    z.object({
+      kind: z.enum(SIGNAL_KINDS),
+      confidence: z.number(),
+      summary: z.string(),
+      nextStep: z.string(),
+      area: z.string(),
+      messages: z.array(z.object({ channel: z.string(), ts: z.string(), threadTs: z.string(), user: z.string() })),
+    }),
+  ),
+});
+type StoredResult = z.infer<typeof StoredResult>;
+
+export async function signalBatchJob(job: LunaJob<'signal-batch'>, ctx: JobContext): Promise<{ messages: number; signals: number; outcome: string }> {
+  const { accountId, windowId } = job.data;
+  const store = ctx.stores.signals;
+  const refs = await store.take(accountId, windowId, job.id);
+  if (!refs) return { messages: 0, signals: 0, outcome: 'taken by the other trigger' };
+  if (refs.length === 0) {
+    ctx.metrics.signalBatches.inc({ outcome: 'empty' });
+    return { messages: 0, signals: 0, outcome: 'empty' };
+  }
+  const log = ctx.log.child({ job: job.id, account: accountId });
+  const channel = refs[0]!.channel;
+  const account = (await ctx.accounts.forChannel(channel)) ?? { id: accountId, name: 'the customer' };
+  const texts = await readMessages(ctx.slack, refs);
+  const present = refs.filter((r) => (texts.get(keyOf(r))?.text ?? '').trim() !== '');
+
+  let result = await store.result(accountId, windowId, (v) => StoredResult.parse(v));
+  if (!result) {
+    // A window that filled faster than its job ran is read in parts of batchMessages: one call per part.
+    const size = ctx.settings.workspace.signals.batchMessages;
+    const parts = Array.from({ length: Math.ceil(present.length / size) }, (_, i) => present.slice(i * size, (i + 1) * size));
+    const results = await classifyParts(ctx, account, parts, texts, log);
+    const signals = results.flatMap((r) => r.signals);
+    const classified = results.reduce((n, r) => n + r.messages, 0);
+    // Messages deleted since they were sent are not waiting for anything; the others the budget stopped.
+    const unclassified = present.length - classified;
+    ctx.metrics.signalBatches.inc({ outcome: unclassified > 0 ? 'over_budget' : 'classified' });
+    if (refs.length > unclassified) ctx.metrics.signalMessages.inc({ outcome: 'classified' }, refs.length - unclassified);
+    if (unclassified > 0) ctx.metrics.signalMessages.inc({ outcome: 'over_budget' }, unclassified);
+    if (classified === 0 && unclassified > 0) {
+      await store.finish(accountId, windowId);
+      return { messages: refs.length, signals: 0, outcome: 'over_budget' };
+    }
+    result = { signals };
+    await store.storeResult(accountId, windowId, result);
+  }
+
+  const threshold = ctx.settings.workspace.signals.threshold;
+  const above = result.signals.filter((s) => s.confidence >= threshold && s.messages.length > 0);
+  const batchId = `signal-${accountId}-${windowId}`;
+  await ctx.stores.accounts.rememberSignals(
+    account.id,
+    batchId,
+    above.map((s) => ({
+      at: Number(windowId),
+      kind: s.kind,
+      confidence: s.confidence,
+      channel: s.messages[0]!.channel,
+      messages: s.messages.map((m) => m.ts),
+      batch: batchId,
+    })),
+  );
+  if (above.length > 0 && (await store.once(accountId, windowId, 'counted'))) for (const s of above) ctx.metrics.signalsFound.inc({ kind: s.kind });
+  if (above.length > 0) await act(ctx, account, batchId, Number(windowId), above, texts);
+  await store.finish(accountId, windowId);
+  log.info('signal batch classified', { messages: refs.length, signals: result.signals.length, above: above.length });
+  return { messages: refs.length, signals: above.length, outcome: 'classified' };
+}
+
+/**
+ * One model call per part of the batch, all at once, as many parts as today's token budget still covers
+ * (estimated before sending; the real usage is added to the day's counter after). Parts past the budget
+ * are left out, and say so in the log.
+ */
+async function classifyParts(
+  ctx: JobContext,
+  account: Account,
+  parts: MessageRef[][],
+  texts: Map<string, { text?: string }>,
+  log: JobContext['log'],
+): Promise<Array<StoredResult & { messages: number }>> {
+  const config = ctx.settings.workspace.signals;
+  const day = utcDay(Date.now());
+  let spent = await ctx.stores.signals.spent(day);
+  ctx.metrics.signalTokens.set(spent);
+  const people = await ctx.directory.people(parts.flat().map((r) => r.user));
+  const areas = ctx.settings.workspace.escalation?.owners.map((o) => o.area) ?? [];
+  const fitting: Array<{ refs: MessageRef[]; labelled: Array<{ label: string; ref: MessageRef }>; input: SignalInput }> = [];
+  for (const refs of parts) {
+    const labelled = refs.map((r, i) => ({ label: `s${i + 1}`, ref: r }));
+    const input: SignalInput = {
+      account: account.name,
+      areas,
+      messages: labelled.map(({ label, ref }) => ({
+        label,
+        user: ref.user,
+        organisation: people.get(ref.user)?.organisation?.name ?? account.name,
+        text: truncate(texts.get(keyOf(ref))?.text ?? '', 1_500),
+        inThread: ref.ts !== ref.threadTs,
+      })),
+    };
+    const estimate = estimateTokens(JSON.stringify(signalPrompt(input))) + 300;
+    if (spent + estimate > config.dailyTokenBudget) {
+      log.warn('signals.dailyTokenBudget is spent for today (UTC); messages are left unclassified', {
+        spent,
+        estimate,
+        budget: config.dailyTokenBudget,
+        messages: parts.slice(fitting.length).flat().length,
+      });
+      break;
+    }
+    spent += estimate;
+    fitting.push({ refs, labelled, input });
+  }
+  return Promise.all(
+    fitting.map(async ({ refs, labelled, input }) => {
+      const out = await classifySignals(ctx.anthropic, {
+        model: resolveModel(config.model).id,
+        input,
+        timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
+      });
+      ctx.metrics.recordUsage(out.usage);
+      ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, out.usage.input + out.usage.output + out.usage.cacheRead + out.usage.cacheCreation));
+      const byLabel = new Map(labelled.map((l) => [l.label, l.ref]));
+      return {
+        messages: refs.length,
+        signals: out.signals.map((s) => ({
+          kind: s.kind,
+          confidence: s.confidence,
+          summary: s.summary,
+          nextStep: s.nextStep,
+          area: s.area,
+          messages: s.messages.flatMap((l) => (byLabel.has(l) ? [byLabel.get(l)!] : [])).slice(0, 5),
+        })),
+      };
+    }),
+  );
+}
+
+/** The owner's alert, the escalation of a strategic churn risk, advocacy to marketing: each once per batch. */
+async function act(
+  ctx: JobContext,
+  account: Account,
+  batchId: string,
+  openedAt: number,
+  signals: StoredResult['signals'],
+  texts: Map<string, { text?: string }>,
+) {
+  const { workspace } = ctx.settings;
+  const first = signals[0]!.messages[0]!;
+  const link = await permalinkBuilder(ctx.slack, first);
+  const escalated = new Map<number, string>();
+  const escalation = workspace.escalation;
+  if (escalation) {
+    const areas = escalation.owners.map((o) => o.area);
+    for (const [i, s] of signals.entries()) {
+      if (s.kind !== 'churn_risk') continue;
+      const area = matchArea(s.area === NO_AREA ? null : s.area, areas) ?? NO_AREA;
+      if (!shouldEscalate({ outOfScope: false, strategic: true, area, confidence: s.confidence }, escalation.confidenceThreshold)) continue;
+      const where = s.messages[0]!;
+      const links = await Promise.all(s.messages.map((m) => link(m)));
+      await requestEscalation(ctx, {
+        channel: where.channel,
+        threadTs: where.threadTs,
+        area,
+        customerWants: s.summary,
+        whyStrategic: `A churn-risk signal in ${account.name}'s own messages (${Math.round(s.confidence * 100)}% confident), in an area a human decides.`,
+        decisionNeeded: s.nextStep,
+        summary: `Churn-risk signal from ${account.name}'s messages in <#${where.channel}>: ${s.summary}`,
+        evidence: `${s.summary}\n${links.join('\n')}`,
+        confidence: s.confidence,
+        source: 'signal',
+        requestedAt: openedAt,
+        requestId: `${batchId}-${i}`,
+      });
+      escalated.set(i, area);
+    }
+  }
+
+  const alerts: AlertSignal[] = [];
+  for (const [i, s] of signals.entries()) {
+    const quotes = await Promise.all(s.messages.slice(0, 3).map(async (m) => ({ user: m.user, text: texts.get(keyOf(m))?.text ?? '', link: await link(m) })));
+    alerts.push({ kind: s.kind, confidence: s.confidence, summary: s.summary, nextStep: s.nextStep, quotes, escalated: escalated.get(i) });
+  }
+  const owners = account.book?.owner ? [account.book.owner] : channelOwners(workspace, first.channel);
+  const people = await ctx.directory.expand(owners);
+  if (people.size === 0)
+    ctx.log.warn('a signal has nobody to go to: no owner in the account book, customerChannels.owners or escalation.fallback', { account: account.id });
+  const alert = signalAlert({ account: account.name, channel: first.channel, signals: alerts });
+  for (const user of people) await dmOnce(ctx.slack, user, { jobId: batchId, part: 'alert', since: openedAt, ...alert });
+
+  // Advocacy goes to the people of the `marketing` handle (a user, or a user group's members) by DM.
+  const marketing = workspace.handles.marketing;
+  const advocacy = alerts.find((s) => s.kind === 'advocacy');
+  if (marketing && advocacy) {
+    const note = advocacyNote({ account: account.name, channel: first.channel, owner: account.book?.owner, signal: advocacy });
+    for (const user of await ctx.directory.expand([marketing])) await dmOnce(ctx.slack, user, { jobId: batchId, part: 'advocacy', since: openedAt, ...note });
+  }
+}
+
+/** A batch that keeps failing: its messages stay unclassified, which the log says (the customer sees nothing either way). */
+export function signalBatchFailed(job: LunaJob<'signal-batch'>, ctx: JobContext, err: unknown): Promise<void> {
+  ctx.log.error('a signal batch could not be classified; its messages stay unclassified', { job: job.id, err });
+  return Promise.resolve();
+}

@@ -1,0 +1,57 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { RecordId, SlackTs } from '../../contracts/jobs.js';
+import { CSAT_VOTE_ACTION } from '../../render/csat-blocks.js';
+import type { SlackAdapterDeps } from '../deps.js';
+import { observeAck } from '../received.js';
+
+/** `reaction_added` as Slack sends it: who, which emoji, on which message (files get no reaction events any more). */
+const ReactionAdded = z.object({
+  user: z.string().min(1),
+  reaction: z.string().min(1),
+  item: z.object({ type: z.literal('message'), channel: z.string().min(1), ts: SlackTs }),
+  event_ts: z.string().min(1),
+});
+
+/** A click on one of a survey's rating buttons: who, where from, which survey and score. */
+const VoteClick = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  channel: z.object({ id: z.string().min(1) }),
+  message: z.object({ ts: SlackTs }),
+  actions: z.array(z.object({ action_id: z.string().regex(CSAT_VOTE_ACTION), value: RecordId, action_ts: z.string().min(1) })).min(1),
+});
+
+/**
+ * CSAT surveys: `csat.resolvedReaction` on a message queues a `thread-resolved` job (which also closes the
+ * thread's escalations in account memory, so it runs whether surveys are on or not); a rating click queues
+ * a `csat-vote` job. Both ack at once. Other reactions are ignored here, without a job.
+ */
+export function registerCsatListeners(app: App, deps: SlackAdapterDeps): void {
+  const wanted = deps.settings.workspace.csat.resolvedReaction;
+  app.event('reaction_added', async ({ event, context }) => {
+    const e = ReactionAdded.safeParse(event);
+    // Skin tones arrive as `white_check_mark::skin-tone-2`: the same reaction.
+    if (!e.success || e.data.reaction.split('::')[0] !== wanted.split('::')[0]) return;
+    await deps.enqueue('thread-resolved', { channel: e.data.item.channel, ts: e.data.item.ts, userId: e.data.user, eventTs: e.data.event_ts });
+    observeAck(deps.metrics, context, 'resolved_reaction');
+  });
+
+  app.action({ action_id: CSAT_VOTE_ACTION, type: 'block_actions' }, async ({ body, ack, context }) => {
+    const click = VoteClick.safeParse(body);
+    if (click.success) {
+      const button = click.data.actions[0]!;
+      await deps.enqueue('csat-vote', {
+        surveyId: button.value,
+        score: Number(CSAT_VOTE_ACTION.exec(button.action_id)![1]),
+        userId: click.data.user.id,
+        channel: click.data.channel.id,
+        messageTs: click.data.message.ts,
+        actionTs: button.action_ts,
+      });
+    } else {
+      deps.log.warn('ignored a malformed CSAT click', { issues: click.error.issues.slice(0, 3) });
+    }
+    await ack();
+    observeAck(deps.metrics, context, 'csat_vote');
+  });
+}

@@ -1,0 +1,50 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { SlackTs } from '../../contracts/jobs.js';
+import { readsSignals } from '../../domain/accounts.js';
+import type { SlackAdapterDeps } from '../deps.js';
+import { observeAck, receivedEpoch } from '../received.js';
+import { fromAPerson } from './messages.js';
+
+/** The fields of a `message.channels` / `message.groups` event this listener uses. */
+const ChannelMessage = z.object({
+  channel: z.string().min(1),
+  channel_type: z.enum(['channel', 'group']),
+  ts: SlackTs,
+  thread_ts: SlackTs.optional(),
+  user: z.string().optional(),
+  bot_id: z.string().optional(),
+  subtype: z.string().optional(),
+  edited: z.unknown().optional(),
+  /** The author's own workspace (another organisation's for a customer in a Slack Connect channel). */
+  user_team: z.string().optional(),
+  team: z.string().optional(),
+});
+
+/**
+ * Signals: in the channels `signals.channels` names, every person's message (mentioning LUNA or not) is
+ * queued as a `signal-message` job, which keeps it only when its author is the customer. Messages of LUNA's
+ * own team's members in a channel no config calls a customer channel are dropped here already, without a
+ * job. Nothing is said in the channel and no reaction is added: the customer sees nothing.
+ */
+export function registerSignalListeners(app: App, deps: SlackAdapterDeps): void {
+  const { signals, customerChannels } = deps.settings.workspace;
+  if (signals.channels === 'none' || (Array.isArray(signals.channels) && signals.channels.length === 0)) return;
+  app.message(async ({ message, context }) => {
+    const m = ChannelMessage.safeParse(message);
+    if (!m.success || !readsSignals(signals.channels, m.data.channel)) return;
+    const e = m.data;
+    if (!fromAPerson({ ...e, ...(e.edited !== undefined ? { edited: e.edited } : {}) }, context)) return;
+    const authorTeam = e.user_team ?? e.team;
+    if (authorTeam !== undefined && authorTeam === context.teamId && customerChannels.channels[e.channel] !== 'customer') return;
+    await deps.enqueue('signal-message', {
+      channel: e.channel,
+      ts: e.ts,
+      threadTs: e.thread_ts ?? e.ts,
+      userId: e.user!,
+      ...(e.user_team ? { userTeam: e.user_team } : {}),
+      receivedAt: receivedEpoch(context),
+    });
+    observeAck(deps.metrics, context, 'signal_message');
+  });
+}
