@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,39 +22,52 @@ export function onPath(cmd: string): boolean {
 export interface RedisServer {
   port: number;
   dir: string;
+  /** SIGKILL, as a crash or an OOM kill would: nothing is flushed that was not already written. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, in the same folder (so an AOF there is loaded). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface RedisServerOptions {
+  /** @defaultValue a free one */
+  port?: number;
+}
+
 /**
- * A throwaway redis-server of the test's own (cluster mode, TLS, …), in a scratch folder, gone after `stop`.
- * `args(port, dir)` returns the server's arguments; the port is free and the folder is empty.
+ * A throwaway redis-server of the test's own (cluster mode, TLS, AOF, …), in a scratch folder, gone after `stop`.
+ * `args(port, dir)` returns the server's arguments (later ones win over the defaults: no persistence); the port is
+ * free and the folder is empty.
  */
-export async function startRedisServer(args: (port: number, dir: string) => string[]): Promise<RedisServer> {
-  const port = await freePort();
+export async function startRedisServer(args: (port: number, dir: string) => string[], opts: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), 'luna-redis-'));
-  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args(port, dir)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const deadline = Date.now() + 10_000;
-  while (!/Ready to accept connections/.test(out)) {
-    if (Date.now() > deadline || proc.exitCode !== null) {
-      proc.kill('SIGKILL');
-      throw new Error(`redis-server did not start:\n${out}`);
+  let proc: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const start = async () => {
+    const p = spawn('redis-server', ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args(port, dir)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc = p;
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    const deadline = Date.now() + 10_000;
+    while (!/Ready to accept connections/.test(out)) {
+      if (Date.now() > deadline || p.exitCode !== null) {
+        p.kill('SIGKILL');
+        throw new Error(`redis-server did not start:\n${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 10));
     }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    port,
-    dir,
-    async stop() {
-      proc.kill('SIGKILL');
-      await exited;
-    },
   };
+  const kill = async () => {
+    proc?.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { port, dir, kill, restart: start, stop: kill };
 }
 
 /** A self-signed certificate for localhost and 127.0.0.1, written as cert.pem and key.pem into `dir`. */
