@@ -102,10 +102,17 @@ function row(fault: Scenario, cells: Partial<Omit<Row, 'fault'>>): Row {
 
 class Scope {
   private readonly undo: Array<() => Promise<void> | void> = [];
+  private closed = false;
+  /** Once closed (a failure, a timeout, Ctrl-C), whatever is still starting is undone as soon as it has started. */
   add(fn: () => Promise<void> | void): void {
-    this.undo.push(fn);
+    if (this.closed)
+      void Promise.resolve()
+        .then(fn)
+        .catch(() => {});
+    else this.undo.push(fn);
   }
   async close(): Promise<void> {
+    this.closed = true;
     for (const fn of this.undo.splice(0).reverse()) {
       try {
         await fn();
@@ -116,6 +123,8 @@ class Scope {
   }
 }
 const open = new Set<Scope>();
+/** The scenario running now, so an interrupted run can wait for what it is still starting (and then undoes it). */
+let current: Promise<unknown> = Promise.resolve();
 
 async function fakesIn(scope: Scope): Promise<Fakes> {
   const fakes = await startFakes();
@@ -639,7 +648,9 @@ async function runOne(name: Scenario): Promise<Row> {
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${s1(RUN[name].limitMs)}`)), RUN[name].limitMs);
     });
-    const r = await Promise.race([RUN[name].run(scope), limit]);
+    const running = RUN[name].run(scope);
+    current = running.catch(() => {});
+    const r = await Promise.race([running, limit]);
     r.notes.push(`took ${s1(Date.now() - started)}`);
     return r;
   } catch (err) {
@@ -690,11 +701,17 @@ async function main(): Promise<void> {
   );
 }
 
+/** Undoes every open scope, then gives a process or Redis still starting up to 15 s to start and be stopped. */
 async function closeAll(): Promise<void> {
   for (const scope of open) await scope.close();
+  await Promise.race([current, sleep(15_000)]);
 }
+// A second Ctrl-C exits at once (the listener is gone by then).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void closeAll().finally(() => process.exit(130)));
+  process.once(signal, () => {
+    process.stderr.write(`bench:faults: ${signal}, stopping what it started…\n`);
+    void closeAll().finally(() => process.exit(130));
+  });
 }
 
 main().then(
