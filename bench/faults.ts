@@ -132,13 +132,10 @@ async function fakesIn(scope: Scope): Promise<Fakes> {
   return fakes;
 }
 
-/** A throwaway redis-server (the defaults: nothing on disk), its folder removed afterwards. */
+/** A throwaway redis-server (the defaults: nothing on disk); `stop` removes its folder too. */
 async function redisIn(scope: Scope, args: string[] = [], port?: number): Promise<RedisServer & { url: string }> {
   const server = await startRedisServer((p) => ['--port', String(p), ...args], port ? { port } : {});
-  scope.add(async () => {
-    await server.stop();
-    rmSync(server.dir, { recursive: true, force: true });
-  });
+  scope.add(() => server.stop());
   return Object.assign(server, { url: `redis://127.0.0.1:${server.port}` });
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './global-redis.js';
@@ -26,6 +26,7 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port, in the same folder (so an AOF there is loaded). */
   restart(): Promise<void>;
+  /** Kills it and removes its folder. */
   stop(): Promise<void>;
 }
 
@@ -67,7 +68,11 @@ export async function startRedisServer(args: (port: number, dir: string) => stri
     await exited;
   };
   await start();
-  return { port, dir, kill, restart: start, stop: kill };
+  const stop = async () => {
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { port, dir, kill, restart: start, stop };
 }
 
 /** A self-signed certificate for localhost and 127.0.0.1, written as cert.pem and key.pem into `dir`. */
