@@ -1,8 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SIGNING_SECRET } from '../test/helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../test/helpers/slack-sign.js';
-import type { FakesMessage, FakesRequest, Settled } from './fakes-process.js';
+import type { FakesMessage, FakesRequest, ModelSetting, Settled, SeededThread } from './fakes-process.js';
 
 /** Offered load: signed `app_mention` events on a fixed schedule (open loop: a slow ack never delays the next send). */
 export interface OfferedLoad {
@@ -14,11 +15,47 @@ export interface OfferedLoad {
   startedAt: number;
   /** Ack latencies of the same events sent at the same moments to `alsoTo` (a bare Bolt app beside LUNA). */
   beside: number[];
+  /** Per mention, in the order of `tss`: epoch ms it was sent, the HTTP status it got (0: no response at all), and how long that took in ms. */
+  sentAt: number[];
+  statuses: number[];
+  latencies: number[];
 }
 
-export async function offerMentions(url: string, channel: string, tss: string[], ratePerSecond: number, alsoTo?: string): Promise<OfferedLoad> {
+export interface MentionOptions {
+  /** The text after the bot mention. @defaultValue a CSAT question */
+  text?: string;
+  /** A reply in this thread rather than a top-level message. */
+  threadTs?: string;
+  /** Slack's redelivery of an event it got no 200 for (`x-slack-retry-num`). */
+  retryNum?: number;
+}
+
+/** One signed `app_mention` event for the message `ts`, as Slack sends it; status 0 when no response came at all. */
+export async function sendMention(url: string, channel: string, ts: string, opts: MentionOptions = {}): Promise<{ status: number; ms: number }> {
+  const text = `<@U0LUNA> ${opts.text ?? 'how do we lift onboarding CSAT?'}`;
+  const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text, ts, channel, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) });
+  const retry = opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_error' } : {};
+  const started = performance.now();
+  return signedRequest(url, event, { signingSecret: SIGNING_SECRET, ...retry }).then(
+    (r) => ({ status: r.status, ms: r.ms }),
+    () => ({ status: 0, ms: performance.now() - started }),
+  );
+}
+
+/** `onResponse(i, status)` hears each mention's outcome as it comes (status 0: no response), e.g. to redeliver it as Slack would. */
+export async function offerMentions(
+  url: string,
+  channel: string,
+  tss: string[],
+  ratePerSecond: number,
+  alsoTo?: string,
+  onResponse?: (i: number, status: number) => void,
+): Promise<OfferedLoad> {
   const acks: number[] = [];
   const beside: number[] = [];
+  const sentAt: number[] = [];
+  const statuses: number[] = [];
+  const latencies: number[] = [];
   let refused = 0;
   const startedAt = Date.now();
   const t0 = performance.now();
@@ -26,18 +63,21 @@ export async function offerMentions(url: string, channel: string, tss: string[],
   for (const [i, ts] of tss.entries()) {
     const wait = t0 + (i * 1000) / ratePerSecond - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const text = `<@U0LUNA> question ${i}: how do we lift onboarding CSAT?`;
-    const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text, ts, channel });
+    const text = `question ${i}: how do we lift onboarding CSAT?`;
+    sentAt[i] = Date.now();
     inFlight.push(
-      signedRequest(url, event, { signingSecret: SIGNING_SECRET }).then(
-        (r) => (r.status === 200 ? void acks.push(r.ms) : void refused++),
-        () => void refused++,
-      ),
+      sendMention(url, channel, ts, { text }).then((r) => {
+        statuses[i] = r.status;
+        latencies[i] = r.ms;
+        onResponse?.(i, r.status);
+        if (r.status === 200) acks.push(r.ms);
+        else refused++;
+      }),
     );
-    if (alsoTo) inFlight.push(signedRequest(alsoTo, event, { signingSecret: SIGNING_SECRET }).then((r) => void beside.push(r.ms)));
+    if (alsoTo) inFlight.push(sendMention(alsoTo, channel, ts, { text }).then((r) => void beside.push(r.ms)));
   }
   await Promise.all(inFlight);
-  return { acks, refused, startedAt, beside };
+  return { acks, refused, startedAt, beside, sentAt, statuses, latencies };
 }
 
 export function percentile(values: number[], p: number): number {
@@ -51,11 +91,19 @@ export interface Fakes {
   slackUrl: string;
   anthropicUrl: string;
   setup(channel: string, count: number, modelMs: number): Promise<string[]>;
+  /** Waits until every `tss` thread has an answer or `timeoutMs` passed (0: report now), then reports. */
   settle(channel: string, tss: string[], timeoutMs: number): Promise<Settled>;
+  /** Changes the fake model from now on: its latency, and optionally an outage (529 to everything) for `outageMs`. */
+  model(setting: ModelSetting): Promise<{ from: number; until: number }>;
+  /** Seeds one thread of `messages` messages, the last a mention of LUNA. */
+  thread(channel: string, messages: number): Promise<SeededThread>;
+  /** Model calls received so far, and how many are being answered right now. */
+  modelRequests(): Promise<{ total: number; inFlight: number }>;
   stop(): void;
 }
 
-type Command = Omit<Extract<FakesRequest, { cmd: 'setup' }>, 'id'> | Omit<Extract<FakesRequest, { cmd: 'settle' }>, 'id'>;
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Command = WithoutId<FakesRequest>;
 
 export async function startFakes(): Promise<Fakes> {
   const child: ChildProcess = fork(path.resolve('bench/fakes-process.ts'), [], {
@@ -90,6 +138,23 @@ export async function startFakes(): Promise<Fakes> {
     anthropicUrl,
     setup: (channel, count, modelMs) => call<string[]>({ cmd: 'setup', channel, count, modelMs }),
     settle: (channel, tss, timeoutMs) => call<Settled>({ cmd: 'settle', channel, tss, timeoutMs }),
+    model: (setting) => call<{ from: number; until: number }>({ cmd: 'model', ...setting }),
+    thread: (channel, messages) => call<SeededThread>({ cmd: 'thread', channel, messages }),
+    modelRequests: () => call<{ total: number; inFlight: number }>({ cmd: 'requests' }),
     stop: () => child.disconnect(),
   };
+}
+
+/**
+ * `npm run build` for a bench that runs dist/: tsc still writes dist/ when someone's work in progress does not
+ * type-check, and that is fine here. Throws when `entry` was not (re)written.
+ */
+export function buildDist(entry = 'dist/main.js'): void {
+  const started = Date.now();
+  try {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore' });
+  } catch {
+    // type errors: the emitted JavaScript is still what we want to measure
+  }
+  if (!existsSync(entry) || statSync(entry).mtimeMs < started - 1_000) throw new Error(`building ${entry} failed; try --from src`);
 }

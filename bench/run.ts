@@ -14,16 +14,14 @@
  * Prints ack p50/p99/max against the floor, answered-once and duplicate counts, wall time against the
  * ideal (N/R + model latency), peak RSS and CPU of each LUNA process, prompt-cache share and time to first token.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setup as ensureRedis, teardown as stopOwnRedis } from '../test/helpers/global-redis.js';
 import { clearPrefix, testEnv } from '../test/helpers/harness.js';
 import { cpuSecondsOf, histogramBound, memoryOf, metricSum, scrape, startLunaProcess, type LunaProcess } from '../test/helpers/luna-procs.js';
 import type { Settled } from './fakes-process.js';
-import { offerMentions, percentile, startFakes, type Fakes, type OfferedLoad } from './load.js';
+import { buildDist, offerMentions, percentile, startFakes, type Fakes, type OfferedLoad } from './load.js';
 
 const { values } = parseArgs({
   options: {
@@ -219,7 +217,7 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
 async function main() {
   const modes = (values.mode === 'both' ? 'all,split' : values.mode).split(',') as Mode[];
   if (!modes.every((m) => m in MODES)) throw new Error(`--mode takes all, split, web (comma-separated) or both, not "${values.mode}"`);
-  if (ENTRY.endsWith('.js')) build();
+  if (ENTRY.endsWith('.js')) buildDist(ENTRY);
   await ensureRedis();
   const fakes = await startFakes();
   try {
@@ -233,17 +231,6 @@ async function main() {
     fakes.stop();
     stopOwnRedis();
   }
-}
-
-/** `npm run build`: tsc still writes dist/ when someone's work in progress does not type-check, and that is fine here. */
-function build(): void {
-  const started = Date.now();
-  try {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore' });
-  } catch {
-    // type errors: the emitted JavaScript is still what we want to measure
-  }
-  if (!existsSync(ENTRY) || statSync(ENTRY).mtimeMs < started - 1_000) throw new Error(`building ${ENTRY} failed; try --from src`);
 }
 
 main().then(

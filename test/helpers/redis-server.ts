@@ -84,6 +84,11 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
+export interface RedisServerOptions {
+  /** @defaultValue a free one */
+  port?: number;
+}
+
 /**
  * A real Redis Cluster of `masters` nodes (no replicas), each in its own folder, joined by `redis-cli --cluster create`.
  * With `tls`, the nodes speak TLS only (clients and the cluster bus) with that certificate, which is also their CA.
