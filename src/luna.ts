@@ -203,7 +203,8 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
         log,
         maxConcurrentCalls: workspace.model.maxConcurrentCalls,
         probeBaseMs: workspace.model.outageProbeSeconds * 1000,
-        probeMaxMs: 30_000,
+        // A long outage is probed every 10 s at most: recovered within seconds of the service coming back.
+        probeMaxMs: 10_000,
         probeTimeoutMs: (workspace.model.streamIdleTimeoutSeconds + 15) * 1000,
       });
       const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);

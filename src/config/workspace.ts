@@ -122,7 +122,7 @@ export const WorkspaceSchema = z
           .positive()
           .max(24 * 60)
           .default(15),
-        /** During an outage, the first wait before one request probes whether the service is back; it doubles per failed probe, up to 30 s. */
+        /** During an outage, the first wait before one request probes whether the service is back; it doubles per failed probe, up to 10 s. */
         outageProbeSeconds: seconds(2, 60),
         /** Someone waiting this long for an answer (an outage, a backlog) gets one note that LUNA is still on it. */
         stillWorkingNoteSeconds: seconds(30, 3600),

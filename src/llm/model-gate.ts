@@ -59,9 +59,11 @@ export class ModelGate {
   /** Pauses every worker for `ms` (never shortens a longer pause already set by another worker). */
   async pauseAll(ms: number): Promise<void> {
     const wanted = Math.min(Math.max(ms, 1), MAX_PAUSE_MS);
-    if ((await this.pausedFor()) >= wanted) return;
+    const current = await this.pausedFor();
+    if (current >= wanted) return;
     await this.o.queue.rateLimit(wanted);
-    this.o.log.warn('AI service unavailable or rate-limited: pausing model calls on every worker', { ms: Math.round(wanted) });
+    // One line per pause, not one per request that ran into it.
+    if (current === 0) this.o.log.warn('AI service unavailable or rate-limited: pausing model calls on every worker', { ms: Math.round(wanted) });
   }
 
   /**
