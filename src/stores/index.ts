@@ -4,6 +4,7 @@ import { DigestState } from './digests.js';
 import { DirectoryStore } from './directory.js';
 import { DraftStore } from './drafts.js';
 import { EscalationStore } from './escalations.js';
+import { FeedbackStore } from './feedback.js';
 import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
 import { ModelCallStore } from './model-calls.js';
@@ -17,6 +18,7 @@ export interface Stores {
   directory: DirectoryStore;
   drafts: DraftStore;
   escalations: EscalationStore;
+  feedback: FeedbackStore;
   charts: ChartFileStore;
   journeys: JourneyStore;
   modelCalls: ModelCallStore;
@@ -31,6 +33,7 @@ export function createStores(redis: Redis, prefix: string): Stores {
     directory: new DirectoryStore(redis, prefix),
     drafts: new DraftStore(redis, prefix),
     escalations: new EscalationStore(redis, prefix),
+    feedback: new FeedbackStore(redis, prefix),
     charts: new ChartFileStore(redis, prefix),
     journeys: new JourneyStore(redis, prefix),
     modelCalls: new ModelCallStore(redis, prefix),
