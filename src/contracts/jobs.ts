@@ -7,6 +7,7 @@ import {
   EscalationAction,
   EscalationRequest,
   EscalationTimer,
+  FeedbackPayload,
   HomePayload,
   JourneyMapPayload,
   ScheduledDigestPayload,
@@ -26,6 +27,7 @@ export const QUEUE_NAME = 'jobs';
  * double clicks, Slack redelivering the event) is one publish. Later ones get a fresh job.
  */
 export const HOME_DEDUP_MS = 5_000;
+
 
 type IdOf<P> = (p: P, now: number) => string;
 
@@ -65,6 +67,8 @@ export const JOBS = {
   'journey-map': queued(JourneyMapPayload, (p) => (p.source === 'command' ? `journey-map-cmd-${p.requestId}` : `journey-map-${p.channel}-${p.requestId}`)),
   'draft-action': queued(DraftAction, (p) => `draft-${p.action}-${p.draftId}-${p.userId}-${p.actionTs}`),
   home: queued(HomePayload, (p, now) => `home-${p.userId}-${p.reason}-${Math.floor(now / HOME_DEDUP_MS)}`),
+  // One job per click (Slack's action_ts); counting once per person and answer is the store's business.
+  feedback: queued(FeedbackPayload, (p) => `feedback-${p.kind}-${p.answerId}-${p.userId}-${p.actionTs}`),
 };
 
 export type JobName = keyof typeof JOBS;
@@ -83,6 +87,7 @@ export const JOB_NAMES = {
   digestDone: 'digest-done',
   journeyMap: 'journey-map',
   home: 'home',
+  feedback: 'feedback',
 } as const satisfies Record<string, JobName>;
 
 /**

@@ -5,6 +5,7 @@ import { digestDoneFailed, digestDoneJob } from './digest-done.js';
 import { draftActionJob } from './draft-action.js';
 import { escalateJob } from './escalate.js';
 import { escalationActionJob, escalationTimerJob } from './escalation-followup.js';
+import { feedbackFailed, feedbackJob } from './feedback.js';
 import { homeFailed, homeJob } from './home.js';
 import { journeyMapGaveUp, journeyMapJob } from './journey-map.js';
 import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js';
@@ -37,4 +38,5 @@ export const HANDLERS: JobHandlers = {
   'journey-map': { run: journeyMapJob, onGiveUp: journeyMapGaveUp },
   'draft-action': { run: draftActionJob, onGiveUp: draftActionFailed },
   home: { run: homeJob, onGiveUp: homeFailed },
+  feedback: { run: feedbackJob, onGiveUp: feedbackFailed },
 };

@@ -1,5 +1,15 @@
 import type * as types from '@slack/types';
-import { DASHBOARD_WEEKS, RETENTION_WEEKS, duration, handledShare, readKpis, type Figures, type KpiReading } from '../domain/dashboard.js';
+import {
+  DASHBOARD_WEEKS,
+  RETENTION_WEEKS,
+  duration,
+  handledShare,
+  helpfulness,
+  readKpis,
+  sparkline,
+  type Figures,
+  type KpiReading,
+} from '../domain/dashboard.js';
 import { targetText, type KpiTarget } from '../personas/kpis.js';
 import { escapeAngles } from '../domain/text.js';
 
@@ -55,6 +65,7 @@ export function homeView(input: HomeInput): types.HomeView {
     divider,
     section(`*KPIs against the targets of persona \`${escapeAngles(input.personaId)}\`*`),
     ...readKpis(input.targets, f).map(kpiBlock),
+    ...helpfulnessBlocks(f),
     divider,
     ...escalationBlocks(f),
     divider,
@@ -107,6 +118,17 @@ function kpiBlock(k: KpiReading): types.SectionBlock {
   const gap = k.gap ? ` · ${k.gap}` : '';
   const status = k.status === 'no_data' ? ' — no data yet' : k.status === 'not_measured' ? ' — not measured by LUNA' : '';
   return section(`${STATUS_EMOJI[k.status]} *${escapeAngles(k.name)}*${value}${status}${target}${gap}\n_${k.basis}_`);
+}
+
+/** Beside the persona's KPIs: how helpful the team finds LUNA's answers, from the feedback buttons on them. */
+function helpfulnessBlocks(f: Figures): types.KnownBlock[] {
+  const h = helpfulness(f);
+  const figure = h.share === null ? ' — no ratings yet' : ` — *${h.share}%* thumbs-up · ${plural(h.count, 'rating')} in the last ${DASHBOARD_WEEKS} weeks`;
+  const blocks: types.KnownBlock[] = [
+    section(`${h.share === null ? STATUS_EMOJI.no_data : ':thumbsup:'} *Answer helpfulness*${figure}\n_Measured from feedback buttons on LUNA's answers._`),
+  ];
+  if (h.count > 0) blocks.push(context(`Thumbs-up share week by week, oldest first (· = no ratings): \`${sparkline(h.trend)}\``));
+  return blocks;
 }
 
 function escalationBlocks(f: Figures): types.KnownBlock[] {
