@@ -10,6 +10,7 @@ import {
   FeedbackPayload,
   HomePayload,
   JourneyMapPayload,
+  MessagesOpenedPayload,
   ScheduledDigestPayload,
   ThreadDigestPayload,
 } from './payloads.js';
@@ -28,6 +29,8 @@ export const QUEUE_NAME = 'jobs';
  */
 export const HOME_DEDUP_MS = 5_000;
 
+/** Opening the DM with LUNA again within this window sets the suggested prompts once. */
+export const PROMPTS_DEDUP_MS = 60_000;
 
 type IdOf<P> = (p: P, now: number) => string;
 
@@ -69,6 +72,7 @@ export const JOBS = {
   home: queued(HomePayload, (p, now) => `home-${p.userId}-${p.reason}-${Math.floor(now / HOME_DEDUP_MS)}`),
   // One job per click (Slack's action_ts); counting once per person and answer is the store's business.
   feedback: queued(FeedbackPayload, (p) => `feedback-${p.kind}-${p.answerId}-${p.userId}-${p.actionTs}`),
+  'messages-opened': queued(MessagesOpenedPayload, (p, now) => `messages-opened-${p.userId}-${Math.floor(now / PROMPTS_DEDUP_MS)}`),
 };
 
 export type JobName = keyof typeof JOBS;
@@ -88,6 +92,7 @@ export const JOB_NAMES = {
   journeyMap: 'journey-map',
   home: 'home',
   feedback: 'feedback',
+  messagesOpened: 'messages-opened',
 } as const satisfies Record<string, JobName>;
 
 /**

@@ -170,3 +170,11 @@ export const FeedbackPayload = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reason'), ...FeedbackClick, reason: z.enum(['wrong', 'not_helpful', 'unsafe', 'other']), responseUrl: z.url().optional() }),
 ]);
 export type FeedbackPayload = z.infer<typeof FeedbackPayload>;
+
+/** Someone opened the DM with LUNA (the Messages tab, Slack's agent view): offer the persona's suggested prompts. */
+export const MessagesOpenedPayload = z.object({
+  userId: z.string().min(1),
+  /** The DM's channel (D…). */
+  channel: z.string().min(1),
+});
+export type MessagesOpenedPayload = z.infer<typeof MessagesOpenedPayload>;

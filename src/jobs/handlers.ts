@@ -8,6 +8,7 @@ import { escalationActionJob, escalationTimerJob } from './escalation-followup.j
 import { feedbackFailed, feedbackJob } from './feedback.js';
 import { homeFailed, homeJob } from './home.js';
 import { journeyMapGaveUp, journeyMapJob } from './journey-map.js';
+import { messagesOpenedJob } from './messages-opened.js';
 import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js';
 
 /** Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer thread. */
@@ -39,4 +40,6 @@ export const HANDLERS: JobHandlers = {
   'draft-action': { run: draftActionJob, onGiveUp: draftActionFailed },
   home: { run: homeJob, onGiveUp: homeFailed },
   feedback: { run: feedbackJob, onGiveUp: feedbackFailed },
+  // Suggested prompts are a courtesy: a lasting failure is logged, the DM works without them.
+  'messages-opened': { run: messagesOpenedJob, onGiveUp: logOnly },
 };
