@@ -223,6 +223,7 @@ describe('App Home dashboard', () => {
     h.slack.reset();
     await startOfWindow();
     await Promise.all([openHome('U0BOB'), openHome('U0BOB'), openHome('U0BOB'), openHome('U0BOB')]);
+    h.slack.addChannel({ id: 'D0DAVE', is_im: true, user: 'U0DAVE' });
     await openHome('U0DAVE', 'messages'); // the Messages tab has no dashboard
     await h.slack.waitFor(() => publishes('U0BOB').length === 1, 10_000, "Bob's publish");
     await queueIdle(h);
