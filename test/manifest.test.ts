@@ -3,6 +3,7 @@ import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEFAULT_SUGGESTED_PROMPTS } from '../src/personas/prompts.js';
 
 /**
  * manifest.yml is checked twice: against Slack's published JSON Schema (test/fixtures/slack-manifest-schema,
@@ -43,7 +44,7 @@ const REQUIRED_BOT_SCOPES = [
   'im:write', // conversations.open to DM an owner
   'reactions:write', // working indicator on the triggering message
   'reactions:read', // the reaction_added event: an internal member marking a customer thread resolved (CSAT surveys)
-  'assistant:write', // assistant.threads.setStatus in DMs (needs features.assistant_view)
+  'assistant:write', // assistant.threads.setSuggestedPrompts when the DM is opened (with features.agent_view)
   'commands', // /journey-map and the "Feedback digest" message shortcut
   'files:write', // journey-map PNG upload
   'users:read', // names and time zones of thread participants; tell people from bots
@@ -85,7 +86,8 @@ interface Manifest {
   features: {
     app_home: { home_tab_enabled?: boolean; messages_tab_enabled?: boolean; messages_tab_read_only_enabled?: boolean };
     bot_user: { display_name: string; always_online?: boolean };
-    assistant_view?: { assistant_description: string };
+    agent_view?: { agent_description: string; suggested_prompts?: Array<{ title: string; message: string }> };
+    assistant_view?: unknown;
     slash_commands: { command: string; url?: string; usage_hint?: string; should_escape?: boolean }[];
     shortcuts: { name: string; type: string; callback_id: string }[];
   };
@@ -137,8 +139,16 @@ describe('manifest.yml', () => {
     expect(REQUIRED_BOT_SCOPES.filter((s) => !bot.includes(s))).toEqual([]);
     // An unexplained extra scope is a question every installing admin asks: add it to the list above, with why.
     expect(bot.filter((s) => !REQUIRED_BOT_SCOPES.includes(s))).toEqual([]);
-    // Slack expects the assistant view alongside assistant:write.
-    expect(m.features.assistant_view?.assistant_description).toBeTruthy();
+  });
+
+  it('uses Slack’s agent view (not the legacy assistant view), with the prompts LUNA falls back on', () => {
+    const { features } = loadManifest();
+    expect(features.assistant_view).toBeUndefined();
+    expect(features.agent_view?.agent_description).toBeTruthy();
+    // Shown until LUNA sets the persona's own, and what LUNA sets for a persona that names none.
+    expect(features.agent_view?.suggested_prompts).toEqual(DEFAULT_SUGGESTED_PROMPTS);
+    // The agent experience reports the Messages tab through app_home_opened, and answers are threads in the DM.
+    expect(loadManifest().settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['app_home_opened', 'message.im']));
   });
 });
 
@@ -166,6 +176,21 @@ describe('the schema check is real', () => {
       '/features/slash_commands/0/command',
       (m) => {
         m.features.slash_commands[0]!.command = 'journey-map';
+      },
+    ],
+    [
+      'more than four suggested prompts',
+      '/features/agent_view/suggested_prompts',
+      (m) => {
+        const view = m.features.agent_view!;
+        view.suggested_prompts = [...view.suggested_prompts!, ...view.suggested_prompts!];
+      },
+    ],
+    [
+      'the assistant view’s field name in the agent view',
+      '/features/agent_view',
+      (m) => {
+        (m.features.agent_view as unknown as Record<string, unknown>).assistant_description = 'x';
       },
     ],
     [

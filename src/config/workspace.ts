@@ -107,6 +107,11 @@ export const WorkspaceSchema = z
     model: z
       .object({
         maxOutputTokens: z.number().int().min(256).max(64_000).default(4096),
+        /**
+         * Stream answers into Slack as the model writes them (chat.startStream / appendStream / stopStream) in DMs
+         * and internal channels; `false` posts each answer once, complete. Customer channels never stream.
+         */
+        stream: z.boolean().default(true),
         /** Tokens of thread history sent with each answer (newest first; the parent always stays). */
         threadTokenBudget: z.number().int().min(1_000).max(900_000).default(60_000),
         /** A stream that sends nothing for this long is aborted and retried. */

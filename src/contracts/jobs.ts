@@ -8,8 +8,10 @@ import {
   EscalationAction,
   EscalationRequest,
   EscalationTimer,
+  FeedbackPayload,
   HomePayload,
   JourneyMapPayload,
+  MessagesOpenedPayload,
   ScheduledDigestPayload,
   SignalBatchPayload,
   SignalMessagePayload,
@@ -30,6 +32,9 @@ export const QUEUE_NAME = 'jobs';
  * double clicks, Slack redelivering the event) is one publish. Later ones get a fresh job.
  */
 export const HOME_DEDUP_MS = 5_000;
+
+/** Opening the DM with LUNA again within this window sets the suggested prompts once. */
+export const PROMPTS_DEDUP_MS = 60_000;
 
 type IdOf<P> = (p: P, now: number) => string;
 
@@ -75,6 +80,9 @@ export const JOBS = {
   // CSAT: each person's resolved reaction on a message is one job (the survey itself is posted once per thread).
   'thread-resolved': queued(ThreadResolvedPayload, (p) => `resolved-${p.channel}-${p.ts}-${p.userId}`),
   'csat-vote': queued(CsatVotePayload, (p) => `csat-vote-${p.surveyId}-${p.userId}-${p.actionTs}`),
+  // One job per click (Slack's action_ts); counting once per person and answer is the store's business.
+  feedback: queued(FeedbackPayload, (p) => `feedback-${p.kind}-${p.answerId}-${p.userId}-${p.actionTs}`),
+  'messages-opened': queued(MessagesOpenedPayload, (p, now) => `messages-opened-${p.userId}-${Math.floor(now / PROMPTS_DEDUP_MS)}`),
 };
 
 export type JobName = keyof typeof JOBS;
@@ -97,6 +105,8 @@ export const JOB_NAMES = {
   signalBatch: 'signal-batch',
   threadResolved: 'thread-resolved',
   csatVote: 'csat-vote',
+  feedback: 'feedback',
+  messagesOpened: 'messages-opened',
 } as const satisfies Record<string, JobName>;
 
 /**

@@ -193,3 +193,32 @@ export const CsatVotePayload = z.object({
   actionTs: z.string().regex(/^\d+(\.\d+)?$/),
 });
 export type CsatVotePayload = z.infer<typeof CsatVotePayload>;
+/** Who clicked a feedback button, and where: the fields both kinds of feedback click share. */
+const FeedbackClick = {
+  /** The answer's job id, as the button's value carries it. */
+  answerId: RecordId,
+  userId: z.string().min(1),
+  /** The clicker's own team (Slack's `user.team_id`): another organisation's cannot rate internal answers. */
+  userTeamId: z.string().min(1).optional(),
+  channel: z.string().min(1),
+  /** Slack's `action_ts` of the click: a redelivered click is the same job. */
+  actionTs: z.string().min(1),
+};
+
+/**
+ * A click on an answer's feedback buttons (`vote`, from the answer's own message), or on a reason offered after a
+ * thumbs-down (`reason`, from the private follow-up, answered through its response_url).
+ */
+export const FeedbackPayload = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('vote'), ...FeedbackClick, vote: z.enum(['positive', 'negative']), messageTs: SlackTs }),
+  z.object({ kind: z.literal('reason'), ...FeedbackClick, reason: z.enum(['wrong', 'not_helpful', 'unsafe', 'other']), responseUrl: z.url().optional() }),
+]);
+export type FeedbackPayload = z.infer<typeof FeedbackPayload>;
+
+/** Someone opened the DM with LUNA (the Messages tab, Slack's agent view): offer the persona's suggested prompts. */
+export const MessagesOpenedPayload = z.object({
+  userId: z.string().min(1),
+  /** The DM's channel (D…). */
+  channel: z.string().min(1),
+});
+export type MessagesOpenedPayload = z.infer<typeof MessagesOpenedPayload>;

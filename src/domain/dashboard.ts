@@ -45,6 +45,8 @@ export interface Figures {
   /** Answers LUNA kept (assessed as routine) and escalations it opened. */
   conversations: { handled: number; escalated: number };
   thisWeek: { answers: number; digests: number; escalationsOpened: number };
+  /** Feedback-button votes on answers per week (oldest first), each person counted once per answer. */
+  feedback: Array<{ positive: number; negative: number }>;
   /** Without an `escalation:` section nothing is assessed, so the handled/escalated split does not exist. */
   escalationConfigured: boolean;
   /** CSAT measured from survey responses over the same weeks (absent: not gathered). */
@@ -236,6 +238,30 @@ export function handledShare(f: Figures): { handled: number; escalated: number }
   if (total === 0) return null;
   const h = Math.round((handled / total) * 100);
   return { handled: h, escalated: 100 - h };
+}
+
+export interface Helpfulness {
+  /** Share of thumbs-up over the window, in whole percent; null before anyone voted. */
+  share: number | null;
+  /** Votes over the window. */
+  count: number;
+  /** Share of thumbs-up per week, oldest first; null for a week without votes. */
+  trend: Array<number | null>;
+}
+
+/** Answer helpfulness, measured from the feedback buttons on LUNA's answers. */
+export function helpfulness(f: Figures): Helpfulness {
+  const share = (up: number, total: number) => (total === 0 ? null : Math.round((up / total) * 100));
+  const up = f.feedback.reduce((a, w) => a + w.positive, 0);
+  const count = f.feedback.reduce((a, w) => a + w.positive + w.negative, 0);
+  return { share: share(up, count), count, trend: f.feedback.map((w) => share(w.positive, w.positive + w.negative)) };
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+
+/** A week-per-character trend of percentages (`·` for a week without data): `▅▆·█`. */
+export function sparkline(values: ReadonlyArray<number | null>): string {
+  return values.map((v) => (v === null ? '·' : SPARKS[Math.min(SPARKS.length - 1, Math.floor((v / 100) * SPARKS.length))])).join('');
 }
 
 /** "14 min", "2.5 h", "3.1 days". */

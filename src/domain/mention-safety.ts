@@ -89,7 +89,7 @@ export function neutraliseMentions(text: string, policy: MentionPolicy, keep: (t
  * The text as Slack or a reader takes it — entities decoded, full-width forms folded, invisible characters
  * gone — with, for each unit of the view, the span of the original it came from.
  */
-function view(text: string): { seen: string; from: number[]; to: number[] } {
+export function readerView(text: string): { seen: string; from: number[]; to: number[] } {
   let seen = '';
   const from: number[] = [];
   const to: number[] = [];
@@ -112,7 +112,7 @@ function view(text: string): { seen: string; from: number[]; to: number[] } {
 
 /** Replaces each match of `pattern` in the view by `replace(raw original span, match)`. */
 function rewrite(text: string, pattern: RegExp, replace: (raw: string, m: RegExpExecArray) => string): string {
-  const { seen, from, to } = view(text);
+  const { seen, from, to } = readerView(text);
   let out = '';
   let at = 0;
   for (const m of seen.matchAll(pattern)) {

@@ -62,6 +62,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly answerFeedback = new Counter({
+    name: 'luna_answer_feedback_total',
+    help: "Feedback-button votes on LUNA's answers, by value (positive, negative); each person counted once per answer",
+    labelNames: ['value'] as const,
+    registers: [this.registry],
+  });
   readonly jobsRecovered = new Counter({
     name: 'luna_jobs_recovered_total',
     help: 'Jobs whose worker stopped mid-job (killed, or blocked past its lock) and that another worker picked up again',

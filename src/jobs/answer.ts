@@ -6,10 +6,13 @@ import { fitThread } from '../domain/thread-budget.js';
 import { LunaError } from '../infra/errors.js';
 import { streamAnswer } from '../llm/client.js';
 import { buildAnswerPrompt } from '../llm/prompt.js';
+import { DEFAULT_LOADING_MESSAGES } from '../personas/prompts.js';
 import { renderAnswer } from '../render/answer.js';
+import { ANSWER_PART_CHARS, answerPartBlocks } from '../render/answer-blocks.js';
 import { labelParts, splitMessage } from '../render/split.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
+import { AnswerStream, finishStream, stopStream } from '../slack-api/stream.js';
 import { postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import { accountBriefFor } from './account-brief.js';
 import { deliverPrivately, postHoldingReply, tellOwners, tellPrivately, type AnswerPlace } from './answer-delivery.js';
@@ -24,6 +27,11 @@ const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what yo
  * Redis before anything is posted (a retry never asks the model twice for different words), and each
  * part carries message metadata, so parts already in the thread are not posted again. In a customer
  * channel the answer is written for the customer and, by default, goes first to a person of the team.
+ *
+ * Where the team reads (DMs, internal channels) the answer streams into Slack as the model writes it, and
+ * the streamed message then becomes the first part, with the same words and rules as a posted one. Its ts is
+ * in Redis from the moment Slack answers chat.startStream, so a retry finishes that message rather than
+ * posting a second answer. Where Slack will not stream, the answer is posted once, complete.
  */
 export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promise<{ parts: number; reused: boolean }> {
   const p = job.data;
@@ -68,24 +76,47 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   let parts = await store.parts(jobId);
   const reused = parts !== undefined;
   let answerText: string | undefined;
+  // The team's own places stream and carry feedback buttons; where a customer reads along, neither.
+  const teamOnly = place.delivery === 'thread' && !place.customer;
+  /** A message an earlier attempt started streaming this answer into, to be finished rather than posted again. */
+  let streamed = already.has('0') ? undefined : await store.stream(jobId);
 
   if (!parts) {
     // The listener put the reaction up at enqueue in internal channels; a DM gets the assistant status, and a
     // customer channel answered in the thread its reaction here. A draft in progress shows nothing in public.
     if (place.delivery === 'thread' && (p.isDirectMessage || place.customer)) await showWorking(ctx, p);
+    // A stream a crashed attempt left open is closed now (it gets the stored words when they are ready), not left "writing".
+    if (streamed) await stopStream(ctx.slack, p.channel, streamed);
+    const live = teamOnly && !streamed && ctx.settings.workspace.model.stream ? openStream(ctx, p, thread, jobId) : undefined;
     const { system, messages } = prompt();
-    const answer = await streamAnswer(ctx.anthropic, {
-      model: ctx.settings.persona.model,
-      system,
-      messages,
-      maxTokens: ctx.settings.workspace.model.maxOutputTokens,
-      idleTimeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 1000,
-      // Beside the answer, not after it — but only once the API took the answer, so an outage does not double the load.
-      onAccepted: () => assessment.start(prompt(assessmentBudget(ctx)).messages),
-    });
+    let answer: Awaited<ReturnType<typeof streamAnswer>>;
+    try {
+      answer = await streamAnswer(ctx.anthropic, {
+        model: ctx.settings.persona.model,
+        system,
+        messages,
+        maxTokens: ctx.settings.workspace.model.maxOutputTokens,
+        idleTimeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 1000,
+        // Beside the answer, not after it — but only once the API took the answer, so an outage does not double the load.
+        onAccepted: () => assessment.start(prompt(assessmentBudget(ctx)).messages),
+        ...(live ? { onText: (delta: string) => live.push(delta) } : {}),
+      });
+    } catch (err) {
+      // The model failed mid-answer: the half-written stream stops now; the retry replaces its words.
+      const ts = (await live?.settle())?.ts;
+      if (ts) await stopStream(ctx.slack, p.channel, ts).catch((e: unknown) => log.warn('could not stop a stream after the model failed', { err: e }));
+      throw err;
+    }
+    if (live) streamed = (await live.settle()).ts;
     ctx.metrics.recordUsage(answer.usage);
     if (answer.firstTokenMs !== null) ctx.metrics.modelFirstToken.observe(answer.firstTokenMs / 1000);
-    log.info('model answered', { usage: answer.usage, firstTokenMs: answer.firstTokenMs, stop: answer.stopReason, delivery: place.delivery });
+    log.info('model answered', {
+      usage: answer.usage,
+      firstTokenMs: answer.firstTokenMs,
+      stop: answer.stopReason,
+      delivery: place.delivery,
+      streamed: Boolean(streamed),
+    });
     if (!answer.text.trim()) {
       throw new LunaError('luna_model_output_invalid', 'model returned an empty answer', { retriable: true });
     }
@@ -94,10 +125,20 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   }
 
   if (place.delivery === 'thread') {
+    const posted = new Map(already);
+    const last = parts.length - 1;
     for (const [i, text] of parts.entries()) {
-      if (already.has(String(i))) continue;
-      await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: i, text, meta: { of: parts.length, asked_ts: p.messageTs } });
+      if (posted.has(String(i))) continue;
+      const meta = { of: parts.length, asked_ts: p.messageTs };
+      const blocks = i === last && teamOnly ? answerPartBlocks(text, { answerId: jobId }) : undefined;
+      if (i === 0 && streamed && (await finishStream(ctx.slack, { channel: p.channel, ts: streamed, jobId, part: 0, text, blocks, meta }))) {
+        posted.set('0', streamed);
+        continue;
+      }
+      posted.set(String(i), await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: i, text, blocks, meta }));
     }
+    // Where the buttons are: a click counts only on this message (feedback.ts).
+    if (teamOnly) await ctx.stores.feedback.setTarget(jobId, { channel: p.channel, ts: posted.get(String(last))!, threadTs: p.threadTs });
     await clearWorking(ctx, p);
     if (!already.has('0')) {
       ctx.metrics.answers.inc({ outcome: 'answered' });
@@ -121,7 +162,29 @@ function render(ctx: JobContext, text: string, stopReason: string | null, thread
     ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
     ctx.log.warn('neutralised mentions in model output', { removed: rendered.removed });
   }
-  return labelParts(splitMessage(rendered.text));
+  return labelParts(splitMessage(rendered.text, ANSWER_PART_CHARS));
+}
+
+/**
+ * A stream for this answer in the thread it was asked in: in a channel it is for the person who asked (Slack
+ * requires the recipient there). Mentions in it follow the same policy as the final answer.
+ */
+function openStream(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[], jobId: string): AnswerStream | undefined {
+  const participants = thread.map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
+  return AnswerStream.open(
+    ctx.slack,
+    {
+      channel: p.channel,
+      threadTs: p.threadTs,
+      recipient: p.isDirectMessage ? undefined : { userId: p.userId, teamId: p.userTeam ?? p.teamId ?? ctx.identity.teamId },
+    },
+    {
+      policy: mentionPolicy(ctx.settings, participants),
+      onStarted: (ts) => ctx.stores.answers.recordStream(jobId, ts),
+      maxChars: ANSWER_PART_CHARS,
+      log: ctx.log.child({ job: jobId, channel: p.channel }),
+    },
+  );
 }
 
 /** The channel's audience, the asker's organisation, and the external participants of the thread. */
@@ -186,17 +249,24 @@ export async function apologise(job: LunaJob<'answer'>, ctx: JobContext, err: un
   if (place && place.delivery !== 'thread') {
     await tellPrivately(ctx, p, place, `:warning: I couldn't draft an answer for a customer thread: ${why}. Nothing was posted there beyond what you see.`);
   } else {
-    await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
+    // A half-written stream becomes the apology, instead of staying beside it.
+    const streamed = await ctx.stores.answers.stream(job.id);
+    const replaced = streamed !== undefined && (await finishStream(ctx.slack, { channel: p.channel, ts: streamed, jobId: job.id, part: 'apology', text }));
+    if (!replaced) await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
     await clearWorking(ctx, p);
   }
   ctx.metrics.answers.inc({ outcome: 'apologised' });
 }
 
-/** Assistant status where Slack offers it (DM assistant threads), otherwise a reaction on the message. */
+/**
+ * Assistant status where Slack offers it (the DM with LUNA), rotating the persona's loading messages;
+ * otherwise a reaction on the message.
+ */
 async function showWorking(ctx: JobContext, p: AnswerPayload): Promise<void> {
   if (p.isDirectMessage) {
+    const loading = ctx.settings.persona.loadingMessages ?? DEFAULT_LOADING_MESSAGES;
     const ok = await ctx.slack.assistant.threads
-      .setStatus({ channel_id: p.channel, thread_ts: p.threadTs, status: 'is thinking…' })
+      .setStatus({ channel_id: p.channel, thread_ts: p.threadTs, status: 'is thinking…', loading_messages: [...loading] })
       .then(() => true)
       .catch(() => false);
     if (ok) return;

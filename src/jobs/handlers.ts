@@ -6,8 +6,10 @@ import { digestDoneFailed, digestDoneJob } from './digest-done.js';
 import { draftActionJob } from './draft-action.js';
 import { escalateJob } from './escalate.js';
 import { escalationActionJob, escalationTimerJob } from './escalation-followup.js';
+import { feedbackFailed, feedbackJob } from './feedback.js';
 import { homeFailed, homeJob } from './home.js';
 import { journeyMapGaveUp, journeyMapJob } from './journey-map.js';
+import { messagesOpenedJob } from './messages-opened.js';
 import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js';
 import { signalBatchFailed, signalBatchJob, signalMessageJob } from './signals.js';
 
@@ -44,4 +46,7 @@ export const HANDLERS: JobHandlers = {
   'signal-batch': { run: signalBatchJob, onGiveUp: signalBatchFailed },
   'thread-resolved': { run: threadResolvedJob, onGiveUp: logOnly },
   'csat-vote': { run: csatVoteJob, onGiveUp: logOnly },
+  feedback: { run: feedbackJob, onGiveUp: feedbackFailed },
+  // Suggested prompts are a courtesy: a lasting failure is logged, the DM works without them.
+  'messages-opened': { run: messagesOpenedJob, onGiveUp: logOnly },
 };

@@ -77,24 +77,43 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
   const W = DASHBOARD_WEEKS;
   const store = ctx.stores.escalations;
   const starts = weekStarts(W, now);
-  const [answers, digests, opened, acknowledged, notStrategic, reassigned, created, done, handled, csatWeeks, csat, median, counts, measured, accounts] =
-    await Promise.all([
-      s.weekly('answers', W),
-      s.weekly('digests', W),
-      s.weekly('escalations_opened', W),
-      s.weekly('escalations_acknowledged', W),
-      s.weekly('escalations_not_strategic', W),
-      s.weekly('escalations_reassigned', W),
-      s.weekly('action_items_created', W),
-      s.weekly('action_items_done', W),
-      s.weekly('conversations_handled', W),
-      s.weeklyMean('csat', W),
-      s.mean('csat', W),
-      s.median('minutes_to_acknowledge', W),
-      store.counts(now),
-      ctx.stores.csat.teamStats(starts[0]!),
-      gatherAccounts(ctx, now),
-    ]);
+  const [
+    answers,
+    digests,
+    opened,
+    acknowledged,
+    notStrategic,
+    reassigned,
+    created,
+    done,
+    handled,
+    up,
+    down,
+    csatWeeks,
+    csat,
+    median,
+    counts,
+    measured,
+    accounts,
+  ] = await Promise.all([
+    s.weekly('answers', W),
+    s.weekly('digests', W),
+    s.weekly('escalations_opened', W),
+    s.weekly('escalations_acknowledged', W),
+    s.weekly('escalations_not_strategic', W),
+    s.weekly('escalations_reassigned', W),
+    s.weekly('action_items_created', W),
+    s.weekly('action_items_done', W),
+    s.weekly('conversations_handled', W),
+    s.weekly('feedback_positive', W),
+    s.weekly('feedback_negative', W),
+    s.weeklyMean('csat', W),
+    s.mean('csat', W),
+    s.median('minutes_to_acknowledge', W),
+    store.counts(now),
+    ctx.stores.csat.teamStats(starts[0]!),
+    gatherAccounts(ctx, now),
+  ]);
   const sum = (xs: Array<{ value: number }>) => xs.reduce((a, x) => a + x.value, 0);
   const last = (xs: Array<{ value: number }>) => xs.at(-1)?.value ?? 0;
   const escalationConfigured = ctx.settings.workspace.escalation !== undefined;
@@ -114,6 +133,7 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
     // Without escalation nothing is assessed, so every answer stayed with LUNA.
     conversations: escalationConfigured ? { handled: sum(handled), escalated: sum(opened) } : { handled: sum(answers), escalated: 0 },
     thisWeek: { answers: last(answers), digests: last(digests), escalationsOpened: last(opened) },
+    feedback: up.map((u, i) => ({ positive: u.value, negative: down[i]?.value ?? 0 })),
     escalationConfigured,
     csatMeasured: measured,
     accounts,

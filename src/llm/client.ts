@@ -33,6 +33,11 @@ export interface StreamRequest {
   idleTimeoutMs: number;
   /** Called once, when the API has accepted the request (its first stream event): the service is up. */
   onAccepted?: () => void;
+  /**
+   * Called with each piece of answer text as it arrives (streamed answers). Synchronous: whatever it starts
+   * runs beside the stream; an exception in it is not the model's failure and is swallowed.
+   */
+  onText?: (delta: string) => void;
 }
 
 /**
@@ -67,6 +72,16 @@ export async function streamAnswer(client: Anthropic, req: StreamRequest): Promi
     }
     if (firstTokenMs === null && event.type === 'content_block_delta') firstTokenMs = performance.now() - started;
   });
+  if (req.onText) {
+    const onText = req.onText;
+    stream.on('text', (delta) => {
+      try {
+        onText(delta);
+      } catch {
+        // The caller's display of the answer failed; the answer itself goes on.
+      }
+    });
+  }
   try {
     const message = await stream.finalMessage();
     const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
@@ -93,7 +108,10 @@ export function usageOf(u: Usage | undefined): ModelUsage {
   };
 }
 
-/** 429, 529, 5xx and dropped connections are worth retrying; a 4xx means our request is wrong. */
+/** Error types that mean the request itself is wrong, even when they arrive inside a stream. */
+const REQUEST_ERRORS = new Set(['invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'request_too_large']);
+
+/** 429, 529, 5xx, overloads mid-stream and dropped connections are worth retrying; a 4xx means our request is wrong. */
 export function classifyModelError(err: unknown): LunaError {
   if (err instanceof LunaError) return err;
   if (err instanceof Anthropic.APIConnectionError) {
@@ -101,7 +119,10 @@ export function classifyModelError(err: unknown): LunaError {
   }
   if (err instanceof Anthropic.APIError) {
     const status = Number(err.status ?? 0);
-    const retriable = status === 408 || status === 409 || status === 429 || status >= 500;
+    // No status: an `error` event in the middle of a stream (overloaded_error, api_error), the service's trouble, not the request's.
+    const type = (err as { type?: unknown }).type;
+    const midStream = err.status === undefined && !(typeof type === 'string' && REQUEST_ERRORS.has(type));
+    const retriable = midStream || status === 408 || status === 409 || status === 429 || status >= 500;
     const after = Number((err as { headers?: Headers }).headers?.get('retry-after'));
     return new LunaError('luna_model_unavailable', `Anthropic answered ${status}: ${err.message}`, { retriable, cause: err, retryAfterMs: after * 1000 });
   }

@@ -5,6 +5,7 @@ import { SettingsError, type SettingProblem } from '../infra/errors.js';
 import { extractHandles, extractRefusal } from './body.js';
 import { readFrontmatter } from './frontmatter.js';
 import { resolveModel } from './models.js';
+import { examplePrompts } from './prompts.js';
 import { parseScalingApproach } from './scaling.js';
 import { agentFrontmatterSchema, chatmodeFrontmatterSchema, type Dialect, type Persona } from './schema.js';
 
@@ -120,6 +121,8 @@ function loadPersona(name: string, file: string, bytes: Buffer): Persona | Setti
   }
 
   const personaName = data.name ?? id;
+  const fromBody = dialect === 'chatmode' ? examplePrompts(systemPrompt) : [];
+  const suggestedPrompts = data.suggestedPrompts ?? (fromBody.length ? fromBody : undefined);
   return {
     id,
     name: personaName,
@@ -135,6 +138,8 @@ function loadPersona(name: string, file: string, bytes: Buffer): Persona | Setti
     scaling,
     handles: extractHandles(systemPrompt, [id, personaName]),
     ...optional('refusal', extractRefusal(systemPrompt)),
+    ...optional('suggestedPrompts', suggestedPrompts),
+    ...optional('loadingMessages', data.loadingMessages),
   };
 }
 
@@ -162,6 +167,8 @@ const FIELD_FIX: Record<string, string> = {
   name: 'write `name: <short name>` or remove the line (the file name is used then)',
   color: 'write a colour name such as `color: cyan`, or remove the line',
   tools: "write the tools as a list, e.g. `tools: ['search', 'think']`",
+  suggestedPrompts: 'write 1 to 4 entries, each `- title: <short title>` with `message: <the prompt>`, or remove the key',
+  loadingMessages: 'write 1 to 10 short lines, e.g. `- Reading the thread…`, or remove the key',
 };
 
 const EXPECTED: Record<string, string> = {
@@ -176,6 +183,19 @@ function describeIssue(issue: z.core.$ZodIssue, data: Record<string, unknown>, a
   const [key, index] = issue.path;
   const field = String(key ?? 'frontmatter');
   const fix = FIELD_FIX[field] ?? 'fix or remove this key';
+  if (field === 'suggestedPrompts' || field === 'loadingMessages') {
+    const where = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+    const tooLong = issue.code === 'too_big' && issue.origin === 'string';
+    const problem =
+      issue.code === 'too_big'
+        ? tooLong
+          ? `is longer than ${String(issue.maximum)} characters`
+          : `has too many entries (at most ${String(issue.maximum)})`
+        : issue.code === 'too_small'
+          ? 'is empty'
+          : issue.message.toLowerCase();
+    return { where: at(where), problem, fix };
+  }
   if (typeof index === 'number') {
     const value = (data[field] as unknown[] | undefined)?.[index];
     return { where: at(`${field}[${index}]`), problem: `must be text, got ${kindOf(value)}`, fix };

@@ -1,10 +1,16 @@
 import { z } from 'zod';
 
+const suggestedPrompt = z.object({ title: z.string().trim().min(1).max(75), message: z.string().trim().min(1).max(2000) }).strict();
+
 /** Frontmatter keys both dialects share. `name` is honoured in either; it falls back to the file name. */
 const sharedKeys = {
   description: z.string().trim().min(1),
   model: z.string().optional(),
   name: z.string().trim().min(1).optional(),
+  /** What the DM with the persona suggests before anyone types (at most four, as Slack shows). */
+  suggestedPrompts: z.array(suggestedPrompt).min(1).max(4).optional(),
+  /** What the status rotates through while the persona works in a DM (at most ten, as Slack takes). */
+  loadingMessages: z.array(z.string().trim().min(1).max(150)).min(1).max(10).optional(),
 };
 
 /** Claude-Code-style agent file: `name`, `description`, `model`, `color`. */
@@ -52,5 +58,8 @@ export const personaSchema = agentFrontmatterSchema.pick({ description: true, co
   handles: z.array(z.string()),
   /** The NOT MY SCOPE answer template, when the body has one. */
   refusal: z.string().optional(),
+  /** From the frontmatter, else a chatmode body's "Example Prompts"; absent when the persona names none. */
+  suggestedPrompts: z.array(suggestedPrompt).optional(),
+  loadingMessages: z.array(z.string()).optional(),
 });
 export type Persona = z.infer<typeof personaSchema>;

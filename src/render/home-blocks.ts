@@ -1,6 +1,17 @@
 import type * as types from '@slack/types';
 import { SIGNAL_LABELS, daysUntil, healthRisk, type RiskRow } from '../domain/accounts.js';
-import { DASHBOARD_WEEKS, RETENTION_WEEKS, dayMonth, duration, handledShare, readKpis, type Figures, type KpiReading } from '../domain/dashboard.js';
+import {
+  DASHBOARD_WEEKS,
+  RETENTION_WEEKS,
+  dayMonth,
+  duration,
+  handledShare,
+  helpfulness,
+  readKpis,
+  sparkline,
+  type Figures,
+  type KpiReading,
+} from '../domain/dashboard.js';
 import { targetText, type KpiTarget } from '../personas/kpis.js';
 import { escapeAngles } from '../domain/text.js';
 
@@ -56,6 +67,7 @@ export function homeView(input: HomeInput): types.HomeView {
     divider,
     section(`*KPIs against the targets of persona \`${escapeAngles(input.personaId)}\`*`),
     ...readKpis(input.targets, f).map(kpiBlock),
+    ...helpfulnessBlocks(f),
     divider,
     ...atRiskBlocks(f),
     ...escalationBlocks(f),
@@ -150,6 +162,17 @@ function riskRow(r: RiskRow, now: number): types.SectionBlock {
 
 function renewalIn(days: number): string {
   return days > 0 ? `in ${days} days` : days === 0 ? 'today' : `${-days} days ago`;
+}
+
+/** Beside the persona's KPIs: how helpful the team finds LUNA's answers, from the feedback buttons on them. */
+function helpfulnessBlocks(f: Figures): types.KnownBlock[] {
+  const h = helpfulness(f);
+  const figure = h.share === null ? ' — no ratings yet' : ` — *${h.share}%* thumbs-up · ${plural(h.count, 'rating')} in the last ${DASHBOARD_WEEKS} weeks`;
+  const blocks: types.KnownBlock[] = [
+    section(`${h.share === null ? STATUS_EMOJI.no_data : ':thumbsup:'} *Answer helpfulness*${figure}\n_Measured from feedback buttons on LUNA's answers._`),
+  ];
+  if (h.count > 0) blocks.push(context(`Thumbs-up share week by week, oldest first (· = no ratings): \`${sparkline(h.trend)}\``));
+  return blocks;
 }
 
 function escalationBlocks(f: Figures): types.KnownBlock[] {

@@ -8,6 +8,7 @@ import { registerCsatListeners } from './listeners/csat.js';
 import { registerDigestListeners } from './listeners/digest.js';
 import { registerDraftListeners } from './listeners/drafts.js';
 import { registerEscalationListeners } from './listeners/escalation.js';
+import { registerFeedbackListeners } from './listeners/feedback.js';
 import { registerHomeListeners } from './listeners/home.js';
 import { registerJourneyMapCommand } from './listeners/journey-map.js';
 import { registerMessageListeners } from './listeners/messages.js';
@@ -77,6 +78,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   registerHomeListeners(app, deps);
   registerSignalListeners(app, deps);
   registerCsatListeners(app, deps);
+  registerFeedbackListeners(app, deps);
   app.error((err) => {
     deps.log.error('slack listener failed', { err });
     return Promise.reject(err); // Bolt answers 500, so Slack redelivers the event later.

@@ -22,6 +22,18 @@ export class AnswerStore {
     return set ? parts : ((await this.parts(jobId)) ?? parts);
   }
 
+  /**
+   * Where this job's streamed answer is being written (the ts chat.startStream gave), recorded the moment Slack
+   * answers: a retry after a crash finishes that message instead of posting a second answer.
+   */
+  async stream(jobId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key('stream', jobId))) ?? undefined;
+  }
+
+  async recordStream(jobId: string, ts: string): Promise<void> {
+    await this.redis.set(this.key('stream', jobId), ts, 'EX', JOB_STATE_TTL_SECONDS);
+  }
+
   /** The stored assessment, unparsed: its schema depends on the configured areas, which the caller knows. */
   async assessment(jobId: string): Promise<unknown> {
     const raw = await this.redis.get(this.key('assessment', jobId));

@@ -6,6 +6,7 @@ import { DigestState } from './digests.js';
 import { DirectoryStore } from './directory.js';
 import { DraftStore } from './drafts.js';
 import { EscalationStore } from './escalations.js';
+import { FeedbackStore } from './feedback.js';
 import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
 import { DataMarker } from './marker.js';
@@ -23,6 +24,7 @@ export interface Stores {
   directory: DirectoryStore;
   drafts: DraftStore;
   escalations: EscalationStore;
+  feedback: FeedbackStore;
   charts: ChartFileStore;
   journeys: JourneyStore;
   marker: DataMarker;
@@ -41,6 +43,7 @@ export function createStores(redis: RedisClient, prefix: string): Stores {
     directory: new DirectoryStore(redis, prefix),
     drafts: new DraftStore(redis, prefix),
     escalations: new EscalationStore(redis, prefix),
+    feedback: new FeedbackStore(redis, prefix),
     charts: new ChartFileStore(redis, prefix),
     journeys: new JourneyStore(redis, prefix),
     marker: new DataMarker(redis, prefix),

@@ -19,7 +19,13 @@ export type CounterName =
   | 'escalations_reassigned'
   | 'action_items_created'
   | 'action_items_done'
-  | 'conversations_handled';
+  | 'conversations_handled'
+  | 'feedback_positive'
+  | 'feedback_negative'
+  | 'feedback_reason_wrong'
+  | 'feedback_reason_not_helpful'
+  | 'feedback_reason_unsafe'
+  | 'feedback_reason_other';
 export type ValueName = 'csat' | 'minutes_to_acknowledge';
 
 export class StatsRecorder {
@@ -30,7 +36,7 @@ export class StatsRecorder {
   ) {}
 
   async incr(name: CounterName, by = 1, at = this.now()): Promise<void> {
-    const key = this.key('c', name, weekOf(at));
+    const key = counterKey(this.prefix, name, at);
     await this.redis
       .multi()
       .incrby(key, by)
@@ -105,6 +111,14 @@ export class StatsRecorder {
   private key(kind: string, name: string, week: string): string {
     return stateKey(this.prefix, 'stats', kind, name, week);
   }
+}
+
+/** Seconds a weekly bucket lives. */
+export const WEEKLY_TTL_SECONDS = RETENTION_WEEKS * 7 * 86_400;
+
+/** The weekly counter `name` of the week holding `at`: for stores that count atomically with their own writes (feedback). */
+export function counterKey(prefix: string, name: CounterName, at: number): string {
+  return stateKey(prefix, 'stats', 'c', name, weekOf(at));
 }
 
 /** ISO-8601 week of a UTC instant, e.g. `2026-W47`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayMonth, duration, handledShare, readKpis, weekStart, type Figures } from '../../src/domain/dashboard.js';
+import { dayMonth, duration, handledShare, helpfulness, readKpis, sparkline, weekStart, type Figures } from '../../src/domain/dashboard.js';
 import { parseKpiTargets } from '../../src/personas/kpis.js';
 
 const LUNA = parseKpiTargets(`## KPIs and targets
@@ -16,6 +16,7 @@ function figures(o: Partial<Figures> = {}): Figures {
     escalations: { open: 0, overdue: 0, opened: 0, acknowledged: 0, notStrategic: 0, reassigned: 0, medianMinutesToAcknowledge: null },
     conversations: { handled: 43, escalated: 7 },
     thisWeek: { answers: 0, digests: 0, escalationsOpened: 0 },
+    feedback: [],
     escalationConfigured: true,
     ...o,
   };
@@ -53,5 +54,19 @@ describe('the dashboard figures', () => {
     expect(handledShare(figures({ conversations: { handled: 0, escalated: 0 } }))).toBeNull();
     expect([duration(0.2), duration(14.4), duration(150), duration(4000)]).toEqual(['1 min', '14 min', '2.5 h', '2.8 days']);
     expect(dayMonth(weekStart(Date.UTC(2026, 10, 20, 12)))).toBe('16 Nov');
+  });
+
+  it('answer helpfulness: the share of thumbs-up, how many voted, and a week-by-week trend', () => {
+    const f = figures({
+      feedback: [
+        { positive: 0, negative: 0 },
+        { positive: 3, negative: 1 },
+        { positive: 1, negative: 1 },
+        { positive: 4, negative: 0 },
+      ],
+    });
+    expect(helpfulness(f)).toEqual({ share: 80, count: 10, trend: [null, 75, 50, 100] });
+    expect(sparkline(helpfulness(f).trend)).toBe('·▇▅█');
+    expect(helpfulness(figures())).toEqual({ share: null, count: 0, trend: [] });
   });
 });

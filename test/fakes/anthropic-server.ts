@@ -11,6 +11,8 @@ export interface TextReply {
   text: string;
   /** Characters per `text_delta`. @defaultValue 40 */
   chunkChars?: number;
+  /** Exactly these `text_delta`s, in order (they must join to `text`): to split a string exactly where a test wants. */
+  chunks?: string[];
   /** Pause between deltas. @defaultValue 0 */
   chunkDelayMs?: number;
   /** Overrides the natural stop reason (`end_turn`, or `max_tokens` when the text exceeds max_tokens). */
@@ -71,6 +73,9 @@ export interface RecordedRequest {
   at: number;
   /** The usage the fake reported for this request (absent for errors). */
   usage?: Usage;
+  /** Epoch ms when the first and the last text delta of a streamed reply were written. */
+  firstDeltaAt?: number;
+  lastDeltaAt?: number;
 }
 
 export interface Usage extends CacheUsage {
@@ -242,7 +247,11 @@ export class FakeAnthropic {
     };
 
     if (body.stream === true) {
-      return writeSse(res, { requestId, message, usage, text, stopReason, reply });
+      const onDelta = () => {
+        record.lastDeltaAt = Date.now();
+        record.firstDeltaAt ??= record.lastDeltaAt;
+      };
+      return writeSse(res, { requestId, message, usage, text, stopReason, reply, onDelta });
     }
     if ('stallAfterChars' in reply) {
       // A non-streaming request that stalls simply never answers.

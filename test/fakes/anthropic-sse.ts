@@ -13,7 +13,9 @@ export interface SseScript {
   usage: { output_tokens: number };
   text: string;
   stopReason: string;
-  reply: { chunkChars?: number; chunkDelayMs?: number; stallAfterChars?: number; errorAfterChars?: number; errorType?: string };
+  reply: { chunkChars?: number; chunks?: string[]; chunkDelayMs?: number; stallAfterChars?: number; errorAfterChars?: number; errorType?: string };
+  /** Called as each text delta is written (benchmarks time the first one). */
+  onDelta?: () => void;
 }
 
 async function send(res: ServerResponse, type: string, data: Record<string, unknown>): Promise<boolean> {
@@ -57,9 +59,11 @@ export async function writeSse(res: ServerResponse, s: SseScript): Promise<void>
   if (hasBlock) {
     if (!(await send(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } }))) return;
     if (!(await send(res, 'ping', {}))) return;
-    const pieces = chunks(text, Math.max(1, s.reply.chunkChars ?? 40));
+    const scripted = s.reply.chunks !== undefined && s.reply.chunks.join('') === text ? s.reply.chunks.filter((c) => c !== '') : undefined;
+    const pieces = scripted ?? chunks(text, Math.max(1, s.reply.chunkChars ?? 40));
     for (const [i, piece] of pieces.entries()) {
       if (!(await send(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }))) return;
+      s.onDelta?.();
       if (i < pieces.length - 1) await sleep(s.reply.chunkDelayMs ?? 0, res);
     }
   }

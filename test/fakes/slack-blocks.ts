@@ -9,9 +9,11 @@ export interface BlockProblem {
   pointer: string;
 }
 
-export const MESSAGE_BLOCK_TYPES: ReadonlySet<string> = new Set(['section', 'header', 'context', 'divider', 'actions', 'markdown', 'image', 'rich_text']);
+const COMMON_BLOCK_TYPES = ['section', 'header', 'context', 'divider', 'actions', 'markdown', 'image', 'rich_text'];
+/** Messages also take `context_actions` (feedback and icon buttons), which Slack offers in messages only. */
+export const MESSAGE_BLOCK_TYPES: ReadonlySet<string> = new Set([...COMMON_BLOCK_TYPES, 'context_actions']);
 /** Surfaces (App Home) also take input blocks. */
-export const VIEW_BLOCK_TYPES: ReadonlySet<string> = new Set([...MESSAGE_BLOCK_TYPES, 'input']);
+export const VIEW_BLOCK_TYPES: ReadonlySet<string> = new Set([...COMMON_BLOCK_TYPES, 'input']);
 
 const INTERACTIVE_ELEMENTS = new Set([
   'button',
@@ -78,6 +80,8 @@ export function validateBlocks(blocks: unknown[], opts: ValidateOptions): BlockP
         return;
       case 'actions':
         return actions(block, p, add);
+      case 'context_actions':
+        return contextActions(block, p, add);
       case 'markdown':
         if (typeof block.text !== 'string') return add(p, 'missing required field: text');
         markdownChars += block.text.length;
@@ -146,6 +150,46 @@ function actions(block: Obj, p: string, add: Add): void {
       if (actionIds.has(el.action_id)) add(`${ep}/action_id`, `duplicate action_id: ${el.action_id}`);
       actionIds.add(el.action_id);
     }
+  });
+}
+
+/**
+ * docs.slack.dev/reference/block-kit/blocks/context-actions-block: 1–5 elements, each `feedback_buttons` (a
+ * positive and a negative button: plain_text text ≤ 75, value ≤ 2000, accessibility_label ≤ 75) or `icon_button`.
+ */
+function contextActions(block: Obj, p: string, add: Add): void {
+  const els = block.elements;
+  if (!Array.isArray(els)) return add(p, 'missing required field: elements');
+  if (els.length === 0) add(`${p}/elements`, 'must provide at least 1 item');
+  if (els.length > 5) add(`${p}/elements`, 'no more than 5 items allowed');
+  els.forEach((el, i) => {
+    const ep = `${p}/elements/${i}`;
+    if (!isObj(el)) return add(ep, 'expected object');
+    if (el.action_id !== undefined && (typeof el.action_id !== 'string' || el.action_id.length > 255)) {
+      add(`${ep}/action_id`, 'must be a string of less than 256 characters');
+    }
+    if (el.type === 'feedback_buttons') {
+      for (const side of ['positive_button', 'negative_button'] as const) {
+        const b = el[side];
+        const bp = `${ep}/${side}`;
+        if (!isObj(b)) {
+          add(ep, `missing required field: ${side}`);
+          continue;
+        }
+        textObject(b.text, `${bp}/text`, add, { max: 75, plainOnly: true });
+        if (typeof b.value !== 'string') add(bp, 'missing required field: value');
+        else if (b.value.length > 2000) add(`${bp}/value`, 'must be less than 2001 characters');
+        if (b.accessibility_label !== undefined && (typeof b.accessibility_label !== 'string' || b.accessibility_label.length > 75)) {
+          add(`${bp}/accessibility_label`, 'must be a string of less than 76 characters');
+        }
+      }
+      return;
+    }
+    if (el.type === 'icon_button') {
+      if (typeof el.icon !== 'string') add(ep, 'missing required field: icon');
+      return textObject(el.text, `${ep}/text`, add, { max: 75, plainOnly: true });
+    }
+    add(`${ep}/type`, `invalid element type: ${String(el.type)}`);
   });
 }
 

@@ -1,6 +1,6 @@
 import type { FakeSlackSocket } from './slack-socket.js';
 import type { SlackStore } from './slack-store.js';
-import type { Ephemeral, SlackArgs, SlackResult, Upload, Usergroup } from './slack-types.js';
+import type { Ephemeral, SlackArgs, SlackResult, SuggestedPrompts, Upload, Usergroup } from './slack-types.js';
 import { SlackApiError } from './slack-types.js';
 
 /** What every method handler can see: the workspace state plus the fake's recorded side effects. */
@@ -12,8 +12,13 @@ export interface MethodContext {
   ephemerals: Ephemeral[];
   usergroups: Usergroup[];
   views: Map<string, { id: string; hash: string; view: Record<string, unknown> }>;
-  statuses: Array<{ channel: string; threadTs: string; status: string; at: number }>;
+  statuses: Array<{ channel: string; threadTs: string; status: string; loadingMessages?: string[]; at: number }>;
   assistantStatusInChannels: boolean;
+  suggestedPrompts: SuggestedPrompts[];
+  /** The app's manifest uses `agent_view` (the agent messaging experience) rather than `assistant_view`. */
+  agentView: boolean;
+  /** Channels where chat.startStream answers `channel_type_not_supported`. */
+  streamingRefused: ReadonlySet<string>;
   socket: FakeSlackSocket;
 }
 

@@ -106,10 +106,48 @@ const setStatus: MethodHandler = (ctx, args) => {
   const threadTs = requireStr(args, 'thread_ts', 'invalid_thread_ts');
   const status = str(args.status);
   if (status === undefined) fail('invalid_arguments');
+  // "The list of messages to rotate through as a loading indicator. Maximum of 10 messages."
+  const loading = args.loading_messages;
+  if (loading !== undefined && (!Array.isArray(loading) || loading.length > 10 || loading.some((m) => typeof m !== 'string' || m === ''))) {
+    fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] loading_messages must be a list of at most 10 strings'] } });
+  }
   const ch = ctx.store.channels.get(channelId);
   if (!ch || (!ch.is_im && !ctx.assistantStatusInChannels)) fail('channel_not_found', { detail: 'Invalid channel_id' });
   if (!ctx.store.find(ch.id, threadTs)) fail('invalid_thread_ts');
-  ctx.statuses.push({ channel: ch.id, threadTs, status, at: Date.now() });
+  ctx.statuses.push({ channel: ch.id, threadTs, status, ...(loading ? { loadingMessages: loading as string[] } : {}), at: Date.now() });
+  return { ok: true };
+};
+
+/**
+ * Up to four suggested prompts, each with a `title` and a `message` (docs.slack.dev method page), in the app's
+ * DM. `thread_ts` belongs to the legacy assistant experience: for an agent app (`agent_view`) Slack answers ok
+ * and shows nothing, which `shown: false` records.
+ */
+const setSuggestedPrompts: MethodHandler = (ctx, args) => {
+  const channelId = requireStr(args, 'channel_id', 'channel_not_found');
+  const prompts = args.prompts;
+  const valid =
+    Array.isArray(prompts) &&
+    prompts.length >= 1 &&
+    prompts.length <= 4 &&
+    prompts.every((x) => {
+      const o = asObject(x);
+      return o !== undefined && typeof o.title === 'string' && o.title !== '' && typeof o.message === 'string' && o.message !== '';
+    });
+  if (!valid) fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] prompts: 1 to 4 objects with a title and a message'] } });
+  const ch = ctx.store.channels.get(channelId);
+  if (!ch || !ch.is_im) fail('channel_not_found', { detail: 'Invalid channel_id' });
+  const threadTs = str(args.thread_ts);
+  if (threadTs && !ctx.store.find(ch.id, threadTs)) fail('invalid_thread_ts');
+  const title = str(args.title);
+  ctx.suggestedPrompts.push({
+    channel: ch.id,
+    prompts: (prompts as Array<{ title: string; message: string }>).map(({ title, message }) => ({ title, message })),
+    ...(title ? { title } : {}),
+    ...(threadTs ? { threadTs } : {}),
+    shown: !(threadTs && ctx.agentView),
+    at: Date.now(),
+  });
   return { ok: true };
 };
 
@@ -118,6 +156,7 @@ export const miscMethods: Record<string, MethodHandler> = {
   'files.completeUploadExternal': completeUploadExternal,
   'views.publish': viewsPublish,
   'assistant.threads.setStatus': setStatus,
+  'assistant.threads.setSuggestedPrompts': setSuggestedPrompts,
   // Authorised with the app-level token (see FakeSlack.dispatch); the socket mints the ticket URL.
   'apps.connections.open': (ctx) => ctx.socket.connectionsOpen(),
 };

@@ -5,10 +5,11 @@ import { chatMethods } from './slack-methods-chat.js';
 import { connectMethods } from './slack-methods-connect.js';
 import { miscMethods } from './slack-methods-misc.js';
 import { readMethods } from './slack-methods-read.js';
+import { streamMethods } from './slack-methods-stream.js';
 import { FaultBook, sendFault } from './slack-faults.js';
 import { parseSlackRequest } from './slack-request.js';
 import { FakeSlackSocket } from './slack-socket.js';
-import { SlackApiError, type ResponseUrlPost, type SlackCall, type SlackFault, type SlackResult, type Upload } from './slack-types.js';
+import { SlackApiError, type ResponseUrlPost, type SlackCall, type SlackFault, type SlackResult, type SuggestedPrompts, type Upload } from './slack-types.js';
 import { FakeWorkspace } from './slack-workspace.js';
 
 export type {
@@ -21,13 +22,14 @@ export type {
   SlackCall,
   SlackFault,
   SlackMessage,
+  SuggestedPrompts,
   Upload,
   Usergroup,
 } from './slack-types.js';
 export type { SeenMessage, SharedChannelOptions } from './slack-workspace.js';
 export type { ChannelSharedEvent, ChannelUnsharedEvent, ReactionAddedEvent, UserMessageEvent } from './slack-events.js';
 
-const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods, ...miscMethods, ...connectMethods };
+const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods, ...streamMethods, ...miscMethods, ...connectMethods };
 
 export interface FakeSlackOptions {
   /** The only token the fake accepts. @defaultValue 'xoxb-test' */
@@ -55,6 +57,14 @@ export class FakeSlack extends FakeWorkspace {
   readonly errors: unknown[] = [];
   /** Allow assistant.threads.setStatus outside IMs (Slack's behaviour since the 2026 chat:write change). */
   assistantStatusInChannels = false;
+  /** assistant.threads.setSuggestedPrompts calls that succeeded (`shown` says whether Slack would display them). */
+  readonly suggestedPrompts: SuggestedPrompts[] = [];
+  /** The app uses `agent_view` (LUNA's manifest does); `false` emulates a legacy `assistant_view` app. */
+  agentView = true;
+  /** Channels where chat.startStream answers `channel_type_not_supported`. */
+  readonly streamingRefused = new Set<string>();
+  /** Methods this workspace does not offer: they answer `unknown_method`, as Slack does for a method it lacks. */
+  readonly unavailableMethods = new Set<string>();
 
   readonly url: string;
   readonly origin: string;
@@ -170,6 +180,9 @@ export class FakeSlack extends FakeWorkspace {
       views: this.views,
       statuses: this.statuses,
       assistantStatusInChannels: this.assistantStatusInChannels,
+      suggestedPrompts: this.suggestedPrompts,
+      agentView: this.agentView,
+      streamingRefused: this.streamingRefused,
       socket: this.socket,
     };
   }
@@ -216,7 +229,7 @@ export class FakeSlack extends FakeWorkspace {
 
   /** Authentication and method lookup, in Slack's order (an unknown method wins over a bad token). */
   private dispatch(method: string, token: string | undefined): SlackResult {
-    if (!METHODS[method]) return { ok: false, error: 'unknown_method', req_method: method };
+    if (!METHODS[method] || this.unavailableMethods.has(method)) return { ok: false, error: 'unknown_method', req_method: method };
     if (!token) return { ok: false, error: 'not_authed' };
     if (method === 'apps.connections.open') return this.socket.authorize(token);
     if (token !== this.botToken) return { ok: false, error: 'invalid_auth' };

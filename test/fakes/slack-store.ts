@@ -36,6 +36,8 @@ export class SlackStore {
   readonly posted: PostedVersion[] = [];
   private readonly byChannel = new Map<string, SlackMessage[]>();
   private readonly viaApi = new Set<string>();
+  /** Messages in streaming state (`channel/ts`): chat.startStream until chat.stopStream. */
+  private readonly streamingNow = new Set<string>();
   private lastMicros = 0;
 
   constructor(readonly bot: { userId: string; botId: string; appId: string; teamId: string }) {
@@ -208,8 +210,22 @@ export class SlackStore {
     this.viaApi.delete(`${channel}/${ts}`);
   }
 
+  isStreaming(channel: string, ts: string): boolean {
+    return this.streamingNow.has(`${channel}/${ts}`);
+  }
+
+  setStreaming(channel: string, ts: string, on: boolean): void {
+    if (on) this.streamingNow.add(`${channel}/${ts}`);
+    else this.streamingNow.delete(`${channel}/${ts}`);
+  }
+
   isBots(m: SlackMessage): boolean {
     return m.user === this.bot.userId || m.bot_id === this.bot.botId;
+  }
+
+  /** A message the bot made through the API without a plain post (a stream): counts as the bot's, like a post. */
+  markViaApi(channel: string, ts: string): void {
+    this.viaApi.add(`${channel}/${ts}`);
   }
 
   postedViaApi(channel: string, ts: string): boolean {

@@ -165,7 +165,8 @@ export interface PostedVersion {
   channel: string;
   ts: string;
   thread_ts?: string;
-  kind: 'post' | 'update' | 'file';
+  /** `stream`: chat.startStream, each chat.appendStream and chat.stopStream, each with the text shown so far. */
+  kind: 'post' | 'update' | 'file' | 'stream';
   text: string;
   blocks?: unknown[];
   attachments?: unknown[];
@@ -196,6 +197,20 @@ export interface Ephemeral {
   blocks?: unknown[];
   thread_ts?: string;
   message_ts: string;
+}
+
+/** A successful assistant.threads.setSuggestedPrompts call. */
+export interface SuggestedPrompts {
+  channel: string;
+  prompts: Array<{ title: string; message: string }>;
+  title?: string;
+  threadTs?: string;
+  /**
+   * Whether Slack shows them. For an app with `agent_view`, a call with `thread_ts` answers ok and shows
+   * nothing (Slack's docs: "Including it in a call for an agent app will cause the call to silently fail").
+   */
+  shown: boolean;
+  at: number;
 }
 
 export interface ResponseUrlPost {

@@ -103,6 +103,11 @@ export class FakeWorkspace {
       .map((m) => this.store.render(channel, m, true));
   }
 
+  /** Whether the message is a stream still being written (chat.startStream, not yet chat.stopStream). */
+  isStreaming(channel: string, ts: string): boolean {
+    return this.store.isStreaming(channel, ts);
+  }
+
   /** Replaces the member list; membership becomes strict (see `NewChannel.members`). */
   setMembers(channel: string, members: string[]): void {
     const ch = this.store.channels.get(channel) ?? this.store.addChannel({ id: channel });

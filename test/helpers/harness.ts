@@ -214,7 +214,12 @@ export async function queueIdle(h: Harness, timeoutMs = 15_000): Promise<void> {
   );
 }
 
-/** Bot answers (not apologies) posted into a thread. */
+/**
+ * Bot answers (not apologies) in a thread, as a reader sees them once written: a stream still being written is
+ * not an answer yet (a stream left unfinished would show in `slack.isStreaming`, which exactly-once tests check).
+ */
 export function answersIn(slack: FakeSlack, channel: string, threadTs: string) {
-  return slack.botMessages(channel, threadTs).filter((m) => (m.metadata?.event_payload as { part?: unknown } | undefined)?.part !== 'apology');
+  return slack
+    .botMessages(channel, threadTs)
+    .filter((m) => (m.metadata?.event_payload as { part?: unknown } | undefined)?.part !== 'apology' && !slack.isStreaming(channel, m.ts));
 }

@@ -152,3 +152,72 @@ export function buttonClickForm(c: ButtonClick): string {
     ],
   });
 }
+
+export interface FeedbackClick {
+  user: string;
+  /** The clicker's own team. @defaultValue LUNA's team */
+  teamId?: string;
+  channel: string;
+  /** The message holding the buttons. */
+  messageTs: string;
+  /** The pressed button's value (the positive or the negative one). */
+  value: string;
+  actionId?: string;
+  actionTs?: string;
+}
+
+/** A click on Slack's feedback buttons (`context_actions` → `feedback_buttons`): a block_actions payload whose action is typed `feedback_buttons`. */
+export function feedbackClickForm(c: FeedbackClick): string {
+  const actionTs = c.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`;
+  const team = c.teamId ?? BOT.teamId;
+  return interactivityForm({
+    type: 'block_actions',
+    user: { id: c.user, username: c.user.toLowerCase(), team_id: team },
+    api_app_id: BOT.appId,
+    token: 'legacy',
+    trigger_id: `9.9.${actionTs}`,
+    team: { id: team, domain: 'fake' },
+    container: { type: 'message', channel_id: c.channel, message_ts: c.messageTs, is_ephemeral: false },
+    channel: { id: c.channel },
+    message: { ts: c.messageTs },
+    actions: [
+      {
+        type: 'feedback_buttons',
+        action_id: c.actionId ?? 'luna_answer_feedback',
+        block_id: 'luna_feedback',
+        value: c.value,
+        text: { type: 'plain_text', text: '👍' },
+        action_ts: actionTs,
+      },
+    ],
+  });
+}
+
+/** A button click on an ephemeral message: Slack names the channel in the container, and there is no `message`. */
+export function ephemeralButtonClickForm(c: {
+  user: string;
+  teamId?: string;
+  channel: string;
+  messageTs: string;
+  actionId: string;
+  value: string;
+  responseUrl: string;
+  actionTs?: string;
+}): string {
+  const actionTs = c.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`;
+  const team = c.teamId ?? BOT.teamId;
+  return interactivityForm({
+    type: 'block_actions',
+    user: { id: c.user, username: c.user.toLowerCase(), team_id: team },
+    api_app_id: BOT.appId,
+    token: 'legacy',
+    trigger_id: `9.9.${actionTs}`,
+    team: { id: team, domain: 'fake' },
+    container: { type: 'message', channel_id: c.channel, message_ts: c.messageTs, is_ephemeral: true },
+    channel: { id: c.channel },
+    response_url: c.responseUrl,
+    actions: [
+      { type: 'button', action_id: c.actionId, block_id: 'luna_feedback_reason', value: c.value, text: { type: 'plain_text', text: 'x' }, action_ts: actionTs },
+    ],
+  });
+}

@@ -101,6 +101,31 @@ describe('SIGKILL mid-job', () => {
   });
 });
 
+describe('SIGKILL mid-stream', () => {
+  it('killed while the answer streams: the restarted worker finishes that same message, one complete answer', async () => {
+    const plan = `Start of the plan. ${'Re-engage the sponsor with a value review. '.repeat(60)}End of the plan.`;
+    anthropic.defaultReply = { text: plan, chunkChars: 40, chunkDelayMs: 40 };
+    const first = await worker();
+    const { ts, jobId } = await enqueueMention('<@U0LUNA> write the plan');
+    await until(() => slack.callsTo('chat.appendStream').length >= 1, 'the answer streaming');
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const streamTs = String(slack.callsTo('chat.startStream')[0]!.response!.ts);
+    expect(slack.isStreaming('C0SUPPORT', streamTs)).toBe(true); // left half-written
+
+    anthropic.defaultReply = { text: plan, chunkChars: 400 };
+    await worker();
+    await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined, 'job finished after restart');
+    expect(await (await queue.getJob(jobId))!.isCompleted()).toBe(true);
+    expect(slack.callsTo('chat.startStream')).toHaveLength(1); // the retry did not start a second stream
+    expect(slack.botMessages('C0SUPPORT', ts).map((m) => m.ts)).toEqual([streamTs]);
+    const [answer] = answersIn(slack, 'C0SUPPORT', ts);
+    expect(answer!.text).toMatch(/^Start of the plan\. .*End of the plan\.$/);
+    expect(answer!.metadata).toMatchObject({ event_payload: { job_id: jobId, part: 0 } });
+    expect(slack.isStreaming('C0SUPPORT', streamTs)).toBe(false);
+  });
+});
+
 describe('a killed worker beside a live one', () => {
   it('the live worker adopts the job within lockSeconds (plus scheduling slack), logs it, and answers once', async () => {
     anthropic.latencyMs = 30_000; // the first worker is certainly mid-answer when it dies

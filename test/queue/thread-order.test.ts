@@ -31,12 +31,14 @@ describe('order within a thread', () => {
     const first = await h.mention({ threadTs: root, text: '<@U0LUNA> what first?' });
     await until(() => h.anthropic.requests.length === 1, 'first model call', 10_000);
     const second = await h.mention({ threadTs: root, text: '<@U0LUNA> and then?' });
-    await until(() => answersIn(h.slack, C, root).length === 2, 'both answers', 10_000);
+    // Both answers finished: a streamed answer carries its marker once its stream is done and replaced.
+    await until(() => answersIn(h.slack, C, root).filter((m) => m.metadata).length === 2, 'both answers', 10_000);
 
     const ids = [answerJobId({ channel: C, messageTs: first.ts }), answerJobId({ channel: C, messageTs: second.ts })];
     expect(answersIn(h.slack, C, root).map(jobOf)).toEqual(ids);
-    // The second job did not even ask the model before the first answer was in the thread.
-    const firstPosted = h.slack.callsTo('chat.postMessage').find((c) => jobOf(c.args as never) === ids[0])!.at;
+    // The second job did not even ask the model before the first answer was in the thread (posted, or its stream finished).
+    const finished = (c: (typeof h.slack.calls)[number]) => ['chat.postMessage', 'chat.update'].includes(c.method) && c.args.metadata !== undefined;
+    const firstPosted = h.slack.calls.find((c) => finished(c) && jobOf(c.args as never) === ids[0])!.at;
     expect(h.anthropic.requests[1]!.at).toBeGreaterThanOrEqual(firstPosted);
     // Waiting its turn is not a failed attempt: the job completed on its first and only attempt.
     await until(async () => (await h.luna.queue.getJobState(ids[1]!)) === 'completed', 'second job completed', 10_000);

@@ -151,6 +151,10 @@ describe('customer channels (Slack Connect)', () => {
     await mention(CSM, '<@U0LUNA> can you suggest a plan for Dana?', root);
     await queueIdle(h);
     expect(h.slack.botMessages(SHARED, root).map((m) => m.text)).toEqual(['Here is the rollout plan for your team.']);
+    // Where the customer reads, the answer is posted once, complete: never streamed, and without feedback buttons.
+    expect(h.slack.postedIn(SHARED).map((v) => v.kind)).toEqual(['post']);
+    expect(h.slack.callsTo('chat.startStream')).toHaveLength(0);
+    expect(JSON.stringify(h.slack.botMessages(SHARED, root))).not.toContain('feedback_buttons');
     const answer = h.anthropic.requests.find((r) => !r.body.output_config)!.body;
     // The per-request block (after the cached persona prefix) carries the audience.
     const request = JSON.stringify((answer.system as Array<{ text: string }>)[1]!.text);

@@ -223,11 +223,15 @@ describe('App Home dashboard', () => {
     h.slack.reset();
     await startOfWindow();
     await Promise.all([openHome('U0BOB'), openHome('U0BOB'), openHome('U0BOB'), openHome('U0BOB')]);
+    h.slack.addChannel({ id: 'D0DAVE', is_im: true, user: 'U0DAVE' });
     await openHome('U0DAVE', 'messages'); // the Messages tab has no dashboard
     await h.slack.waitFor(() => publishes('U0BOB').length === 1, 10_000, "Bob's publish");
     await queueIdle(h);
     // Bob's first open also asks Slack who he is (one users.info, then cached for hours) before any figure is read.
-    expect(h.slack.calls.map((c) => c.method)).toEqual(['users.info', 'views.publish']);
+    const bobs = (c: SlackCall) => c.args.user === 'U0BOB' || c.args.user_id === 'U0BOB';
+    expect(h.slack.calls.filter(bobs).map((c) => c.method)).toEqual(['users.info', 'views.publish']);
+    // Dave opened the Messages tab: no dashboard, only the suggested prompts for the DM.
+    expect(h.slack.calls.filter((c) => !bobs(c)).map((c) => c.method)).toEqual(['users.info', 'assistant.threads.setSuggestedPrompts']);
     expect(JSON.stringify(viewOf(publishes('U0BOB')[0]!).blocks.find((b) => b.type === 'image'))).toBe(firstChart);
 
     h.slack.reset();

@@ -6,19 +6,26 @@ import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
 
 /** The fields of Slack's payloads these listeners use; anything else in them is ignored. */
-const HomeOpened = z.object({ user: z.string().min(1), tab: z.string().optional() });
+const HomeOpened = z.object({ user: z.string().min(1), tab: z.string().optional(), channel: z.string().min(1).optional() });
 const RefreshClick = z.object({ user: z.object({ id: z.string().min(1) }) });
 
 /**
  * Opening the Home tab, and its Refresh button, enqueue a `home` job and return: publishing needs Redis
  * reads and sometimes a chart upload, which must not hold up the ack. The job id is the user and a few
- * seconds' window, so a burst of opens or clicks is one publish.
+ * seconds' window, so a burst of opens or clicks is one publish. Opening the Messages tab (the DM with LUNA;
+ * in Slack's agent view this replaces `assistant_thread_started`) queues the suggested prompts instead.
  */
 export function registerHomeListeners(app: App, deps: SlackAdapterDeps): void {
   app.event('app_home_opened', async ({ event, context }) => {
     const e = HomeOpened.safeParse(event);
-    // The same event fires for the Messages tab, which has no dashboard.
-    if (!e.success || (e.data.tab !== undefined && e.data.tab !== 'home')) return;
+    if (!e.success) return;
+    if (e.data.tab === 'messages') {
+      if (!e.data.channel) return deps.log.warn('ignored a Messages tab opening without its channel');
+      await deps.enqueue('messages-opened', { userId: e.data.user, channel: e.data.channel });
+      observeAck(deps.metrics, context, 'messages_opened');
+      return;
+    }
+    if (e.data.tab !== undefined && e.data.tab !== 'home') return;
     await enqueue(deps, { userId: e.data.user, reason: 'opened' }, context);
   });
 
