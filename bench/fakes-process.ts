@@ -96,6 +96,17 @@ slack.onCall('chat.postMessage', (call) => {
   threads.set(String(call.args.thread_ts), call.at);
 });
 
+// A streamed answer becomes its first part when the stream's message is updated with the final words.
+slack.onCall('chat.update', (call) => {
+  const part = (call.args.metadata as { event_payload?: { part?: unknown } } | undefined)?.event_payload?.part;
+  const channel = String(call.args.channel);
+  const thread = part === 0 ? slack.message(channel, String(call.args.ts))?.thread_ts : undefined;
+  if (!thread) return;
+  const threads = firstParts.get(channel) ?? new Map<string, number>();
+  firstParts.set(channel, threads);
+  if (!threads.has(thread)) threads.set(thread, call.at);
+});
+
 process.on('message', (raw) => {
   const req = raw as FakesRequest;
   handle(req).then(
