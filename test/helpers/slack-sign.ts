@@ -121,16 +121,24 @@ export interface ButtonClick {
   actionTs?: string;
 }
 
+/** What every `block_actions` payload starts with: who clicked (of which team), the app, the trigger. */
+function blockActionsHead(user: string, teamId: string | undefined, actionTs: string) {
+  const team = teamId ?? BOT.teamId;
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), team_id: team },
+    api_app_id: BOT.appId,
+    token: 'legacy',
+    trigger_id: `9.9.${actionTs}`,
+    team: { id: team, domain: 'fake' },
+  };
+}
+
 /** The form body of a `block_actions` request for one button click, shaped like Slack's. */
 export function buttonClickForm(c: ButtonClick): string {
   const actionTs = c.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`;
   return interactivityForm({
-    type: 'block_actions',
-    user: { id: c.user, username: c.user.toLowerCase(), team_id: c.teamId ?? BOT.teamId },
-    api_app_id: BOT.appId,
-    token: 'legacy',
-    trigger_id: `9.9.${actionTs}`,
-    team: { id: c.teamId ?? BOT.teamId, domain: 'fake' },
+    ...blockActionsHead(c.user, c.teamId, actionTs),
     ...(c.message
       ? {
           container: { type: 'message', channel_id: c.message.channel, message_ts: c.message.ts, is_ephemeral: false },
@@ -169,14 +177,8 @@ export interface FeedbackClick {
 /** A click on Slack's feedback buttons (`context_actions` → `feedback_buttons`): a block_actions payload whose action is typed `feedback_buttons`. */
 export function feedbackClickForm(c: FeedbackClick): string {
   const actionTs = c.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`;
-  const team = c.teamId ?? BOT.teamId;
   return interactivityForm({
-    type: 'block_actions',
-    user: { id: c.user, username: c.user.toLowerCase(), team_id: team },
-    api_app_id: BOT.appId,
-    token: 'legacy',
-    trigger_id: `9.9.${actionTs}`,
-    team: { id: team, domain: 'fake' },
+    ...blockActionsHead(c.user, c.teamId, actionTs),
     container: { type: 'message', channel_id: c.channel, message_ts: c.messageTs, is_ephemeral: false },
     channel: { id: c.channel },
     message: { ts: c.messageTs },
@@ -205,14 +207,8 @@ export function ephemeralButtonClickForm(c: {
   actionTs?: string;
 }): string {
   const actionTs = c.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`;
-  const team = c.teamId ?? BOT.teamId;
   return interactivityForm({
-    type: 'block_actions',
-    user: { id: c.user, username: c.user.toLowerCase(), team_id: team },
-    api_app_id: BOT.appId,
-    token: 'legacy',
-    trigger_id: `9.9.${actionTs}`,
-    team: { id: team, domain: 'fake' },
+    ...blockActionsHead(c.user, c.teamId, actionTs),
     container: { type: 'message', channel_id: c.channel, message_ts: c.messageTs, is_ephemeral: true },
     channel: { id: c.channel },
     response_url: c.responseUrl,
