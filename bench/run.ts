@@ -31,6 +31,8 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'all,split,web' },
     concurrency: { type: 'string', default: '200' },
     'max-model-calls': { type: 'string', default: '' },
+    // Post every answer once instead of streaming it (model.stream: false), to see what streaming costs the ack path.
+    'no-stream': { type: 'boolean', default: false },
     warmup: { type: 'string', default: '30' },
     beside: { type: 'boolean', default: false },
     from: { type: 'string', default: 'dist' },
@@ -57,7 +59,7 @@ type Mode = keyof typeof MODES;
 const CONFIG = `persona: luna
 queue:
   concurrency: ${CONCURRENCY}
-${MAX_CALLS ? `model:\n  maxConcurrentCalls: ${MAX_CALLS}\n` : ''}`;
+${MAX_CALLS || values['no-stream'] ? 'model:\n' : ''}${MAX_CALLS ? `  maxConcurrentCalls: ${MAX_CALLS}\n` : ''}${values['no-stream'] ? '  stream: false\n' : ''}`;
 
 interface ProcessReport {
   role: string;
