@@ -75,7 +75,8 @@ export class ModelGate {
     if (!isUnavailable(err)) return 'not_an_outage';
     if (Date.now() >= deadline) return 'expired';
     // The request's own failure already paused the queue (send); a stall or a wait for the probe did not.
-    if (!(await this.o.store.outage())) await this.o.store.noteFailure(false);
+    // Not a probe: this starts the outage if none is recorded, and leaves a recorded one's level as it is.
+    await this.o.store.noteFailure(false);
     if ((await this.pausedFor()) === 0) await this.pauseAll(retryAfterOf(err) || this.o.probeBaseMs);
     return 'deferred';
   }

@@ -31,8 +31,3 @@ export async function postPart(slack: WebClient, p: LunaPart): Promise<string> {
   });
   return res.ts!;
 }
-
-/** Posts the part unless `posted` (from `postedParts`) shows it is already in Slack; returns its `ts` either way. */
-export async function postPartOnce(slack: WebClient, posted: ReadonlyMap<string, string>, p: LunaPart): Promise<string> {
-  return posted.get(String(p.part)) ?? postPart(slack, p);
-}
