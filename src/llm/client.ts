@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, TextBlockParam, Usage } from '@anthropic-ai/sdk/resources/messages';
 import { LunaError } from '../infra/errors.js';
 import type { ModelUsage } from '../infra/metrics.js';
+import { Watchdog } from './call-watch.js';
 import type { Fetch } from './model-gate.js';
 
 export type { MessageParam, TextBlockParam };
@@ -47,25 +48,14 @@ export interface StreamRequest {
 export async function streamAnswer(client: Anthropic, req: StreamRequest): Promise<StreamedAnswer> {
   const started = performance.now();
   let firstTokenMs: number | null = null;
-  const stream = client.messages.stream({
-    model: req.model,
-    max_tokens: req.maxTokens,
-    system: req.system,
-    messages: req.messages,
-  });
-  let stalled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      stream.abort();
-    }, req.idleTimeoutMs);
-  };
-  arm();
+  // Silence counts from when the request goes out (not while it waits in the model gate), re-armed by every event.
+  const watchdog = new Watchdog(req.idleTimeoutMs);
+  const stream = watchdog.start(() =>
+    client.messages.stream({ model: req.model, max_tokens: req.maxTokens, system: req.system, messages: req.messages }, { signal: watchdog.signal }),
+  );
   let accepted = false;
   stream.on('streamEvent', (event) => {
-    arm();
+    watchdog.progress();
     if (!accepted) {
       accepted = true;
       req.onAccepted?.();
@@ -87,7 +77,7 @@ export async function streamAnswer(client: Anthropic, req: StreamRequest): Promi
     const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
     return { text, usage: usageOf(message.usage), stopReason: message.stop_reason, firstTokenMs };
   } catch (err) {
-    if (stalled) {
+    if (watchdog.expired) {
       throw new LunaError('luna_model_stalled', `model stream sent nothing for ${req.idleTimeoutMs} ms; aborted`, {
         retriable: true,
         cause: err,
@@ -95,7 +85,7 @@ export async function streamAnswer(client: Anthropic, req: StreamRequest): Promi
     }
     throw classifyModelError(err);
   } finally {
-    clearTimeout(timer);
+    watchdog.stop();
   }
 }
 

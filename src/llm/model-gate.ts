@@ -6,6 +6,7 @@ import { LunaError, retryAfterOf, toError } from '../infra/errors.js';
 import type { Logger } from '../infra/log.js';
 import type { ModelCallStore } from '../stores/model-calls.js';
 import type { RedisSemaphore } from '../stores/semaphore.js';
+import { callWatch } from './call-watch.js';
 
 /**
  * Every model call of every worker process passes this gate (it is the Anthropic client's `fetch`):
@@ -87,6 +88,8 @@ export class ModelGate {
 
   private async send(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const signal = init?.signal ?? undefined;
+    const watch = callWatch();
+    watch?.queued();
     const release = this.slots ? await this.slots.acquire(signal) : () => {};
     const holder = randomUUID();
     let probing = false;
@@ -95,6 +98,7 @@ export class ModelGate {
       probing = await this.waitForVerdict(holder, signal);
       let res: Response;
       try {
+        watch?.sent();
         res = await fetch(input, init);
       } catch (err) {
         if (!signal?.aborted) await this.failed(undefined, probing);

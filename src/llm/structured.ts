@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import type { z } from 'zod';
 import { LunaError } from '../infra/errors.js';
+import { Watchdog } from './call-watch.js';
 import { classifyModelError, usageOf, type MessageParam, type ModelUsage, type TextBlockParam } from './client.js';
 
 export interface StructuredRequest<S extends z.ZodType> {
@@ -10,7 +11,7 @@ export interface StructuredRequest<S extends z.ZodType> {
   messages: MessageParam[];
   schema: S;
   maxTokens: number;
-  /** Non-streaming calls get a plain deadline instead of the stream watchdog. */
+  /** Non-streaming calls get a deadline instead of the stream watchdog; time queued in the model gate does not count. */
   timeoutMs: number;
 }
 
@@ -25,16 +26,22 @@ export async function callStructured<S extends z.ZodType>(client: Anthropic, req
   const total: ModelUsage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
   for (let attempt = 1; ; attempt++) {
     let raw = '';
+    const deadline = new Watchdog(req.timeoutMs);
     try {
-      const msg = await client.messages.create(
-        { model: req.model, max_tokens: req.maxTokens, system: req.system, messages, output_config: { format } },
-        { timeout: req.timeoutMs },
+      const msg = await deadline.start(() =>
+        client.messages.create(
+          { model: req.model, max_tokens: req.maxTokens, system: req.system, messages, output_config: { format } },
+          { signal: deadline.signal },
+        ),
       );
       const u = usageOf(msg.usage);
       for (const k of Object.keys(total) as (keyof ModelUsage)[]) total[k] += u[k];
       raw = msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
       return { value: format.parse(raw), usage: total };
     } catch (err) {
+      if (deadline.expired) {
+        throw new LunaError('luna_model_stalled', `model sent no answer within ${req.timeoutMs} ms; aborted`, { retriable: true, cause: err });
+      }
       const invalid = raw !== '' && !(err instanceof LunaError);
       if (!invalid) throw classifyModelError(err);
       if (attempt >= 2) {
@@ -48,6 +55,8 @@ export async function callStructured<S extends z.ZodType>(client: Anthropic, req
         { role: 'assistant', content: raw },
         { role: 'user', content: `That output did not match the required schema:\n${(err as Error).message}\nReply again with JSON that matches it exactly.` },
       ];
+    } finally {
+      deadline.stop();
     }
   }
 }

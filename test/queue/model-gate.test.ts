@@ -66,6 +66,24 @@ describe('model calls across workers', () => {
   });
 });
 
+describe('a call queued in the gate', () => {
+  it('is not taken for a stalled API: waiting for a slot longer than the idle timeout aborts nothing and declares no outage', async () => {
+    // One call at a time and a half-second watchdog; each answer streams for ~0.8 s, an event every 0.1 s.
+    // The fourth mention waits ~2.4 s for its slot: only silence after the request goes out is a stall.
+    const cfg = `${config(4, 1)}`.replace('streamIdleTimeoutSeconds: 3', 'streamIdleTimeoutSeconds: 0.5');
+    const h = await startHarness({ config: cfg });
+    running.push(h);
+    h.anthropic.defaultReply = { text: 'A steady answer, streamed in small pieces.', chunkChars: 6, chunkDelayMs: 100 };
+    const sent = await Promise.all(Array.from({ length: 4 }, (_, i) => h.mention({ text: `<@U0LUNA> question ${i}` })));
+    await until(() => sent.every((m) => answersIn(h.slack, 'C0SUPPORT', m.ts).length === 1), 'four answers', 15_000);
+    expect(h.anthropic.maxInFlight).toBe(1);
+    // One request per mention, each streamed to its end: none aborted and sent again.
+    expect(h.anthropic.requests).toHaveLength(4);
+    expect(h.anthropic.requests.every((r) => r.lastDeltaAt !== undefined)).toBe(true);
+    expect(await h.luna.metrics.modelWaits.get()).toMatchObject({ values: [{ value: 0 }] });
+  });
+});
+
 describe('RedisSemaphore', () => {
   it('frees the slot of a holder that died without releasing it once its lease runs out', async () => {
     const key = `luna-test-${randomUUID().slice(0, 8)}:state:slots`;

@@ -1,0 +1,57 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What a model call hears from the gate it passes (model-gate.ts): `queued` when it starts waiting there
+ * (for a slot, the end of a pause, a probe's verdict), `sent` when the request goes out to the API.
+ */
+export interface CallWatch {
+  queued(): void;
+  sent(): void;
+}
+
+const current = new AsyncLocalStorage<CallWatch>();
+
+/** The watch of the model call being made here, if its caller set one. */
+export function callWatch(): CallWatch | undefined {
+  return current.getStore();
+}
+
+/**
+ * Aborts a model call after `ms` without progress. Time the call spends queued in LUNA's own gate does
+ * not count: the clock stops on `queued` and starts again on `sent`, so a full queue is never mistaken
+ * for a stalled API. Without a gate it counts from `start`. `progress()` re-arms it (a stream's events).
+ */
+export class Watchdog {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private fired = false;
+
+  constructor(private readonly ms: number) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Whether the call was aborted by this watchdog (rather than failing on its own). */
+  get expired(): boolean {
+    return this.fired;
+  }
+
+  /** Runs `call` (which makes the SDK request) with the clock running and the gate reporting to it. */
+  start<T>(call: () => T): T {
+    this.progress();
+    return current.run({ queued: () => clearTimeout(this.timer), sent: () => this.progress() }, call);
+  }
+
+  progress(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.controller.abort();
+    }, this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
