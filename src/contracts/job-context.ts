@@ -37,6 +37,12 @@ export interface LunaJob<N extends JobName = JobName> {
   attemptsStarted: number;
   /** When the request behind this job reached LUNA (epoch ms): the payload's `receivedAt`, else when it was queued. */
   receivedAt: number;
+  /**
+   * Throws `luna_job_superseded` when this run no longer holds the job: its lock lapsed (a Redis restart, a
+   * blocked process) and the job was, or is about to be, handed to another run. Call it before something a
+   * reader sees, so two runs of one job never both post. Renews the lock when it is still held.
+   */
+  assertHeld(): Promise<void>;
 }
 
 /**

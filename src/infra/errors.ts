@@ -10,6 +10,7 @@ export type LunaErrorCode =
   | 'luna_model_output_invalid'
   | 'luna_slack_failed'
   | 'luna_job_payload_invalid'
+  | 'luna_job_superseded'
   | 'luna_redis_unavailable'
   | 'luna_stopped'
   | 'luna_unexpected';

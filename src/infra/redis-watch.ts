@@ -2,6 +2,9 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from './log.js';
 import { isConnectionError, type RedisClient } from './redis.js';
 
+/** BullMQ's errors for a run whose job lock is gone or held by another run. */
+const LOCK_LAPSE = /^(could not renew lock|Missing lock|Lock mismatch) for job /;
+
 export interface RedisWatchOptions {
   /** Where Redis is, as logs and /readyz name it (host:port, never a password). */
   where: string;
@@ -90,6 +93,12 @@ export class RedisWatch {
       return;
     }
     this.others.set(key, { at: now, repeated: 0 });
+    // BullMQ telling a run that lost its job's lock (a Redis restart, a blocked process) that it cannot renew or
+    // finish it: expected after a blip, and the run that holds the job now finishes it (queue/worker.ts).
+    if (LOCK_LAPSE.test(message)) {
+      this.o.log.warn('a job lock lapsed; the run holding the job now finishes it', { source, where: this.o.where, error: message });
+      return;
+    }
     this.o.log.error('Redis error', { source, where: this.o.where, error: message, ...(seen?.repeated ? { repeatedSinceLastLine: seen.repeated } : {}) });
   }
 

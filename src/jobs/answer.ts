@@ -81,13 +81,15 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   /** A message an earlier attempt started streaming this answer into, to be finished rather than posted again. */
   let streamed = already.has('0') ? undefined : await store.stream(jobId);
 
+  // A run whose lock lapsed (a Redis blip) while another run took the job over stops before anything shows.
+  await job.assertHeld();
   if (!parts) {
     // The listener put the reaction up at enqueue in internal channels; a DM gets the assistant status, and a
     // customer channel answered in the thread its reaction here. A draft in progress shows nothing in public.
     if (place.delivery === 'thread' && (p.isDirectMessage || place.customer)) await showWorking(ctx, p);
     // A stream a crashed attempt left open is closed now (it gets the stored words when they are ready), not left "writing".
     if (streamed) await stopStream(ctx.slack, p.channel, streamed);
-    const live = teamOnly && !streamed && ctx.settings.workspace.model.stream ? openStream(ctx, p, thread, jobId) : undefined;
+    const live = teamOnly && !streamed && ctx.settings.workspace.model.stream ? openStream(ctx, job, thread) : undefined;
     const { system, messages } = prompt();
     let answer: Awaited<ReturnType<typeof streamAnswer>>;
     try {
@@ -122,6 +124,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     }
     answerText = answer.text;
     parts = await store.storeParts(jobId, render(ctx, answer.text, answer.stopReason, thread, place));
+    await job.assertHeld();
   }
 
   if (place.delivery === 'thread') {
@@ -169,7 +172,9 @@ function render(ctx: JobContext, text: string, stopReason: string | null, thread
  * A stream for this answer in the thread it was asked in: in a channel it is for the person who asked (Slack
  * requires the recipient there). Mentions in it follow the same policy as the final answer.
  */
-function openStream(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[], jobId: string): AnswerStream | undefined {
+function openStream(ctx: JobContext, job: LunaJob<'answer'>, thread: SlackThreadMessage[]): AnswerStream | undefined {
+  const p = job.data;
+  const jobId = job.id;
   const participants = thread.map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
   return AnswerStream.open(
     ctx.slack,
@@ -181,6 +186,7 @@ function openStream(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessag
     {
       policy: mentionPolicy(ctx.settings, participants),
       onStarted: (ts) => ctx.stores.answers.recordStream(jobId, ts),
+      beforeStart: () => job.assertHeld(),
       maxChars: ANSWER_PART_CHARS,
       log: ctx.log.child({ job: jobId, channel: p.channel }),
     },

@@ -51,6 +51,8 @@ export interface AnswerStreamOptions {
   policy: MentionPolicy;
   /** Called with the stream's ts as soon as Slack answers chat.startStream, before anything is appended. */
   onStarted: (ts: string) => Promise<void>;
+  /** Checked just before chat.startStream: if it throws, nothing is streamed (the job's run lost its job). */
+  beforeStart?: () => Promise<void>;
   /** No more is streamed past this many characters: the rest arrives with the complete answer. */
   maxChars: number;
   log: Logger;
@@ -134,6 +136,14 @@ export class AnswerStream {
     const text = this.#pending;
     this.#pending = '';
     const { channel } = this.target;
+    if (this.#ts === undefined && this.opts.beforeStart) {
+      try {
+        await this.opts.beforeStart();
+      } catch {
+        this.#state = 'done'; // not Slack's refusal: nothing to remember about the channel
+        return;
+      }
+    }
     try {
       if (this.#ts === undefined) {
         const res = await this.slack.chat.startStream({
