@@ -53,6 +53,8 @@ export interface Settled {
   cacheReadShare: number;
   cacheReadShareOfInput: number;
   answerChars: number;
+  /** Slack Web API calls LUNA made about the channel (reads, reactions, posts, stream calls). */
+  slackCalls: number;
   /** Per thread of `tss`, in order: LUNA's answers (first parts), epoch ms of the first, and of the first reactions.add on that message (0: none). */
   counts: number[];
   firstAnswerAt: number[];
@@ -192,6 +194,7 @@ async function handle(req: FakesRequest): Promise<unknown> {
     cacheReadShare: read / Math.max(1, read + written),
     cacheReadShareOfInput: read / Math.max(1, read + written + uncached),
     answerChars: ANSWER.length,
+    slackCalls: slack.calls.filter((c) => c.args.channel === req.channel).length,
     counts,
     firstAnswerAt: req.tss.map((ts) => threads().get(ts) ?? 0),
     reactionAt: req.tss.map((ts) => reactions.get(req.channel)?.get(ts) ?? 0),

@@ -4,22 +4,27 @@
  * N signed `app_mention` events offered at R per second. The same load goes first to a bare Bolt app that
  * only acknowledges: the floor LUNA's ack latency is compared with.
  *
- *   npm run bench -- --mentions 300 --rate 100 --model-ms 1500 --mode all,split,web [--concurrency 200] [--max-model-calls N] [--from dist|src] [--beside]
+ *   npm run bench -- --mentions 300 --rate 100 --model-ms 1500 --mode all,tuned,split,cluster [--concurrency N] [--max-model-calls N] [--no-stream] [--from dist|src] [--beside]
  *
  * LUNA runs from dist/ (built first, as `npm start` does) unless `--from src` runs it through tsx.
  *
- * Modes (comma-separated; default all,split,web): `all` is one process (LUNA_ROLE=all); `split` is one web
- * process and two workers on one queue; `web` is a diagnostic: a web process alone, the ack path with no
- * worker competing for the CPU (nothing is answered). `both` means all,split.
+ * Modes (comma-separated; default all,tuned,split,cluster): `all` is one process (LUNA_ROLE=all) with the
+ * default config; `tuned` is one process with TUNED below; `split` is one web process and two workers on one
+ * queue; `cluster` is that layout on a three-master Redis Cluster the bench starts; `web` is a diagnostic: a
+ * web process alone, the ack path with no worker competing for the CPU (nothing is answered).
+ * `--concurrency`/`--max-model-calls`/`--no-stream` override the config of every mode.
  * Prints ack p50/p99/max against the floor, answered-once and duplicate counts, wall time against the
- * ideal (N/R + model latency), peak RSS and CPU of each LUNA process, prompt-cache share and time to first token.
+ * ideal (N/R + model latency), peak RSS and CPU of each LUNA process (a supervised worker child included),
+ * CPU ms, Redis commands and Slack calls per answer, prompt-cache share and time to first token.
  */
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setup as ensureRedis, teardown as stopOwnRedis } from '../test/helpers/global-redis.js';
 import { clearPrefix, testEnv } from '../test/helpers/harness.js';
-import { cpuSecondsOf, histogramBound, memoryOf, metricSum, scrape, startLunaProcess, type LunaProcess } from '../test/helpers/luna-procs.js';
+import { cpuSecondsOf, descendantsOf, histogramBound, memoryOf, metricSum, scrape, startLunaProcess, type LunaProcess } from '../test/helpers/luna-procs.js';
+import { onPath, startRedisCluster, type RedisCluster } from '../test/helpers/redis-server.js';
 import type { Settled } from './fakes-process.js';
 import { buildDist, offerMentions, percentile, startFakes, type Fakes, type OfferedLoad } from './load.js';
 
@@ -28,38 +33,52 @@ const { values } = parseArgs({
     mentions: { type: 'string', default: '300' },
     rate: { type: 'string', default: '100' },
     'model-ms': { type: 'string', default: '1500' },
-    mode: { type: 'string', default: 'all,split,web' },
-    concurrency: { type: 'string', default: '200' },
+    mode: { type: 'string', default: 'all,tuned,split,cluster' },
+    concurrency: { type: 'string', default: '' },
     'max-model-calls': { type: 'string', default: '' },
     // Post every answer once instead of streaming it (model.stream: false), to see what streaming costs the ack path.
     'no-stream': { type: 'boolean', default: false },
     warmup: { type: 'string', default: '30' },
     beside: { type: 'boolean', default: false },
     from: { type: 'string', default: 'dist' },
+    // Write a V8 CPU profile of every LUNA process (a worker child included) into this folder.
+    'cpu-prof': { type: 'string', default: '' },
   },
 });
 const N = Number(values.mentions);
 const RATE = Number(values.rate);
 const MODEL_MS = Number(values['model-ms']);
-const CONCURRENCY = Number(values.concurrency);
+const CONCURRENCY = values.concurrency ? Number(values.concurrency) : undefined;
 const MAX_CALLS = values['max-model-calls'] ? Number(values['max-model-calls']) : undefined;
 const WARMUP = Number(values.warmup);
 const IDEAL_MS = (N / RATE) * 1000 + MODEL_MS;
 const ENTRY = values.from === 'src' ? 'src/main.ts' : 'dist/main.js';
 
+/** `tuned`: what this bench's load asks of one process beyond the defaults (queue.concurrency 200, maxConcurrentCalls 160). */
+const TUNED = { concurrency: 300, maxCalls: 300 };
+
 const MODES = {
-  all: { title: '1 process (LUNA_ROLE=all)', roles: ['all'] },
-  split: { title: '1 web + 2 workers (LUNA_ROLE=web, worker, worker)', roles: ['web', 'worker', 'worker'] },
+  all: { title: '1 process (LUNA_ROLE=all), default config', roles: ['all'], tuned: false, cluster: false },
+  tuned: {
+    title: `1 process (LUNA_ROLE=all), tuned: queue.concurrency ${TUNED.concurrency}, model.maxConcurrentCalls ${TUNED.maxCalls}`,
+    roles: ['all'],
+    tuned: true,
+    cluster: false,
+  },
+  split: { title: '1 web + 2 workers (LUNA_ROLE=web, worker, worker), default config', roles: ['web', 'worker', 'worker'], tuned: false, cluster: false },
+  cluster: { title: '1 web + 2 workers on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', roles: ['web', 'worker', 'worker'], tuned: false, cluster: true },
   // Diagnostic: the ack path alone, with no worker competing for the CPU (nothing is answered).
-  web: { title: '1 web process, no workers (ack cost alone)', roles: ['web'] },
+  web: { title: '1 web process, no workers (ack cost alone)', roles: ['web'], tuned: false, cluster: false },
 } as const;
 type Mode = keyof typeof MODES;
 
-// Jobs wait on the model, not the CPU: a worker needs about rate × latency of them in flight (Little's law).
-const CONFIG = `persona: luna
-queue:
-  concurrency: ${CONCURRENCY}
-${MAX_CALLS || values['no-stream'] ? 'model:\n' : ''}${MAX_CALLS ? `  maxConcurrentCalls: ${MAX_CALLS}\n` : ''}${values['no-stream'] ? '  stream: false\n' : ''}`;
+/** The mode's luna.config.yml: the defaults, `tuned`'s two settings, and whatever the command line overrides. */
+function configFor(mode: Mode): string {
+  const concurrency = CONCURRENCY ?? (MODES[mode].tuned ? TUNED.concurrency : undefined);
+  const maxCalls = MAX_CALLS ?? (MODES[mode].tuned ? TUNED.maxCalls : undefined);
+  const model = [maxCalls ? `  maxConcurrentCalls: ${maxCalls}` : '', values['no-stream'] ? '  stream: false' : ''].filter(Boolean);
+  return ['persona: luna', ...(concurrency ? ['queue:', `  concurrency: ${concurrency}`] : []), ...(model.length ? ['model:', ...model] : []), ''].join('\n');
+}
 
 interface ProcessReport {
   role: string;
@@ -78,31 +97,70 @@ interface LunaRun {
   benchCpu: { fakes: number; loadGenerator: number };
   /** Absent when no worker ran. */
   settled?: Settled;
+  /** Each LUNA process, a supervised worker child as one of its own; CPU counted over the measured load only. */
   processes: ProcessReport[];
+  /** Commands Redis (every node of a cluster) processed during the measured load. */
+  redisCommands: number;
   firstTokenMs: number;
   /** LUNA's own view of the ack (request parsed → job in Redis), as histogram bucket bounds in ms. */
   insideAck: { p50: number; p99: number };
 }
 
-async function env(fakes: Fakes, prefix: string, role: string): Promise<Record<string, string>> {
-  const e = await testEnv({ slack: { url: fakes.slackUrl }, anthropic: { url: fakes.anthropicUrl }, prefix, config: CONFIG });
-  return { ...e, LUNA_ROLE: role, REDIS_URL: process.env.REDIS_URL! };
+/** Where a mode's LUNA keeps its queue: the bench's Redis, or a cluster it started. */
+interface RedisTarget {
+  env: Record<string, string>;
+  prefix: string;
+  /** Commands processed so far, summed over the nodes. */
+  commands(): Promise<number>;
+  close(): Promise<void>;
 }
 
-/** Warm-up first (JIT, connections, Bolt's auth.test), then the measured load on a channel of its own. */
-async function offer(fakes: Fakes, url: string, channel: string, settle: boolean, alsoTo?: string): Promise<{ load: OfferedLoad; tss: string[] }> {
+async function redisTarget(mode: Mode): Promise<RedisTarget> {
+  const id = randomUUID().slice(0, 8);
+  const count = async (clients: Redis[]) => {
+    const infos = await Promise.all(clients.map((c) => c.info('stats')));
+    return infos.reduce((a, info) => a + Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN), 0);
+  };
+  if (!MODES[mode].cluster) {
+    const admin = new Redis(process.env.REDIS_URL!);
+    const prefix = `luna-bench-${id}`;
+    return {
+      env: { REDIS_URL: process.env.REDIS_URL! },
+      prefix,
+      commands: () => count([admin]),
+      close: async () => (await clearPrefix(prefix), admin.disconnect()),
+    };
+  }
+  if (!onPath('redis-server') || !onPath('redis-cli')) throw new Error('--mode cluster needs redis-server and redis-cli on PATH');
+  const cluster: RedisCluster = await startRedisCluster(3);
+  const admins = cluster.ports.map((port) => new Redis(port, '127.0.0.1'));
+  return {
+    env: { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodes },
+    prefix: `{luna-bench-${id}}`,
+    commands: () => count(admins),
+    close: async () => (admins.forEach((a) => a.disconnect()), await cluster.stop()),
+  };
+}
+
+async function env(fakes: Fakes, prefix: string, role: string, config: string, redis: Record<string, string>): Promise<Record<string, string>> {
+  const e = await testEnv({ slack: { url: fakes.slackUrl }, anthropic: { url: fakes.anthropicUrl }, prefix, config });
+  return { ...e, LUNA_ROLE: role, ...redis, ...(values['cpu-prof'] ? { BENCH_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {}) };
+}
+
+/** Warm-up (JIT, connections, Bolt's auth.test): mentions on a channel of their own, answered before the measured load. */
+async function warmUp(fakes: Fakes, url: string, channel: string, settle: boolean, alsoTo?: string): Promise<void> {
   const warm = await fakes.setup(`${channel}W`, WARMUP, Math.min(MODEL_MS, 200));
   await offerMentions(url, `${channel}W`, warm, RATE, alsoTo);
   if (settle) await fakes.settle(`${channel}W`, warm, 30_000);
-  const tss = await fakes.setup(channel, N, MODEL_MS);
-  return { load: await offerMentions(url, channel, tss, RATE, alsoTo), tss };
 }
 
 async function floorRun(fakes: Fakes, channel: string): Promise<FloorRun> {
-  const floor = await startLunaProcess(await env(fakes, 'bench-floor', 'web'), 'bench/floor.ts');
+  const floor = await startLunaProcess(await env(fakes, 'bench-floor', 'web', 'persona: luna\n', { REDIS_URL: process.env.REDIS_URL! }), 'bench/floor.ts');
   try {
+    const url = `http://127.0.0.1:${floor.port}/slack/events`;
+    await warmUp(fakes, url, channel, false);
     const cpu0 = cpuSecondsOf(floor.pid) ?? NaN;
-    const { load } = await offer(fakes, `http://127.0.0.1:${floor.port}/slack/events`, channel, false);
+    const load = await offerMentions(url, channel, await fakes.setup(channel, N, MODEL_MS), RATE);
     return { load, cpuSeconds: (cpuSecondsOf(floor.pid) ?? NaN) - cpu0 };
   } finally {
     await floor.stop();
@@ -110,21 +168,30 @@ async function floorRun(fakes: Fakes, channel: string): Promise<FloorRun> {
 }
 
 async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaRun> {
-  const prefix = `luna-bench-${randomUUID().slice(0, 8)}`;
+  const redis = await redisTarget(mode);
   const procs: LunaProcess[] = [];
   // --beside: a bare Bolt app fed the same events at the same moments, on a machine now busy answering (the
   // floor under load). It costs CPU of its own, so it is off by default.
-  const beside = values.beside ? await startLunaProcess(await env(fakes, 'bench-floor', 'web'), 'bench/floor.ts') : undefined;
+  const beside = values.beside
+    ? await startLunaProcess(await env(fakes, 'bench-floor', 'web', 'persona: luna\n', { REDIS_URL: process.env.REDIS_URL! }), 'bench/floor.ts')
+    : undefined;
   try {
-    for (const role of MODES[mode].roles) procs.push(await startLunaProcess(await env(fakes, prefix, role), ENTRY));
-    const cpu0 = procs.map((p) => cpuSecondsOf(p.pid) ?? 0);
-    const [fakes0, self0] = [cpuSecondsOf(fakes.pid) ?? NaN, cpuSecondsOf(process.pid) ?? NaN];
+    for (const role of MODES[mode].roles) procs.push(await startLunaProcess(await env(fakes, redis.prefix, role, configFor(mode), redis.env), ENTRY));
     const answering = procs.some((p) => p.role !== 'web');
+    const url = `http://127.0.0.1:${procs[0]!.port}/slack/events`;
     const alsoTo = beside ? `http://127.0.0.1:${beside.port}/slack/events` : undefined;
-    const { load, tss } = await offer(fakes, `http://127.0.0.1:${procs[0]!.port}/slack/events`, channel, answering, alsoTo);
+    await warmUp(fakes, url, channel, answering, alsoTo);
+
+    // The measured load: CPU and Redis commands from here to the last answer.
+    const pids = procs.flatMap((p) => [{ role: p.role, pid: p.pid }, ...descendantsOf(p.pid).map((pid) => ({ role: `${p.role}'s worker child`, pid }))]);
+    const cpu0 = pids.map((p) => cpuSecondsOf(p.pid) ?? 0);
+    const [fakes0, self0, redis0] = [cpuSecondsOf(fakes.pid) ?? NaN, cpuSecondsOf(process.pid) ?? NaN, await redis.commands()];
+    const tss = await fakes.setup(channel, N, MODEL_MS);
+    const load = await offerMentions(url, channel, tss, RATE, alsoTo);
     const settled = answering ? await fakes.settle(channel, tss, 120_000) : undefined;
+    const redisCommands = (await redis.commands()) - redis0;
     const benchCpu = { fakes: (cpuSecondsOf(fakes.pid) ?? NaN) - fakes0, loadGenerator: (cpuSecondsOf(process.pid) ?? NaN) - self0 };
-    const processes = procs.map((p, i) => ({
+    const processes = pids.map((p, i) => ({
       role: p.role,
       peakMb: memoryOf(p.pid)?.peakMb ?? NaN,
       cpuSeconds: (cpuSecondsOf(p.pid) ?? NaN) - cpu0[i]!,
@@ -134,10 +201,10 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     const firstTokenMs = (1000 * sum('luna_model_first_token_seconds_sum')) / sum('luna_model_first_token_seconds_count');
     const web = texts[0]!;
     const insideAck = { p50: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.5), p99: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.99) };
-    return { load, benchCpu, ...(settled ? { settled } : {}), processes, firstTokenMs, insideAck };
+    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, firstTokenMs, insideAck };
   } finally {
     await Promise.all([...procs, ...(beside ? [beside] : [])].map((p) => p.stop()));
-    await clearPrefix(prefix);
+    await redis.close();
   }
 }
 
@@ -156,7 +223,7 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
     ['machine', `${cpus().length} CPUs, load average ${load1.toFixed(1)} when the run started (other work on the machine skews every number)`],
     [
       'offered',
-      `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms, queue.concurrency ${CONCURRENCY}/worker${MAX_CALLS ? `, maxConcurrentCalls ${MAX_CALLS}` : ''}`,
+      `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms; luna.config.yml: ${configFor(mode).trim().split('\n').join(' ').replace(/\s+/g, ' ')}`,
     ],
     ['ack p50 / p99 / max', `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.max)} ms (${load.refused} refused)`],
     ['bare Bolt p50 / p99 / max', `${ms(f.p50)} / ${ms(f.p99)} / ${ms(f.max)} ms (the floor, same load)`],
@@ -190,8 +257,13 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
       ['goal: 0 lost, 0 duplicated', mark(lost === 0 && settled.duplicated === 0 && load.refused === 0)],
     );
   }
+  const cpuMs = (1000 * run.processes.reduce((a, p) => a + p.cpuSeconds, 0)) / N;
   rows.push(
     ['peak RSS (VmHWM)', run.processes.map((p) => `${p.role} ${p.peakMb.toFixed(0)} MB`).join(', ')],
+    [
+      'per answer',
+      `${cpuMs.toFixed(1)} ms CPU (every LUNA process), ${(run.redisCommands / N).toFixed(1)} Redis commands${settled ? `, ${(settled.slackCalls / N).toFixed(1)} Slack calls` : ''} (bare Bolt: ${((1000 * floorRun.cpuSeconds) / N).toFixed(1)} ms CPU per ack)`,
+    ],
     [
       'CPU during the run',
       `${run.processes.map((p) => `${p.role} ${p.cpuSeconds.toFixed(1)} s`).join(', ')}; beside them fakes ${run.benchCpu.fakes.toFixed(1)} s, load generator ${run.benchCpu.loadGenerator.toFixed(1)} s (bare Bolt used ${floorRun.cpuSeconds.toFixed(1)} s for its run)`,

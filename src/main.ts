@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   let start = found.settings;
   if (splitAll(start)) {
     // This process acks; a child of its own answers (same entry point, LUNA_ROLE=worker, the same Redis).
-    running.worker = superviseWorker({ ...process.env, ...(found.local ? { REDIS_URL: found.local.url } : {}) }, log);
+    running.worker = superviseWorker({ ...process.env, ...(found.local ? { REDIS_URL: found.local.url } : {}) }, log, start.env.LUNA_WORKER_NICE);
     start = { ...start, env: { ...start.env, LUNA_ROLE: 'web' } };
   }
   const worker = running.worker;

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Logger } from './infra/log.js';
 import type { Metrics } from './infra/metrics.js';
@@ -22,7 +23,8 @@ export interface WorkerChild {
   stop(graceMs: number): Promise<void>;
 }
 
-export function superviseWorker(env: NodeJS.ProcessEnv, log: Logger): WorkerChild {
+/** `nice`: how much lower the child's scheduling priority is than this process's (LUNA_WORKER_NICE), so acks win the CPU over answers. */
+export function superviseWorker(env: NodeJS.ProcessEnv, log: Logger, nice = 0): WorkerChild {
   let child: ChildProcess | undefined;
   let ready = false;
   let stopping = false;
@@ -38,6 +40,13 @@ export function superviseWorker(env: NodeJS.ProcessEnv, log: Logger): WorkerChil
       stdio: 'inherit',
     });
     child = c;
+    if (nice && c.pid) {
+      try {
+        setPriority(c.pid, Math.min(19, getPriority() + nice)); // relative to this process, as `nice` does
+      } catch (err) {
+        log.warn('could not lower the worker process priority; it competes with acking as an equal', { nice, err });
+      }
+    }
     c.on('message', (m: FromChild) => {
       if (m.type === 'ready') {
         ready = true;

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAnthropic } from './fakes/anthropic-server.js';
 import { FakeSlack } from './fakes/slack-server.js';
 import { answersIn, clearPrefix, SIGNING_SECRET, testConfig, testEnv, until } from './helpers/harness.js';
-import { metricSum, scrape, startLunaProcess, type LunaProcess } from './helpers/luna-procs.js';
+import { descendantsOf, metricSum, scrape, startLunaProcess, type LunaProcess } from './helpers/luna-procs.js';
+import { readFileSync } from 'node:fs';
 import { eventEnvelope, signedRequest } from './helpers/slack-sign.js';
 
 /**
@@ -34,6 +35,10 @@ describe('LUNA_ROLE=all, split', () => {
     await until(async () => (await fetch(`http://127.0.0.1:${luna!.port}/readyz`)).status === 200, 'ready with its worker process', 30_000);
     const readyz = (await (await fetch(`http://127.0.0.1:${luna.port}/readyz`)).json()) as Record<string, string>;
     expect(readyz['worker-process']).toBe('ok');
+    // The worker process runs at LUNA_WORKER_NICE (default 10), the web half at the priority it was started with.
+    const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const [worker] = descendantsOf(luna.pid);
+    expect(niceOf(worker!) - niceOf(luna.pid)).toBe(10);
 
     const ts = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA> hello' });
     const event = { type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> hello', ts, channel: 'C0SUPPORT', event_ts: ts };

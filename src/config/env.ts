@@ -91,6 +91,12 @@ export const EnvSchema = z
      * competes with acking on one event loop; `inline` keeps both in one process.
      */
     LUNA_ALL_MODE: z.enum(['split', 'inline']).default('split'),
+    /**
+     * LUNA_ROLE=all, split: how much lower the worker child's priority (nice) is than the web half's, 0–19.
+     * Above 0 the ack path wins the CPU whenever both halves want it: a busy machine slows answers a little
+     * rather than Slack's acks.
+     */
+    LUNA_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
     /** Test-only: the address probed for a Redis when REDIS_URL is unset (so a test need not own 127.0.0.1:6379). */
     LUNA_TEST_DEFAULT_REDIS_URL: redisUrl.optional(),
   })
@@ -130,6 +136,7 @@ export const ENV_FIX: Record<string, string> = {
   LUNA_REDIS_PREFIX: 'wrap the prefix in braces, e.g. LUNA_REDIS_PREFIX={luna}, so every key LUNA and BullMQ write hashes to one cluster slot',
   LUNA_LOCAL_REDIS_PORT: 'set it to a free TCP port for the local Redis, or unset it',
   LUNA_ALL_MODE: 'use split (worker in its own process, the default) or inline (one process)',
+  LUNA_WORKER_NICE: 'set it to how much lower the worker process runs than the web half, 0 (the same) to 19, or unset it for 10',
   PORT: 'set it to a TCP port number, e.g. 3000',
   LUNA_ROLE: 'set it to all, web or worker',
   LOG_LEVEL: 'set it to debug, info, warn or error',

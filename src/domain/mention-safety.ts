@@ -21,6 +21,10 @@ export interface SafeText extends SafetyReport {
   text: string;
 }
 
+/** ASCII with no entity: what a reader sees is exactly the text. */
+const PLAIN_ASCII = /^[\x00-\x25\x27-\x7f]*$/;
+/** ASCII with no `<`, `@` or `&`: nothing in it can be or become a mention. */
+const INERT_ASCII = /^[\x00-\x25\x27-\x3b\x3d-\x3f\x41-\x7f]*$/;
 /** "@" + word joiner: reads as "@channel", yet no Slack parser (not even `link_names`) sees a mention in it. */
 const INERT_AT = '@\u2060';
 /** Words that notify when written bare and `link_names` is on; `<!group>` is the legacy `<!channel>`. */
@@ -47,6 +51,9 @@ const DATE = /^<!date\^\d{1,12}\^[^<>&|@!]*\|[^<>&|@!]*>$/;
  * `keep` decides how an allowed token is written (renderAnswer swaps in placeholders that survive escaping).
  */
 export function neutraliseMentions(text: string, policy: MentionPolicy, keep: (token: string) => string = (token) => token): SafeText {
+  // Plain ASCII without `<`, `@` or `&` reads as itself and holds nothing any pattern below could match
+  // (most streamed pieces): no reader's view to build.
+  if (INERT_ASCII.test(text)) return { text, removed: [] };
   const removed: string[] = [];
   const inert = (raw: string, name: string): string => {
     const out = INERT_AT + name;
@@ -90,6 +97,11 @@ export function neutraliseMentions(text: string, policy: MentionPolicy, keep: (t
  * gone — with, for each unit of the view, the span of the original it came from.
  */
 export function readerView(text: string): { seen: string; from: number[]; to: number[] } {
+  if (PLAIN_ASCII.test(text)) {
+    // Each character reads as itself: the view is the text, unit for unit.
+    const from = Array.from({ length: text.length }, (_, i) => i);
+    return { seen: text, from, to: from.map((i) => i + 1) };
+  }
   let seen = '';
   const from: number[] = [];
   const to: number[] = [];

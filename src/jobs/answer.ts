@@ -81,8 +81,6 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   /** A message an earlier attempt started streaming this answer into, to be finished rather than posted again. */
   let streamed = already.has('0') ? undefined : await store.stream(jobId);
 
-  // A run whose lock lapsed (a Redis blip) while another run took the job over stops before anything shows.
-  await job.assertHeld();
   if (!parts) {
     // The listener put the reaction up at enqueue in internal channels; a DM gets the assistant status, and a
     // customer channel answered in the thread its reaction here. A draft in progress shows nothing in public.
@@ -124,8 +122,10 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     }
     answerText = answer.text;
     parts = await store.storeParts(jobId, render(ctx, answer.text, answer.stopReason, thread, place));
-    await job.assertHeld();
   }
+  // A run whose lock lapsed (a Redis blip) while another run took the job over stops before anything shows;
+  // a stream checks the same before it starts.
+  await job.assertHeld();
 
   if (place.delivery === 'thread') {
     const posted = new Map(already);

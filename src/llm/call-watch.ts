@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface CallWatch {
   queued(): void;
   sent(): void;
+  /** The gate's slot for this call: released by the caller once it has read the response (or given up on it). */
+  holdSlot(release: () => void): void;
 }
 
 const current = new AsyncLocalStorage<CallWatch>();
@@ -25,6 +27,8 @@ export class Watchdog {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private fired = false;
+  private readonly slots: Array<() => void> = [];
+  private stopped = false;
 
   constructor(private readonly ms: number) {}
 
@@ -40,7 +44,12 @@ export class Watchdog {
   /** Runs `call` (which makes the SDK request) with the clock running and the gate reporting to it. */
   start<T>(call: () => T): T {
     this.progress();
-    return current.run({ queued: () => clearTimeout(this.timer), sent: () => this.progress() }, call);
+    const watch: CallWatch = {
+      queued: () => clearTimeout(this.timer),
+      sent: () => this.progress(),
+      holdSlot: (release) => (this.stopped ? release() : this.slots.push(release)),
+    };
+    return current.run(watch, call);
   }
 
   progress(): void {
@@ -51,7 +60,10 @@ export class Watchdog {
     }, this.ms);
   }
 
+  /** The call is over (answered, failed or aborted): no more clock, and its slot in the gate is free. */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
+    for (const release of this.slots.splice(0)) release();
   }
 }

@@ -109,7 +109,13 @@ export class ModelGate {
         await this.o.store.endOutage();
         this.o.log.info('the AI service answers again; model calls resume');
       }
-      return this.slots ? releaseWhenRead(res, release) : res;
+      // The caller frees the slot once it has read the answer; without a watch, the end of the body does.
+      if (!this.slots) return res;
+      if (watch) {
+        watch.holdSlot(release);
+        return res;
+      }
+      return releaseWhenRead(res, release);
     } catch (err) {
       release();
       throw err;

@@ -16,7 +16,8 @@ export function startChild(
   let err = '';
   // TypeScript through tsx; built JavaScript (dist/main.js) as `npm start` runs it.
   const args = script.endsWith('.ts') ? ['--import', TSX, path.resolve(script)] : [path.resolve(script)];
-  const proc = spawn(process.execPath, args, {
+  const prof = env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [];
+  const proc = spawn(process.execPath, [...prof, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.cwd ? { cwd: opts.cwd } : {}),

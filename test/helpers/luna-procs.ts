@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startChild, waitForOutput } from './child.js';
 
 /** A LUNA process started from the real entry point, with the port it listens on (PORT=0 picks one). */
@@ -81,6 +81,28 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } | undef
   } catch {
     return undefined;
   }
+}
+
+/** The processes `pid` started, and theirs (Linux /proc): a supervised worker child, say. */
+export function descendantsOf(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  for (let todo = [...(parents.get(pid) ?? [])]; todo.length;) {
+    const child = todo.shift()!;
+    out.push(child);
+    todo.push(...(parents.get(child) ?? []));
+  }
+  return out;
 }
 
 /** CPU time a process has used so far (user + system), in seconds (Linux, 100 clock ticks a second). */
