@@ -54,7 +54,7 @@ const WARMUP = Number(values.warmup);
 const IDEAL_MS = (N / RATE) * 1000 + MODEL_MS;
 const ENTRY = values.from === 'src' ? 'src/main.ts' : 'dist/main.js';
 
-/** `tuned`: what this bench's load asks of one process beyond the defaults (queue.concurrency 200, maxConcurrentCalls 160). */
+/** `tuned`: what this bench's load asks of one process beyond the defaults (queue.concurrency 200, maxConcurrentCalls 200). */
 const TUNED = { concurrency: 300, maxCalls: 300 };
 
 const MODES = {

@@ -117,10 +117,12 @@ export const WorkspaceSchema = z
         /** A stream that sends nothing for this long is aborted and retried. */
         streamIdleTimeoutSeconds: seconds(45, 600),
         /**
-         * Model requests in flight at once across every worker process (a Redis semaphore). 160 at ~1.5 s a call
-         * is ~100 answers a second (~6,400 requests a minute): lower it to what your Anthropic tier allows.
+         * Model requests in flight at once across every worker process (a Redis semaphore). 200 holds a burst of
+         * 100 mentions a second at 1.5 s a call; at a typical 5 s streamed answer it is ~2,400 requests a minute,
+         * inside Anthropic's Tier 4 request limit (4,000). Lower it to what your tier allows (a 429 pauses every
+         * worker for its retry-after either way, without spending an attempt).
          */
-        maxConcurrentCalls: z.number().int().min(1).max(10_000).default(160),
+        maxConcurrentCalls: z.number().int().min(1).max(10_000).default(200),
         /** An AI-service outage is waited out this long after a request arrived; then the apology. */
         giveUpAfterMinutes: z
           .number()
