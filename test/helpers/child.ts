@@ -16,8 +16,9 @@ export function startChild(
   let err = '';
   // TypeScript through tsx; built JavaScript (dist/main.js) as `npm start` runs it.
   const args = script.endsWith('.ts') ? ['--import', TSX, path.resolve(script)] : [path.resolve(script)];
-  const prof = env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [];
-  const proc = spawn(process.execPath, [...prof, ...args], {
+  // Node flags that NODE_OPTIONS refuses (`--cpu-prof` for `npm run bench -- --cpu-prof DIR`), put before the script.
+  const nodeArgs = env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [];
+  const proc = spawn(process.execPath, [...nodeArgs, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
