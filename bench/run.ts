@@ -261,7 +261,7 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
   rows.push(
     ['peak RSS (VmHWM)', run.processes.map((p) => `${p.role} ${p.peakMb.toFixed(0)} MB`).join(', ')],
     [
-      'per answer',
+      settled ? 'per answer' : 'per mention',
       `${cpuMs.toFixed(1)} ms CPU (every LUNA process), ${(run.redisCommands / N).toFixed(1)} Redis commands${settled ? `, ${(settled.slackCalls / N).toFixed(1)} Slack calls` : ''} (bare Bolt: ${((1000 * floorRun.cpuSeconds) / N).toFixed(1)} ms CPU per ack)`,
     ],
     [
