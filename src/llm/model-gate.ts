@@ -51,6 +51,8 @@ export type OutageVerdict = 'not_an_outage' | 'deferred' | 'expired';
 export class ModelGate {
   readonly fetch: Fetch;
   private readonly slots: RedisSemaphore | undefined;
+  /** This process has said the current outage paused model calls: one line per outage, not one per request or probe. */
+  private outageLogged = false;
 
   constructor(private readonly o: ModelGateOptions) {
     this.slots = o.maxConcurrentCalls ? o.store.slots(o.maxConcurrentCalls) : undefined;
@@ -63,8 +65,10 @@ export class ModelGate {
     const current = await this.pausedFor();
     if (current >= wanted) return;
     await this.o.queue.rateLimit(wanted);
-    // One line per pause, not one per request that ran into it.
-    if (current === 0) this.o.log.warn('AI service unavailable or rate-limited: pausing model calls on every worker', { ms: Math.round(wanted) });
+    if (!this.outageLogged) {
+      this.outageLogged = true;
+      this.o.log.warn('AI service unavailable or rate-limited: pausing model calls on every worker', { ms: Math.round(wanted) });
+    }
   }
 
   /**
@@ -145,7 +149,10 @@ export class ModelGate {
   private async waitForVerdict(holder: string, signal: AbortSignal | undefined): Promise<boolean> {
     const giveUpAt = Date.now() + WAIT_FOR_PROBE_MS;
     for (;;) {
-      if (!(await this.o.store.outage().catch(() => undefined))) return false;
+      if (!(await this.o.store.outage().catch(() => undefined))) {
+        this.outageLogged = false; // over (whichever process saw it end): the next one gets its line
+        return false;
+      }
       if (await this.o.store.takeProbe(holder, this.o.probeTimeoutMs)) return true;
       if (Date.now() > giveUpAt) {
         throw new LunaError('luna_model_unavailable', 'the AI service is still unavailable; waiting for it to come back', { retriable: true });

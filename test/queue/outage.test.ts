@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeReply } from '../fakes/anthropic-server.js';
+import { createLogger } from '../../src/infra/log.js';
 import { answersIn, jobsFinished, startHarness, testConfig, type Harness } from '../helpers/harness.js';
 
 /**
@@ -22,7 +23,9 @@ const apologies = (ts: string) => h.slack.botMessages('C0SUPPORT', ts).filter((m
 
 describe('an AI-service outage', () => {
   it('is waited out: every mention answered once after it, no apology, and few requests while it lasts', async () => {
-    h = await startHarness({ config: testConfig({ model: { giveUpAfterMinutes: 1, outageProbeSeconds: 0.2 } }) });
+    const lines: string[] = [];
+    const log = createLogger('info', {}, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    h = await startHarness({ config: testConfig({ model: { giveUpAfterMinutes: 1, outageProbeSeconds: 0.2 } }), log });
     const outage = outageFor(3_000);
     h.anthropic.defaultReply = outage.reply;
     const sent = await Promise.all(Array.from({ length: 10 }, (_, i) => h.mention({ text: `<@U0LUNA> question ${i}` })));
@@ -37,6 +40,9 @@ describe('an AI-service outage', () => {
     const failed = h.anthropic.requests.filter((r) => !r.usage).length;
     expect(failed).toBeLessThanOrEqual(2 * sent.length);
     expect(h.anthropic.requests.length - failed).toBe(sent.length);
+    // The operator reads one line when the outage starts and one when it ends, not one per request or probe.
+    const said = (msg: string) => lines.filter((l) => (JSON.parse(l) as { msg: string }).msg.startsWith(msg)).length;
+    expect([said('AI service unavailable or rate-limited'), said('the AI service answers again')]).toEqual([1, 1]);
   });
 
   it('someone waiting longer than stillWorkingNoteSeconds gets one note, then the answer', async () => {
