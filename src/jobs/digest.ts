@@ -50,6 +50,7 @@ export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): 
       await buildRecord(ctx, state, { id, kind: 'thread', channel: p.channel, threadTs: p.threadTs, messages, threads: 1, ...sharedWith }),
     );
   }
+  await job.assertHeld(); // a run whose lock lapsed while the model wrote does not post beside the run that took over
   await publishDigest(ctx, state, record, to, route.kind === 'here' ? thread : undefined);
   if (route.kind === 'private' && job.attemptsMade === 0) {
     await sayPrivately(

@@ -75,6 +75,7 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   const targets = parseKpiTargets(ctx.settings.persona.systemPrompt);
   const participants = (thread ?? []).map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
   const pictureThread = dest.threadTs;
+  await job.assertHeld(); // a run whose lock lapsed while the model wrote does not post beside the run that took over
   let mapTs = await store.postedTs(jobId);
   if (!mapTs && retry) mapTs = await findPostedMap(ctx, p, dest, jobId, route.kind === 'here' ? thread : undefined);
   if (!mapTs) {

@@ -58,7 +58,10 @@ export function startWorker(
       ctx.metrics.jobDuration.observe({ job: job.name, outcome: 'error' }, (performance.now() - started) / 1000);
       // Another run has the job now: this one stops without a word (BullMQ will not let it finish the job either).
       if (raw instanceof LunaError && raw.code === 'luna_job_superseded') {
-        ctx.log.warn('this run lost its job to another run (its lock lapsed); that run answers', { job: job.id, name: job.name });
+        ctx.log.warn('this run lost its job to another run (its lock lapsed); it stops without posting, the other run answers', {
+          job: job.id,
+          name: job.name,
+        });
         throw raw;
       }
       // The AI service is unavailable: every worker pauses and the job goes back without spending an attempt,
@@ -122,13 +125,13 @@ export function startWorker(
   return worker;
 }
 
-/** The job as its handler sees it, or what is wrong with it: a name or payload outside the catalogue can never run. */
 /** One run of a job in this process: the lock token it works under (replaced when a takeover hands it a new one). */
 interface Run {
   token: string | undefined;
   done: Promise<unknown>;
 }
 
+/** The job as its handler sees it, or what is wrong with it: a name or payload outside the catalogue can never run. */
 function parseJob(job: Job, run: Run, lockMs: number): LunaJob | string {
   const spec = (JOBS as Partial<Record<string, (typeof JOBS)[JobName]>>)[job.name];
   if (!spec) return `no job named "${job.name}" in the catalogue`;
