@@ -13,7 +13,7 @@
 
 /** @type {Layer[][]} top first; each inner array is one level of siblings */
 const LAYERS = [
-  [{ name: 'wiring', paths: ['^src/main\\.ts$', '^src/luna\\.ts$', '^src/supervisor\\.ts$'] }],
+  [{ name: 'wiring', paths: ['^src/main\\.ts$', '^src/luna\\.ts$', '^src/answering\\.ts$', '^src/supervisor\\.ts$'] }],
   [{ name: 'http', paths: ['^src/http/'] }], // health/readiness/metrics HTTP server
   [{ name: 'slack', paths: ['^src/slack/'] }], // Bolt app, receivers, listeners
   [{ name: 'queue', paths: ['^src/queue/'] }], // worker runtime, dispatch, retries, schedulers
@@ -114,7 +114,7 @@ module.exports = {
     {
       name: 'slack-listeners-private',
       comment:
-        'src/slack/ (Bolt app, receivers, listeners) is private: only src/slack itself and the wiring (main.ts, luna.ts) may import it. Jobs post through src/slack-api/.',
+        'src/slack/ (Bolt app, receivers, listeners) is private: only src/slack itself and the wiring (main.ts, luna.ts, …) may import it. Jobs post through src/slack-api/.',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/slack/', ...byName.wiring.paths] },
       to: { path: '^src/slack/' },

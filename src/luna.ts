@@ -1,19 +1,13 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { WebClientOptions } from '@slack/web-api';
 import { Queue, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from './config/load.js';
 import { LunaError } from './infra/errors.js';
 import { Metrics } from './infra/metrics.js';
 import { createHttpServer } from './http/server.js';
-import type { JobContext } from './contracts/job-context.js';
-import { createAnthropic } from './llm/client.js';
-import { ModelGate } from './llm/model-gate.js';
-import { cachedPrefix } from './llm/prompt.js';
+import type { ModelGate } from './llm/model-gate.js';
 import { createLogger, toBoltLogger, type Logger } from './infra/log.js';
-import { estimateTokens, minCacheableTokens } from './personas/models.js';
 import { QUEUE_NAME } from './contracts/jobs.js';
 import { createEnqueue } from './queue/producer.js';
 import { createStores } from './stores/index.js';
@@ -23,11 +17,9 @@ import { checkPersistence, reportPersistence, warnOnEvictingRedis, type Persiste
 import { RedisWatch } from './infra/redis-watch.js';
 import { DataLossWatch } from './queue/data-loss.js';
 import { restoreEscalationTimers } from './queue/escalation-timers.js';
+import { BACKOFF_TYPE } from './queue/worker.js';
+import { startAnswering } from './answering.js';
 import { ThreadOrder } from './queue/thread-order.js';
-import { BACKOFF_TYPE, startWorker } from './queue/worker.js';
-import { Accounts } from './slack-api/accounts.js';
-import { Directory } from './slack-api/directory.js';
-import { reportProblems } from './config/account-book.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
 
 export interface LunaOptions {
@@ -190,39 +182,8 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
     });
 
     if (role !== 'web') {
-      const client = new WebClient(env.SLACK_BOT_TOKEN, clientOptions);
-      const identity = await step(whoAmI(client));
-      // Jobs read and write their stores on the worker's connection, which waits for Redis through a blip; the
-      // producer's fails fast, which is right for an ack (Slack redelivers) and wrong for a job half done.
-      workerRedis = connectRedis(target, 'worker');
-      watch.listen(workerRedis, 'worker-connection');
-      const jobStores = createStores(workerRedis, prefix);
-      gate = new ModelGate({
-        store: jobStores.modelCalls,
-        queue,
-        log,
-        maxConcurrentCalls: workspace.model.maxConcurrentCalls,
-        probeBaseMs: workspace.model.outageProbeSeconds * 1000,
-        // A long outage is probed every 10 s at most: recovered within seconds of the service coming back.
-        probeMaxMs: 10_000,
-        probeTimeoutMs: (workspace.model.streamIdleTimeoutSeconds + 15) * 1000,
-      });
-      const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
-      warnIfUncacheable(settings, log);
-      const directory = new Directory(client, jobStores.directory, identity, workspace.customerChannels);
-      const book = settings.accountBook;
-      if (book) {
-        reportProblems(book.current(), book.path, log);
-        book.watch(log);
-      }
-      const accounts = new Accounts(directory, () => book?.current(), workspace.accounts, jobStores.accounts);
-      const ctx: JobContext = { slack: client, anthropic, settings, log, metrics, identity, directory, accounts, stores: jobStores, enqueue };
-      const order = new ThreadOrder({ store: jobStores.threads, queue, log });
-      // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
-      worker = startWorker(workerRedis as Redis, prefix, workspace.queue, ctx, { order, gate });
-      // worker.ts logs every worker error; during an outage that is one per reconnect attempt, so the rate-limited watch takes over.
-      worker.removeAllListeners('error');
-      watch.listen(worker, 'worker');
+      const answering = await startAnswering({ settings, log, metrics, clientOptions, target, prefix, queue, enqueue, watch, step });
+      ({ worker, workerRedis, gate } = answering);
       // Where digests run: a web-only fleet (possibly on another config version) never re-times them.
       await step(syncDigestSchedulers(queue, workspace.digests, stores.digests, log));
       const restored = await step(restoreEscalationTimers({ queue, escalations: stores.escalations, enqueue, escalation: workspace.escalation }));
@@ -309,28 +270,5 @@ async function closeWorker(worker: Worker, graceMs: number, log: Logger): Promis
   if (outcome === 'timeout') {
     log.warn('active jobs did not finish in the grace period; handing them back to the queue', { graceMs });
     await bounded(worker.close(true), 5_000, undefined);
-  }
-}
-
-async function whoAmI(client: WebClient): Promise<JobContext['identity']> {
-  try {
-    const me = await client.auth.test();
-    return { botUserId: me.user_id ?? '', botId: me.bot_id ?? '', teamId: me.team_id ?? '', ...(me.enterprise_id ? { enterpriseId: me.enterprise_id } : {}) };
-  } catch (err) {
-    throw new LunaError('luna_slack_failed', `Slack rejected SLACK_BOT_TOKEN (auth.test): ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** Caching silently does nothing below the model's minimum prefix; say so at start-up rather than never. */
-function warnIfUncacheable(settings: Settings, log: Logger): void {
-  const tokens = estimateTokens(cachedPrefix(settings.persona));
-  const min = minCacheableTokens(settings.persona.model);
-  if (tokens < min) {
-    log.warn('persona prefix is below the model’s minimum cacheable length; prompt caching will not apply', {
-      persona: settings.persona.id,
-      model: settings.persona.model,
-      estimatedTokens: tokens,
-      minimum: min,
-    });
   }
 }

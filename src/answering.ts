@@ -1,0 +1,109 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { reportProblems } from './config/account-book.js';
+import type { Settings } from './config/load.js';
+import type { JobContext } from './contracts/job-context.js';
+import type { Enqueue } from './contracts/jobs.js';
+import { LunaError } from './infra/errors.js';
+import type { Logger } from './infra/log.js';
+import type { Metrics } from './infra/metrics.js';
+import { connectRedis, type RedisClient, type RedisTarget } from './infra/redis.js';
+import type { RedisWatch } from './infra/redis-watch.js';
+import { createAnthropic } from './llm/client.js';
+import { ModelGate } from './llm/model-gate.js';
+import { cachedPrefix } from './llm/prompt.js';
+import { estimateTokens, minCacheableTokens } from './personas/models.js';
+import { ThreadOrder } from './queue/thread-order.js';
+import { startWorker } from './queue/worker.js';
+import { Accounts } from './slack-api/accounts.js';
+import { Directory } from './slack-api/directory.js';
+import { createStores } from './stores/index.js';
+
+/** What the answering half needs from the rest of the wiring (luna.ts). */
+export interface AnsweringDeps {
+  settings: Settings;
+  log: Logger;
+  metrics: Metrics;
+  clientOptions: WebClientOptions;
+  target: RedisTarget;
+  prefix: string;
+  queue: Queue;
+  enqueue: Enqueue;
+  watch: RedisWatch;
+  /** Awaits a start-up step unless LUNA is stopped first. */
+  step: <T>(p: Promise<T>) => Promise<T>;
+}
+
+export interface Answering {
+  worker: Worker;
+  workerRedis: RedisClient;
+  gate: ModelGate;
+}
+
+/**
+ * The answering half of LUNA (LUNA_ROLE=all or worker): who LUNA is in Slack, its own Redis connection, the
+ * model gate and client, the directory and account book, and the BullMQ worker that runs the job catalogue.
+ */
+export async function startAnswering(d: AnsweringDeps): Promise<Answering> {
+  const { settings, log } = d;
+  const { env, workspace } = settings;
+  const client = new WebClient(env.SLACK_BOT_TOKEN, d.clientOptions);
+  const identity = await d.step(whoAmI(client));
+  // Jobs read and write their stores on the worker's connection, which waits for Redis through a blip; the
+  // producer's fails fast, which is right for an ack (Slack redelivers) and wrong for a job half done.
+  const workerRedis = connectRedis(d.target, 'worker');
+  d.watch.listen(workerRedis, 'worker-connection');
+  const stores = createStores(workerRedis, d.prefix);
+  const gate = new ModelGate({
+    store: stores.modelCalls,
+    queue: d.queue,
+    log,
+    maxConcurrentCalls: workspace.model.maxConcurrentCalls,
+    probeBaseMs: workspace.model.outageProbeSeconds * 1000,
+    // A long outage is probed every 10 s at most: recovered within seconds of the service coming back.
+    probeMaxMs: 10_000,
+    probeTimeoutMs: (workspace.model.streamIdleTimeoutSeconds + 15) * 1000,
+  });
+  const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
+  warnIfUncacheable(settings, log);
+  const directory = new Directory(client, stores.directory, identity, workspace.customerChannels);
+  const book = settings.accountBook;
+  if (book) {
+    reportProblems(book.current(), book.path, log);
+    book.watch(log);
+  }
+  const accounts = new Accounts(directory, () => book?.current(), workspace.accounts, stores.accounts);
+  const ctx: JobContext = { slack: client, anthropic, settings, log, metrics: d.metrics, identity, directory, accounts, stores, enqueue: d.enqueue };
+  const order = new ThreadOrder({ store: stores.threads, queue: d.queue, log });
+  // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
+  const worker = startWorker(workerRedis as Redis, d.prefix, workspace.queue, ctx, { order, gate });
+  // worker.ts logs every worker error; during an outage that is one per reconnect attempt, so the rate-limited watch takes over.
+  worker.removeAllListeners('error');
+  d.watch.listen(worker, 'worker');
+  return { worker, workerRedis, gate };
+}
+
+async function whoAmI(client: WebClient): Promise<JobContext['identity']> {
+  try {
+    const me = await client.auth.test();
+    return { botUserId: me.user_id ?? '', botId: me.bot_id ?? '', teamId: me.team_id ?? '', ...(me.enterprise_id ? { enterpriseId: me.enterprise_id } : {}) };
+  } catch (err) {
+    throw new LunaError('luna_slack_failed', `Slack rejected SLACK_BOT_TOKEN (auth.test): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Caching silently does nothing below the model's minimum prefix; say so at start-up rather than never. */
+function warnIfUncacheable(settings: Settings, log: Logger): void {
+  const tokens = estimateTokens(cachedPrefix(settings.persona));
+  const min = minCacheableTokens(settings.persona.model);
+  if (tokens < min) {
+    log.warn('persona prefix is below the model’s minimum cacheable length; prompt caching will not apply', {
+      persona: settings.persona.id,
+      model: settings.persona.model,
+      estimatedTokens: tokens,
+      minimum: min,
+    });
+  }
+}
