@@ -4,6 +4,7 @@ import { RecordId, SlackTs } from '../../contracts/jobs.js';
 import { CSAT_VOTE_ACTION } from '../../render/csat-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
+import { messageClick } from './click.js';
 
 /** `reaction_added` as Slack sends it: who, which emoji, on which message (files get no reaction events any more). */
 const ReactionAdded = z.object({
@@ -14,12 +15,7 @@ const ReactionAdded = z.object({
 });
 
 /** A click on one of a survey's rating buttons: who, where from, which survey and score. */
-const VoteClick = z.object({
-  user: z.object({ id: z.string().min(1) }),
-  channel: z.object({ id: z.string().min(1) }),
-  message: z.object({ ts: SlackTs }),
-  actions: z.array(z.object({ action_id: z.string().regex(CSAT_VOTE_ACTION), value: RecordId, action_ts: z.string().min(1) })).min(1),
-});
+const VoteClick = messageClick(z.object({ action_id: z.string().regex(CSAT_VOTE_ACTION), value: RecordId, action_ts: z.string().min(1) }));
 
 /**
  * CSAT surveys: `csat.resolvedReaction` on a message queues a `thread-resolved` job (which also closes the

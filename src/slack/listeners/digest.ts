@@ -4,6 +4,7 @@ import { RecordId, SlackTs, type AnswerPayload, type ThreadDigestPayload } from 
 import { DONE_ACTION_ID } from '../../render/digest-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
+import { clickedBy, messageClick } from './click.js';
 
 export const DIGEST_SHORTCUT_ID = 'feedback_digest';
 
@@ -17,14 +18,9 @@ const ShortcutBody = z.object({
   response_url: z.string().url().optional(),
 });
 const DoneValue = z.object({ d: RecordId, i: z.number().int().min(0) });
-const DoneClick = z.object({
-  user: z.object({ id: z.string().min(1), team_id: z.string().min(1).optional() }),
-  channel: z.object({ id: z.string().min(1) }),
-  message: z.object({ ts: SlackTs }),
-  actions: z
-    .array(z.object({ action_id: z.literal(DONE_ACTION_ID), value: z.string().transform(jsonOrUndefined).pipe(DoneValue), action_ts: z.string().min(1) }))
-    .min(1),
-});
+const DoneClick = messageClick(
+  z.object({ action_id: z.literal(DONE_ACTION_ID), value: z.string().transform(jsonOrUndefined).pipe(DoneValue), action_ts: z.string().min(1) }),
+);
 
 /**
  * The "Feedback digest" message shortcut (a digest of the message's thread, posted in that thread) and
@@ -60,10 +56,7 @@ export function registerDigestListeners(app: App, deps: SlackAdapterDeps): void 
       await deps.enqueue('digest-done', {
         digestId: action.value.d,
         action: action.value.i,
-        userId: click.data.user.id,
-        ...(click.data.user.team_id ? { userTeamId: click.data.user.team_id } : {}),
-        channel: click.data.channel.id,
-        messageTs: click.data.message.ts,
+        ...clickedBy(click.data),
         actionTs: action.action_ts,
       });
     } else {

@@ -1,9 +1,10 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { RecordId, SlackTs } from '../../contracts/jobs.js';
+import { RecordId } from '../../contracts/jobs.js';
 import { ESCALATION_ACTIONS } from '../../render/escalation-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
+import { clickedBy, messageClick } from './click.js';
 
 const ACTION_STATUS = {
   [ESCALATION_ACTIONS.acknowledge]: 'acknowledged',
@@ -15,12 +16,7 @@ const ACTION_STATUS = {
  * The fields of a button click this listener uses; the button's value is the escalation's id. The channel
  * and message go along so the job can check the click came from that escalation's own post.
  */
-const EscalationClick = z.object({
-  user: z.object({ id: z.string().min(1), team_id: z.string().min(1).optional() }),
-  channel: z.object({ id: z.string().min(1) }),
-  message: z.object({ ts: SlackTs }),
-  actions: z.array(z.object({ value: RecordId, action_ts: z.string().min(1) })).min(1),
-});
+const EscalationClick = messageClick(z.object({ value: RecordId, action_ts: z.string().min(1) }));
 
 /**
  * Acknowledge / I'll take it / Not strategic: ack at once, let a job check who clicked where and update
@@ -32,15 +28,11 @@ export function registerEscalationListeners(app: App, deps: SlackAdapterDeps): v
     app.action({ action_id: actionId, type: 'block_actions' }, async ({ ack, body, context }) => {
       const click = EscalationClick.safeParse(body);
       if (click.success) {
-        const { user, channel, message, actions } = click.data;
-        const button = actions[0]!;
+        const button = click.data.actions[0]!;
         await deps.enqueue('escalation-action', {
           id: button.value,
           action,
-          userId: user.id,
-          ...(user.team_id ? { userTeamId: user.team_id } : {}),
-          channel: channel.id,
-          messageTs: message.ts,
+          ...clickedBy(click.data),
           at: Date.now(),
           actionTs: button.action_ts,
         });

@@ -1,17 +1,12 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { SlackTs } from '../../contracts/jobs.js';
 import { FEEDBACK_ACTION, FEEDBACK_REASON_ACTION_PREFIX, FEEDBACK_REASONS, parseFeedbackValue, type FeedbackReason } from '../../render/answer-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
+import { clickedBy, messageClick } from './click.js';
 
 /** The fields of a feedback-button click (Slack's block_actions payload, a `feedback_buttons` action) this listener uses. */
-const VoteClick = z.object({
-  user: z.object({ id: z.string().min(1), team_id: z.string().min(1).optional() }),
-  channel: z.object({ id: z.string().min(1) }),
-  message: z.object({ ts: SlackTs }),
-  actions: z.array(z.object({ type: z.literal('feedback_buttons'), value: z.string(), action_ts: z.string().min(1) })).min(1),
-});
+const VoteClick = messageClick(z.object({ type: z.literal('feedback_buttons'), value: z.string(), action_ts: z.string().min(1) }));
 
 /** A reason button on the private follow-up to a thumbs-down (an ephemeral: its channel is in the container). */
 const ReasonClick = z.object({
@@ -32,10 +27,7 @@ export function registerFeedbackListeners(app: App, deps: SlackAdapterDeps): voi
         kind: 'vote',
         answerId: value.answerId,
         vote: value.kind,
-        userId: click.data.user.id,
-        ...(click.data.user.team_id ? { userTeamId: click.data.user.team_id } : {}),
-        channel: click.data.channel.id,
-        messageTs: click.data.message.ts,
+        ...clickedBy(click.data),
         actionTs: action.action_ts,
       });
     } else {
