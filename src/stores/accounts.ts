@@ -77,20 +77,11 @@ export class AccountStore {
 
   /** Once per digest (a retried job does not add it twice); newest first, the last KEEP_DIGESTS kept. */
   async rememberDigest(accountId: string, d: DigestMemory): Promise<void> {
-    const seen = this.key(accountId, 'digest-ids');
-    if ((await this.redis.sadd(seen, d.id)) === 0) return;
-    const list = this.key(accountId, 'digests');
-    await this.redis
-      .multi()
-      .lpush(list, JSON.stringify(d))
-      .ltrim(list, 0, KEEP_DIGESTS - 1)
-      .expire(list, TTL)
-      .expire(seen, TTL)
-      .exec();
+    await this.prependOnce(this.key(accountId, 'digest-ids'), d.id, this.key(accountId, 'digests'), [d], KEEP_DIGESTS);
   }
 
   async digests(accountId: string, n = KEEP_DIGESTS): Promise<DigestMemory[]> {
-    return (await this.redis.lrange(this.key(accountId, 'digests'), 0, n - 1)).map((v) => DigestMemory.parse(JSON.parse(v)));
+    return this.newest(this.key(accountId, 'digests'), n, DigestMemory);
   }
 
   // ── escalations ────────────────────────────────────────────────────────────────────────────────
@@ -131,23 +122,30 @@ export class AccountStore {
 
   /** A batch's signals, once per batch; newest first. */
   async rememberSignals(accountId: string, batch: string, signals: SignalMemory[]): Promise<void> {
-    const seen = this.key(accountId, 'signal-batches');
-    if ((await this.redis.sadd(seen, batch)) === 0 || signals.length === 0) {
+    await this.prependOnce(this.key(accountId, 'signal-batches'), batch, this.key(accountId, 'signals'), signals, KEEP_SIGNALS);
+  }
+
+  async signals(accountId: string, n = KEEP_SIGNALS): Promise<SignalMemory[]> {
+    return this.newest(this.key(accountId, 'signals'), n, SignalMemory);
+  }
+
+  /** Puts `items` at the head of `list` (newest first, the last `keep` kept) once per `id`, which `seen` remembers. */
+  private async prependOnce(seen: string, id: string, list: string, items: unknown[], keep: number): Promise<void> {
+    if ((await this.redis.sadd(seen, id)) === 0 || items.length === 0) {
       await this.redis.expire(seen, TTL);
       return;
     }
-    const list = this.key(accountId, 'signals');
     await this.redis
       .multi()
-      .lpush(list, ...signals.map((s) => JSON.stringify(s)))
-      .ltrim(list, 0, KEEP_SIGNALS - 1)
+      .lpush(list, ...items.map((x) => JSON.stringify(x)))
+      .ltrim(list, 0, keep - 1)
       .expire(list, TTL)
       .expire(seen, TTL)
       .exec();
   }
 
-  async signals(accountId: string, n = KEEP_SIGNALS): Promise<SignalMemory[]> {
-    return (await this.redis.lrange(this.key(accountId, 'signals'), 0, n - 1)).map((v) => SignalMemory.parse(JSON.parse(v)));
+  private async newest<T>(list: string, n: number, schema: z.ZodType<T>): Promise<T[]> {
+    return (await this.redis.lrange(list, 0, n - 1)).map((v) => schema.parse(JSON.parse(v)));
   }
 
   private get indexKey(): string {
