@@ -1,9 +1,9 @@
-import type { Block, KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { MentionPolicy } from '../domain/mention-safety.js';
 import { MentionSafeStream } from '../domain/stream-release.js';
 import type { Logger } from '../infra/log.js';
 import { slackErrorCode } from './errors.js';
+import type { LunaPart } from './post.js';
 import { partMetadata } from './thread.js';
 
 /**
@@ -190,17 +190,8 @@ export async function stopStream(slack: WebClient, channel: string, ts: string):
   }
 }
 
-export interface StreamedPart {
-  channel: string;
-  ts: string;
-  jobId: string;
-  part: number | string;
-  /** The final text (mrkdwn, mention-safe, handles applied). */
-  text: string;
-  /** Blocks to show it with; a section holding `text` when absent. */
-  blocks?: Array<KnownBlock | Block> | undefined;
-  meta?: Record<string, string | number>;
-}
+/** A part (its final text: mrkdwn, mention-safe, handles applied) whose message `ts` was streamed; no blocks: a section holding `text`. */
+export type StreamedPart = Omit<LunaPart, 'threadTs'> & { ts: string };
 
 /**
  * Makes a streamed message the final one: stop it, then replace what streamed with the stored, rendered part and
