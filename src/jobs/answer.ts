@@ -13,7 +13,7 @@ import { labelParts, splitMessage } from '../render/split.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
 import { AnswerStream, finishStream, stopStream } from '../slack-api/stream.js';
-import { postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import { participantsOf, postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import { accountBriefFor } from './account-brief.js';
 import { deliverPrivately, postHoldingReply, tellOwners, tellPrivately, type AnswerPlace } from './answer-delivery.js';
 import { AssessmentStep } from './assessment-step.js';
@@ -156,7 +156,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
 
 /** Slack mrkdwn, mention-safe, split into parts. Where the customer reads, no internal handle or owner can be tagged. */
 function render(ctx: JobContext, text: string, stopReason: string | null, thread: SlackThreadMessage[], place: AnswerPlace): string[] {
-  const participants = thread.map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
+  const participants = participantsOf(thread, ctx.identity.botUserId);
   // A cut-off answer says so, instead of ending mid-sentence.
   const markdown = stopReason === 'max_tokens' ? `${text}\n\n_I reached my length limit here; ask me to continue for the rest._` : text;
   const policy = place.customer ? { users: new Set(participants), groups: new Set<string>() } : mentionPolicy(ctx.settings, participants);
@@ -175,7 +175,7 @@ function render(ctx: JobContext, text: string, stopReason: string | null, thread
 function openStream(ctx: JobContext, job: LunaJob<'answer'>, thread: SlackThreadMessage[]): AnswerStream | undefined {
   const p = job.data;
   const jobId = job.id;
-  const participants = thread.map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
+  const participants = participantsOf(thread, ctx.identity.botUserId);
   return AnswerStream.open(
     ctx.slack,
     {
@@ -201,7 +201,7 @@ export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackTh
     ? { kind: fromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
     : await ctx.directory.audience(p.channel);
   if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
-  const people = await ctx.directory.people([p.userId, ...thread.flatMap((m) => (m.user && m.user !== ctx.identity.botUserId ? [m.user] : []))]);
+  const people = await ctx.directory.people([p.userId, ...participantsOf(thread, ctx.identity.botUserId)]);
   const askerExternal = fromElsewhere || people.get(p.userId)!.external;
   const external = new Map([...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']));
   const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));

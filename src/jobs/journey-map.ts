@@ -13,7 +13,7 @@ import { renderJourneyPng } from '../render/journey-svg.js';
 import { journeyMermaid } from '../render/mermaid.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
-import { postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import { participantsOf, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import type { Destination } from './digest-publish.js';
 import { mentionPolicy } from './mention-policy.js';
@@ -73,7 +73,7 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   }
 
   const targets = parseKpiTargets(ctx.settings.persona.systemPrompt);
-  const participants = (thread ?? []).map((m) => m.user).filter((u): u is string => Boolean(u) && u !== ctx.identity.botUserId);
+  const participants = participantsOf(thread ?? [], ctx.identity.botUserId);
   const pictureThread = dest.threadTs;
   await job.assertHeld(); // a run whose lock lapsed while the model wrote does not post beside the run that took over
   let mapTs = await store.postedTs(jobId);

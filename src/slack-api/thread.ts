@@ -59,6 +59,11 @@ export function partMetadata(jobId: string, part: number | string, extra: Record
   return { event_type: ANSWER_EVENT_TYPE, event_payload: { job_id: jobId, part, ...extra } };
 }
 
+/** Who wrote in the thread, LUNA itself left out, in the thread's order (repeats kept). */
+export function participantsOf(messages: SlackThreadMessage[], botUserId: string): string[] {
+  return messages.flatMap((m) => (m.user && m.user !== botUserId ? [m.user] : []));
+}
+
 /** Which parts of a job's answer are already in the thread (part index → ts). */
 export function postedParts(messages: SlackThreadMessage[], jobId: string): Map<string, string> {
   const parts = new Map<string, string>();
