@@ -8,6 +8,7 @@ import { Metrics } from './infra/metrics.js';
 import { createHttpServer } from './http/server.js';
 import type { ModelGate } from './llm/model-gate.js';
 import { createLogger, toBoltLogger, type Logger } from './infra/log.js';
+import { bounded, TimeoutError, untilAborted, withTimeout } from './infra/wait.js';
 import { QUEUE_NAME } from './contracts/jobs.js';
 import { createEnqueue } from './queue/producer.js';
 import { createStores } from './stores/index.js';
@@ -217,7 +218,7 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
     ready,
     stop() {
       stopping ??= (async () => {
-        aborted.abort();
+        aborted.abort(new LunaError('luna_stopped', 'LUNA was stopped while starting'));
         watch.close();
         dataWatch?.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -235,39 +236,12 @@ export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Pr
   };
 }
 
-/** `p`, unless LUNA is stopped first (then a luna_stopped error, so a start-up waiting for Redis ends). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new LunaError('luna_stopped', 'LUNA was stopped while starting'));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new LunaError('luna_stopped', 'LUNA was stopped while starting'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e instanceof Error ? e : new Error(String(e)))),
-    );
-  });
-}
-
-/** `p`'s value, or `fallback` if it fails or takes longer than `ms`. */
-function bounded<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(fallback), ms);
-    timer.unref();
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      () => (clearTimeout(timer), resolve(fallback)),
-    );
-  });
-}
-
 /** Graceful first; past the grace period, force-close: the active jobs' locks lapse and another worker resumes them. */
 async function closeWorker(worker: Worker, graceMs: number, log: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const graceful = worker.close().then(() => 'done' as const);
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
-  const outcome = await Promise.race([graceful, timeout]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
+  try {
+    await withTimeout(worker.close(), graceMs);
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err;
     log.warn('active jobs did not finish in the grace period; handing them back to the queue', { graceMs });
     await bounded(worker.close(true), 5_000, undefined);
   }

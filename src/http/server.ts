@@ -1,6 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Metrics } from '../infra/metrics.js';
-import { toError } from '../infra/errors.js';
+import { withTimeout } from '../infra/wait.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -55,14 +55,4 @@ async function readiness(checks: ReadinessCheck[]) {
     }),
   );
   return { ok, results };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => (clearTimeout(t), resolve(v)),
-      (e: unknown) => (clearTimeout(t), reject(toError(e))),
-    );
-  });
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { LunaError } from './errors.js';
 import type { Logger } from './log.js';
+import { sleep } from './wait.js';
 
 /**
  * The Redis `npm start` runs when none is configured and none answers at 127.0.0.1:6379: a redis-server
@@ -105,7 +106,7 @@ class Supervised {
         await exited;
         throw new LunaError('luna_redis_unavailable', `the local redis-server did not start on port ${this.port}; see ${path.join(this.dir, 'redis.log')}`);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     writeState(this.stateFile, { port: this.port, pid: proc.pid });
     proc.once('exit', (code, signal) => void this.exited(code, signal));
@@ -120,7 +121,7 @@ class Supervised {
       return;
     }
     this.log.warn('the local Redis exited; restarting it (same port, same data)', { code, signal });
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     if (this.stopping) return;
     await this.start().catch((err: unknown) => this.log.error('could not restart the local Redis', { err }));
   }
@@ -150,7 +151,7 @@ function adopted(port: number, pid: number, dir: string, stateFile: string, log:
       } catch {
         return;
       }
-      for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && alive(pid); i++) await sleep(50);
       if (alive(pid)) {
         log.warn('the local Redis did not stop within 10 s; killing it', { pid });
         process.kill(pid, 'SIGKILL');

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { bounded } from './wait.js';
 
 /** A connection LUNA and BullMQ use: one Redis, or a Redis Cluster (every key of LUNA's in one slot). */
 export type RedisClient = Redis | Cluster;
@@ -117,24 +118,15 @@ function readyEvent(client: RedisClient): Promise<void> {
 /** Resolves true once the connection is ready (at once if it is), false if `ms` pass first. */
 export function whenReady(client: RedisClient, ms: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
-    void readyEvent(client).then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
+  const ready = readyEvent(client).then(() => true);
+  return bounded(ready, ms, false);
 }
 
 /** Closes a connection whatever its state: QUIT when connected (bounded), otherwise just stop reconnecting. */
 export async function closeRedis(client: RedisClient): Promise<void> {
   if (client.status === 'ready') {
-    const quit = client.quit().then(
-      () => true,
-      () => false,
-    );
-    const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref());
-    if (await Promise.race([quit, timeout])) return;
+    const quit = client.quit().then(() => true);
+    if (await bounded(quit, 1_000, false)) return;
   }
   client.disconnect();
 }

@@ -1,3 +1,4 @@
+import { sleep } from '../infra/wait.js';
 import type { JobContext } from '../contracts/job-context.js';
 import { chartAltText, chartHash, renderTrendChart, type TrendChart } from '../render/trend-chart.js';
 
@@ -65,7 +66,7 @@ export class HomeChartFiles {
   private async waitFor(hash: string): Promise<string | undefined> {
     const deadline = Date.now() + WAIT_FOR_OTHER_MS;
     while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       const id = await this.store.fileId(hash);
       if (id) return id;
     }

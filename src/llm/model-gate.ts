@@ -2,8 +2,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { retryDelayMs } from '../domain/backoff.js';
-import { LunaError, retryAfterOf, toError } from '../infra/errors.js';
+import { LunaError, retryAfterOf } from '../infra/errors.js';
 import type { Logger } from '../infra/log.js';
+import { sleep } from '../infra/wait.js';
 import type { ModelCallStore } from '../stores/model-calls.js';
 import type { RedisSemaphore } from '../stores/semaphore.js';
 import { callWatch } from './call-watch.js';
@@ -225,19 +226,4 @@ function releaseWhenRead(res: Response, release: () => void): Response {
   const wrapped = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   Object.defineProperty(wrapped, 'url', { value: res.url });
   return wrapped;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(toError(signal.reason));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(toError(signal!.reason));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

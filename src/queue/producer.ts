@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import { JOBS, jobId, type Enqueue } from '../contracts/jobs.js';
 import { LunaError } from '../infra/errors.js';
 import { ACK_WAIT_MS, isConnectionError, whenReady, type RedisClient } from '../infra/redis.js';
+import { sleep, withTimeout } from '../infra/wait.js';
 import type { ThreadOrder } from './thread-order.js';
 
 export interface EnqueueOptions {
@@ -41,12 +42,13 @@ export function createEnqueue(queue: Queue, order: ThreadOrder, o: EnqueueOption
 async function riding<T>(attempt: () => Promise<T>, redis: RedisClient, deadline: number, where: string): Promise<T> {
   for (;;) {
     try {
-      return await beforeDeadline(attempt(), deadline, where);
+      const late = () => new LunaError('luna_redis_unavailable', `Redis at ${where} did not take the job within the wait`, { retriable: true });
+      return await withTimeout(attempt(), deadline - Date.now(), late);
     } catch (err) {
       if (!isConnectionError(err)) throw err;
       const left = deadline - Date.now();
       // Ready already (the error was the old socket's): a short pause, so a flapping link is not hammered.
-      if (left > 0 && redis.status === 'ready') await new Promise((r) => setTimeout(r, Math.min(50, left)));
+      if (left > 0 && redis.status === 'ready') await sleep(Math.min(50, left));
       else if (left <= 0 || !(await whenReady(redis, left))) throw unavailable(where, err);
     }
   }
@@ -56,17 +58,4 @@ function unavailable(where: string, err: unknown): LunaError {
   if (err instanceof LunaError && err.code === 'luna_redis_unavailable') return err;
   const why = err instanceof Error ? err.message : String(err);
   return new LunaError('luna_redis_unavailable', `Redis at ${where} is unreachable, so nothing was queued (${why})`, { retriable: true, cause: err });
-}
-
-function beforeDeadline<T>(p: Promise<T>, deadline: number, where: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new LunaError('luna_redis_unavailable', `Redis at ${where} did not take the job within the wait`, { retriable: true })),
-      Math.max(0, deadline - Date.now()),
-    );
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
-    );
-  });
 }
