@@ -3,6 +3,7 @@ import type { MessageParam, TextBlockParam, Usage } from '@anthropic-ai/sdk/reso
 import { LunaError } from '../infra/errors.js';
 import type { ModelUsage } from '../infra/metrics.js';
 import { Watchdog } from './call-watch.js';
+import { classifyModelError } from './model-errors.js';
 import type { Fetch } from './model-gate.js';
 
 export type { MessageParam, TextBlockParam };
@@ -96,28 +97,4 @@ export function usageOf(u: Usage | undefined): ModelUsage {
     cacheRead: u?.cache_read_input_tokens ?? 0,
     cacheCreation: u?.cache_creation_input_tokens ?? 0,
   };
-}
-
-/** Error types that mean the request itself is wrong, even when they arrive inside a stream. */
-const REQUEST_ERRORS = new Set(['invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'request_too_large']);
-
-/** 429, 529, 5xx, overloads mid-stream and dropped connections are worth retrying; a 4xx means our request is wrong. */
-export function classifyModelError(err: unknown): LunaError {
-  if (err instanceof LunaError) return err;
-  if (err instanceof Anthropic.APIConnectionError) {
-    return new LunaError('luna_model_unavailable', `Anthropic unreachable: ${err.message}`, { retriable: true, cause: err });
-  }
-  if (err instanceof Anthropic.APIError) {
-    const status = Number(err.status ?? 0);
-    // No status: an `error` event in the middle of a stream (overloaded_error, api_error), the service's trouble, not the request's.
-    const type = (err as { type?: unknown }).type;
-    const midStream = err.status === undefined && !(typeof type === 'string' && REQUEST_ERRORS.has(type));
-    const retriable = midStream || status === 408 || status === 409 || status === 429 || status >= 500;
-    const after = Number((err as { headers?: Headers }).headers?.get('retry-after'));
-    return new LunaError('luna_model_unavailable', `Anthropic answered ${status}: ${err.message}`, { retriable, cause: err, retryAfterMs: after * 1000 });
-  }
-  return new LunaError('luna_model_unavailable', `model call failed: ${(err as Error)?.message ?? String(err)}`, {
-    retriable: true,
-    cause: err,
-  });
 }

@@ -1,4 +1,3 @@
-import Anthropic from '@anthropic-ai/sdk';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { retryDelayMs } from '../domain/backoff.js';
@@ -8,13 +7,14 @@ import { sleep } from '../infra/wait.js';
 import type { ModelCallStore } from '../stores/model-calls.js';
 import type { RedisSemaphore } from '../stores/semaphore.js';
 import { callWatch } from './call-watch.js';
+import { isRetriableStatus, isUnavailable, retryAfterMs } from './model-errors.js';
 
 /**
  * Every model call of every worker process passes this gate (it is the Anthropic client's `fetch`):
  *
  * - at most `maxConcurrentCalls` requests are in flight across all workers (a Redis semaphore whose
  *   leases expire, so a killed worker never keeps a slot);
- * - a failed request that means "not now" (429, 529, 5xx, a dropped connection) pauses the whole queue
+ * - a failed request that means "not now" (a retriable status, see model-errors.ts; a dropped connection) pauses the whole queue
  *   through BullMQ's rate limiter — for Retry-After, or a backoff that doubles with jitter — and marks
  *   an outage in Redis. While it lasts, one request at a time (the probe) goes out; every other call
  *   waits for the probe's verdict instead of adding load. The first request that goes through ends it.
@@ -106,10 +106,10 @@ export class ModelGate {
         watch?.sent();
         res = await fetch(input, init);
       } catch (err) {
-        if (!signal?.aborted) await this.failed(undefined, probing);
+        if (!signal?.aborted) await this.failed(0, probing);
         throw err;
       }
-      if (res.status === 429 || res.status >= 500) await this.failed(retryAfterMs(res.headers), probing);
+      if (isRetriableStatus(res.status)) await this.failed(retryAfterMs(res.headers), probing);
       else if (probing) {
         await this.o.store.endOutage();
         this.o.log.info('the AI service answers again; model calls resume');
@@ -133,11 +133,11 @@ export class ModelGate {
    * A request failed for want of the API: every worker pauses for the outage's backoff. Only a failed probe
    * doubles it; the burst of requests that were on their way when the outage began counts as one failure.
    */
-  private async failed(retryAfter: number | undefined, probe: boolean): Promise<void> {
+  private async failed(retryAfter: number, probe: boolean): Promise<void> {
     try {
       const failures = await this.o.store.noteFailure(probe);
       const backoff = Math.min(retryDelayMs(failures + 1, this.o.probeBaseMs * 2), this.o.probeMaxMs);
-      await this.pauseAll(Math.max(retryAfter ?? 0, backoff));
+      await this.pauseAll(Math.max(retryAfter, backoff));
     } catch (err) {
       this.o.log.warn('could not record the AI service outage', { err });
     }
@@ -178,26 +178,6 @@ export class ModelGate {
   }
 }
 
-/**
- * Whether a failure means "the AI service is unavailable right now" — 429, 529, 5xx, timeouts, dropped
- * connections, a stalled stream — rather than "this request is wrong" (a 4xx LUNA must not repeat).
- */
-export function isUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof Anthropic.APIConnectionError) return true;
-    if (e instanceof Anthropic.APIError) {
-      const status = Number(e.status ?? 0);
-      return status === 408 || status === 429 || status >= 500;
-    }
-    if (e instanceof LunaError && (e.code === 'luna_model_stalled' || (e.code === 'luna_model_unavailable' && e.retriable && !e.cause))) return true;
-  }
-  return false;
-}
-
-function retryAfterMs(headers: Headers): number | undefined {
-  const s = Number(headers.get('retry-after'));
-  return Number.isFinite(s) && s > 0 ? s * 1000 : undefined;
-}
 /** The slot is held until the body has been read to the end, errored or been cancelled (streams included). */
 function releaseWhenRead(res: Response, release: () => void): Response {
   if (!res.body) {

@@ -3,7 +3,8 @@ import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import type { z } from 'zod';
 import { LunaError } from '../infra/errors.js';
 import { Watchdog } from './call-watch.js';
-import { classifyModelError, usageOf, type MessageParam, type ModelUsage, type TextBlockParam } from './client.js';
+import { usageOf, type MessageParam, type ModelUsage, type TextBlockParam } from './client.js';
+import { classifyModelError } from './model-errors.js';
 
 export interface StructuredRequest<S extends z.ZodType> {
   model: string;
