@@ -1,5 +1,5 @@
 import { loadSettings, type Settings } from './config/load.js';
-import { SettingsError, LunaError } from './infra/errors.js';
+import { formatProblems, SettingsError, LunaError } from './infra/errors.js';
 import { launchLuna, type Luna } from './luna.js';
 import { createLogger, type Logger } from './infra/log.js';
 import { describeTarget } from './infra/redis.js';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     settings = await loadSettings();
   } catch (err) {
     if (err instanceof SettingsError) {
-      process.stderr.write(`LUNA cannot start:\n${err.problems.map((p) => `  ${p.where}: ${p.problem}${p.fix ? ` — ${p.fix}` : ''}`).join('\n')}\n`);
+      process.stderr.write(`LUNA cannot start:\n${formatProblems(err.problems, '  ')}\n`);
       process.exit(1);
     }
     throw err;

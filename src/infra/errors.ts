@@ -73,6 +73,7 @@ export class SettingsError extends LunaError {
   }
 }
 
-export function formatProblems(problems: SettingProblem[]): string {
-  return problems.map((p) => `${p.where}: ${p.problem}${p.fix ? ` — ${p.fix}` : ''}`).join('\n');
+/** One line per problem (`where: problem — fix`), each after `indent`. */
+export function formatProblems(problems: SettingProblem[], indent = ''): string {
+  return problems.map((p) => `${indent}${p.where}: ${p.problem}${p.fix ? ` — ${p.fix}` : ''}`).join('\n');
 }
