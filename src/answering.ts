@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { reportProblems } from './config/account-book.js';
+import { reportProblems } from './config/account-book-file.js';
 import type { Settings } from './config/load.js';
 import type { JobContext } from './contracts/job-context.js';
 import type { Enqueue } from './contracts/jobs.js';

@@ -4,7 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SettingsError, type SettingProblem } from '../infra/errors.js';
 import { loadPersonas, type Persona, type PersonaRegistry } from '../personas/registry.js';
-import { AccountBookFile } from './account-book.js';
+import { AccountBookFile } from './account-book-file.js';
 import type { RedisTarget } from '../infra/redis.js';
 import { ENV_FIX, EnvSchema, redisTarget, requiredFor, type Env } from './env.js';
 import { WorkspaceSchema, type Workspace } from './workspace.js';
