@@ -149,14 +149,11 @@ function csatReading(base: { name: string; target?: KpiTarget }, f: Figures): Kp
           : [`Measured from CSAT surveys: no survey in ${WINDOW}.`];
     return { ...estimate, ...(surveys.length ? { detail: surveys } : {}) };
   }
-  const scale = typeof base.target?.unit === 'number' ? base.target.unit : 5;
-  const shown = Math.round(((m.average * scale) / 5) * 10) / 10;
   const rate = m.surveys ? Math.round((m.responded / m.surveys) * 100) : 0;
   const small = m.responses < SMALL_SAMPLE ? ' — too few to conclude' : '';
   return {
     ...base,
-    ...judge(base.target, shown, (d) => d.toFixed(1), ''),
-    value: `${shown.toFixed(1)}/${scale}`,
+    ...csatFigure(base.target, m.average),
     basis: `Measured from CSAT surveys: ${plural(m.responses, 'response')}, ${m.responded} of ${plural(m.surveys, 'survey')} answered (${rate}% response rate) in ${WINDOW}${small}.`,
     detail: [
       estimate.value ? `Estimated from feedback digests: ${estimate.value} — ${estimate.basis}` : `Estimated from feedback digests: no digest in ${WINDOW}.`,
@@ -169,17 +166,22 @@ function csatEstimate(base: { name: string; target?: KpiTarget }, f: Figures): K
   const { value, count } = f.csat;
   const digests = `${count} digest${count === 1 ? '' : 's'}`;
   if (value === null) return { ...base, status: 'no_data', basis: `Estimated from feedback digests; no digest in ${WINDOW}.` };
-  // The digest estimate is on a 1–5 scale; a persona that states CSAT out of 10 is compared on its own scale.
-  const scale = typeof base.target?.unit === 'number' ? base.target.unit : 5;
-  // Judged as shown, so the value and the gap printed beside it always add up.
-  const shown = Math.round(((value * scale) / 5) * 10) / 10;
   const small = count < SMALL_SAMPLE ? ' — too few to conclude' : '';
   return {
     ...base,
-    ...judge(base.target, shown, (d) => d.toFixed(1), ''),
-    value: `${shown.toFixed(1)}/${scale}`,
+    ...csatFigure(base.target, value),
     basis: `Estimated by LUNA from ${digests} in ${WINDOW}${small}.`,
   };
+}
+
+/**
+ * A CSAT mean (1–5, as digests estimate it and surveys measure it) on the persona's own scale (CSAT out of 10,
+ * say), judged as shown, so the value and the gap printed beside it always add up.
+ */
+function csatFigure(target: KpiTarget | undefined, mean: number): Pick<KpiReading, 'status' | 'gap' | 'value'> {
+  const scale = typeof target?.unit === 'number' ? target.unit : 5;
+  const shown = Math.round(((mean * scale) / 5) * 10) / 10;
+  return { ...judge(target, shown, (d) => d.toFixed(1), ''), value: `${shown.toFixed(1)}/${scale}` };
 }
 
 function retentionReading(base: { name: string; target?: KpiTarget }, a: AccountFigures): KpiReading {
