@@ -1,5 +1,6 @@
 import { accountsAtRisk, milestones, retention, type AccountState } from '../domain/accounts.js';
-import { DASHBOARD_WEEKS, dayMonth, weekStarts, type AccountFigures, type Figures } from '../domain/dashboard.js';
+import { DASHBOARD_WEEKS, weekStarts, type AccountFigures, type Figures } from '../domain/dashboard.js';
+import { dayMonth } from '../render/dashboard-text.js';
 import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
 import type { Persona } from '../personas/registry.js';
 import { homeForeignView, homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';

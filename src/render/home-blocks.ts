@@ -1,17 +1,8 @@
 import type * as types from '@slack/types';
 import { SIGNAL_LABELS, daysUntil, healthRisk, type RiskRow } from '../domain/accounts.js';
-import {
-  DASHBOARD_WEEKS,
-  RETENTION_WEEKS,
-  dayMonth,
-  duration,
-  handledShare,
-  helpfulness,
-  readKpis,
-  sparkline,
-  type Figures,
-  type KpiReading,
-} from '../domain/dashboard.js';
+import { DASHBOARD_WEEKS, RETENTION_WEEKS, handledShare, helpfulness, type Figures } from '../domain/dashboard.js';
+import { readKpis, type KpiReading } from '../domain/kpi-readings.js';
+import { dayMonth, duration, sparkline } from './dashboard-text.js';
 import { targetText, type KpiTarget } from '../personas/kpis.js';
 import { escapeAngles } from '../domain/text.js';
 
