@@ -8,6 +8,7 @@ import type { ModelCallStore } from '../stores/model-calls.js';
 import type { RedisSemaphore } from '../stores/semaphore.js';
 import { callWatch } from './call-watch.js';
 import { isRetriableStatus, isUnavailable, retryAfterMs } from './model-errors.js';
+import { releaseWhenRead } from './release-when-read.js';
 
 /**
  * Every model call of every worker process passes this gate (it is the Anthropic client's `fetch`):
@@ -176,34 +177,4 @@ export class ModelGate {
       () => 0,
     );
   }
-}
-
-/** The slot is held until the body has been read to the end, errored or been cancelled (streams included). */
-function releaseWhenRead(res: Response, release: () => void): Response {
-  if (!res.body) {
-    release();
-    return res;
-  }
-  const reader = res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (err) {
-        release();
-        controller.error(err);
-      }
-    },
-    cancel(reason) {
-      release();
-      return reader.cancel(reason);
-    },
-  });
-  const wrapped = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  Object.defineProperty(wrapped, 'url', { value: res.url });
-  return wrapped;
 }
