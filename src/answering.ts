@@ -1,44 +1,37 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import type { Queue, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { reportProblems } from './config/account-book-file.js';
 import type { Settings } from './config/load.js';
 import type { JobContext } from './contracts/job-context.js';
-import type { Enqueue } from './contracts/jobs.js';
 import { LunaError } from './infra/errors.js';
 import type { Logger } from './infra/log.js';
-import type { Metrics } from './infra/metrics.js';
-import { connectRedis, type RedisClient, type RedisTarget } from './infra/redis.js';
-import type { RedisWatch } from './infra/redis-watch.js';
+import { connectRedis } from './infra/redis.js';
 import { createAnthropic } from './llm/client.js';
 import { ModelGate } from './llm/model-gate.js';
 import { cachedPrefix } from './llm/prompt.js';
 import { estimateTokens, minCacheableTokens } from './personas/models.js';
-import { ThreadOrder } from './queue/thread-order.js';
 import { startWorker } from './queue/worker.js';
 import { Accounts } from './slack-api/accounts.js';
 import { Directory } from './slack-api/directory.js';
-import { createStores } from './stores/index.js';
+import { storesOn, type QueueSide, type RedisFor } from './startup/queue.js';
 
 /** What the answering half needs from the rest of the wiring (luna.ts). */
 export interface AnsweringDeps {
   settings: Settings;
   log: Logger;
-  metrics: Metrics;
   clientOptions: WebClientOptions;
-  target: RedisTarget;
-  prefix: string;
-  queue: Queue;
-  enqueue: Enqueue;
-  watch: RedisWatch;
+  /** The queue it takes jobs from, the one `enqueue`, metrics and the Redis watch. */
+  q: QueueSide;
   /** Awaits a start-up step unless LUNA is stopped first. */
   step: <T>(p: Promise<T>) => Promise<T>;
 }
 
 export interface Answering {
   worker: Worker;
-  workerRedis: RedisClient;
+  /** The jobs' own Redis connection and stores (see RedisFor): it waits for Redis where the queue's fails fast. */
+  jobs: RedisFor<'worker'>;
   gate: ModelGate;
 }
 
@@ -51,14 +44,12 @@ export async function startAnswering(d: AnsweringDeps): Promise<Answering> {
   const { env, workspace } = settings;
   const client = new WebClient(env.SLACK_BOT_TOKEN, d.clientOptions);
   const identity = await d.step(whoAmI(client));
-  // Jobs read and write their stores on the worker's connection, which waits for Redis through a blip; the
-  // producer's fails fast, which is right for an ack (Slack redelivers) and wrong for a job half done.
-  const workerRedis = connectRedis(d.target, 'worker');
-  d.watch.listen(workerRedis, 'worker-connection');
-  const stores = createStores(workerRedis, d.prefix);
+  const jobs = storesOn('worker', connectRedis(settings.redis.target, 'worker'), env.LUNA_REDIS_PREFIX, d.q.queue, log);
+  d.q.watch.listen(jobs.client, 'worker-connection');
+  const { stores } = jobs;
   const gate = new ModelGate({
     store: stores.modelCalls,
-    queue: d.queue,
+    queue: d.q.queue,
     log,
     maxConcurrentCalls: workspace.model.maxConcurrentCalls,
     probeBaseMs: workspace.model.outageProbeSeconds * 1000,
@@ -75,14 +66,13 @@ export async function startAnswering(d: AnsweringDeps): Promise<Answering> {
     book.watch(log);
   }
   const accounts = new Accounts(directory, () => book?.current(), workspace.accounts, stores.accounts);
-  const ctx: JobContext = { slack: client, anthropic, settings, log, metrics: d.metrics, identity, directory, accounts, stores, enqueue: d.enqueue };
-  const order = new ThreadOrder({ store: stores.threads, queue: d.queue, log });
+  const ctx: JobContext = { slack: client, anthropic, settings, log, metrics: d.q.metrics, identity, directory, accounts, stores, enqueue: d.q.enqueue };
   // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
-  const worker = startWorker(workerRedis as Redis, d.prefix, workspace.queue, ctx, { order, gate });
+  const worker = startWorker(jobs.client as Redis, env.LUNA_REDIS_PREFIX, workspace.queue, ctx, { order: jobs.threadOrder, gate });
   // worker.ts logs every worker error; during an outage that is one per reconnect attempt, so the rate-limited watch takes over.
   worker.removeAllListeners('error');
-  d.watch.listen(worker, 'worker');
-  return { worker, workerRedis, gate };
+  d.q.watch.listen(worker, 'worker');
+  return { worker, jobs, gate };
 }
 
 async function whoAmI(client: WebClient): Promise<JobContext['identity']> {

@@ -1,27 +1,18 @@
 import type { WebClientOptions } from '@slack/web-api';
-import { Queue, type Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startAnswering, type Answering, type AnsweringDeps } from './answering.js';
 import type { Settings } from './config/load.js';
 import { LunaError } from './infra/errors.js';
-import { Metrics } from './infra/metrics.js';
-import { createHttpServer } from './http/server.js';
-import type { ModelGate } from './llm/model-gate.js';
 import { createLogger, toBoltLogger, type Logger } from './infra/log.js';
+import type { Metrics } from './infra/metrics.js';
+import { closeRedis } from './infra/redis.js';
 import { bounded, TimeoutError, untilAborted, withTimeout } from './infra/wait.js';
-import { QUEUE_NAME } from './contracts/jobs.js';
-import { createEnqueue } from './queue/producer.js';
-import { createStores } from './stores/index.js';
-import { syncDigestSchedulers } from './queue/digest-schedulers.js';
-import { closeRedis, connectRedis, describeTarget, type RedisClient } from './infra/redis.js';
-import { checkPersistence, reportPersistence, warnOnEvictingRedis, type Persistence } from './infra/redis-checks.js';
-import { RedisWatch } from './infra/redis-watch.js';
-import { DataLossWatch } from './queue/data-loss.js';
-import { restoreEscalationTimers } from './queue/escalation-timers.js';
-import { BACKOFF_TYPE } from './queue/worker.js';
-import { startAnswering } from './answering.js';
-import { ThreadOrder } from './queue/thread-order.js';
+import type { DataLossWatch } from './queue/data-loss.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
+import { readinessChecks, serveHttp, type StartProgress } from './startup/http.js';
+import { connectQueue, type QueueSide } from './startup/queue.js';
+import { checkRedis, recoverOwnedState } from './startup/redis-ready.js';
 
 export interface LunaOptions {
   log?: Logger;
@@ -47,9 +38,16 @@ export interface Luna {
   stop(): Promise<void>;
 }
 
-/** Starts LUNA and resolves once it serves (see launchLuna); a start that fails is stopped and rethrown. */
-export async function startLuna(settings: Settings, opts: LunaOptions = {}): Promise<Luna> {
-  const luna = await launchLuna(settings, opts);
+/** What has started so far: /readyz reads how far start-up is, and stop closes exactly what is there. */
+interface Started extends StartProgress {
+  dataWatch?: DataLossWatch | undefined;
+  answering?: Answering | undefined;
+  socketMode?: boolean;
+}
+
+/** Starts LUNA and resolves once it is ready (see startLunaListening); a start that fails is stopped and rethrown. */
+export async function startLunaReady(settings: Settings, opts: LunaOptions = {}): Promise<Luna> {
+  const luna = await startLunaListening(settings, opts);
   try {
     await luna.ready;
   } catch (err) {
@@ -60,180 +58,135 @@ export async function startLuna(settings: Settings, opts: LunaOptions = {}): Pro
 }
 
 /**
- * Wiring only: every piece is built elsewhere. Which pieces run depends on LUNA_ROLE.
- *
- * Resolves as soon as the HTTP server listens — /healthz answers, /readyz says what LUNA waits for —
- * whether or not Redis answers yet. `ready` follows when Redis answers and the role's pieces have started
- * (auth.test, the worker, digest schedulers, Socket Mode).
+ * Starts LUNA as README.md's "Start-up" tells it, and resolves as soon as the HTTP server listens — /healthz
+ * answers, /readyz says what LUNA waits for — whether or not Redis answers yet. `ready` follows once Redis
+ * has answered and the role's pieces have started. Wiring only: every piece is built elsewhere; which run
+ * depends on LUNA_ROLE.
  */
-export async function launchLuna(settings: Settings, opts: LunaOptions = {}): Promise<Luna> {
-  const { env, workspace } = settings;
-  const log = opts.log ?? createLogger(env.LOG_LEVEL);
-  const role = env.LUNA_ROLE;
-  const prefix = env.LUNA_REDIS_PREFIX;
-  const target = settings.redis.target;
-  const where = describeTarget(target);
+export async function startLunaListening(settings: Settings, opts: LunaOptions = {}): Promise<Luna> {
+  const log = opts.log ?? createLogger(settings.env.LOG_LEVEL);
+  const clientOptions = slackClientOptions(settings, log, opts.slackClientOptions);
   const intervalMs = opts.redisCheckIntervalMs ?? 10_000;
-  const clientOptions: WebClientOptions = {
-    slackApiUrl: env.SLACK_API_URL,
-    logger: toBoltLogger(log, env.LOG_LEVEL),
-    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
-    ...opts.slackClientOptions,
-  };
+  const started: Started = { serving: false };
 
-  const watch = new RedisWatch({ where, log, intervalMs });
-  const producer = connectRedis(target, 'producer');
-  watch.track(producer);
-  const queue = new Queue(QUEUE_NAME, {
-    connection: producer,
-    prefix,
-    defaultJobOptions: {
-      attempts: workspace.queue.attempts,
-      backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-    },
-  });
-  watch.listen(queue, 'queue');
-  const stores = createStores(producer, prefix);
-  const threadOrder = new ThreadOrder({ store: stores.threads, queue, log });
-  const enqueue = createEnqueue(queue, threadOrder, { redis: producer, where });
-  // While Redis is away a scrape shows no job counts instead of hanging.
-  const metrics = new Metrics(() =>
-    watch.reachable ? bounded(queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'), 1_000, {}) : Promise.resolve({}),
-  );
+  const q = connectQueue(settings, log, intervalMs);
+  q.metrics.peers = opts.workerChild?.metrics;
+  const slack = settings.env.LUNA_ROLE === 'worker' ? undefined : slackAdapter(settings, log, clientOptions, q);
+  const { server, port } = await serveHttp(settings.env.PORT, q, readinessChecks(q, started, opts.workerChild), slack?.requestListener);
+  log.info('HTTP server listening', { role: settings.env.LUNA_ROLE, port });
 
-  metrics.peers = opts.workerChild?.metrics;
-
-  let slack: SlackAdapter | undefined;
-  if (role !== 'worker') {
-    slack = createSlackAdapter({
-      settings,
-      log,
-      metrics,
-      clientOptions,
-      enqueue,
-      forgetAudience: (channel) => stores.directory.forgetChannel(channel),
-    });
-  }
-
-  let serving = false;
-  let persistence: Persistence | undefined;
-  const server: Server = createHttpServer({
-    metrics,
-    readiness: [
-      {
-        name: 'redis',
-        check: async () => {
-          if (!watch.reachable) throw new Error(watch.problem());
-          await producer.ping().catch((err: Error) => Promise.reject(new Error(`unreachable at ${where} (${err.message})`)));
-          if (!serving) throw new Error(`answers at ${where}; LUNA is still starting`);
-        },
-      },
-      // Loaded before anything started: ready by construction, listed so /readyz names all it depends on.
-      { name: 'config', check: () => Promise.resolve() },
-      { name: 'personas', check: () => Promise.resolve() },
-      ...(opts.workerChild ? [{ name: 'worker-process', check: opts.workerChild.ready }] : []),
-      // A note, never a reason to be unready: what a Redis restart would cost.
-      { name: 'redis-persistence', check: () => Promise.resolve(persistence?.detail ?? 'not checked yet') },
-    ],
-    ...(slack?.requestListener ? { slack: slack.requestListener } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(env.PORT, () => (server.off('error', reject), resolve()));
-  });
-  const port = (server.address() as AddressInfo).port;
-  log.info('HTTP server listening', { role, port });
-
-  const aborted = new AbortController();
-  const step = <T>(p: Promise<T>): Promise<T> => untilAborted(p, aborted.signal);
-  let worker: Worker | undefined;
-  let workerRedis: RedisClient | undefined;
-  let gate: ModelGate | undefined;
-  let dataWatch: DataLossWatch | undefined;
-  let socketStarted = false;
-
-  /** What LUNA itself owns in Redis and can put back after Redis lost it; only processes that run workers do. */
-  const recover = async (): Promise<Record<string, number>> => {
-    if (role === 'web') return {};
-    await syncDigestSchedulers(queue, workspace.digests, stores.digests, log);
-    const escalationTimers = await restoreEscalationTimers({ queue, escalations: stores.escalations, enqueue, escalation: workspace.escalation });
-    return { digestSchedules: workspace.digests.length, escalationTimers };
-  };
-
+  const stopped = new AbortController();
+  const step = <T>(p: Promise<T>): Promise<T> => untilAborted(p, stopped.signal);
+  const recover = () => recoverOwnedState(settings, q, log);
   const ready = (async () => {
-    await step(queue.waitUntilReady());
-    await step(warnOnEvictingRedis(producer, log));
-    persistence = await step(checkPersistence(producer));
-    reportPersistence(persistence, where, log);
-    dataWatch = new DataLossWatch({ marker: stores.marker, log, where, recover, intervalMs });
-    await step(dataWatch.start());
-    watch.onReachable((again) => {
-      if (!again) return;
-      // Back after an outage: was it a restart that kept nothing, and does it keep anything now?
-      void dataWatch?.check();
-      void checkPersistence(producer).then(
-        (p) => {
-          if (p.kind !== persistence?.kind) reportPersistence(p, where, log);
-          persistence = p;
-        },
-        () => {},
-      );
-    });
-
-    if (role !== 'web') {
-      const answering = await startAnswering({ settings, log, metrics, clientOptions, target, prefix, queue, enqueue, watch, step });
-      ({ worker, workerRedis, gate } = answering);
-      // Where digests run: a web-only fleet (possibly on another config version) never re-times them.
-      await step(syncDigestSchedulers(queue, workspace.digests, stores.digests, log));
-      const restored = await step(restoreEscalationTimers({ queue, escalations: stores.escalations, enqueue, escalation: workspace.escalation }));
-      if (restored) log.info('put back follow-up timers of open escalations that had none', { escalationTimers: restored });
-    }
-    if (slack?.socketMode) {
-      await step(slack.app.start());
-      socketStarted = true;
-    }
-    serving = true;
+    await checkRedis(q, { log, intervalMs, progress: started, recover, step });
+    await startRole(settings, { log, clientOptions, q, step }, recover, slack, started);
+    started.serving = true;
     // A split LUNA_ROLE=all install is one LUNA to its operator: this (web) process says so; its worker child says less.
     log.info(opts.supervised ? 'worker process started' : 'LUNA started', {
-      role: opts.workerChild ? 'all' : role,
+      role: opts.workerChild ? 'all' : settings.env.LUNA_ROLE,
       port,
       mode: settings.socketMode ? 'socket' : 'http',
       persona: settings.persona.id,
-      redis: where,
+      redis: q.watch.where,
     });
   })();
   // Whoever awaits `ready` sees a failure; nobody awaiting it is no crash.
   ready.catch(() => {});
 
+  const closers = closersInOrder(settings, log, { q, server, slack, started, stopped });
   let stopping: Promise<void> | undefined;
   return {
     port,
-    metrics,
-    queue,
+    metrics: q.metrics,
+    queue: q.queue,
     get worker() {
-      return worker;
+      return started.answering?.worker;
     },
     ready,
     stop() {
       stopping ??= (async () => {
-        aborted.abort(new LunaError('luna_stopped', 'LUNA was stopped while starting'));
-        watch.close();
-        dataWatch?.stop();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections?.();
-        if (socketStarted) await slack?.app.stop();
-        if (worker) await closeWorker(worker, workspace.queue.shutdownGraceSeconds * 1000, log);
-        settings.accountBook?.close();
-        await gate?.close();
-        await bounded(queue.close(), 5_000, undefined);
-        if (workerRedis) await closeRedis(workerRedis);
-        await closeRedis(producer);
+        for (const close of closers) await close();
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * The role's pieces, once Redis answers. Workers (LUNA_ROLE=all|worker): answering (auth.test, the jobs' own
+ * Redis connection, the model gate, the BullMQ worker), then what LUNA owns in Redis is put back once. Socket
+ * Mode, where it is on, connects last.
+ */
+async function startRole(
+  settings: Settings,
+  deps: Omit<AnsweringDeps, 'settings'>,
+  recover: () => Promise<Record<string, number>>,
+  slack: SlackAdapter | undefined,
+  started: Started,
+): Promise<void> {
+  if (settings.env.LUNA_ROLE !== 'web') {
+    started.answering = await startAnswering({ settings, ...deps });
+    const { escalationTimers } = await deps.step(recover());
+    if (escalationTimers) deps.log.info('put back follow-up timers of open escalations that had none', { escalationTimers });
+  }
+  if (slack?.socketMode) {
+    await deps.step(slack.app.start());
+    started.socketMode = true;
+  }
+}
+
+/**
+ * What stop does, in order: end a start-up still waiting; stop watching Redis; stop taking Slack requests;
+ * let active jobs finish within the grace period (then hand them back); close the model gate and the queue;
+ * close the Redis connections last, the jobs' before the queue's.
+ */
+function closersInOrder(
+  settings: Settings,
+  log: Logger,
+  o: { q: QueueSide; server: Server; slack: SlackAdapter | undefined; started: Started; stopped: AbortController },
+): Array<() => unknown> {
+  const { q, server, started } = o;
+  const graceMs = settings.workspace.queue.shutdownGraceSeconds * 1000;
+  return [
+    () => o.stopped.abort(new LunaError('luna_stopped', 'LUNA was stopped while starting')),
+    () => q.watch.close(),
+    () => started.dataWatch?.stop(),
+    () => closeServer(server),
+    () => started.socketMode && o.slack?.app.stop(),
+    () => started.answering && closeWorker(started.answering.worker, graceMs, log),
+    () => settings.accountBook?.close(),
+    () => started.answering?.gate.close(),
+    () => bounded(q.queue.close(), 5_000, undefined),
+    () => started.answering && closeRedis(started.answering.jobs.client),
+    () => closeRedis(q.producer.client),
+  ];
+}
+
+function slackClientOptions(settings: Settings, log: Logger, overrides: Partial<WebClientOptions> | undefined): WebClientOptions {
+  return {
+    slackApiUrl: settings.env.SLACK_API_URL,
+    logger: toBoltLogger(log, settings.env.LOG_LEVEL),
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
+    ...overrides,
+  };
+}
+
+/** Receives Slack (LUNA_ROLE=web|all): listeners parse, enqueue and ack. */
+function slackAdapter(settings: Settings, log: Logger, clientOptions: WebClientOptions, q: QueueSide): SlackAdapter {
+  return createSlackAdapter({
+    settings,
+    log,
+    metrics: q.metrics,
+    clientOptions,
+    enqueue: q.enqueue,
+    forgetAudience: (channel) => q.producer.stores.directory.forgetChannel(channel),
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections?.();
 }
 
 /** Graceful first; past the grace period, force-close: the active jobs' locks lapse and another worker resumes them. */

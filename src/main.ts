@@ -1,6 +1,6 @@
 import { loadSettings, type Settings } from './config/load.js';
 import { formatProblems, SettingsError, LunaError } from './infra/errors.js';
-import { launchLuna, type Luna } from './luna.js';
+import { startLunaListening, type Luna } from './luna.js';
 import { createLogger, type Logger } from './infra/log.js';
 import { describeTarget } from './infra/redis.js';
 import { redisAnswers, startLocalRedis, type LocalRedis } from './infra/local-redis.js';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   }
   const worker = running.worker;
   const supervised = process.env.LUNA_SUPERVISED === '1';
-  const luna = await launchLuna(start, {
+  const luna = await startLunaListening(start, {
     log,
     supervised,
     ...(worker ? { workerChild: { metrics: () => worker.metrics(), ready: () => worker.ready() } } : {}),

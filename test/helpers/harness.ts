@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { loadSettings, type Settings } from '../../src/config/load.js';
-import { startLuna, type Luna, type LunaOptions } from '../../src/luna.js';
+import { startLunaReady, type Luna, type LunaOptions } from '../../src/luna.js';
 import { createLogger, type Logger } from '../../src/infra/log.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
@@ -83,7 +83,7 @@ export interface HarnessOptions {
   anthropic?: FakeAnthropic;
   prefix?: string;
   log?: Logger;
-  /** More of startLuna's options (e.g. a shorter Redis check interval). */
+  /** More of startLunaReady's options (e.g. a shorter Redis check interval). */
   luna?: Pick<LunaOptions, 'redisCheckIntervalMs'>;
 }
 
@@ -93,7 +93,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const prefix = opts.prefix ?? `luna-test-${randomUUID().slice(0, 8)}`;
   const env = await testEnv({ slack, anthropic, prefix, config: opts.config ?? TEST_CONFIG, env: opts.env });
   const settings = await loadSettings(env);
-  const luna = await startLuna(settings, {
+  const luna = await startLunaReady(settings, {
     log: opts.log ?? createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'error'),
     slackClientOptions: { retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 50 } },
     ...opts.luna,
