@@ -100,6 +100,7 @@ export const JOB_NAMES = {
   scheduledDigest: 'scheduled-digest',
   digestDone: 'digest-done',
   journeyMap: 'journey-map',
+  draftAction: 'draft-action',
   home: 'home',
   signalMessage: 'signal-message',
   signalBatch: 'signal-batch',

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/infra/log.js';
 import { createEnqueue } from '../../src/queue/producer.js';
 import { ThreadOrder } from '../../src/queue/thread-order.js';
 import { ThreadOrderStore } from '../../src/stores/thread-order.js';
-import { JOBS, QUEUE_NAME, jobId, type EnqueuedJobName, type JobName, type JobPayload } from '../../src/contracts/jobs.js';
+import { JOB_NAMES, JOBS, QUEUE_NAME, jobId, type EnqueuedJobName, type JobName, type JobPayload } from '../../src/contracts/jobs.js';
 import { until, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
 import { buttonClickForm, signedRequest } from '../helpers/slack-sign.js';
 
@@ -74,6 +74,10 @@ describe('the job catalogue', () => {
     // A real click whose values carry ":".
     const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, userId: 'U1', channel: 'C1', messageTs: '1.2', actionTs: '3:4' };
     expect(jobId('digest-done', done)).toBe('digest-done-repeat_digest-C1-C2_1700-0-3_4');
+  });
+
+  it('names every job in JOB_NAMES, for code that names a job without queueing it', () => {
+    expect(Object.values(JOB_NAMES).sort()).toEqual(Object.keys(JOBS).sort());
   });
 
   it('answers a forged escalation button (no user, or a value with markup) with 200 and queues nothing', async () => {
