@@ -99,7 +99,7 @@ model:
     );
     const ackedMs = performance.now() - started;
     // Size-triggered windows run at once; the last, partial window would wait for its timer: promote it.
-    await queueIdle(h, 600_000);
+    await queueIdle(h, { timeoutMs: 600_000 });
     for (const job of await h.luna.queue.getDelayed()) if (job.name === 'signal-batch') await job.promote();
     const classified = async () => {
       const m = await (await fetch(`http://127.0.0.1:${h.luna.port}/metrics`)).text();

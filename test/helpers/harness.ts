@@ -202,16 +202,41 @@ export async function jobsFinished(h: Harness, n = 1, timeoutMs = 20_000) {
   return counts;
 }
 
-/** Waits until nothing is waiting or running (delayed timers may remain). */
-export async function queueIdle(h: Harness, timeoutMs = 15_000): Promise<void> {
+export interface IdleOptions {
+  timeoutMs?: number;
+  /** How many jobs the test expects to have failed for good (after their last attempt) once the queue is idle. @defaultValue 0 */
+  failed?: number;
+}
+
+/**
+ * Waits until nothing is waiting, running or coming back: no job waiting or active, and no delayed job that
+ * ran before (a retry after a failure, or a job put back to wait for its thread's turn). Timers not yet due
+ * (escalation follow-ups, signal windows, digest schedules) may remain: they have never run. Then exactly
+ * `failed` jobs (none unless the test says) have failed for good; one more fails this at once, naming it.
+ */
+export async function queueIdle(h: Harness, o: IdleOptions = {}): Promise<void> {
+  const expected = o.failed ?? 0;
+  const failedJobs = async (found: number) => {
+    const which = (await h.luna.queue.getFailed()).map((j) => `${j.name} ${j.id}: ${j.failedReason}`);
+    return new Error(`expected ${expected} job(s) to have failed, found ${found}${which.length ? `: ${which.join('; ')}` : ''}`);
+  };
+  const counts = () => h.luna.queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'failed');
   await until(
     async () => {
-      const c = await h.luna.queue.getJobCounts('waiting', 'active', 'prioritized');
-      return (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) === 0;
+      const c = await counts();
+      if ((c.failed ?? 0) > expected) throw await failedJobs(c.failed ?? 0);
+      if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) > 0) return false;
+      if (!c.delayed) return true;
+      const delayed = await h.luna.queue.getDelayed();
+      // A retry can leave 'delayed' between the two reads: only an unchanged queue counts.
+      if (JSON.stringify(await counts()) !== JSON.stringify(c)) return false;
+      return delayed.every((j) => j.attemptsStarted === 0);
     },
-    'an idle queue',
-    timeoutMs,
+    'an idle queue (nothing waiting, running or about to run again)',
+    o.timeoutMs ?? 15_000,
   );
+  const failed = await h.luna.queue.getJobCountByTypes('failed');
+  if (failed !== expected) throw await failedJobs(failed);
 }
 
 /**

@@ -98,12 +98,23 @@ describe('customer channels (Slack Connect)', () => {
     await queueIdle(h);
     const dm = draftDm(CSM)!;
     await click(CUSTOMER, 'draft_post', `answer-${SHARED}-${ts}`, dm.channel, dm.ts);
-    await queueIdle(h);
+    // The click job refuses: it tells the presser privately in the draft's DM, which a customer is not in, so Slack
+    // refuses that note and the job fails once its attempts are spent. Nothing is posted either way.
+    await queueIdle(h, { failed: 1 });
+    const [refused] = await h.luna.queue.getFailed();
+    expect(refused).toMatchObject({
+      name: 'draft-action',
+      data: { userId: CUSTOMER, action: 'post' },
+      failedReason: expect.stringContaining('user_not_in_channel') as unknown,
+    });
+    expect(h.slack.callsTo('chat.postEphemeral').map((c) => c.args)).toContainEqual(
+      expect.objectContaining({ user: CUSTOMER, text: 'Only the people this draft was sent to can post or discard it.' }),
+    );
     expect(h.slack.botMessages(SHARED, ts)).toHaveLength(0);
     await click(CSM, 'draft_discard', `answer-${SHARED}-${ts}`, dm.channel, dm.ts);
-    await queueIdle(h);
+    await queueIdle(h, { failed: 1 });
     await click(CSM, 'draft_post', `answer-${SHARED}-${ts}`, dm.channel, dm.ts);
-    await queueIdle(h);
+    await queueIdle(h, { failed: 1 });
     expect(h.slack.botMessages(SHARED, ts)).toHaveLength(0);
     expect(h.slack.message(dm.channel, dm.ts)!.text).toMatch(/Discarded by <@U0CSM1>/);
   });
