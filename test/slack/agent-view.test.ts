@@ -40,6 +40,10 @@ describe('the Messages tab (agent view)', () => {
     h.slack.addExternalUser({ id: 'U0ACMEDANA', team_id: 'T0ACME' });
     await openMessages(h, 'U0ACMEDANA', 'D0ACMEDANA');
     expect(h.slack.suggestedPrompts).toEqual([]);
+    // The job ran to its end and decided so: it asked Slack who this is, and set nothing.
+    expect(h.slack.callsTo('users.info').map((c) => c.args.user)).toContain('U0ACMEDANA');
+    expect(await h.luna.queue.getCompleted()).toEqual([expect.objectContaining({ name: 'messages-opened', returnvalue: { prompts: 0 } })]);
+    expect(h.slack.callsTo('assistant.threads.setSuggestedPrompts')).toHaveLength(0);
   });
 
   it('a persona that names no prompts gets the app manifest’s', async () => {

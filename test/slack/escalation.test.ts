@@ -51,6 +51,12 @@ async function start(ackMinutes?: number, more?: Record<string, unknown>) {
 
 const idle = () => queueIdle(h);
 
+/** How the escalation assessments of answered conversations came out, as /metrics counts them. */
+async function assessments(): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${h.luna.port}/metrics`)).text();
+  return Object.fromEntries([...text.matchAll(/^luna_assessments_total\{result="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
 const escalationPosts = () => h.slack.botMessages('C0ESC').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
 const allText = (m: { text?: string; blocks?: unknown }) => `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`;
 
@@ -88,23 +94,29 @@ describe('escalation to human owners', () => {
     const res = await h.mention({ text: '<@U0LUNA> which onboarding KPIs matter?' });
     await idle();
     expect(escalationPosts()).toHaveLength(0);
-    expect(answersIn(h.slack, 'C0SUPPORT', res.ts)).toHaveLength(1);
+    expect(answersIn(h.slack, 'C0SUPPORT', res.ts).map((m) => m.text)).toEqual(['Track time to first value.']);
+    expect(await assessments()).toEqual({ routine: 1 });
   });
 
   it('an out-of-scope request gets the refusal and no escalation, whatever else the assessment says', async () => {
     await start();
     script(h, 'NOT MY SCOPE: I focus on customer success. For code, ask engineering.', { ...NEGOTIATION, outOfScope: true });
-    await h.mention({ text: '<@U0LUNA> write me a SQL migration' });
+    const res = await h.mention({ text: '<@U0LUNA> write me a SQL migration' });
     await idle();
+    expect(answersIn(h.slack, 'C0SUPPORT', res.ts).map((m) => m.text)).toEqual(['NOT MY SCOPE: I focus on customer success. For code, ask engineering.']);
+    expect(h.slack.botMessages('C0SUPPORT', res.ts).map((m) => m.text)).not.toContainEqual(expect.stringContaining("I've looped in"));
     expect(escalationPosts()).toHaveLength(0);
+    expect(await assessments()).toEqual({ out_of_scope: 1 });
   });
 
   it('a below-threshold assessment escalates nothing', async () => {
     await start();
     script(h, 'Hmm.', { ...NEGOTIATION, confidence: 0.4 });
-    await h.mention({});
+    const res = await h.mention({});
     await idle();
     expect(escalationPosts()).toHaveLength(0);
+    expect(answersIn(h.slack, 'C0SUPPORT', res.ts).map((m) => m.text)).toEqual(['Hmm.']);
+    expect(await assessments()).toEqual({ below_threshold: 1 });
   });
 
   it('a second strategic message in the same thread updates the escalation instead of reposting', async () => {
