@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { loadSettings, type Settings } from '../../src/config/load.js';
+import type { JobName } from '../../src/contracts/jobs.js';
 import { startLunaReady, type Luna, type LunaOptions } from '../../src/luna.js';
 import { createLogger, type Logger } from '../../src/infra/log.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
@@ -237,6 +238,12 @@ export async function queueIdle(h: Harness, o: IdleOptions = {}): Promise<void> 
   );
   const failed = await h.luna.queue.getJobCountByTypes('failed');
   if (failed !== expected) throw await failedJobs(failed);
+}
+
+/** What each completed job of `name` returned (its handler's outcome: what it did, or why it did nothing), oldest first. */
+export async function outcomes(h: Harness, name: JobName): Promise<unknown[]> {
+  const done = (await h.luna.queue.getCompleted()).filter((j) => j.name === name);
+  return done.sort((a, b) => (a.finishedOn ?? 0) - (b.finishedOn ?? 0)).map((j) => j.returnvalue as unknown);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SUGGESTED_PROMPTS } from '../../src/personas/prompts.js';
-import { queueIdle, SIGNING_SECRET, startHarness, testConfig, type Harness } from '../helpers/harness.js';
+import { outcomes, queueIdle, SIGNING_SECRET, startHarness, testConfig, type Harness } from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
 /**
@@ -42,7 +42,7 @@ describe('the Messages tab (agent view)', () => {
     expect(h.slack.suggestedPrompts).toEqual([]);
     // The job ran to its end and decided so: it asked Slack who this is, and set nothing.
     expect(h.slack.callsTo('users.info').map((c) => c.args.user)).toContain('U0ACMEDANA');
-    expect(await h.luna.queue.getCompleted()).toEqual([expect.objectContaining({ name: 'messages-opened', returnvalue: { prompts: 0 } })]);
+    expect(await outcomes(h, 'messages-opened')).toEqual([{ prompts: 0 }]);
     expect(h.slack.callsTo('assistant.threads.setSuggestedPrompts')).toHaveLength(0);
   });
 

@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/stores/accounts.js';
 import type { SlackCall } from '../fakes/slack-server.js';
 import { inDays, writeAccountBook } from '../helpers/account-book.js';
-import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, until, type Harness } from '../helpers/harness.js';
+import { outcomes, queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, until, type Harness } from '../helpers/harness.js';
 import { buttonClickForm, eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
 /**
@@ -182,6 +182,7 @@ describe('CSAT surveys', () => {
     await queueIdle(h);
     expect(surveys()).toHaveLength(0);
     expect(h.slack.postedIn(SHARED)).toEqual([]);
+    expect(await outcomes(h, 'thread-resolved')).toEqual([{ survey: 'none', why: 'csat.enabled is false' }]);
   });
 });
 

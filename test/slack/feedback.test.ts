@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SlackMessage } from '../fakes/slack-server.js';
-import { answersIn, jobsFinished, queueIdle, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
+import { answersIn, jobsFinished, outcomes, queueIdle, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
 import { metricSum, scrape } from '../helpers/luna-procs.js';
 import { ephemeralButtonClickForm, eventEnvelope, feedbackClickForm, signedRequest } from '../helpers/slack-sign.js';
 
@@ -121,5 +121,14 @@ describe('feedback buttons on answers', () => {
     expect(h.slack.ephemerals.map((e) => [e.user, e.text])).toEqual([['U0ACMEDANA', expect.stringMatching(/Only this workspace's own team/) as string]]);
     const metrics = await scrape(h.luna.port);
     expect(metricSum(metrics, 'luna_answer_feedback_total')).toBe(0);
+    // The two click jobs ran and refused, each for its reason (they run side by side, so in either order).
+    const refused = await outcomes(h, 'feedback');
+    expect(refused).toHaveLength(2);
+    expect(refused).toEqual(
+      expect.arrayContaining([
+        { counted: false, why: 'external' },
+        { counted: false, why: 'not_the_answer' },
+      ]),
+    );
   });
 });

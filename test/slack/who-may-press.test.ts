@@ -4,7 +4,7 @@ import { EscalationStore } from '../../src/stores/escalations.js';
 import { StatsRecorder, type CounterName } from '../../src/stores/stats.js';
 import type { SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
-import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
+import { outcomes, queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
 import { buttonClickForm, eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 import type { RequestBody } from '../fakes/anthropic-server.js';
 import type { EscalationTimer } from '../../src/contracts/jobs.js';
@@ -226,6 +226,10 @@ describe('escalation buttons: the area owners and the fallback only', () => {
     expect(h.slack.callsTo('chat.update')).toHaveLength(updates);
     expect(h.slack.ephemerals).toEqual([]);
     expect(await counter('escalations_acknowledged')).toBe(0);
+    expect(await outcomes(h, 'escalation-action')).toEqual([
+      { changed: false, refused: 'elsewhere' },
+      { changed: false, refused: 'elsewhere' },
+    ]);
 
     // The same owner's click on the post itself works.
     await press({ user: 'U0456EFGH', button: 'acknowledge', id, where: { channel: 'C0ESC', ts: post.ts } });
@@ -268,6 +272,10 @@ describe('digest Done buttons: the workspace’s own people, on the digest’s o
     expect(h.slack.message('C0PRODUCT', product.ts)).toEqual(productBefore);
     expect(doneButton(h.slack.message('C0FEEDBACK', feedback.ts)!, 0)).toBeDefined();
     expect(await counter('action_items_done')).toBe(0);
+    expect(await outcomes(h, 'digest-done')).toEqual([
+      { counted: false, refused: 'elsewhere' },
+      { counted: false, refused: 'elsewhere' },
+    ]);
   });
 
   it('a Done on a digest posted before LUNA recorded its messages is not marked, and the clicker is told why', async () => {
