@@ -182,7 +182,8 @@ function matchFigure(f: Extract<Fact, { kind: 'figure' }>, s: Scan): string | un
   const equal: Array<[number, number]> = [];
   for (const m of s.plain.matchAll(NUMBER)) {
     const readings = readNumber(m[0]);
-    if (!readings.some((r) => Math.abs(r.value - f.value) <= 0.5 * 10 ** -r.decimals + 1e-9)) continue;
+    // A whole number stands for itself (`5` is not a CSAT of 4.6); `4.5` for whatever rounds to it.
+    if (!readings.some((r) => (r.decimals === 0 ? r.value === f.value : Math.abs(r.value - f.value) <= 0.5 * 10 ** -r.decimals + 1e-9))) continue;
     const span: [number, number] = [m.index, m.index + m[0].length];
     // `4.5/5`, `4.5 out of 5`: a measured score on its scale needs no name beside it.
     if (f.scale !== undefined && /[.,]/.test(m[0])) {

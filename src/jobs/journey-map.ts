@@ -16,6 +16,7 @@ import { postPart } from '../slack-api/post.js';
 import { participantsOf, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import type { Destination } from './digest-publish.js';
+import { guardIfCustomer, postChecked } from './customer-guard.js';
 import { mentionPolicy } from './mention-policy.js';
 import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
 
@@ -160,7 +161,8 @@ async function alreadyUploaded(ctx: JobContext, channel: string, threadTs: strin
 /** `@luna journey map` with nothing to map and no thread to read: explain, once. */
 async function postUsageOnce(ctx: JobContext, p: JourneyMapPayload, jobId: string, thread: SlackThreadMessage[]): Promise<void> {
   if (postedParts(thread, jobId).has('usage')) return;
-  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'usage', text: JOURNEY_USAGE });
+  const guard = await guardIfCustomer(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId));
+  await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'usage', text: JOURNEY_USAGE });
 }
 
 /** A file name people can keep in a QBR folder: the scenario's first words, at most about 40 characters. */
@@ -199,7 +201,8 @@ export async function journeyMapGaveUp(job: LunaJob<'journey-map'>, ctx: JobCont
   }
   const thread = await readThread(ctx.slack, p.channel, p.threadTs!);
   if (postedParts(thread, job.id).has('apology')) return;
-  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
+  const guard = await guardIfCustomer(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId));
+  await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
 }
 
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
