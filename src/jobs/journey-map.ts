@@ -17,6 +17,7 @@ import { participantsOf, postedParts, readThread, toThreadMessages, type SlackTh
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import type { Destination } from './digest-publish.js';
 import { guardIfCustomer, postChecked } from './customer-guard.js';
+import { admitMention } from './mention-limits.js';
 import { mentionPolicy } from './mention-policy.js';
 import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
 
@@ -38,6 +39,10 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
   const log = ctx.log.child({ job: jobId, channel: p.channel });
   const store = ctx.stores.journeys;
+  // A journey map is model work a person asked for: it counts against their limits like a mention (jobs/mention-limits.ts).
+  if (!(await admitMention(ctx, jobId, { userId: p.userId, channel: p.channel, threadTs: p.threadTs, isDirectMessage: p.channel.startsWith('D') }))) {
+    return { stages: 0, reused: false, msToPicture: 0 };
+  }
   const route = await routeInternalOutput(ctx, p.channel, p.userId, 'Journey maps');
   if (route.kind === 'refused') {
     await sayPrivately(ctx, p.channel, p.userId, route.why, p.threadTs);

@@ -5,7 +5,7 @@ import { tokensSpent, type ModelUsage } from '../infra/metrics.js';
 import type { LimitVerdict } from '../stores/limits.js';
 
 /**
- * The limits of PRODUCT.md in front of every model call an answer makes: per person a sliding minute and a UTC
+ * The limits of PRODUCT.md in front of every model call a person asks for (answers, digests, journey maps): per person a sliding minute and a UTC
  * day of mentions, per other organisation a UTC day of model tokens. Checked in the job, before anything is read
  * from Slack or asked of the model, so the ack path stays one enqueue; one Redis script decides and counts.
  */
@@ -15,11 +15,13 @@ const NOTES: Record<Exclude<LimitVerdict, 'ok'>, (limit: number) => string> = {
   person_day: (n) => `:hourglass: You've reached today's limit of ${n} questions to me. I'll answer again tomorrow (UTC).`,
 };
 
+/** Who asked LUNA for model work (an answer, a digest, a journey map), and where. */
 export interface Asked {
   userId: string;
   channel: string;
-  threadTs: string;
-  messageTs: string;
+  threadTs?: string | undefined;
+  /** The message that mentioned LUNA, when it carries the working reaction (answers). */
+  messageTs?: string | undefined;
   isDirectMessage: boolean;
 }
 
@@ -39,13 +41,14 @@ export async function admitMention(ctx: JobContext, jobId: string, p: Asked): Pr
   ctx.log.info('a mention over a limit gets no model call', { job: jobId, user: p.userId, limit: verdict, note });
   if (note) {
     const text = NOTES[verdict](verdict === 'person_minute' ? limits.mentionsPerPersonPerMinute : limits.mentionsPerPersonPerDay);
+    const thread = p.threadTs ? { thread_ts: p.threadTs } : {};
     const sent = p.isDirectMessage
-      ? ctx.slack.chat.postMessage({ channel: p.channel, thread_ts: p.threadTs, text })
-      : ctx.slack.chat.postEphemeral({ channel: p.channel, user: p.userId, thread_ts: p.threadTs, text });
+      ? ctx.slack.chat.postMessage({ channel: p.channel, ...thread, text })
+      : ctx.slack.chat.postEphemeral({ channel: p.channel, user: p.userId, ...thread, text });
     await sent.catch((err: unknown) => ctx.log.warn('could not tell someone they are over a limit', { channel: p.channel, err }));
   }
   // The listener put the working reaction up at enqueue; nothing is coming.
-  if (!p.isDirectMessage) await ctx.slack.reactions.remove({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch(() => {});
+  if (p.messageTs && !p.isDirectMessage) await ctx.slack.reactions.remove({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch(() => {});
   return false;
 }
 

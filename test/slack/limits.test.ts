@@ -62,6 +62,22 @@ describe('limits', () => {
     expect(answerCalls()).toBe(7);
   });
 
+  it('digests and journey maps are model work a person asks for: they count in the same limits', async () => {
+    h = await startHarness({ config: testConfig({ limits: { mentionsPerPersonPerMinute: 1 } }) });
+    h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
+    h.slack.addUser({ id: 'U0ALICE', name: 'alice' });
+    const root = h.slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: 'Onboarding is slow for us.' });
+    await h.mention({ user: 'U0ALICE', text: '<@U0LUNA> what should we do?', threadTs: root });
+    await queueIdle(h);
+    await h.mention({ user: 'U0ALICE', text: '<@U0LUNA> digest', threadTs: root });
+    await h.mention({ user: 'U0ALICE', text: '<@U0LUNA> journey map onboarding', threadTs: root });
+    await queueIdle(h);
+    // One model call in all: the answer. Neither the digest nor the map was asked of the model.
+    expect(h.anthropic.requests).toHaveLength(1);
+    expect(ephemeralsTo('U0ALICE', 'C0SUPPORT').filter((t) => /in a minute/.test(t))).toHaveLength(1);
+    expect(await metrics()).toMatch(/luna_mentions_limited_total\{limit="person_minute"\} 2/);
+  });
+
   it('the day’s limit, in a DM: the note is a plain reply there (an ephemeral would be lost), once a day', async () => {
     h = await startHarness({ config: testConfig({ limits: { mentionsPerPersonPerMinute: 2, mentionsPerPersonPerDay: 2 } }) });
     h.slack.addUser({ id: CSM, name: 'casey' });
