@@ -63,7 +63,7 @@ export class Metrics {
   });
   readonly answers = new Counter({
     name: 'luna_answers_total',
-    help: 'Answers by outcome: answered (in a thread), drafted (privately, for review), apologised (after the last failed attempt)',
+    help: 'Answers by outcome: answered (in a thread), drafted (privately, for review), withheld (held back from a customer channel, sent to its owners), apologised (after the last failed attempt)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

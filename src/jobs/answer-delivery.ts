@@ -3,8 +3,9 @@ import type { JobContext } from '../contracts/job-context.js';
 import { channelOwners } from '../domain/escalation.js';
 import { decidedNotice, draftNotice, ownersAlert } from '../render/draft-blocks.js';
 import { dmChannel } from '../slack-api/dm.js';
+import { participantsOf, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { DraftRecord } from '../stores/drafts.js';
-import type { AnswerDelivery, Organisation } from '../domain/audience.js';
+import { answerDelivery, customerNames, type AnswerDelivery, type Organisation } from '../domain/audience.js';
 import { withheldReason, type FactHit } from '../domain/customer-text.js';
 import { escapeAngles } from '../domain/text.js';
 import { postChecked, type CustomerGuard } from './customer-guard.js';
@@ -19,6 +20,29 @@ export interface AnswerPlace {
   external: Map<string, string>;
   /** The asker's organisation, when it is another one: its daily token budget pays for the answer. */
   asker?: Organisation | undefined;
+}
+
+/** The channel's audience, the asker's organisation, and the external participants of the thread. */
+export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[]): Promise<AnswerPlace> {
+  const fromElsewhere = p.userTeam !== undefined && p.userTeam !== ctx.identity.teamId && p.userTeam !== ctx.identity.enterpriseId;
+  // A DM is internal unless the event says the person in it is of another organisation.
+  const audience = p.isDirectMessage
+    ? { kind: fromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
+    : await ctx.directory.audience(p.channel);
+  if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
+  const people = await ctx.directory.people([p.userId, ...participantsOf(thread, ctx.identity.botUserId)]);
+  const askerExternal = fromElsewhere || people.get(p.userId)!.external;
+  const external = new Map([...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']));
+  const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
+  const delivery = answerDelivery(audience, askerExternal, ctx.settings.workspace.customerChannels);
+  // Whose daily token budget the answer spends: the asker's organisation, by Slack's word (the event's user_team first).
+  const asker = askerExternal ? (people.get(p.userId)!.organisation ?? { id: p.userTeam ?? 'unknown', name: 'an external organisation' }) : undefined;
+  return {
+    delivery,
+    external,
+    asker,
+    customer: { customerNames: customerNames({ customers: orgs }), ...(delivery === 'draft' ? { draftFor: p.userId } : {}) },
+  };
 }
 
 /** What a customer sees when they ask LUNA and the team reviews the answer first: no model text, no names. */

@@ -1,6 +1,5 @@
 import { WORKING_REACTION, type AnswerPayload } from '../contracts/jobs.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { answerDelivery, customerNames } from '../domain/audience.js';
 import { applyHandles } from '../domain/handles.js';
 import { fitThread } from '../domain/thread-budget.js';
 import { LunaError } from '../infra/errors.js';
@@ -15,7 +14,16 @@ import { postPart } from '../slack-api/post.js';
 import { AnswerStream, finishStream, stopStream } from '../slack-api/stream.js';
 import { participantsOf, postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import { extraCare, readAccountContext, writeBrief } from './account-brief.js';
-import { answerOverBudget, deliverPrivately, postHoldingReply, tellOwners, tellPrivately, withholdAnswer, type AnswerPlace } from './answer-delivery.js';
+import {
+  answerOverBudget,
+  deliverPrivately,
+  placeOf,
+  postHoldingReply,
+  tellOwners,
+  tellPrivately,
+  withholdAnswer,
+  type AnswerPlace,
+} from './answer-delivery.js';
 import { AssessmentStep } from './assessment-step.js';
 import { checkForCustomer, guardFor, guardFrom, postChecked } from './customer-guard.js';
 import { admitMention, spendFor, withinOrganisationBudget } from './mention-limits.js';
@@ -218,29 +226,6 @@ function openStream(ctx: JobContext, job: LunaJob<'answer'>, thread: SlackThread
       log: ctx.log.child({ job: jobId, channel: p.channel }),
     },
   );
-}
-
-/** The channel's audience, the asker's organisation, and the external participants of the thread. */
-export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[]): Promise<AnswerPlace> {
-  const fromElsewhere = p.userTeam !== undefined && p.userTeam !== ctx.identity.teamId && p.userTeam !== ctx.identity.enterpriseId;
-  // A DM is internal unless the event says the person in it is of another organisation.
-  const audience = p.isDirectMessage
-    ? { kind: fromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
-    : await ctx.directory.audience(p.channel);
-  if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
-  const people = await ctx.directory.people([p.userId, ...participantsOf(thread, ctx.identity.botUserId)]);
-  const askerExternal = fromElsewhere || people.get(p.userId)!.external;
-  const external = new Map([...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']));
-  const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
-  const delivery = answerDelivery(audience, askerExternal, ctx.settings.workspace.customerChannels);
-  // Whose daily token budget the answer spends: the asker's organisation, by Slack's word (the event's user_team first).
-  const asker = askerExternal ? (people.get(p.userId)!.organisation ?? { id: p.userTeam ?? 'unknown', name: 'an external organisation' }) : undefined;
-  return {
-    delivery,
-    external,
-    asker,
-    customer: { customerNames: customerNames({ customers: orgs }), ...(delivery === 'draft' ? { draftFor: p.userId } : {}) },
-  };
 }
 
 function assessmentBudget(ctx: JobContext): number {

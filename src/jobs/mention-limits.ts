@@ -48,7 +48,8 @@ export async function admitMention(ctx: JobContext, jobId: string, p: Asked): Pr
     await sent.catch((err: unknown) => ctx.log.warn('could not tell someone they are over a limit', { channel: p.channel, err }));
   }
   // The listener put the working reaction up at enqueue; nothing is coming.
-  if (p.messageTs && !p.isDirectMessage) await ctx.slack.reactions.remove({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch(() => {});
+  if (p.messageTs && !p.isDirectMessage)
+    await ctx.slack.reactions.remove({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch(() => {});
   return false;
 }
 
