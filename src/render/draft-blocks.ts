@@ -69,6 +69,9 @@ export function draftNotice(d: DraftNoticeInput): { text: string; blocks: types.
   };
 }
 
+/** Facts listed one by one in a draft's DM; a section holds this many of the longest (2,900 characters). */
+const SHOWN_FACTS = 8;
+
 /** The facts the check found, for the reviewer: what each is, LUNA's value, and how the draft wrote it. */
 function flaggedSection(flagged: readonly FactHit[], who: string): types.SectionBlock {
   const lines = flagged
@@ -76,10 +79,10 @@ function flaggedSection(flagged: readonly FactHit[], who: string): types.Section
     .map((f) =>
       f.reason === 'instructions_echo'
         ? '• an echo of the instructions LUNA was given for this request'
-        : `• *${escapeAngles(f.fact)}*: ${f.value.startsWith('<@') ? f.value : escapeAngles(f.value)} (written “${escapeAngles(truncate(f.found, 60))}”)`,
+        : `• *${escapeAngles(truncate(f.fact, 60))}*: ${f.value.startsWith('<@') ? f.value : escapeAngles(truncate(f.value, 80))} (written “${escapeAngles(truncate(f.found, 60))}”)`,
     );
-  const more = flagged.length > 12 ? [`• and ${flagged.length - 12} more`] : [];
-  const text = `:warning: *This text names what ${who} must not read:*\n${[...lines, ...more].join('\n')}\nEdit it before posting, or confirm that it may be posted as it is.`;
+  const more = flagged.length > SHOWN_FACTS ? [`• and ${flagged.length - SHOWN_FACTS} more`] : [];
+  const text = `:warning: *This text names what ${truncate(who, 100)} must not read:*\n${[...lines, ...more].join('\n')}\nEdit it before posting, or confirm that it may be posted as it is.`;
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_CHARS) } };
 }
 
