@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startHarness } from '../test/helpers/harness.js';
+import { benchUser } from './team.js';
 
 const { values } = parseArgs({ options: { mentions: { type: 'string', default: '20' }, 'model-ms': { type: 'string', default: '800' } } });
 const N = Number(values.mentions);
@@ -38,7 +39,7 @@ async function run(withEscalation: boolean) {
       handler: (body: { output_config?: unknown }) => (body.output_config ? { text: JSON.stringify(ASSESSMENT) } : { text: answer, chunkChars: 40 }),
     };
     for (let i = 0; i < N; i++) {
-      await h.mention({ text: `<@U0LUNA> question ${i}: which onboarding KPIs matter?` });
+      await h.mention({ user: benchUser(i), text: `<@U0LUNA> question ${i}: which onboarding KPIs matter?` });
       // One at a time, so each job's duration is its own and not queueing behind others.
       for (;;) {
         const c = await h.luna.queue.getJobCounts('completed', 'failed');

@@ -7,6 +7,7 @@ import { WORKING_REACTION } from '../src/contracts/jobs.js';
 import { FakeAnthropic, type FakeReply, type RequestBody } from '../test/fakes/anthropic-server.js';
 import { sampleFromSchema } from '../test/fakes/anthropic-validate.js';
 import { FakeSlack } from '../test/fakes/slack-server.js';
+import { benchUser } from './team.js';
 
 /** The fake model from now on: `modelMs` per answer (see `replyFor`), and 529 to every request for `outageMs` if set. */
 export interface ModelSetting {
@@ -166,7 +167,7 @@ async function handle(req: FakesRequest): Promise<unknown> {
     anthropic.reset();
     setModel({ modelMs: req.modelMs });
     return Array.from({ length: req.count }, (_, i) =>
-      slack.addMessage(req.channel, { user: 'U0ALICE', text: `<@U0LUNA> question ${i}: how do we lift onboarding CSAT?` }),
+      slack.addMessage(req.channel, { user: benchUser(i), text: `<@U0LUNA> question ${i}: how do we lift onboarding CSAT?` }),
     );
   }
   const threads = () => firstParts.get(req.channel) ?? new Map<string, number>();

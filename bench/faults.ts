@@ -27,6 +27,7 @@ import { startLunaProcess, type LunaProcess } from '../test/helpers/luna-procs.j
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js';
 import type { ModelCall, Settled } from './fakes-process.js';
 import { buildDist, offerMentions, percentile, sendMention, startFakes, type Fakes } from './load.js';
+import { benchUser } from './team.js';
 
 const SCENARIOS = [
   'anthropic-529-60s',
@@ -480,7 +481,9 @@ async function redisBlipAof(scope: Scope): Promise<Row> {
   const onResponse = (i: number, status: number) => {
     if (status === 200) return;
     firstRetries.push(
-      sleep(1_000).then(() => sendMention(url, channel, tss[i]!, { text: `question ${i}`, retryNum: 1 }).then((r) => ({ i, status: r.status }))),
+      sleep(1_000).then(() =>
+        sendMention(url, channel, tss[i]!, { text: `question ${i}`, retryNum: 1, user: benchUser(i) }).then((r) => ({ i, status: r.status })),
+      ),
     );
   };
   const offered = offerMentions(url, channel, tss, rate, undefined, onResponse);
@@ -499,7 +502,7 @@ async function redisBlipAof(scope: Scope): Promise<Row> {
   for (const r of retry1) if (r.status === 200) ackedBy.set(r.i, 'retry 1');
   const stillOut = tss.flatMap((_, i) => (ackedBy.has(i) ? [] : [i]));
   const retry2 = await Promise.all(
-    stillOut.map((i) => sendMention(url, channel, tss[i]!, { text: `question ${i}`, retryNum: 2 }).then((r) => ({ i, status: r.status }))),
+    stillOut.map((i) => sendMention(url, channel, tss[i]!, { text: `question ${i}`, retryNum: 2, user: benchUser(i) }).then((r) => ({ i, status: r.status }))),
   );
   for (const r of retry2) if (r.status === 200) ackedBy.set(r.i, 'retry 2');
   const settled = await fakes.settle(channel, tss, 45_000);

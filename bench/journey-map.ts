@@ -11,6 +11,7 @@ import { renderJourneyPng } from '../src/render/journey-svg.js';
 import { acmeMap } from '../test/fixtures/journey/maps.js';
 import { SIGNING_SECRET, startHarness } from '../test/helpers/harness.js';
 import { signedRequest, slashCommandForm } from '../test/helpers/slack-sign.js';
+import { benchUser } from './team.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, 'model-ms': { type: 'string', default: '0' } } });
 const RUNS = Number(values.runs);
@@ -38,7 +39,9 @@ async function main() {
       const channel = `C0BENCH${i}`;
       h.slack.addChannel({ id: channel, name: `bench-${i}` });
       const sent = Date.now();
-      const res = await signedRequest(h.eventsUrl, slashCommandForm({ text: `Acme Corp run ${i}`, channel_id: channel }), { signingSecret: SIGNING_SECRET });
+      const res = await signedRequest(h.eventsUrl, slashCommandForm({ text: `Acme Corp run ${i}`, channel_id: channel, user_id: benchUser(i) }), {
+        signingSecret: SIGNING_SECRET,
+      });
       if (res.status !== 200) throw new Error(`ack ${i} answered ${res.status}`);
       acks.push(res.ms);
       const done = await h.slack.waitForCall('files.completeUploadExternal', (c) => c.args.channel_id === channel && c.response?.ok === true, 30_000);

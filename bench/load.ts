@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SIGNING_SECRET } from '../test/helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../test/helpers/slack-sign.js';
 import type { FakesMessage, FakesRequest, ModelSetting, Settled, SeededThread } from './fakes-process.js';
+import { benchUser } from './team.js';
 
 /** Offered load: signed `app_mention` events on a fixed schedule (open loop: a slow ack never delays the next send). */
 export interface OfferedLoad {
@@ -28,12 +29,14 @@ export interface MentionOptions {
   threadTs?: string;
   /** Slack's redelivery of an event it got no 200 for (`x-slack-retry-num`). */
   retryNum?: number;
+  /** Who mentions LUNA. @defaultValue U0ALICE */
+  user?: string;
 }
 
 /** One signed `app_mention` event for the message `ts`, as Slack sends it; status 0 when no response came at all. */
 export async function sendMention(url: string, channel: string, ts: string, opts: MentionOptions = {}): Promise<{ status: number; ms: number }> {
   const text = `<@U0LUNA> ${opts.text ?? 'how do we lift onboarding CSAT?'}`;
-  const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text, ts, channel, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) });
+  const event = eventEnvelope({ type: 'app_mention', user: opts.user ?? 'U0ALICE', text, ts, channel, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) });
   const retry = opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_error' } : {};
   const started = performance.now();
   return signedRequest(url, event, { signingSecret: SIGNING_SECRET, ...retry }).then(
@@ -42,7 +45,10 @@ export async function sendMention(url: string, channel: string, ts: string, opts
   );
 }
 
-/** `onResponse(i, status)` hears each mention's outcome as it comes (status 0: no response), e.g. to redeliver it as Slack would. */
+/**
+ * `onResponse(i, status)` hears each mention's outcome as it comes (status 0: no response), e.g. to redeliver it as
+ * Slack would. Mention `i` comes from `benchUser(i)`, who also wrote it (fakes-process.ts `setup`).
+ */
 export async function offerMentions(
   url: string,
   channel: string,
@@ -66,7 +72,7 @@ export async function offerMentions(
     const text = `question ${i}: how do we lift onboarding CSAT?`;
     sentAt[i] = Date.now();
     inFlight.push(
-      sendMention(url, channel, ts, { text }).then((r) => {
+      sendMention(url, channel, ts, { text, user: benchUser(i) }).then((r) => {
         statuses[i] = r.status;
         latencies[i] = r.ms;
         onResponse?.(i, r.status);
@@ -74,7 +80,7 @@ export async function offerMentions(
         else refused++;
       }),
     );
-    if (alsoTo) inFlight.push(sendMention(alsoTo, channel, ts, { text }).then((r) => void beside.push(r.ms)));
+    if (alsoTo) inFlight.push(sendMention(alsoTo, channel, ts, { text, user: benchUser(i) }).then((r) => void beside.push(r.ms)));
   }
   await Promise.all(inFlight);
   return { acks, refused, startedAt, beside, sentAt, statuses, latencies };

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../src/infra/log.js';
 import { answersIn, startHarness, testConfig, until, type Harness } from '../test/helpers/harness.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { benchUser } from './team.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +29,7 @@ const AOF = !values['no-aof'];
 
 interface Sent {
   ts: string;
+  user: string;
   at: number;
   status: number;
   ms: number;
@@ -51,7 +53,8 @@ async function scenario(outageMs: number): Promise<string> {
     const sending = (async () => {
       for (let i = 0; Date.now() - started < before + outageMs + after; i++) {
         const at = Date.now();
-        inFlight.push(h.mention({ text: `<@U0LUNA> question ${i}` }).then((r) => void sent.push({ ts: r.ts, at, status: r.status, ms: r.ms })));
+        const user = benchUser(i);
+        inFlight.push(h.mention({ user, text: `<@U0LUNA> question ${i}` }).then((r) => void sent.push({ ts: r.ts, user, at, status: r.status, ms: r.ms })));
         await new Promise((r) => setTimeout(r, 1000 / RATE));
       }
       await Promise.all(inFlight);
@@ -66,7 +69,7 @@ async function scenario(outageMs: number): Promise<string> {
 
     // Slack delivers what got no 200 again (its first retry comes at once); once is enough here.
     const refused = sent.filter((s) => s.status !== 200);
-    const retried = await Promise.all(refused.map((s) => h.mention({ ts: s.ts, text: '<@U0LUNA> again', retryNum: 1 })));
+    const retried = await Promise.all(refused.map((s) => h.mention({ ts: s.ts, user: s.user, text: '<@U0LUNA> again', retryNum: 1 })));
     const deliveredOnce = sent.filter((s) => s.status === 200).length + retried.filter((r) => r.status === 200).length;
     let firstRefusedAnswered = NaN;
     if (refused.length) {

@@ -20,6 +20,7 @@ import { clearPrefix, SIGNING_SECRET, testEnv } from '../test/helpers/harness.js
 import { startLunaProcess } from '../test/helpers/luna-procs.js';
 import { eventEnvelope, signedRequest } from '../test/helpers/slack-sign.js';
 import { percentile } from './load.js';
+import { benchUser } from './team.js';
 
 const { values } = parseArgs({
   options: {
@@ -81,10 +82,10 @@ async function run(slack: FakeSlack, anthropic: FakeAnthropic, stream: boolean):
       const marker = `bench-${tag}-${i}`;
       slack.addChannel({ id: channel, name: `bench-${tag.toLowerCase()}-${i}` });
       const text = `<@U0LUNA> ${marker}: how do we save the Acme renewal?`;
-      const ts = slack.addMessage(channel, { user: 'U0ALICE', text });
+      const ts = slack.addMessage(channel, { user: benchUser(i), text });
       const sentAt = Date.now();
       threads.push({ channel, ts, marker, sentAt });
-      sends.push(signedRequest(url, eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text, ts, channel }), { signingSecret: SIGNING_SECRET }));
+      sends.push(signedRequest(url, eventEnvelope({ type: 'app_mention', user: benchUser(i), text, ts, channel }), { signingSecret: SIGNING_SECRET }));
     }
     await Promise.all(sends);
     const done = (t: (typeof threads)[number]) => completeCall(slack, t.channel) !== undefined;

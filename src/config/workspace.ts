@@ -4,7 +4,7 @@ import { isClaudeModel } from '../personas/models.js';
 
 /**
  * `luna.config.yml`: what a workspace admin configures. PRODUCT.md is the contract for `persona`,
- * `escalation`, `handles`, `digests`, `customerChannels`, `accounts`, `signals` and `csat`; `model` and `queue` are operator tuning with safe defaults.
+ * `escalation`, `handles`, `digests`, `customerChannels`, `accounts`, `signals`, `csat` and `limits`; `model` and `queue` are operator tuning with safe defaults.
  */
 const userOrGroupId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…)');
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…/G…)');
@@ -103,6 +103,22 @@ export const WorkspaceSchema = z
         question: z.string().trim().min(1).max(300).default('How did we do on this one?'),
       })
       .strict()
+      .prefault({}),
+    /** What one person, or one other organisation's people, can make LUNA spend (PRODUCT.md, Limits). */
+    limits: z
+      .object({
+        /** Mentions (and DMs) answered per person in any 60 seconds; more get one short note, then nothing until the minute has passed. */
+        mentionsPerPersonPerMinute: z.number().int('must be a whole number').min(1).max(10_000).default(6),
+        /** Mentions answered per person per UTC day. */
+        mentionsPerPersonPerDay: z.number().int('must be a whole number').min(1).max(10_000_000).default(200),
+        /** Model tokens a UTC day spent answering the people of one other organisation; past it they get the holding reply. */
+        organisationDailyTokens: z.number().int('must be a whole number').min(1).default(1_000_000),
+      })
+      .strict()
+      .refine((l) => l.mentionsPerPersonPerMinute <= l.mentionsPerPersonPerDay, {
+        message: 'mentionsPerPersonPerMinute cannot be more than mentionsPerPersonPerDay',
+        path: ['mentionsPerPersonPerMinute'],
+      })
       .prefault({}),
     model: z
       .object({

@@ -140,7 +140,8 @@ export type HomePayload = z.infer<typeof HomePayload>;
 /** A click on a draft's Post in thread / Discard, from the private message that carries it. */
 export const DraftAction = z.object({
   draftId: RecordId,
-  action: z.enum(['post', 'discard']),
+  /** `post_confirmed`: Post on a draft that names internal facts, after Slack's confirmation dialog named them. */
+  action: z.enum(['post', 'post_confirmed', 'discard']),
   userId: z.string().min(1),
   /** Where the click came from: must be one of the draft's own private messages. */
   channel: z.string().min(1),

@@ -140,6 +140,16 @@ export function riskOf(s: AccountState, now: number): RiskRow {
   return { ...s, score: Math.round(score * 100) / 100, reasons };
 }
 
+const CARE_REASONS = new Set(['poor health', 'unacknowledged escalation', 'open escalation', 'churn-risk signal', 'frustration signal']);
+
+/**
+ * Whether an answer the customer reads directly should take extra care: poor health, an escalation still open, or
+ * a churn-risk or frustration signal in the last 30 days. Only yes or no reaches the model, never why.
+ */
+export function wantsExtraCare(s: AccountState, now: number): boolean {
+  return riskOf(s, now).reasons.some((r) => CARE_REASONS.has(r));
+}
+
 /** Accounts with any risk, riskiest first (ties: sooner renewal first, then name). */
 export function accountsAtRisk(states: readonly AccountState[], now: number, limit = 10): RiskRow[] {
   return states

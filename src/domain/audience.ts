@@ -64,6 +64,8 @@ export interface Person {
   external: boolean;
   /** Their organisation, when external. */
   organisation?: Organisation | undefined;
+  /** How Slack names them (real name, display name), for the customer-text check of an owner's name. */
+  names?: string[] | undefined;
 }
 
 /**

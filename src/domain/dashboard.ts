@@ -48,6 +48,17 @@ export interface Figures {
   csatMeasured?: MeasuredCsat | undefined;
   /** What the account book and account memory say (absent: not gathered). */
   accounts?: AccountFigures | undefined;
+  /** Today's use against the limits (absent: not gathered). */
+  usage?: UsageFigures | undefined;
+}
+
+/** Today's (UTC) use against `limits:`: the viewer's own mentions, and the tokens spent for each other organisation. */
+export interface UsageFigures {
+  mine: number;
+  perDay: number;
+  perMinute: number;
+  organisations: Array<{ name: string; tokens: number }>;
+  organisationBudget: number;
 }
 
 /** Survey responses: `responses` votes on `responded` of `surveys` surveys posted, averaging `average` (1–5). */

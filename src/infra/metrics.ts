@@ -9,6 +9,11 @@ export interface ModelUsage {
   cacheCreation: number;
 }
 
+/** Every token a call was billed for, cached or not: what budgets (signals, organisations) count. */
+export function tokensSpent(u: ModelUsage): number {
+  return u.input + u.output + u.cacheRead + u.cacheCreation;
+}
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -58,7 +63,7 @@ export class Metrics {
   });
   readonly answers = new Counter({
     name: 'luna_answers_total',
-    help: 'Answers by outcome: answered (in a thread), drafted (privately, for review), apologised (after the last failed attempt)',
+    help: 'Answers by outcome: answered (in a thread), drafted (privately, for review), withheld (held back from a customer channel, sent to its owners), apologised (after the last failed attempt)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -66,6 +71,18 @@ export class Metrics {
     name: 'luna_answer_feedback_total',
     help: "Feedback-button votes on LUNA's answers, by value (positive, negative); each person counted once per answer",
     labelNames: ['value'] as const,
+    registers: [this.registry],
+  });
+  readonly customerAnswersWithheld = new Counter({
+    name: 'luna_customer_answers_withheld_total',
+    help: "Texts held back from a customer channel because they named an internal fact (internal_fact) or echoed LUNA's instructions (instructions_echo); the owners got them privately",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly mentionsLimited = new Counter({
+    name: 'luna_mentions_limited_total',
+    help: 'Mentions answered without a model call because a limit was reached: person_minute, person_day, organisation_tokens (limits: in the config)',
+    labelNames: ['limit'] as const,
     registers: [this.registry],
   });
   readonly jobsRecovered = new Counter({

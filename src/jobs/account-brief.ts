@@ -1,5 +1,5 @@
 import type { JobContext } from '../contracts/job-context.js';
-import { SIGNAL_LABELS, daysUntil, money, type Account } from '../domain/accounts.js';
+import { SIGNAL_LABELS, daysUntil, money, wantsExtraCare, type Account } from '../domain/accounts.js';
 import { truncate } from '../domain/text.js';
 import { estimateTokens } from '../personas/models.js';
 import type { DigestMemory, EscalationMemory, SignalMemory } from '../stores/accounts.js';
@@ -13,25 +13,36 @@ import type { CsatStats } from '../stores/csat.js';
  */
 export const BRIEF_TOKENS = 600;
 const CSAT_DAYS = 90;
+/** Digests whose estimates and risk titles the customer-text check knows (the brief shows the latest). */
+const RECENT_DIGESTS = 5;
 const DAY_MS = 86_400_000;
 
-/** The brief for the channel an answer is asked in, or undefined (a DM, a channel about no account). */
-export async function accountBriefFor(ctx: JobContext, p: { channel: string; isDirectMessage: boolean }): Promise<string | undefined> {
+/**
+ * What LUNA holds about the account of the channel an answer is asked in, read once per answer: for the brief
+ * (internal places, drafts) and for the check of what a customer will read (jobs/customer-guard.ts). Undefined
+ * for a DM or a channel about no account. Throws when Redis or Slack cannot be read.
+ */
+export async function readAccountContext(ctx: JobContext, p: { channel: string; isDirectMessage?: boolean }): Promise<AccountContext | undefined> {
   if (p.isDirectMessage) return undefined;
+  const account = await ctx.accounts.forChannel(p.channel);
+  if (!account) return undefined;
+  const now = Date.now();
+  const memory = ctx.stores.accounts;
+  const [escalations, digests, signals, csat] = await Promise.all([
+    memory.escalations(account.id),
+    memory.digests(account.id, RECENT_DIGESTS),
+    memory.signals(account.id, 5),
+    ctx.stores.csat.accountStats(account.id, now - CSAT_DAYS * DAY_MS),
+  ]);
+  return { account, escalations, digest: digests[0], recentDigests: digests, signals, csat, now };
+}
+
+/** The brief of an account context, or undefined: the answer matters more than its brief, so a failed read is logged, not thrown. */
+export async function accountBriefFor(ctx: JobContext, p: { channel: string; isDirectMessage: boolean }): Promise<string | undefined> {
   try {
-    const account = await ctx.accounts.forChannel(p.channel);
-    if (!account) return undefined;
-    const now = Date.now();
-    const memory = ctx.stores.accounts;
-    const [escalations, digests, signals, csat] = await Promise.all([
-      memory.escalations(account.id),
-      memory.digests(account.id, 1),
-      memory.signals(account.id, 5),
-      ctx.stores.csat.accountStats(account.id, now - CSAT_DAYS * DAY_MS),
-    ]);
-    return writeBrief({ account, escalations, digest: digests[0], signals, csat, now });
+    const context = await readAccountContext(ctx, p);
+    return context && writeBrief(context);
   } catch (err) {
-    // The answer matters more than its brief: answer without it, and say so in the log.
     ctx.log.warn('could not build the account brief; answering without it', { channel: p.channel, err });
     return undefined;
   }
@@ -44,6 +55,11 @@ export interface BriefInput {
   signals: SignalMemory[];
   csat: CsatStats;
   now: number;
+}
+
+export interface AccountContext extends BriefInput {
+  /** The account's latest digests, newest first (`digest` is the first of them). */
+  recentDigests: DigestMemory[];
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -95,4 +111,19 @@ export function writeBrief(b: BriefInput): string {
     out.push(line);
   }
   return out.join('\n');
+}
+
+/** The fact-free signal an answer the customer reads may carry instead of the brief (domain/accounts.ts wantsExtraCare). */
+export function extraCare(c: BriefInput): boolean {
+  const open = c.escalations.filter((e) => e.closedAt === undefined);
+  const latest = c.signals[0];
+  return wantsExtraCare(
+    {
+      account: c.account,
+      openEscalations: open.length,
+      unacknowledged: open.filter((e) => e.acknowledgedAt === undefined).length,
+      ...(latest ? { latestSignal: { kind: latest.kind, confidence: latest.confidence, at: latest.at } } : {}),
+    },
+    c.now,
+  );
 }

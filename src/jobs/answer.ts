@@ -1,11 +1,10 @@
 import { WORKING_REACTION, type AnswerPayload } from '../contracts/jobs.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { answerDelivery, customerNames } from '../domain/audience.js';
 import { applyHandles } from '../domain/handles.js';
 import { fitThread } from '../domain/thread-budget.js';
 import { LunaError } from '../infra/errors.js';
 import { streamAnswer } from '../llm/client.js';
-import { buildAnswerPrompt } from '../llm/prompt.js';
+import { buildAnswerPrompt, newCanary } from '../llm/prompt.js';
 import { DEFAULT_LOADING_MESSAGES } from '../personas/prompts.js';
 import { renderAnswer } from '../render/answer.js';
 import { ANSWER_PART_CHARS, answerPartBlocks } from '../render/answer-blocks.js';
@@ -14,9 +13,20 @@ import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
 import { AnswerStream, finishStream, stopStream } from '../slack-api/stream.js';
 import { participantsOf, postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
-import { accountBriefFor } from './account-brief.js';
-import { deliverPrivately, postHoldingReply, tellOwners, tellPrivately, type AnswerPlace } from './answer-delivery.js';
+import { extraCare, readAccountContext, writeBrief } from './account-brief.js';
+import {
+  answerOverBudget,
+  deliverPrivately,
+  placeOf,
+  postHoldingReply,
+  tellOwners,
+  tellPrivately,
+  withholdAnswer,
+  type AnswerPlace,
+} from './answer-delivery.js';
 import { AssessmentStep } from './assessment-step.js';
+import { checkForCustomer, guardFor, guardFrom, postChecked } from './customer-guard.js';
+import { admitMention, spendFor, withinOrganisationBudget } from './mention-limits.js';
 import { mentionPolicy } from './mention-policy.js';
 
 const STILL_WORKING = "The AI service is busy right now; I'll answer here as soon as it's back.";
@@ -38,6 +48,8 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   const jobId = job.id;
   const log = ctx.log.child({ job: jobId, channel: p.channel });
   const store = ctx.stores.answers;
+  // A person over their limits gets no model call, and not even a read of the thread (jobs/mention-limits.ts).
+  if (!(await admitMention(ctx, jobId, p))) return { parts: 0, reused: false };
 
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   const already = postedParts(thread, jobId);
@@ -48,16 +60,31 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     await tellOwners(ctx, p, place, asked?.text ?? '');
     return { parts: 0, reused: false };
   }
+  // What LUNA holds about the channel's account, read once: for the brief, and where a customer reads, for the
+  // check of everything posted there (jobs/customer-guard.ts).
+  const context = await readAccountContext(ctx, p).catch((err: unknown) => {
+    if (place.customer) throw err; // a customer channel is not posted in unchecked
+    log.warn('could not read the account; answering without its brief', { err });
+    return undefined;
+  });
+  const guard = place.customer ? await guardFrom(ctx, p.channel, context, [p.userId, ...participantsOf(thread, ctx.identity.botUserId)]) : undefined;
   if (attachmentsOnly(asked, ctx.identity.botUserId)) {
     if (!already.has('attachments'))
-      await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'attachments', text: ATTACHMENTS_ONLY });
+      await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'attachments', text: ATTACHMENTS_ONLY });
     return { parts: 0, reused: false };
   }
-  if (place.delivery === 'holding') await postHoldingReply(ctx, p, jobId, already);
+  let stored = await store.answer(jobId);
+  if (!stored && place.asker && !(await withinOrganisationBudget(ctx, place.asker))) {
+    await answerOverBudget(ctx, p, jobId, place, already, guard);
+    return { parts: 0, reused: false };
+  }
+  if (place.delivery === 'holding') await postHoldingReply(ctx, p, jobId, already, guard);
 
-  // The account brief (jobs/account-brief.ts) for this channel's account, if any: per-request context only.
-  const account = await accountBriefFor(ctx, p);
-
+  // Least privilege: where the customer reads the model's words directly, the model is told no internal fact at
+  // all, at most to take extra care; drafts the team reviews first and internal places get the brief.
+  const customerReads = place.customer !== undefined && place.delivery === 'thread';
+  const account = !context ? undefined : customerReads ? (extraCare(context) ? ({ extraCare: true } as const) : undefined) : { brief: writeBrief(context) };
+  const canary = newCanary();
   // The answer reads up to the thread budget; the escalation assessment only the parent and the newest messages.
   const prompt = (budget = ctx.settings.workspace.model.threadTokenBudget) => {
     const { kept, omitted } = fitThread(toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId), budget);
@@ -70,18 +97,18 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
       customer: place.customer,
       external: place.external,
       account,
+      canary,
     });
   };
-  const assessment = new AssessmentStep(ctx, jobId);
-  let parts = await store.parts(jobId);
-  const reused = parts !== undefined;
+  const assessment = new AssessmentStep(ctx, jobId, (usage) => spendFor(ctx, place.asker, usage));
+  const reused = stored !== undefined;
   let answerText: string | undefined;
   // The team's own places stream and carry feedback buttons; where a customer reads along, neither.
   const teamOnly = place.delivery === 'thread' && !place.customer;
   /** A message an earlier attempt started streaming this answer into, to be finished rather than posted again. */
   let streamed = already.has('0') ? undefined : await store.stream(jobId);
 
-  if (!parts) {
+  if (!stored) {
     // The listener put the reaction up at enqueue in internal channels; a DM gets the assistant status, and a
     // customer channel answered in the thread its reaction here. A draft in progress shows nothing in public.
     if (place.delivery === 'thread' && (p.isDirectMessage || place.customer)) await showWorking(ctx, p);
@@ -109,6 +136,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     }
     if (live) streamed = (await live.settle()).ts;
     ctx.metrics.recordUsage(answer.usage);
+    await spendFor(ctx, place.asker, answer.usage);
     if (answer.firstTokenMs !== null) ctx.metrics.modelFirstToken.observe(answer.firstTokenMs / 1000);
     log.info('model answered', {
       usage: answer.usage,
@@ -121,13 +149,20 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
       throw new LunaError('luna_model_output_invalid', 'model returned an empty answer', { retriable: true });
     }
     answerText = answer.text;
-    parts = await store.storeParts(jobId, render(ctx, answer.text, answer.stopReason, thread, place));
+    const parts = render(ctx, answer.text, answer.stopReason, thread, place);
+    // Checked with this request's canary, which no later attempt knows: the verdict is stored with the words.
+    stored = await store.storeAnswer(jobId, { parts, ...(guard ? { held: checkForCustomer(guard, parts.join('\n'), canary) } : {}) });
   }
+  const parts = stored.parts;
+  const held = guard ? (stored.held ?? checkForCustomer(guard, parts.join('\n'))) : [];
   // A run whose lock lapsed (a Redis blip) while another run took the job over stops before anything shows;
   // a stream checks the same before it starts.
   await job.assertHeld();
 
-  if (place.delivery === 'thread') {
+  if (place.delivery === 'thread' && held.length) {
+    await withholdAnswer(ctx, p, jobId, parts, place, held, already, guard);
+    await clearWorking(ctx, p);
+  } else if (place.delivery === 'thread') {
     const posted = new Map(already);
     const last = parts.length - 1;
     for (const [i, text] of parts.entries()) {
@@ -148,7 +183,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
       await ctx.stores.stats.incr('answers');
     }
   } else {
-    await deliverPrivately(ctx, p, jobId, parts, place);
+    await deliverPrivately(ctx, p, jobId, parts, place, held);
   }
   await assessment.finish(p, () => prompt(assessmentBudget(ctx)).messages, asked?.text ?? '', answerText);
   return { parts: parts.length, reused };
@@ -193,22 +228,6 @@ function openStream(ctx: JobContext, job: LunaJob<'answer'>, thread: SlackThread
   );
 }
 
-/** The channel's audience, the asker's organisation, and the external participants of the thread. */
-export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[]): Promise<AnswerPlace> {
-  const fromElsewhere = p.userTeam !== undefined && p.userTeam !== ctx.identity.teamId && p.userTeam !== ctx.identity.enterpriseId;
-  // A DM is internal unless the event says the person in it is of another organisation.
-  const audience = p.isDirectMessage
-    ? { kind: fromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
-    : await ctx.directory.audience(p.channel);
-  if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
-  const people = await ctx.directory.people([p.userId, ...participantsOf(thread, ctx.identity.botUserId)]);
-  const askerExternal = fromElsewhere || people.get(p.userId)!.external;
-  const external = new Map([...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']));
-  const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
-  const delivery = answerDelivery(audience, askerExternal, ctx.settings.workspace.customerChannels);
-  return { delivery, external, customer: { customerNames: customerNames({ customers: orgs }), ...(delivery === 'draft' ? { draftFor: p.userId } : {}) } };
-}
-
 function assessmentBudget(ctx: JobContext): number {
   return ctx.settings.workspace.escalation?.assessmentTokenBudget ?? ctx.settings.workspace.model.threadTokenBudget;
 }
@@ -225,7 +244,8 @@ export async function stillWorking(job: LunaJob<'answer'>, ctx: JobContext, wait
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   const place = await placeOf(ctx, p, thread);
   if (place.delivery !== 'thread' || postedParts(thread, job.id).has('0')) return;
-  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'still-working', text: STILL_WORKING });
+  const guard = place.customer ? await guardFor(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId)) : undefined;
+  await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'still-working', text: STILL_WORKING });
 }
 
 /** A mention that carries files and no words: nothing to answer yet. */
@@ -258,7 +278,14 @@ export async function apologise(job: LunaJob<'answer'>, ctx: JobContext, err: un
     // A half-written stream becomes the apology, instead of staying beside it.
     const streamed = await ctx.stores.answers.stream(job.id);
     const replaced = streamed !== undefined && (await finishStream(ctx.slack, { channel: p.channel, ts: streamed, jobId: job.id, part: 'apology', text }));
-    if (!replaced) await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
+    // Where a customer reads (never streamed), the apology is checked like any text; if the facts cannot be read
+    // now, the fixed apology still goes out: silence would be worse.
+    const guard = place?.customer
+      ? await guardFor(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId)).catch(
+          (e: unknown) => void ctx.log.warn('posting the apology unchecked', { err: e }),
+        )
+      : undefined;
+    if (!replaced) await postChecked(ctx, guard ?? undefined, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
     await clearWorking(ctx, p);
   }
   ctx.metrics.answers.inc({ outcome: 'apologised' });

@@ -1,4 +1,4 @@
-import type { MessageParam } from '../llm/client.js';
+import type { MessageParam, ModelUsage } from '../llm/client.js';
 import { shouldEscalate } from '../domain/escalation.js';
 import type { JobContext } from '../contracts/job-context.js';
 import type { AnswerPayload } from '../contracts/jobs.js';
@@ -18,6 +18,8 @@ export class AssessmentStep {
   constructor(
     private readonly ctx: JobContext,
     private readonly jobId: string,
+    /** Told what each assessment call cost (an organisation's daily budget counts it). */
+    private readonly onUsage?: (usage: ModelUsage) => Promise<void>,
   ) {}
 
   get enabled(): boolean {
@@ -77,6 +79,7 @@ export class AssessmentStep {
     const out = await assessConversation(this.ctx.anthropic, { settings: this.ctx.settings, messages });
     if (!out) return null;
     this.ctx.metrics.recordUsage(out.usage);
+    await this.onUsage?.(out.usage);
     this.ctx.log.info('assessed conversation', {
       job: this.jobId,
       ms: Math.round(performance.now() - started),

@@ -1,8 +1,8 @@
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { INTERNAL_VOTE, SURVEY_GONE, THANKS, surveyMessage } from '../render/csat-blocks.js';
 import { slackErrorCode } from '../slack-api/errors.js';
-import { postPart } from '../slack-api/post.js';
-import { postedParts, readThread } from '../slack-api/thread.js';
+import { participantsOf, postedParts, readThread } from '../slack-api/thread.js';
+import { guardFor, postChecked } from './customer-guard.js';
 
 /**
  * CSAT surveys. An internal member adds `csat.resolvedReaction` to a customer thread's parent: the
@@ -32,8 +32,11 @@ export async function threadResolvedJob(job: LunaJob<'thread-resolved'>, ctx: Jo
   // Two people marking the same thread at once: one job posts, the other stands back.
   if (!(await ctx.stores.csat.claim(surveyId, job.id))) return { survey: 'already' };
   const posted = postedParts(thread, marker).get('survey');
+  // The question is the team's own wording, read by the customer: checked like everything posted there.
+  const guard = posted ? undefined : await guardFor(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId));
   const ts =
-    posted ?? (await postPart(ctx.slack, { channel: p.channel, threadTs: p.ts, jobId: marker, part: 'survey', ...surveyMessage(csat.question, surveyId) }));
+    posted ?? (await postChecked(ctx, guard, { channel: p.channel, threadTs: p.ts, jobId: marker, part: 'survey', ...surveyMessage(csat.question, surveyId) }));
+  if (!ts) return { survey: 'none', why: 'the survey question names an internal fact' };
   await ctx.stores.csat.create({
     id: surveyId,
     channel: p.channel,

@@ -4,6 +4,7 @@ import { postPart } from '../slack-api/post.js';
 import { postedParts, readThread, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages, type Destination } from './digest-publish.js';
+import { admitMention } from './mention-limits.js';
 import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
 
 /**
@@ -16,6 +17,10 @@ export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): 
   const p = job.data;
   const id = job.id;
   const state = ctx.stores.digests;
+  // A digest is model work a person asked for: it counts against their limits like a mention (jobs/mention-limits.ts).
+  if (!(await admitMention(ctx, id, { userId: p.requestedBy, channel: p.channel, threadTs: p.threadTs, isDirectMessage: p.channel.startsWith('D') }))) {
+    return { messages: 0, parts: 0 };
+  }
   const route = await routeInternalOutput(ctx, p.channel, p.requestedBy, 'Feedback digests');
   if (route.kind === 'refused') {
     await sayPrivately(ctx, p.channel, p.requestedBy, route.why, p.threadTs);

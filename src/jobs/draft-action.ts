@@ -1,7 +1,10 @@
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
+import { factNames } from '../domain/customer-text.js';
 import { postPart } from '../slack-api/post.js';
-import { postedParts, readThread } from '../slack-api/thread.js';
-import { showDecision } from './answer-delivery.js';
+import { participantsOf, postedParts, readThread } from '../slack-api/thread.js';
+import type { DraftRecord } from '../stores/drafts.js';
+import { showDecision, showFlagged } from './answer-delivery.js';
+import { checkForCustomer, guardIfCustomer } from './customer-guard.js';
 
 /**
  * Post in thread / Discard on a draft. Only the draft's reviewers, from the draft's own private message,
@@ -20,14 +23,19 @@ export async function draftActionJob(job: LunaJob<'draft-action'>, ctx: JobConte
   const person = await ctx.directory.person(a.userId);
   if (person.external || !draft.reviewers.includes(a.userId)) return tell('Only the people this draft was sent to can post or discard it.');
 
-  const status = a.action === 'post' ? 'posted' : 'discarded';
+  const status = a.action === 'discard' ? 'discarded' : 'posted';
+  const thread = status === 'posted' ? await readThread(ctx.slack, draft.channel, draft.threadTs) : [];
+  if (status === 'posted' && draft.status === 'pending') {
+    const unconfirmed = await needsConfirmation(ctx, draft, a.action === 'post_confirmed', participantsOf(thread, ctx.identity.botUserId));
+    if (unconfirmed) return tell(unconfirmed);
+  }
   if (!(await ctx.stores.drafts.decide(draft.id, status, a.userId, job.id))) {
     const now = await ctx.stores.drafts.get(draft.id);
     return tell(now?.status === 'posted' ? `<@${now.decidedBy}> already posted this draft.` : `<@${now?.decidedBy}> already discarded this draft.`);
   }
   let posted = 0;
   if (status === 'posted') {
-    const already = postedParts(await readThread(ctx.slack, draft.channel, draft.threadTs), draft.id);
+    const already = postedParts(thread, draft.id);
     for (const [i, text] of draft.parts.entries()) {
       if (already.has(String(i))) continue;
       await postPart(ctx.slack, {
@@ -47,4 +55,25 @@ export async function draftActionJob(job: LunaJob<'draft-action'>, ctx: JobConte
   }
   await showDecision(ctx, draft, status, a.userId);
   return { posted };
+}
+
+/**
+ * A draft is checked again when someone presses Post (the account's facts may have changed since it was written).
+ * One that names internal facts is posted only from its confirmed button, whose dialog named exactly these facts;
+ * otherwise the reviewers' copies are redrawn with the facts and that button, and the clicker is told why
+ * nothing was posted. Returns that note, or undefined when the draft may be posted.
+ */
+async function needsConfirmation(ctx: JobContext, draft: DraftRecord, confirmed: boolean, participants: string[]): Promise<string | undefined> {
+  const guard = await guardIfCustomer(ctx, draft.channel, participants);
+  const found = guard ? checkForCustomer(guard, draft.parts.join('\n')) : [];
+  const unseen = found.filter((f) => !draft.flagged.some((s) => s.fact === f.fact && s.value === f.value));
+  if (unseen.length) {
+    const flagged = [...draft.flagged, ...unseen];
+    await ctx.stores.drafts.setFlagged(draft.id, flagged);
+    await showFlagged(ctx, { ...draft, flagged });
+    return `:warning: Nothing was posted: this draft names ${factNames(flagged)}, which ${draft.readers} must not read. Edit it, or press *Post in thread* again and confirm.`;
+  }
+  if (draft.flagged.length && !confirmed)
+    return `:warning: Nothing was posted: this draft names ${factNames(draft.flagged)}. Press *Post in thread* and confirm to post it as it is.`;
+  return undefined;
 }

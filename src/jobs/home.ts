@@ -1,5 +1,5 @@
 import { accountsAtRisk, milestones, retention, type AccountState } from '../domain/accounts.js';
-import { DASHBOARD_WEEKS, weekStarts, type AccountFigures, type Figures } from '../domain/dashboard.js';
+import { DASHBOARD_WEEKS, weekStarts, type AccountFigures, type Figures, type UsageFigures } from '../domain/dashboard.js';
 import { dayMonth } from '../render/dashboard-text.js';
 import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
 import type { Persona } from '../personas/registry.js';
@@ -30,7 +30,7 @@ export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ 
   const now = Date.now();
   const persona = ctx.settings.persona;
   const targets = kpiTargets(persona);
-  const figures = await gatherFigures(ctx, now);
+  const figures = { ...(await gatherFigures(ctx, now)), usage: await gatherUsage(ctx, p.userId, now) };
   const files = new HomeChartFiles(ctx);
 
   let chart: ChartFile | undefined;
@@ -138,6 +138,19 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
     escalationConfigured,
     csatMeasured: measured,
     accounts,
+  };
+}
+
+/** Today's use against `limits:`: this person's mentions, and each other organisation's tokens (names as Slack gave them). */
+async function gatherUsage(ctx: JobContext, userId: string, now: number): Promise<UsageFigures> {
+  const limits = ctx.settings.workspace.limits;
+  const [mine, organisations] = await Promise.all([ctx.stores.limits.mentionsToday(userId, now), ctx.stores.limits.organisationsToday(now)]);
+  return {
+    mine,
+    perDay: limits.mentionsPerPersonPerDay,
+    perMinute: limits.mentionsPerPersonPerMinute,
+    organisations: organisations.map((o) => ({ name: o.name, tokens: o.tokens })),
+    organisationBudget: limits.organisationDailyTokens,
   };
 }
 

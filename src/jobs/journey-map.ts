@@ -16,6 +16,8 @@ import { postPart } from '../slack-api/post.js';
 import { participantsOf, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import type { Destination } from './digest-publish.js';
+import { guardIfCustomer, postChecked } from './customer-guard.js';
+import { admitMention } from './mention-limits.js';
 import { mentionPolicy } from './mention-policy.js';
 import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
 
@@ -37,6 +39,10 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
   const log = ctx.log.child({ job: jobId, channel: p.channel });
   const store = ctx.stores.journeys;
+  // A journey map is model work a person asked for: it counts against their limits like a mention (jobs/mention-limits.ts).
+  if (!(await admitMention(ctx, jobId, { userId: p.userId, channel: p.channel, threadTs: p.threadTs, isDirectMessage: p.channel.startsWith('D') }))) {
+    return { stages: 0, reused: false, msToPicture: 0 };
+  }
   const route = await routeInternalOutput(ctx, p.channel, p.userId, 'Journey maps');
   if (route.kind === 'refused') {
     await sayPrivately(ctx, p.channel, p.userId, route.why, p.threadTs);
@@ -160,7 +166,8 @@ async function alreadyUploaded(ctx: JobContext, channel: string, threadTs: strin
 /** `@luna journey map` with nothing to map and no thread to read: explain, once. */
 async function postUsageOnce(ctx: JobContext, p: JourneyMapPayload, jobId: string, thread: SlackThreadMessage[]): Promise<void> {
   if (postedParts(thread, jobId).has('usage')) return;
-  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'usage', text: JOURNEY_USAGE });
+  const guard = await guardIfCustomer(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId));
+  await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'usage', text: JOURNEY_USAGE });
 }
 
 /** A file name people can keep in a QBR folder: the scenario's first words, at most about 40 characters. */
@@ -199,7 +206,8 @@ export async function journeyMapGaveUp(job: LunaJob<'journey-map'>, ctx: JobCont
   }
   const thread = await readThread(ctx.slack, p.channel, p.threadTs!);
   if (postedParts(thread, job.id).has('apology')) return;
-  await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
+  const guard = await guardIfCustomer(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId));
+  await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
 }
 
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);

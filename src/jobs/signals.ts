@@ -4,6 +4,7 @@ import { SIGNAL_KINDS, readsSignals, type Account } from '../domain/accounts.js'
 import { matchArea } from '../domain/digest.js';
 import { NO_AREA, channelOwners, shouldEscalate } from '../domain/escalation.js';
 import { truncate } from '../domain/text.js';
+import { tokensSpent } from '../infra/metrics.js';
 import { classifySignals, signalPrompt, type SignalInput } from '../llm/signals.js';
 import { estimateTokens, resolveModel } from '../personas/models.js';
 import { advocacyNote, signalAlert, type AlertSignal } from '../render/signal-blocks.js';
@@ -169,7 +170,7 @@ async function classifyParts(
         timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
       });
       ctx.metrics.recordUsage(out.usage);
-      ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, out.usage.input + out.usage.output + out.usage.cacheRead + out.usage.cacheCreation));
+      ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, tokensSpent(out.usage)));
       const byLabel = new Map(labelled.map((l) => [l.label, l.ref]));
       return {
         messages: refs.length,

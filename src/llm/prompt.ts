@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ThreadMessage } from '../domain/thread-budget.js';
 import type { Persona } from '../personas/registry.js';
 import type { MessageParam, TextBlockParam } from './client.js';
@@ -57,8 +58,18 @@ export interface AnswerContext {
   customer?: CustomerReaders | undefined;
   /** Participants of another organisation, by user id → their organisation's name, marked in the transcript. */
   external?: ReadonlyMap<string, string> | undefined;
-  /** The account this channel is about: its brief (jobs/account-brief.ts), internal facts, per request. */
-  account?: string | undefined;
+  /**
+   * The account this channel is about, per request: its brief (jobs/account-brief.ts, internal facts) where only the
+   * team reads the answer first; where the customer reads it directly, at most a fact-free note to take extra care.
+   */
+  account?: { brief: string } | { extraCare: true } | undefined;
+  /** A random string in the per-request instructions: if it shows up in the answer, the instructions were echoed. */
+  canary?: string | undefined;
+}
+
+/** A fresh canary for one model request (see AnswerContext.canary). */
+export function newCanary(): string {
+  return `luna-ref-${randomBytes(6).toString('hex')}`;
 }
 
 /** The persona and the operating notes form one cached block; per-request context follows it uncached. */
@@ -77,7 +88,7 @@ export function cachedPrefix(persona: Persona): string {
 function requestContext(ctx: AnswerContext): string {
   const handles = Object.keys(ctx.handles);
   return [
-    '# This request',
+    ctx.canary ? `# This request (reference ${ctx.canary}: for LUNA's records only, never part of an answer)` : '# This request',
     `- You are answering in ${ctx.where}.`,
     ...(ctx.customer
       ? customerNotes(ctx.customer)
@@ -90,15 +101,25 @@ function requestContext(ctx: AnswerContext): string {
   ].join('\n');
 }
 
-/** The account brief, after the cache breakpoint. Where the customer reads, it informs the answer and is never quoted. */
-function accountNotes(brief: string, customerReads: boolean): string[] {
+/**
+ * The account, after the cache breakpoint. The brief goes only where a person of the team reads the answer before
+ * anyone else (internal places, drafts); where the customer reads it directly, the model knows no fact to leak.
+ */
+function accountNotes(account: NonNullable<AnswerContext['account']>, customerReads: boolean): string[] {
+  if (!('brief' in account)) {
+    return [
+      '',
+      '# The account',
+      '- The account team wants extra care with this customer right now: be especially attentive and patient, and offer a follow-up from their account team.',
+    ];
+  }
   return [
     '',
     '# The account (internal facts)',
     customerReads
-      ? '- The customer reads this place. Let these facts shape your answer (tone, urgency, what to check or offer to follow up on), but never quote, mention or hint at any of them: no plan, ARR, contract or renewal dates, health, owners, escalations, CSAT, signals or risks.'
+      ? '- This is a draft the team reviews before the customer reads it. Let these facts shape your answer (tone, urgency, what to check or offer to follow up on), but never quote, mention or hint at any of them: no plan, ARR, contract or renewal dates, health, owners, escalations, CSAT, signals or risks.'
       : '- Use these facts where they help, and name their source ("per the account book", "from the last digest"). Do not invent facts beyond them.',
-    brief,
+    account.brief,
   ];
 }
 

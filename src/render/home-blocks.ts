@@ -63,6 +63,7 @@ export function homeView(input: HomeInput): types.HomeView {
     ...atRiskBlocks(f),
     ...escalationBlocks(f),
     divider,
+    ...usageBlocks(f),
     section('*This week*'),
     {
       type: 'section',
@@ -201,6 +202,24 @@ function escalationBlocks(f: Figures): types.KnownBlock[] {
     context('Escalated counts every escalation LUNA opened, from answers and from churn risks in digests.'),
   );
   return blocks;
+}
+
+/** Today's use against `limits:` (UTC day): the viewer's own mentions, and each other organisation's model tokens. */
+function usageBlocks(f: Figures): types.KnownBlock[] {
+  const u = f.usage;
+  if (!u) return [];
+  const n = (x: number) => x.toLocaleString('en-US');
+  const orgs = u.organisations.slice(0, 10).map((o) => {
+    const share = Math.round((o.tokens / u.organisationBudget) * 100);
+    return `• ${escapeAngles(o.name)}: ${n(o.tokens)} of ${n(u.organisationBudget)} tokens (${share}%)${o.tokens >= u.organisationBudget ? ' :no_entry: spent' : ''}`;
+  });
+  return [
+    section(
+      `*Limits today* (UTC)\nYour mentions: *${n(u.mine)}* of ${n(u.perDay)} · at most ${n(u.perMinute)} a minute\n` +
+        (orgs.length ? `Model tokens for other organisations' people:\n${orgs.join('\n')}` : "No other organisation's people asked LUNA today."),
+    ),
+    divider,
+  ];
 }
 
 /** 20 cells: LUNA's share filled, the humans' share empty. */

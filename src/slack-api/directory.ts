@@ -39,11 +39,23 @@ export class Directory {
       if (slackErrorCode(err) === 'user_not_found' || slackErrorCode(err) === 'user_not_visible') return { user: { is_stranger: true } };
       throw err;
     });
-    const u = (res.user ?? {}) as { team_id?: string; is_stranger?: boolean; enterprise_user?: { enterprise_id?: string } };
+    const u = (res.user ?? {}) as {
+      team_id?: string;
+      is_stranger?: boolean;
+      enterprise_user?: { enterprise_id?: string };
+      real_name?: string;
+      profile?: { real_name?: string; display_name?: string };
+    };
     const team = u.team_id;
     const sameEnterprise = this.home.enterpriseId !== undefined && u.enterprise_user?.enterprise_id === this.home.enterpriseId;
     const external = Boolean(u.is_stranger) || (team !== undefined && team !== this.home.teamId && !sameEnterprise);
-    const person: Person = { id: userId, external, ...(external && team ? { organisation: await this.organisation(team) } : {}) };
+    const names = [...new Set([u.real_name, u.profile?.real_name, u.profile?.display_name].filter((n): n is string => Boolean(n?.trim())))];
+    const person: Person = {
+      id: userId,
+      external,
+      ...(external && team ? { organisation: await this.organisation(team) } : {}),
+      ...(names.length ? { names } : {}),
+    };
     await this.store.setPerson(person);
     return person;
   }

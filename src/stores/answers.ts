@@ -1,8 +1,18 @@
+import { z } from 'zod';
+import { FactHit } from '../domain/customer-text.js';
 import type { RedisClient } from '../infra/redis.js';
 import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
 
 /**
- * An answer job's progress: the rendered parts (stored before anything is posted, so a retry posts the
+ * A rendered answer and, where a customer reads, what the customer-text check found in it (with the canary of the
+ * request that wrote it, which no later attempt knows): stored together, so a retry posts the same words or holds
+ * the same words back.
+ */
+export const StoredAnswer = z.object({ parts: z.array(z.string()), held: z.array(FactHit).optional() });
+export type StoredAnswer = z.infer<typeof StoredAnswer>;
+
+/**
+ * An answer job's progress: the rendered answer (stored before anything is posted, so a retry posts the
  * same words) and its escalation assessment (so a retry does not pay for it twice). First writer wins.
  */
 export class AnswerStore {
@@ -11,15 +21,18 @@ export class AnswerStore {
     private readonly prefix: string,
   ) {}
 
-  async parts(jobId: string): Promise<string[] | undefined> {
+  async answer(jobId: string): Promise<StoredAnswer | undefined> {
     const raw = await this.redis.get(this.key('answer', jobId));
-    return raw ? (JSON.parse(raw) as string[]) : undefined;
+    if (!raw) return undefined;
+    const value = JSON.parse(raw) as unknown;
+    // Stored before the customer-text check existed: parts only, to be checked now.
+    return StoredAnswer.parse(Array.isArray(value) ? { parts: value } : value);
   }
 
-  /** Stores the parts unless another attempt stored its own first; returns whichever stands. */
-  async storeParts(jobId: string, parts: string[]): Promise<string[]> {
-    const set = await this.redis.set(this.key('answer', jobId), JSON.stringify(parts), 'EX', JOB_STATE_TTL_SECONDS, 'NX');
-    return set ? parts : ((await this.parts(jobId)) ?? parts);
+  /** Stores the answer unless another attempt stored its own first; returns whichever stands. */
+  async storeAnswer(jobId: string, answer: StoredAnswer): Promise<StoredAnswer> {
+    const set = await this.redis.set(this.key('answer', jobId), JSON.stringify(answer), 'EX', JOB_STATE_TTL_SECONDS, 'NX');
+    return set ? answer : ((await this.answer(jobId)) ?? answer);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../infra/redis.js';
 import { z } from 'zod';
+import { FactHit } from '../domain/customer-text.js';
 import { stateKey } from './keys.js';
 
 /** A draft waits a working week for its reviewer; after that, asking again is the way. */
@@ -18,11 +19,15 @@ const DraftContent = z.object({
   parts: z.array(z.string()),
   /** Who may post or discard it (user ids; groups already expanded). */
   reviewers: z.array(z.string()),
+  /** Why it is a draft: an internal member asked, a customer asked, or an answer for the customer was held back. */
+  reason: z.enum(['asked', 'customer_asked', 'withheld']).default('asked'),
 });
 
 const Notice = z.object({ user: z.string(), channel: z.string(), ts: z.string() });
 
 export const DraftRecord = DraftContent.extend({
+  /** What the customer-text check found in it, as its reviewers were last shown: Post needs their confirmation. */
+  flagged: z.array(FactHit),
   status: z.enum(['pending', 'posted', 'discarded']),
   decidedBy: z.string().optional(),
   decidedAt: z.coerce.number().optional(),
@@ -30,7 +35,7 @@ export const DraftRecord = DraftContent.extend({
   notices: z.array(Notice),
 });
 export type DraftRecord = z.infer<typeof DraftRecord>;
-export type DraftContent = z.infer<typeof DraftContent>;
+export type DraftContent = z.input<typeof DraftContent>;
 export type DraftNotice = z.infer<typeof Notice>;
 
 // Only a pending draft is decided; a retry of the job that decided it is told it decided (so it can finish).
@@ -64,18 +69,31 @@ export class DraftStore {
       ...(JSON.parse(h.content) as object),
       status: h.status,
       ...(h.decidedBy ? { decidedBy: h.decidedBy, decidedAt: h.decidedAt } : {}),
+      flagged: h.flagged ? (JSON.parse(h.flagged) as unknown) : [],
       notices: notices.map((n) => JSON.parse(n) as unknown),
     });
   }
 
   /** First writer wins: a retried answer job keeps the draft it made first. */
-  async create(d: DraftContent): Promise<DraftRecord> {
+  async create(d: DraftContent & { flagged?: FactHit[] }): Promise<DraftRecord> {
     const key = this.key(d.id);
+    const { flagged = [], ...content } = d;
     const [[, created] = []] =
-      (await this.redis.multi().hsetnx(key, 'content', JSON.stringify(d)).hsetnx(key, 'status', 'pending').expire(key, DRAFT_TTL_SECONDS).exec()) ?? [];
+      (await this.redis
+        .multi()
+        .hsetnx(key, 'content', JSON.stringify(content))
+        .hsetnx(key, 'status', 'pending')
+        .hsetnx(key, 'flagged', JSON.stringify(flagged))
+        .expire(key, DRAFT_TTL_SECONDS)
+        .exec()) ?? [];
     const stored = await this.get(d.id);
     if (!stored) throw new Error(`draft ${d.id} vanished right after it was stored (created: ${String(created)})`);
     return stored;
+  }
+
+  /** The check found more in a pending draft than its reviewers were shown (facts changed since): they are shown this now. */
+  async setFlagged(id: string, flagged: FactHit[]): Promise<void> {
+    await this.redis.hset(this.key(id), 'flagged', JSON.stringify(flagged));
   }
 
   /** Records a private message that carries this draft (one per reviewer). */

@@ -9,6 +9,7 @@ import { EscalationStore } from './escalations.js';
 import { FeedbackStore } from './feedback.js';
 import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
+import { LimitStore } from './limits.js';
 import { DataMarker } from './marker.js';
 import { ModelCallStore } from './model-calls.js';
 import { SignalStore } from './signals.js';
@@ -27,6 +28,7 @@ export interface Stores {
   feedback: FeedbackStore;
   charts: ChartFileStore;
   journeys: JourneyStore;
+  limits: LimitStore;
   marker: DataMarker;
   modelCalls: ModelCallStore;
   signals: SignalStore;
@@ -46,6 +48,7 @@ export function createStores(redis: RedisClient, prefix: string): Stores {
     feedback: new FeedbackStore(redis, prefix),
     charts: new ChartFileStore(redis, prefix),
     journeys: new JourneyStore(redis, prefix),
+    limits: new LimitStore(redis, prefix),
     marker: new DataMarker(redis, prefix),
     modelCalls: new ModelCallStore(redis, prefix),
     signals: new SignalStore(redis, prefix),

@@ -271,4 +271,30 @@ csat:
     expect(text).toMatch(/csat\.enabled: .*boolean/);
     expect(text).toMatch(/csat\.resolvedReaction: must be an emoji name such as white_check_mark/);
   });
+
+  it('limits: PRODUCT.md’s defaults, and a bad value names its field', async () => {
+    expect((await withConfig(undefined)).workspace.limits).toEqual({
+      mentionsPerPersonPerMinute: 6,
+      mentionsPerPersonPerDay: 200,
+      organisationDailyTokens: 1_000_000,
+    });
+    const text = (
+      await problemsOf(
+        withConfig(`
+limits:
+  mentionsPerPersonPerMinute: 2.5
+  mentionsPerPersonPerDay: 0
+  organisationDailyTokens: lots
+  tokensPerPerson: 10
+`),
+      )
+    ).join('\n');
+    expect(text).toMatch(/limits\.mentionsPerPersonPerMinute: must be a whole number/);
+    expect(text).toMatch(/limits\.mentionsPerPersonPerDay: .*>=1/);
+    expect(text).toMatch(/limits\.organisationDailyTokens: .*number/);
+    expect(text).toMatch(/limits: unknown field tokensPerPerson/);
+    expect(await problemsOf(withConfig('limits:\n  mentionsPerPersonPerMinute: 50\n  mentionsPerPersonPerDay: 20\n'))).toEqual([
+      'luna.config.yml: limits.mentionsPerPersonPerMinute: mentionsPerPersonPerMinute cannot be more than mentionsPerPersonPerDay',
+    ]);
+  });
 });

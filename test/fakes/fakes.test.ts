@@ -109,6 +109,38 @@ describe('FakeSlack with a real WebClient', () => {
     expect((await platformError(client.views.publish({ user_id: 'U0ALICE', view: home }))).error).toBe('invalid_arguments');
   });
 
+  it('validates a button’s confirmation dialog as Slack documents it: plain_text title ≤ 100, text ≤ 300, confirm and deny ≤ 30', async () => {
+    slack.addChannel({ id: 'C0CONF' });
+    const plain = (text: string) => ({ type: 'plain_text', text });
+    const dialog = {
+      title: plain('Post internal facts?'),
+      text: plain('Acme Corp will read it.'),
+      confirm: plain('Post as it is'),
+      deny: plain('Cancel'),
+      style: 'danger',
+    };
+    const post = (confirm: Record<string, unknown>) =>
+      client.chat.postMessage({
+        channel: 'C0CONF',
+        text: 't',
+        blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'go', text: plain('Go'), confirm }] }] as never,
+      });
+    expect((await post(dialog)).ok).toBe(true);
+    const problems = async (confirm: Record<string, unknown>) => (await platformError(post(confirm))).response_metadata?.messages;
+    expect(await problems({ ...dialog, title: plain('x'.repeat(101)) })).toEqual([
+      '[ERROR] must be less than 101 characters [json-pointer:/blocks/0/elements/0/confirm/title/text]',
+    ]);
+    expect(await problems({ ...dialog, text: { type: 'mrkdwn', text: '*sure?*' } })).toEqual([
+      '[ERROR] must be plain_text [json-pointer:/blocks/0/elements/0/confirm/text/type]',
+    ]);
+    expect(await problems({ ...dialog, text: plain('x'.repeat(301)), confirm: plain('x'.repeat(31)) })).toHaveLength(2);
+    const { deny: _deny, ...noDeny } = dialog;
+    expect(await problems(noDeny)).toEqual(['[ERROR] missing required field: deny [json-pointer:/blocks/0/elements/0/confirm]']);
+    expect(await problems({ ...dialog, style: 'green' })).toEqual([
+      '[ERROR] must be one of: primary, danger [json-pointer:/blocks/0/elements/0/confirm/style]',
+    ]);
+  });
+
   it('rate limits with Retry-After: surfaced with rejectRateLimitedCalls, honoured by retries', async () => {
     slack.addChannel({ id: 'C0RL' });
     const rejecting = new WebClient('xoxb-test', { slackApiUrl: slack.url, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, ...quiet });

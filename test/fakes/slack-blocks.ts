@@ -201,6 +201,7 @@ function element(el: unknown, p: string, add: Add, accessory: boolean): void {
   if (el.action_id !== undefined && (typeof el.action_id !== 'string' || el.action_id.length > 255)) {
     add(`${p}/action_id`, 'must be a string of less than 256 characters');
   }
+  if (el.confirm !== undefined) confirmationDialog(el.confirm, `${p}/confirm`, add);
   if (el.type !== 'button') return;
   textObject(el.text, `${p}/text`, add, { max: 75, plainOnly: true });
   if (el.value !== undefined && (typeof el.value !== 'string' || el.value.length > 2000)) {
@@ -212,6 +213,19 @@ function element(el: unknown, p: string, add: Add, accessory: boolean): void {
   if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger') {
     add(`${p}/style`, 'must be one of: primary, danger');
   }
+}
+
+/**
+ * docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object: `title` (≤ 100), `text` (≤ 300),
+ * `confirm` and `deny` (≤ 30 each) are required plain_text objects; `style` is `primary` or `danger`.
+ */
+function confirmationDialog(v: unknown, p: string, add: Add): void {
+  if (!isObj(v)) return add(p, 'expected object');
+  textObject(v.title, `${p}/title`, add, { max: 100, plainOnly: true });
+  textObject(v.text, `${p}/text`, add, { max: 300, plainOnly: true });
+  textObject(v.confirm, `${p}/confirm`, add, { max: 30, plainOnly: true });
+  textObject(v.deny, `${p}/deny`, add, { max: 30, plainOnly: true });
+  if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger') add(`${p}/style`, 'must be one of: primary, danger');
 }
 
 function imageElement(el: Obj, p: string, add: Add): void {

@@ -26,6 +26,12 @@ export const TEST_ESCALATION = {
   fallback: ['U0CSLEAD'],
 };
 
+/**
+ * `limits:` for tests that send many mentions from one person and are about something else (throughput, outages,
+ * exactly-once): PRODUCT.md's 6 a minute would turn most of them away. test/slack/limits.test.ts tests the limits.
+ */
+export const UNLIMITED = { mentionsPerPersonPerMinute: 10_000, mentionsPerPersonPerDay: 10_000 };
+
 type ConfigObject = { [key: string]: unknown };
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeReply } from '../fakes/anthropic-server.js';
 import { createLogger } from '../../src/infra/log.js';
-import { answersIn, jobsFinished, startHarness, testConfig, type Harness } from '../helpers/harness.js';
+import { answersIn, jobsFinished, startHarness, testConfig, UNLIMITED, type Harness } from '../helpers/harness.js';
 
 /**
  * The AI service down for a while (every request answered 529), then back: LUNA waits it out, one probe
@@ -25,7 +25,8 @@ describe('an AI-service outage', () => {
   it('is waited out: every mention answered once after it, no apology, and few requests while it lasts', async () => {
     const lines: string[] = [];
     const log = createLogger('info', {}, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-    h = await startHarness({ config: testConfig({ model: { giveUpAfterMinutes: 1, outageProbeSeconds: 0.2 } }), log });
+    // Not about limits: one person sends all ten (UNLIMITED).
+    h = await startHarness({ config: testConfig({ model: { giveUpAfterMinutes: 1, outageProbeSeconds: 0.2 }, limits: UNLIMITED }), log });
     const outage = outageFor(3_000);
     h.anthropic.defaultReply = outage.reply;
     const sent = await Promise.all(Array.from({ length: 10 }, (_, i) => h.mention({ text: `<@U0LUNA> question ${i}` })));

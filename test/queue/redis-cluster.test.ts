@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
-import { answersIn, SIGNING_SECRET, startHarness, testConfig, testEnv, until } from '../helpers/harness.js';
+import { answersIn, SIGNING_SECRET, startHarness, testConfig, testEnv, UNLIMITED, until } from '../helpers/harness.js';
 import { startLunaProcess } from '../helpers/luna-procs.js';
 import { onPath, selfSignedCert, startRedisCluster } from '../helpers/redis-server.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
@@ -24,7 +24,8 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       const h = await startHarness({
         prefix,
         env: { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodes },
-        config: testConfig({ queue: { concurrency: 32 } }),
+        // Not about limits: one person sends all 100 (UNLIMITED).
+        config: testConfig({ queue: { concurrency: 32 }, limits: UNLIMITED }),
       });
       try {
         const started = Date.now();

@@ -4,7 +4,7 @@ import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
 import { startChild, waitForOutput } from '../helpers/child.js';
 import { freePort } from '../helpers/global-redis.js';
-import { answersIn, SIGNING_SECRET, startHarness, testEnv, until } from '../helpers/harness.js';
+import { answersIn, SIGNING_SECRET, startHarness, testConfig, testEnv, UNLIMITED, until } from '../helpers/harness.js';
 import { onPath, startRedisServer } from '../helpers/redis-server.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
@@ -102,6 +102,8 @@ describe('a Redis blip', () => {
     async () => {
       const server = await startRedisServer((p) => ['--port', String(p), '--appendonly', 'yes', '--appendfsync', 'everysec']);
       const h = await startHarness({
+        // Not about limits: one person sends a mention every 40 ms (UNLIMITED).
+        config: testConfig({ limits: UNLIMITED }),
         env: { REDIS_URL: `redis://127.0.0.1:${server.port}` },
         log: createLogger('error', {}, { out: () => {}, err: () => {} }),
       });

@@ -11,7 +11,11 @@ import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
  * worker processes drain the same queue. The web process is pointed at its own Anthropic fake, which
  * must never see a request.
  */
+// Not about limits: one person sends every mention, so the per-person limits are lifted.
 const CONFIG = `
+limits:
+  mentionsPerPersonPerMinute: 10000
+  mentionsPerPersonPerDay: 10000
 queue:
   concurrency: 2
   attempts: 3

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 afterAll(() => redis.disconnect());
 
-async function start(more: Record<string, unknown> = {}, log?: ReturnType<typeof createLogger>) {
+async function start(more: Record<string, unknown> = {}, log?: ReturnType<typeof createLogger>, acme = { health: 'At risk', escalation: true }) {
   const book = await writeAccountBook([
     {
       Name: 'Acme Corp',
@@ -35,7 +35,7 @@ async function start(more: Record<string, unknown> = {}, log?: ReturnType<typeof
       ARR: '$120,000',
       Plan: 'Enterprise',
       'Renewal Date': inDays(45),
-      Health: 'At risk',
+      Health: acme.health,
       Status: 'active',
       Milestones_Done: '3',
       Milestones_Total: '5',
@@ -78,6 +78,7 @@ async function start(more: Record<string, unknown> = {}, log?: ReturnType<typeof
   };
   // What LUNA learnt earlier about Acme (the honest seam for time gone by): an escalation and a digest.
   const memory = new AccountStore(redis, h.prefix);
+  if (!acme.escalation) return;
   await memory.escalationOpened('t-T0ACME', {
     id: 'C0ACMESHARED-1.1-x',
     area: 'Complex customer negotiations',
@@ -109,12 +110,13 @@ async function mentionIn(channel: string, user: string) {
 }
 
 describe('answers know the account', () => {
-  it('in the Slack Connect channel the request context carries the brief, told never to quote it; the cached prefix stays the persona', async () => {
-    await start();
+  it('a draft for the Slack Connect channel carries the brief in its request context, told never to quote it; the cached prefix stays the persona', async () => {
+    await start({ customerChannels: { answers: 'draft', owners: { [SHARED]: [CSM] } } });
     await mentionIn(SHARED, CSM);
     const { cached, request } = answerRequest();
     expect(cached).not.toContain('Acme Corp');
     expect(request).toContain('# The account (internal facts)');
+    expect(request).toMatch(/This is a draft the team reviews before the customer reads it/);
     expect(request).toMatch(/never quote, mention or hint at any of them: no plan, ARR/);
     expect(request).toContain('- Account: Acme Corp · plan Enterprise · ARR $120,000 · status active');
     expect(request).toMatch(/- Renewal: \d{4}-\d\d-\d\d \(in 45 days\)/);
@@ -130,6 +132,25 @@ describe('answers know the account', () => {
     expect(request.slice(request.indexOf('# The account')).length / 4).toBeLessThan(600);
     // The customer reads the thread: nothing of the brief was posted there.
     for (const v of h.slack.postedIn(SHARED)) expect(v.visibleText).not.toMatch(/120,000|At risk|Enterprise|renewal|escalat/i);
+  });
+
+  it('an answer the customer reads directly (answers: direct) is written without a single internal fact: at most a note to take extra care', async () => {
+    await start(); // answers: direct
+    await mentionIn(SHARED, CSM);
+    const { request } = answerRequest();
+    expect(request).not.toContain('# The account (internal facts)');
+    // Acme's health is "At risk" and an escalation is open: the model hears that care is wanted, not why.
+    expect(request).toContain('# The account\n- The account team wants extra care with this customer right now');
+    expect(request).not.toMatch(
+      /120,000|120000|At risk|Enterprise|Renewal:|in 45 days|U0CSM1|Open escalations|Complex customer negotiations|CSAT 3|competitor|Mid-market|3 of 5/i,
+    );
+    expect(h.slack.botMessages(SHARED).map((m) => m.text)).toEqual(['Here is a plan for the rollout.']);
+
+    // With nothing of concern on record the request says nothing about the account at all.
+    await h.stop();
+    await start({ customerChannels: { answers: 'direct', owners: { [SHARED]: [CSM] } } }, undefined, { health: 'Healthy', escalation: false });
+    await mentionIn(SHARED, CSM);
+    expect(answerRequest().request).not.toContain('# The account');
   });
 
   it('in an internal channel mapped by accounts.channels the brief is there (sources named); in other channels there is none', async () => {
@@ -155,7 +176,7 @@ describe('answers know the account', () => {
   });
 
   it('a Slack Connect organisation no book lists is an account of its own, with what LUNA knows of it', async () => {
-    await start();
+    await start({ customerChannels: { answers: 'draft', owners: { [SHARED]: [CSM] } } });
     h.slack.addSharedChannel({ id: 'C0GLOBEX', name: 'globex-shared', externalTeam: { id: 'T0GLOBEX', name: 'Globex', domain: 'globex' }, members: [CSM] });
     await mentionIn('C0GLOBEX', CSM);
     const { request } = answerRequest();
