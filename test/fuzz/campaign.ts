@@ -185,16 +185,15 @@ function seedWorkspace(slack: FakeSlack): Seeded {
     externalMembers: [{ id: WORLD.customer, name: 'dana' }],
   });
   const threads: Seeded['threads'] = {};
-  const authors: Record<string, string> = {
-    [WORLD.internal]: WORLD.member,
-    [WORLD.escalations]: WORLD.csm,
-    [WORLD.dm]: WORLD.member,
-    [WORLD.shared]: WORLD.customer,
-  };
+  const reserved: Seeded['reserved'] = {};
+  const authors = { [WORLD.internal]: WORLD.member, [WORLD.escalations]: WORLD.csm, [WORLD.dm]: WORLD.member, [WORLD.shared]: WORLD.customer };
+  const messages = (channel: string, user: string, n: number) =>
+    Array.from({ length: n }, (_, i) => slack.addMessage(channel, { user, text: `message ${i}: the export is slow <@${WORLD.bot}>` }));
   for (const [channel, user] of Object.entries(authors)) {
-    threads[channel] = Array.from({ length: 8 }, (_, i) => slack.addMessage(channel, { user, text: `message ${i}: the export is slow <@${WORLD.bot}>` }));
+    threads[channel] = messages(channel, user, 8);
+    reserved[channel] = messages(channel, user, 8);
   }
-  return { threads, responseUrl: slack.responseUrl() };
+  return { threads, reserved, responseUrl: slack.responseUrl() };
 }
 
 /** Waits for the queue to run what it holds; returns how many jobs are still waiting or active after `ms`. */

@@ -20,9 +20,14 @@ export const WORLD = {
   dm: 'D0ALICE',
 } as const;
 
-/** What the campaign seeded: message timestamps that exist, by channel, and a `response_url` the fake Slack serves. */
+/**
+ * What the campaign seeded: message timestamps that exist, by channel; more of them kept for the known cases
+ * (a mention is one job per message, so a case about a message some earlier request already used would be a
+ * duplicate delivery and never run); and a `response_url` the fake Slack serves.
+ */
 export interface Seeded {
   threads: Record<string, string[]>;
+  reserved: Record<string, string[]>;
   responseUrl: string;
 }
 
@@ -209,7 +214,8 @@ function click(user: string, channel: string, ts: string, action: Obj, responseU
 
 type Surface = { name: string; kind: 'event' | 'interactive' | 'command'; build: (rng: Rng, t: Seeded) => Obj };
 
-const tsIn = (rng: Rng, t: Seeded, channel: string) => pick(rng, t.threads[channel] ?? [nowTs()]);
+/** A message of the channel, or (half the time) one Slack never had: a job about it can never succeed. */
+const tsIn = (rng: Rng, t: Seeded, channel: string) => (rng() < 0.5 ? nowTs() : pick(rng, t.threads[channel] ?? [nowTs()]));
 const MENTION_TEXTS = ['<@U0LUNA> how do we cut onboarding churn?', '<@U0LUNA> digest', '<@U0LUNA> journey map enterprise onboarding', '<@U0LUNA>'];
 
 const SURFACES: Surface[] = [
@@ -506,7 +512,14 @@ function knownCases(threads: Seeded): FuzzRequest[] {
   };
   const [mention, , customer] = SURFACES;
   const byName = (n: string) => SURFACES.find((s) => s.name === n)!;
-  const ev = (b: Obj) => b.event as Obj;
+  const reserved = { ...threads.reserved };
+  // Each event case gets a message of its own (see Seeded).
+  const ev = (b: Obj) => {
+    const e = b.event as Obj;
+    const own = reserved[e.channel as string]?.shift();
+    if (own) e.ts = e.event_ts = own;
+    return e;
+  };
   return [
     { surface: 'wire:null', mutations: [], body: 'null', contentType: 'json' },
     { surface: 'wire:payload=null', mutations: [], body: 'payload=null', contentType: 'form' },
