@@ -85,13 +85,19 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   /** Counts LUNA starts; a request refused while LUNA was down waits for the next one and is sent again. */
   let generation = 0;
   let stopping = false;
+  let fatal: Error | undefined;
   const watch = (p: LunaProcess) => {
     void p.exited.then(async (code) => {
       if (stopping) return;
       const tail = p.output().split('\n').filter(Boolean).slice(-3).join(' | ').slice(0, 600);
       crashes.push({ half: 'web', inFlight: [...inFlight].map(describe), why: `exit ${code}: ${tail}` });
       progress(`LUNA exited (${code}); starting it again`);
-      luna = await startLunaProcess(env);
+      try {
+        luna = await startLunaProcess(env);
+      } catch (err) {
+        fatal = err as Error; // it does not start any more: the campaign ends with this
+        return;
+      }
       generation++;
       watch(luna);
     });
@@ -115,13 +121,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         // Refused: LUNA was not there to receive it (it is restarting). Anything else: it died under this request.
         if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED' || tries >= 2) return { status: 0, ms: performance.now() - started };
         const deadline = Date.now() + 60_000;
-        while (generation === seen && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        while (generation === seen && !fatal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       }
     }
   };
   let next = 0;
   const worker = async () => {
-    while (next < requests.length) {
+    while (next < requests.length && !fatal) {
       const request = requests[next++]!;
       inFlight.add(request);
       const { status, ms } = await send(request);
@@ -137,6 +143,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   };
   try {
     await Promise.all(Array.from({ length: o.concurrency ?? 6 }, worker));
+    if (fatal) throw fatal;
 
     const stuckJobs = await settle(queue, o.settleMs ?? 30_000);
     const jobCounts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'completed', 'failed');
