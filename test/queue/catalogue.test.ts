@@ -48,11 +48,31 @@ describe('the job catalogue', () => {
   it('builds ids without ":" even from values that carry one', () => {
     const ids = (Object.keys(JOBS) as Array<keyof typeof JOBS>).filter((n): n is EnqueuedJobName => 'id' in JOBS[n]);
     expect(ids.length).toBeGreaterThan(5);
-    const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, userId: 'U1', channel: 'C1', messageTs: '1.2', actionTs: '3:4' };
+    const click = { userId: 'U0ALICE', channel: 'C0FEEDBACK', messageTs: '1700000000.000100', actionTs: '1700000001.000200' };
+    const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, ...click };
     expect(jobId('digest-done', done)).not.toContain(':');
-    expect(jobId('escalation-action', { id: 'a:b', action: 'taken', userId: 'U1', channel: 'C1', messageTs: '1.2', at: 1, actionTs: '1.2' })).not.toContain(
-      ':',
-    );
+    expect(jobId('escalation-action', { id: 'a:b', action: 'taken', at: 1, ...click })).not.toContain(':');
+  });
+
+  it('builds ids only from Slack ids and timestamps: a payload carrying anything else is refused, never turned into an id', () => {
+    const answer = {
+      channel: 'C0SUPPORT',
+      messageTs: '1700000000.000100',
+      threadTs: '1700000000.000100',
+      userId: 'U0ALICE',
+      isDirectMessage: false,
+      receivedAt: 1,
+    };
+    expect(jobId('answer', answer)).toBe('answer-C0SUPPORT-1700000000.000100');
+    const hostile = [
+      { ...answer, channel: 'C0LONE\udfff' }, // a lone surrogate: no Redis round trip keeps it
+      { ...answer, userId: '<http://evil.example|click me>' },
+      { ...answer, messageTs: '1700000000' },
+      { ...answer, channel: `C${'0'.repeat(100_000)}` },
+    ];
+    for (const p of hostile) expect(() => jobId('answer', p)).toThrow(/luna_job_payload_invalid|refused to queue/);
+    const click = { id: 'esc-1', action: 'taken' as const, userId: 'U0CSM1', channel: 'C0ESC', messageTs: '1700000000.000100', at: 1 };
+    expect(() => jobId('escalation-action', { ...click, actionTs: 'x'.repeat(100_000) })).toThrow(/actionTs/);
   });
 
   it('answers a forged escalation button (no user, or a value with markup) with 200 and queues nothing', async () => {
