@@ -7,6 +7,7 @@ import { postPart } from '../slack-api/post.js';
 import type { DraftRecord } from '../stores/drafts.js';
 import type { AnswerDelivery } from '../domain/audience.js';
 import type { CustomerReaders } from '../llm/prompt.js';
+import { mention } from '../domain/slack-ids.js';
 
 /** Who reads the answer and where it goes, decided once per job from the channel's audience and the asker. */
 export interface AnswerPlace {
@@ -34,7 +35,7 @@ async function reviewersOf(ctx: JobContext, p: AnswerPayload, place: AnswerPlace
 
 async function threadLink(ctx: JobContext, channel: string, ts: string): Promise<string> {
   const { permalink } = await ctx.slack.chat.getPermalink({ channel, message_ts: ts });
-  return permalink ? `<${permalink}|this thread>` : `<#${channel}>`;
+  return permalink ? `<${permalink}|this thread>` : mention(channel);
 }
 
 /**

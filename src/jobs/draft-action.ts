@@ -2,6 +2,7 @@ import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { postPart } from '../slack-api/post.js';
 import { postedParts, readThread } from '../slack-api/thread.js';
 import { showDecision } from './answer-delivery.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * Post in thread / Discard on a draft. Only the draft's reviewers, from the draft's own private message,
@@ -23,7 +24,8 @@ export async function draftActionJob(job: LunaJob<'draft-action'>, ctx: JobConte
   const status = a.action === 'post' ? 'posted' : 'discarded';
   if (!(await ctx.stores.drafts.decide(draft.id, status, a.userId, job.id))) {
     const now = await ctx.stores.drafts.get(draft.id);
-    return tell(now?.status === 'posted' ? `<@${now.decidedBy}> already posted this draft.` : `<@${now?.decidedBy}> already discarded this draft.`);
+    const who = now?.decidedBy ? mention(now.decidedBy) : 'Someone';
+    return tell(now?.status === 'posted' ? `${who} already posted this draft.` : `${who} already discarded this draft.`);
   }
   let posted = 0;
   if (status === 'posted') {

@@ -1,6 +1,7 @@
 import type * as types from '@slack/types';
 import { escapeAngles, truncate } from '../domain/text.js';
 import { splitMessage } from './split.js';
+import { mention } from '../domain/slack-ids.js';
 
 export const DRAFT_ACTIONS = { post: 'draft_post', discard: 'draft_discard' } as const;
 
@@ -27,7 +28,7 @@ export function draftNotice(d: DraftNoticeInput): { text: string; blocks: types.
   const intro =
     d.reason === 'asked'
       ? `:memo: *Draft reply for ${d.threadLink}* — written for *${who}*, who read that channel. Nothing is posted until you press *Post in thread*.`
-      : `:memo: *<@${d.askedBy}> of ${who} asked LUNA in ${d.threadLink}.* They got a short holding reply; here is a draft answer, written for their eyes. Nothing more is posted until someone presses *Post in thread*.`;
+      : `:memo: *${mention(d.askedBy)} of ${who} asked LUNA in ${d.threadLink}.* They got a short holding reply; here is a draft answer, written for their eyes. Nothing more is posted until someone presses *Post in thread*.`;
   // splitMessage keeps mention tokens and code fences whole wherever it cuts.
   const body = d.parts.flatMap((part) => splitMessage(part, SECTION_CHARS)).slice(0, 45);
   return {
@@ -56,12 +57,12 @@ export function decidedNotice(d: { threadLink: string; status: 'posted' | 'disca
 } {
   const text =
     d.status === 'posted'
-      ? `:white_check_mark: Posted in ${d.threadLink} by <@${d.by}>.`
-      : `:wastebasket: Discarded by <@${d.by}>; nothing was posted in ${d.threadLink}.`;
+      ? `:white_check_mark: Posted in ${d.threadLink} by ${mention(d.by)}.`
+      : `:wastebasket: Discarded by ${mention(d.by)}; nothing was posted in ${d.threadLink}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text} (draft for ${escapeAngles(d.readers)})` } }] };
 }
 
 /** A customer mentioned LUNA where it stays silent (`externalMentions: ignore`): the owners hear of it. */
 export function ownersAlert(d: { threadLink: string; askedBy: string; readers: string; excerpt: string }): string {
-  return `:eyes: <@${d.askedBy}> (${escapeAngles(d.readers)}) mentioned LUNA in ${d.threadLink}. LUNA did not reply there (customerChannels.externalMentions: ignore).\n>${escapeAngles(truncate(d.excerpt, 500)).replace(/\n/g, '\n>')}`;
+  return `:eyes: ${mention(d.askedBy)} (${escapeAngles(d.readers)}) mentioned LUNA in ${d.threadLink}. LUNA did not reply there (customerChannels.externalMentions: ignore).\n>${escapeAngles(truncate(d.excerpt, 500)).replace(/\n/g, '\n>')}`;
 }
