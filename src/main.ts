@@ -2,6 +2,7 @@ import { loadSettings, type Settings } from './config/load.js';
 import { formatProblems, SettingsError, LunaError } from './infra/errors.js';
 import { startLunaListening, type Luna } from './luna.js';
 import { createLogger, type Logger } from './infra/log.js';
+import { handleProcessFailures } from './infra/process-failures.js';
 import { describeTarget } from './infra/redis.js';
 import { redisAnswers, startLocalRedis, type LocalRedis } from './infra/local-redis.js';
 import { serveSupervisor, superviseWorker, type WorkerChild } from './supervisor.js';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
 
   // Filled in as they start, so a signal at any point stops what there is.
   const running: { luna?: Luna; local?: LocalRedis; worker?: WorkerChild } = {};
+  handleProcessFailures({ log, count: (kind) => running.luna?.metrics.unhandledErrors.inc({ kind }) });
   let stopping = false;
   const stop = (signal: string, code = 0) => {
     if (stopping) return;

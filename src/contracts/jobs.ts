@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { slug } from '../domain/text.js';
+import { LunaError } from '../infra/errors.js';
 import {
   AnswerPayload,
   CsatVotePayload,
@@ -116,10 +117,28 @@ export const JOB_NAMES = {
  */
 export type Enqueue = <N extends EnqueuedJobName>(name: N, payload: JobPayload<N>, opts?: { delayMs?: number }) => Promise<void>;
 
+/**
+ * A payload parsed against its job's schema, and the id built from what was parsed (so an id is made of Slack's
+ * ids and timestamps and LUNA's record ids only, never of raw input). Throws `luna_job_payload_invalid` for a
+ * payload that does not fit.
+ */
+export function parsePayload<N extends EnqueuedJobName>(name: N, payload: unknown, now = Date.now()): { data: JobPayload<N>; id: string } {
+  const parsed = JOBS[name].payload.safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LunaError(
+      'luna_job_payload_invalid',
+      `refused to queue a "${name}" job: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`,
+    );
+  }
+  const data = parsed.data as JobPayload<N>;
+  const id = JOBS[name].id as IdOf<JobPayload<N>>;
+  return { data, id: safe(id(data, now)) };
+}
+
 /** The id a job of this name and payload gets. BullMQ reserves ':' in custom ids, so none ever contains one. */
 export function jobId<N extends EnqueuedJobName>(name: N, payload: JobPayload<N>, now = Date.now()): string {
-  const id = JOBS[name].id as IdOf<JobPayload<N>>;
-  return safe(id(payload, now));
+  return parsePayload(name, payload, now).id;
 }
 
 function safe(id: string): string {

@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { ActionTs, ChannelId, SlackTs, TeamId, TriggerId, UserId } from '../domain/slack-ids.js';
 
 /**
  * The payload of every job LUNA queues. Each is parsed when it is queued and again when a worker picks
- * it up, so a handler only ever sees a payload of its own shape.
+ * it up, so a handler only ever sees a payload of its own shape. Slack's ids and timestamps in them are
+ * Slack's (domain/slack-ids.ts): a job id is built from nothing else.
  */
 
-/** A Slack message timestamp (`1700000000.000100`): also a message's id within its channel. */
-export const SlackTs = z.string().regex(/^\d+\.\d+$/);
+export { ActionTs, ChannelId, EnterpriseId, SlackTs, TeamId, TriggerId, UserId, UsergroupId } from '../domain/slack-ids.js';
 
 /**
  * LUNA's own record ids (escalations, digests; a scheduled digest's is its BullMQ job id, `repeat:…`), as
@@ -15,15 +16,15 @@ export const SlackTs = z.string().regex(/^\d+\.\d+$/);
 export const RecordId = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/);
 
 export const AnswerPayload = z.object({
-  teamId: z.string().optional(),
-  channel: z.string().min(1),
+  teamId: TeamId.optional(),
+  channel: ChannelId,
   /** The message that mentioned LUNA. */
   messageTs: SlackTs,
   /** Thread root: the answer goes here, and this thread is the context. */
   threadTs: SlackTs,
-  userId: z.string().min(1),
+  userId: UserId,
   /** The event's `user_team`: the asker's own workspace, another organisation's in a Slack Connect channel. */
-  userTeam: z.string().optional(),
+  userTeam: TeamId.optional(),
   isDirectMessage: z.boolean(),
   /** When Slack's request reached us (epoch ms), for end-to-end latency. */
   receivedAt: z.number(),
@@ -32,8 +33,8 @@ export type AnswerPayload = z.infer<typeof AnswerPayload>;
 
 /** What any part of LUNA (an answer's assessment, a digest's churn signal) hands to the escalation flow. */
 export const EscalationRequest = z.object({
-  channel: z.string(),
-  threadTs: z.string(),
+  channel: ChannelId,
+  threadTs: SlackTs,
   /** One of the configured owners' areas (the persona's human-handled list). */
   area: z.string(),
   customerWants: z.string(),
@@ -47,7 +48,7 @@ export const EscalationRequest = z.object({
   source: z.enum(['answer', 'digest', 'signal']),
   requestedAt: z.number(),
   /** A caller that may run twice (a retried job) names its request, so it is queued once. */
-  requestId: z.string().optional(),
+  requestId: RecordId.optional(),
 });
 export type EscalationRequest = z.infer<typeof EscalationRequest>;
 
@@ -59,27 +60,27 @@ export type EscalationTimer = z.infer<typeof EscalationTimer>;
 export const EscalationAction = z.object({
   id: RecordId,
   action: z.enum(['acknowledged', 'taken', 'not_strategic']),
-  userId: z.string().min(1),
+  userId: UserId,
   /** The clicker's own team (Slack's `user.team_id`): another organisation's is a first sign of a stranger. */
-  userTeamId: z.string().min(1).optional(),
+  userTeamId: TeamId.optional(),
   /** Where the click came from: the job acts only when this is the escalation's own post. */
-  channel: z.string().min(1),
+  channel: ChannelId,
   messageTs: SlackTs,
   at: z.number(),
   /** Slack's `action_ts` of the click: a redelivered click is the same job. */
-  actionTs: z.string().min(1),
+  actionTs: ActionTs,
 });
 export type EscalationAction = z.infer<typeof EscalationAction>;
 
 /** `@luna digest` in a thread, or the "Feedback digest" shortcut on a message: a digest of that thread. */
 export const ThreadDigestPayload = z.object({
-  teamId: z.string().optional(),
-  channel: z.string().min(1),
+  teamId: TeamId.optional(),
+  channel: ChannelId,
   threadTs: SlackTs,
-  requestedBy: z.string().min(1),
+  requestedBy: UserId,
   source: z.enum(['mention', 'shortcut']),
   /** The request's own Slack id: the mention's `ts` or the shortcut's `action_ts`. */
-  requestTs: z.string().min(1),
+  requestTs: SlackTs,
   receivedAt: z.number(),
   /** Shortcuts: Slack's response_url (valid 30 minutes), to reach the requester where LUNA cannot post. */
   responseUrl: z.string().url().optional(),
@@ -89,7 +90,7 @@ export type ThreadDigestPayload = z.infer<typeof ThreadDigestPayload>;
 /** One tick of a `digests:` entry's Job Scheduler (the template data). */
 export const ScheduledDigestPayload = z.object({
   schedulerId: z.string().min(1),
-  channel: z.string().min(1),
+  channel: ChannelId,
   postTo: z.string().min(1),
 });
 export type ScheduledDigestPayload = z.infer<typeof ScheduledDigestPayload>;
@@ -98,13 +99,13 @@ export type ScheduledDigestPayload = z.infer<typeof ScheduledDigestPayload>;
 export const DigestDonePayload = z.object({
   digestId: RecordId,
   action: z.number().int().min(0),
-  userId: z.string().min(1),
+  userId: UserId,
   /** The clicker's own team (Slack's `user.team_id`), as for escalation buttons. */
-  userTeamId: z.string().min(1).optional(),
+  userTeamId: TeamId.optional(),
   /** The message the click came from: the job acts only when it is one of the digest's own posted parts. */
-  channel: z.string().min(1),
+  channel: ChannelId,
   messageTs: SlackTs,
-  actionTs: z.string().min(1),
+  actionTs: ActionTs,
 });
 export type DigestDonePayload = z.infer<typeof DigestDonePayload>;
 
@@ -112,14 +113,14 @@ export type DigestDonePayload = z.infer<typeof DigestDonePayload>;
 export const SUBJECT_MAX = 500;
 
 export const JourneyMapPayload = z.object({
-  teamId: z.string().optional(),
-  channel: z.string().min(1),
+  teamId: TeamId.optional(),
+  channel: ChannelId,
   /** Who asked: told about failures, and may be tagged in the map. */
-  userId: z.string().min(1),
+  userId: UserId,
   subject: z.string().max(SUBJECT_MAX),
   source: z.enum(['command', 'mention']),
   /** The invocation's Slack id: a command's `trigger_id`, a mention's message `ts`. */
-  requestId: z.string().min(1),
+  requestId: TriggerId,
   /** Mentions: the thread asked in — the evidence, and where the map goes. Commands post in the channel. */
   threadTs: SlackTs.optional(),
   /** Commands: Slack's `response_url` (30 minutes, 5 uses), for an ephemeral note if the map cannot be made. */
@@ -131,7 +132,7 @@ export type JourneyMapPayload = z.infer<typeof JourneyMapPayload>;
 
 /** Publish the App Home dashboard to one user. */
 export const HomePayload = z.object({
-  userId: z.string().min(1),
+  userId: UserId,
   /** `chart`: a re-publish after Slack was not yet ready to show a freshly uploaded chart. */
   reason: z.enum(['opened', 'refresh', 'chart']),
 });
@@ -142,11 +143,11 @@ export const DraftAction = z.object({
   draftId: RecordId,
   /** `post_confirmed`: Post on a draft that names internal facts, after Slack's confirmation dialog named them. */
   action: z.enum(['post', 'post_confirmed', 'discard']),
-  userId: z.string().min(1),
+  userId: UserId,
   /** Where the click came from: must be one of the draft's own private messages. */
-  channel: z.string().min(1),
+  channel: ChannelId,
   messageTs: SlackTs,
-  actionTs: z.string().min(1),
+  actionTs: ActionTs,
 });
 export type DraftAction = z.infer<typeof DraftAction>;
 
@@ -155,12 +156,12 @@ export const AccountId = z.string().regex(/^[tn]-[A-Za-z0-9-]{1,120}$/);
 
 /** A customer's message in a channel LUNA reads for signals (message.channels / message.groups), not yet judged. */
 export const SignalMessagePayload = z.object({
-  channel: z.string().min(1),
+  channel: ChannelId,
   ts: SlackTs,
   threadTs: SlackTs,
-  userId: z.string().min(1),
+  userId: UserId,
   /** The event's `user_team`, when Slack sent one. */
-  userTeam: z.string().optional(),
+  userTeam: TeamId.optional(),
   receivedAt: z.number(),
 });
 export type SignalMessagePayload = z.infer<typeof SignalMessagePayload>;
@@ -176,10 +177,10 @@ export type SignalBatchPayload = z.infer<typeof SignalBatchPayload>;
 
 /** `csat.resolvedReaction` added to a message (reaction_added): a thread marked resolved. */
 export const ThreadResolvedPayload = z.object({
-  channel: z.string().min(1),
+  channel: ChannelId,
   ts: SlackTs,
-  userId: z.string().min(1),
-  eventTs: z.string().min(1),
+  userId: UserId,
+  eventTs: SlackTs,
 });
 export type ThreadResolvedPayload = z.infer<typeof ThreadResolvedPayload>;
 
@@ -187,23 +188,23 @@ export type ThreadResolvedPayload = z.infer<typeof ThreadResolvedPayload>;
 export const CsatVotePayload = z.object({
   surveyId: RecordId,
   score: z.number().int().min(1).max(5),
-  userId: z.string().min(1),
+  userId: UserId,
   /** Where the click came from: must be the survey's own message. */
-  channel: z.string().min(1),
+  channel: ChannelId,
   messageTs: SlackTs,
-  actionTs: z.string().regex(/^\d+(\.\d+)?$/),
+  actionTs: ActionTs,
 });
 export type CsatVotePayload = z.infer<typeof CsatVotePayload>;
 /** Who clicked a feedback button, and where: the fields both kinds of feedback click share. */
 const FeedbackClick = {
   /** The answer's job id, as the button's value carries it. */
   answerId: RecordId,
-  userId: z.string().min(1),
+  userId: UserId,
   /** The clicker's own team (Slack's `user.team_id`): another organisation's cannot rate internal answers. */
-  userTeamId: z.string().min(1).optional(),
-  channel: z.string().min(1),
+  userTeamId: TeamId.optional(),
+  channel: ChannelId,
   /** Slack's `action_ts` of the click: a redelivered click is the same job. */
-  actionTs: z.string().min(1),
+  actionTs: ActionTs,
 };
 
 /**
@@ -218,8 +219,8 @@ export type FeedbackPayload = z.infer<typeof FeedbackPayload>;
 
 /** Someone opened the DM with LUNA (the Messages tab, Slack's agent view): offer the persona's suggested prompts. */
 export const MessagesOpenedPayload = z.object({
-  userId: z.string().min(1),
+  userId: UserId,
   /** The DM's channel (D…). */
-  channel: z.string().min(1),
+  channel: ChannelId,
 });
 export type MessagesOpenedPayload = z.infer<typeof MessagesOpenedPayload>;

@@ -1,4 +1,5 @@
 import { estimateTokens } from '../personas/models.js';
+import { mention } from './slack-ids.js';
 
 /** One message a digest reads, with the label the model cites it by. */
 export interface DigestMessage {
@@ -21,7 +22,7 @@ const PER_MESSAGE_MAX_CHARS = 8_000;
 
 /** The transcript line the model sees for one message: `[m12 · thread 3 · <@U0BOB>] text`. */
 export function messageLine(m: DigestMessage, withThread: boolean, maxChars = PER_MESSAGE_MAX_CHARS): string {
-  const who = m.user ? `<@${m.user}>${m.org ? ` (customer: ${m.org})` : ''}` : m.fromBot ? 'a bot' : 'someone';
+  const who = m.user ? `${mention(m.user)}${m.org ? ` (customer: ${m.org})` : ''}` : m.fromBot ? 'a bot' : 'someone';
   const label = `[${m.ref}${withThread ? ` · thread ${m.thread}` : ''} · ${who}]`;
   const flat = m.text.replace(/\s*\n\s*/g, ' ').trim();
   const text = flat.length <= maxChars ? flat : `${flat.slice(0, maxChars)}… [${flat.length - maxChars} more characters not shown]`;

@@ -1,5 +1,5 @@
 import type { Workspace } from '../config/workspace.js';
-import { mentionToken } from './handles.js';
+import { mention } from './slack-ids.js';
 
 export interface AssessmentDecision {
   outOfScope: boolean;
@@ -27,7 +27,7 @@ export function ownersFor(escalation: Pick<Escalation, 'owners' | 'fallback'>, a
 }
 
 export function mentionList(ids: string[]): string {
-  return ids.map(mentionToken).join(' ');
+  return ids.map(mention).join(' ');
 }
 
 /** Who gets drafts and private alerts for a customer channel: its configured owners, else the fallback. */

@@ -1,3 +1,5 @@
+import { mention } from './slack-ids.js';
+
 /**
  * Coordination handles the persona names (@sales, @marketing…) become real mentions when luna.config.yml
  * maps them; unmapped handles stay plain text. Code spans and blocks are left alone, and so are emails
@@ -14,13 +16,8 @@ export function applyHandles(markdown: string, handles: Record<string, string>):
         ? chunk
         : chunk.replace(/(^|[\s(\[*_~>"'])@([a-z][\w-]*)\b(?![@/.\w-]*[@/]\w)/gi, (whole, lead: string, name: string) => {
             const id = byName.get(name.toLowerCase());
-            return id ? `${lead}${mentionToken(id)}` : whole;
+            return id ? `${lead}${mention(id)}` : whole;
           }),
     )
     .join('');
-}
-
-/** Slack's mention syntax: users (U…/W…) as <@U…>, user groups (S…) as <!subteam^S…>. */
-export function mentionToken(id: string): string {
-  return id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`;
 }

@@ -1,3 +1,5 @@
+import { mention } from './slack-ids.js';
+
 /**
  * Mention safety: nothing the model writes (or repeats from a thread) may broadcast or tag someone the
  * workspace did not allow. Every spelling that could turn into a notification — entity-encoded, full-width,
@@ -67,12 +69,12 @@ export function neutraliseMentions(text: string, policy: MentionPolicy, keep: (t
     const group = GROUP_TOKEN.exec(token);
     if (group) {
       const id = group[1]!.toUpperCase();
-      return policy.groups.has(id) ? allowed(`<!subteam^${id}>`) : inert(raw, handle(group[2]) ?? group[1]!);
+      return policy.groups.has(id) ? allowed(mention(id)) : inert(raw, handle(group[2]) ?? group[1]!);
     }
     const user = USER_TOKEN.exec(token);
     if (user) {
       const id = user[1]!.toUpperCase();
-      return policy.users.has(id) ? allowed(`<@${id}>`) : inert(raw, handle(user[2]) ?? user[1]!);
+      return policy.users.has(id) ? allowed(mention(id)) : inert(raw, handle(user[2]) ?? user[1]!);
     }
     return raw;
   };

@@ -90,6 +90,12 @@ export class Metrics {
     help: 'Jobs whose worker stopped mid-job (killed, or blocked past its lock) and that another worker picked up again',
     registers: [this.registry],
   });
+  readonly unhandledErrors = new Counter({
+    name: 'luna_unhandled_errors_total',
+    help: 'Failures nothing handled: rejection (logged, LUNA carries on) or exception (logged, the process exits and is started again)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly modelWaits = new Counter({
     name: 'luna_model_outage_waits_total',
     help: 'Jobs put back to wait out an AI-service outage or rate limit, without spending an attempt',

@@ -4,6 +4,7 @@ import { truncate } from '../domain/text.js';
 import { estimateTokens } from '../personas/models.js';
 import type { DigestMemory, EscalationMemory, SignalMemory } from '../stores/accounts.js';
 import type { CsatStats } from '../stores/csat.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * The account brief an answer in an account's channel carries in its per-request context (never in the
@@ -75,7 +76,7 @@ export function writeBrief(b: BriefInput): string {
     lines.push(`Renewal: ${a.renewalDate} (${days > 0 ? `in ${days} days` : days === 0 ? 'today' : `${-days} days ago`})`);
   }
   if (a?.health) lines.push(`Health: ${a.health}`);
-  if (a?.owner) lines.push(`Account owner: <@${a.owner}>`);
+  if (a?.owner) lines.push(`Account owner: ${mention(a.owner)}`);
   const open = b.escalations.filter((e) => e.closedAt === undefined);
   lines.push(
     open.length

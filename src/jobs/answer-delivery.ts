@@ -10,6 +10,7 @@ import { withheldReason, type FactHit } from '../domain/customer-text.js';
 import { escapeAngles } from '../domain/text.js';
 import { postChecked, type CustomerGuard } from './customer-guard.js';
 import type { CustomerReaders } from '../llm/prompt.js';
+import { mention } from '../domain/slack-ids.js';
 
 /** Who reads the answer and where it goes, decided once per job from the channel's audience and the asker. */
 export interface AnswerPlace {
@@ -71,7 +72,7 @@ async function reviewersOf(ctx: JobContext, p: AnswerPayload, place: AnswerPlace
 
 async function threadLink(ctx: JobContext, channel: string, ts: string): Promise<string> {
   const { permalink } = await ctx.slack.chat.getPermalink({ channel, message_ts: ts });
-  return permalink ? `<${permalink}|this thread>` : `<#${channel}>`;
+  return permalink ? `<${permalink}|this thread>` : mention(channel);
 }
 
 /**

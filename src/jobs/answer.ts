@@ -28,6 +28,7 @@ import { AssessmentStep } from './assessment-step.js';
 import { checkForCustomer, guardFor, guardFrom, postChecked } from './customer-guard.js';
 import { admitMention, spendFor, withinOrganisationBudget } from './mention-limits.js';
 import { mentionPolicy } from './mention-policy.js';
+import { mention, mentionPattern } from '../domain/slack-ids.js';
 
 const STILL_WORKING = "The AI service is busy right now; I'll answer here as soon as it's back.";
 const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
@@ -92,7 +93,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
       persona: ctx.settings.persona,
       thread: kept,
       omitted,
-      where: p.isDirectMessage ? 'a direct message' : `a thread in channel <#${p.channel}>`,
+      where: p.isDirectMessage ? 'a direct message' : `a thread in channel ${mention(p.channel)}`,
       handles: place.customer ? {} : ctx.settings.workspace.handles,
       customer: place.customer,
       external: place.external,
@@ -251,7 +252,7 @@ export async function stillWorking(job: LunaJob<'answer'>, ctx: JobContext, wait
 /** A mention that carries files and no words: nothing to answer yet. */
 function attachmentsOnly(m: SlackThreadMessage | undefined, botUserId: string): boolean {
   const files = (m as { files?: unknown[] } | undefined)?.files ?? [];
-  const words = (m?.text ?? '').replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g'), '').trim();
+  const words = (m?.text ?? '').replace(mentionPattern(botUserId, 'g'), '').trim();
   return files.length > 0 && words === '';
 }
 

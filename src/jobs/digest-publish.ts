@@ -12,6 +12,7 @@ import { postedParts, readThread, toThreadMessages, type SlackThreadMessage } fr
 import type { JobContext } from '../contracts/job-context.js';
 import { mentionPolicy } from './mention-policy.js';
 import type { DigestState } from '../stores/digests.js';
+import { mention, mentionPattern } from '../domain/slack-ids.js';
 
 /** Everything but LUNA's own messages and `@luna digest` requests, labelled m1… in thread order; threads numbered from 1. */
 /** `external`: the customer's people (user id → organisation), so the model knows whose voice each message is. */
@@ -44,7 +45,7 @@ export function toDigestMessages(
 }
 
 function isDigestRequest(text: string, botUserId: string): boolean {
-  return text.includes(`<@${botUserId}`) && mentionIntent(text).kind === 'digest';
+  return mentionPattern(botUserId).test(text) && mentionIntent(text).kind === 'digest';
 }
 
 export interface BuildArgs {
@@ -66,8 +67,8 @@ export async function buildRecord(ctx: JobContext, state: DigestState, a: BuildA
   const people = new Set(a.messages.flatMap((m) => (m.user ? [m.user] : [])));
   const describe =
     a.kind === 'thread'
-      ? `a thread in <#${a.channel}> (${a.messages.length} messages)`
-      : `<#${a.channel}>: ${a.threads} threads with new messages (${a.messages.length} messages)`;
+      ? `a thread in ${mention(a.channel)} (${a.messages.length} messages)`
+      : `${mention(a.channel)}: ${a.threads} threads with new messages (${a.messages.length} messages)`;
   const run = await digestWithModel(
     {
       anthropic: ctx.anthropic,

@@ -5,6 +5,7 @@ import { participantsOf, postedParts, readThread } from '../slack-api/thread.js'
 import type { DraftRecord } from '../stores/drafts.js';
 import { showDecision, showFlagged } from './answer-delivery.js';
 import { checkForCustomer, guardIfCustomer } from './customer-guard.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * Post in thread / Discard on a draft. Only the draft's reviewers, from the draft's own private message,
@@ -31,7 +32,8 @@ export async function draftActionJob(job: LunaJob<'draft-action'>, ctx: JobConte
   }
   if (!(await ctx.stores.drafts.decide(draft.id, status, a.userId, job.id))) {
     const now = await ctx.stores.drafts.get(draft.id);
-    return tell(now?.status === 'posted' ? `<@${now.decidedBy}> already posted this draft.` : `<@${now?.decidedBy}> already discarded this draft.`);
+    const who = now?.decidedBy ? mention(now.decidedBy) : 'Someone';
+    return tell(now?.status === 'posted' ? `${who} already posted this draft.` : `${who} already discarded this draft.`);
   }
   let posted = 0;
   if (status === 'posted') {

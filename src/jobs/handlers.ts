@@ -1,4 +1,5 @@
 import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.js';
+import { cannotSucceed } from '../slack-api/errors.js';
 import { answerJob, apologise, stillWorking } from './answer.js';
 import { csatVoteJob, threadResolvedJob } from './csat.js';
 import { threadDigestFailed, threadDigestJob } from './digest.js';
@@ -13,9 +14,12 @@ import { messagesOpenedJob } from './messages-opened.js';
 import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js';
 import { signalBatchFailed, signalBatchJob, signalMessageJob } from './signals.js';
 
-/** Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer thread. */
+/**
+ * Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer
+ * thread. A job that could never succeed is the worker's one warning already.
+ */
 function logOnly(job: LunaJob, ctx: JobContext, err: unknown): Promise<void> {
-  ctx.log.error('job gave up after its last attempt', { job: job.id, name: job.name, err });
+  if (!cannotSucceed(err)) ctx.log.error('job gave up after its last attempt', { job: job.id, name: job.name, err });
   return Promise.resolve();
 }
 

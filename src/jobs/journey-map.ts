@@ -20,6 +20,7 @@ import { guardIfCustomer, postChecked } from './customer-guard.js';
 import { admitMention } from './mention-limits.js';
 import { mentionPolicy } from './mention-policy.js';
 import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
+import { mention } from '../domain/slack-ids.js';
 
 /** A whole map is a few thousand tokens of JSON; 8 stages with every list full stay well under this. */
 const MAX_TOKENS = 8192;
@@ -121,7 +122,7 @@ async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThre
   const fitted = thread
     ? fitThread(toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId), ctx.settings.workspace.model.threadTokenBudget)
     : undefined;
-  const where = p.channel.startsWith('D') ? 'a direct message' : `a thread in channel <#${p.channel}>`;
+  const where = p.channel.startsWith('D') ? 'a direct message' : `a thread in channel ${mention(p.channel)}`;
   const prompt = buildJourneyPrompt({
     persona: ctx.settings.persona,
     subject: p.subject,

@@ -3,6 +3,7 @@ import { threadsWithNewMessages } from '../slack-api/channel-feedback.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
 import { customersAmong } from './private-delivery.js';
+import { mention } from '../domain/slack-ids.js';
 
 /** Longer than any run; a lock whose holder died lapses after this and the next tick proceeds. */
 const RUN_LOCK_MS = 60 * 60_000;
@@ -78,6 +79,6 @@ export async function scheduledDigestFailed(job: LunaJob<'scheduled-digest'>, ct
   await state.unlockRun(job.data.schedulerId, job.id);
   await ctx.slack.chat.postMessage({
     channel: job.data.postTo,
-    text: `:warning: This time's feedback digest of <#${job.data.channel}> could not be produced after several tries. Nothing is lost: the next scheduled digest covers these messages.`,
+    text: `:warning: This time's feedback digest of ${mention(job.data.channel)} could not be produced after several tries. Nothing is lost: the next scheduled digest covers these messages.`,
   });
 }

@@ -13,6 +13,7 @@ import { keyOf, readMessages } from '../slack-api/messages.js';
 import { permalinkBuilder } from '../slack-api/permalinks.js';
 import { utcDay, type MessageRef } from '../stores/signals.js';
 import { requestEscalation } from './escalation-request.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * Signals: LUNA reads customers' messages in customer channels without being asked (`signals.channels`),
@@ -216,7 +217,7 @@ async function act(
         customerWants: s.summary,
         whyStrategic: `A churn-risk signal in ${account.name}'s own messages (${Math.round(s.confidence * 100)}% confident), in an area a human decides.`,
         decisionNeeded: s.nextStep,
-        summary: `Churn-risk signal from ${account.name}'s messages in <#${where.channel}>: ${s.summary}`,
+        summary: `Churn-risk signal from ${account.name}'s messages in ${mention(where.channel)}: ${s.summary}`,
         evidence: `${s.summary}\n${links.join('\n')}`,
         confidence: s.confidence,
         source: 'signal',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ThreadMessage } from '../domain/thread-budget.js';
 import type { Persona } from '../personas/registry.js';
 import type { MessageParam, TextBlockParam } from './client.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * How LUNA works inside Slack. It is the same for every request, so it sits in the cached prefix
@@ -132,14 +133,14 @@ function customerNotes(c: CustomerReaders): string[] {
     `- This channel is shared with ${c.customerNames}: people of ${c.customerNames} read your answer. Participants marked "(${c.customerNames})" in the transcript are the customer.`,
     `- Write for the customer, as their customer-success partner: helpful, warm, concrete. Never show internal analysis: no satisfaction scores or estimates, no churn risk or account health, no escalations, areas or internal owners, no KPI targets, no internal names or handles.`,
     '- Make no promises (discounts, credits, terms, dates, exceptions). When a decision is needed, say only that their account team will follow up here: here you do not name escalation areas or say that owners are being looped in, whatever your persona says for internal conversations.',
-    ...(c.draftFor ? [`- This is a draft: <@${c.draftFor}> of your own team reviews it before it is posted for the customer.`] : []),
+    ...(c.draftFor ? [`- This is a draft: ${mention(c.draftFor)} of your own team reviews it before it is posted for the customer.`] : []),
   ];
 }
 
 function transcript(thread: ThreadMessage[], omitted: number, external?: ReadonlyMap<string, string>): string {
   const lines = thread.map((m, i) => {
     const org = m.user ? external?.get(m.user) : undefined;
-    const who = m.fromLuna ? 'LUNA (you)' : m.fromBot ? 'a bot' : m.user ? `<@${m.user}>${org ? ` (${org})` : ''}` : 'someone';
+    const who = m.fromLuna ? 'LUNA (you)' : m.fromBot ? 'a bot' : m.user ? `${mention(m.user)}${org ? ` (${org})` : ''}` : 'someone';
     const label = `[#${i === 0 ? 1 : i + 1 + omitted} · ${who}]`;
     const line = `${label} ${m.text}`;
     return i === 0 && omitted > 0 ? `${line}\n[… ${omitted} earlier replies left out to fit the context …]` : line;

@@ -4,6 +4,7 @@ import { SIGNAL_KINDS } from '../domain/accounts.js';
 import { NO_AREA } from '../domain/escalation.js';
 import type { MessageParam, ModelUsage, TextBlockParam } from './client.js';
 import { callStructured } from './structured.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * Signal classification: one structured-output call per batch of an account's customer messages, on a small
@@ -60,7 +61,7 @@ AREAS
 /** The request for one batch (the caller estimates its cost before sending it). */
 export function signalPrompt(input: SignalInput): { system: TextBlockParam[]; messages: MessageParam[] } {
   const areas = input.areas.length ? input.areas.map((a) => `  - ${a}`).join('\n') : '  (none configured: always none)';
-  const lines = input.messages.map((m) => `[${m.label} · <@${m.user}> (${m.organisation})${m.inThread ? ' · in a thread' : ''}] ${m.text}`);
+  const lines = input.messages.map((m) => `[${m.label} · ${mention(m.user)} (${m.organisation})${m.inThread ? ' · in a thread' : ''}] ${m.text}`);
   return {
     system: [{ type: 'text', text: INSTRUCTIONS.replace('AREAS', areas) }],
     messages: [

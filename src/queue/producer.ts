@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { JOBS, jobId, type Enqueue } from '../contracts/jobs.js';
+import { parsePayload, type Enqueue } from '../contracts/jobs.js';
 import { LunaError } from '../infra/errors.js';
 import { ACK_WAIT_MS, isConnectionError, whenReady, type RedisClient } from '../infra/redis.js';
 import { sleep, withTimeout } from '../infra/wait.js';
@@ -27,13 +27,8 @@ export interface EnqueueOptions {
 export function createEnqueue(queue: Queue, order: ThreadOrder, o: EnqueueOptions): Enqueue {
   const waitMs = o.waitMs ?? ACK_WAIT_MS;
   return async (name, payload, opts = {}) => {
-    const parsed = JOBS[name].payload.safeParse(payload);
-    if (!parsed.success) {
-      throw new LunaError('luna_job_payload_invalid', `refused to queue a "${name}" job: ${parsed.error.issues[0]?.message ?? 'invalid payload'}`);
-    }
-    const id = jobId(name, payload);
-    const add = () =>
-      Promise.all([queue.add(name, parsed.data, { jobId: id, ...(opts.delayMs ? { delay: opts.delayMs } : {}) }), order.register(name, id, parsed.data)]);
+    const { data, id } = parsePayload(name, payload);
+    const add = () => Promise.all([queue.add(name, data, { jobId: id, ...(opts.delayMs ? { delay: opts.delayMs } : {}) }), order.register(name, id, data)]);
     await riding(add, o.redis, Date.now() + waitMs, o.where);
   };
 }

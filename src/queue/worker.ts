@@ -7,6 +7,7 @@ import { retryDelayMs } from '../domain/backoff.js';
 import { LunaError, retryAfterOf } from '../infra/errors.js';
 import { HANDLERS } from '../jobs/handlers.js';
 import { PAUSABLE_LIMITER, type ModelGate } from '../llm/model-gate.js';
+import { cannotSucceed } from '../slack-api/errors.js';
 import { asLunaError } from './retry.js';
 import type { ThreadOrder } from './thread-order.js';
 
@@ -77,6 +78,27 @@ export function startWorker(
       }
       const err = verdict === 'expired' ? finalError(raw, ctx.settings.workspace.model.giveUpAfterMinutes) : asLunaError(raw);
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (cannotSucceed(err)) {
+        // About a conversation, thread or message that does not exist, or carrying a value Slack cannot take: it
+        // ends now, with one warning. Whoever can still be told is (a command's response_url, a DM); an apology
+        // into the missing thread fails like the job did and is part of this line, not an error of its own.
+        const told = await handler.onGiveUp(typed, ctx, err).then(
+          () => true,
+          (e: unknown) => {
+            if (!cannotSucceed(e)) ctx.log.error('could not tell the user', { job: job.id, err: e });
+            return false;
+          },
+        );
+        ctx.log.warn('job can never succeed; it ends now', {
+          job: job.id,
+          name: job.name,
+          attempt: job.attemptsMade + 1,
+          slackError: err.slackError,
+          told,
+          err,
+        });
+        throw new UnrecoverableError(err.message);
+      }
       ctx.log.warn('job attempt failed', { job: job.id, name: job.name, attempt: job.attemptsMade + 1, retriable: err.retriable, err });
       if (!err.retriable || last) {
         await handler.onGiveUp(typed, ctx, err).catch((e: unknown) => ctx.log.error('could not tell the user', { job: job.id, err: e }));

@@ -3,6 +3,7 @@ import type { DigestRecord, DoneMark } from '../domain/digest.js';
 import { renderAnswer } from './answer.js';
 import { splitMessage } from './split.js';
 import { escapeAngles } from '../domain/text.js';
+import { mention } from '../domain/slack-ids.js';
 
 /** The Block Kit a digest needs (structurally what @slack/web-api's `KnownBlock` accepts). */
 type Text = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };
@@ -111,7 +112,7 @@ export function renderDigest(record: DigestRecord, done: ReadonlyMap<number, Don
     const mark = done.get(i);
     const line = `*${i + 1}.* ${safe(a.action)} — _suggested owner: ${safe(a.owner)}_${cite(a.sources)}`;
     // The status leads, so it stays in the block with the button even when a long action is split.
-    const status = mark ? `:white_check_mark: _Done by <@${mark.user}> ${slackDate(mark.at)}_\n` : '';
+    const status = mark ? `:white_check_mark: _Done by ${mention(mark.user)} ${slackDate(mark.at)}_\n` : '';
     const texts = sectionTexts([`${status}${line}`]);
     texts.forEach((text, j) => {
       const first = j === 0;
@@ -169,9 +170,9 @@ function scopeLine(r: DigestRecord): string {
   const people = `${s.people} ${s.people === 1 ? 'person' : 'people'}`;
   const read = s.parts > 1 ? ` · read in ${s.parts} parts` : '';
   const privately = s.sharedWith ? ` · :lock: sent to you privately: ${escapeAngles(s.sharedWith)} reads that channel` : '';
-  if (s.kind === 'thread') return `Thread in <#${s.channel}> · ${s.messages} messages from ${people}${read}${privately}`;
+  if (s.kind === 'thread') return `Thread in ${mention(s.channel)} · ${s.messages} messages from ${people}${read}${privately}`;
   const since = s.since ? ` since ${slackDate(Number(s.since.split('.')[0]) * 1000)}` : '';
-  return `<#${s.channel}> · ${s.threads} ${s.threads === 1 ? 'thread' : 'threads'} with new messages (${s.messages} read) from ${people}${since}${read}`;
+  return `${mention(s.channel)} · ${s.threads} ${s.threads === 1 ? 'thread' : 'threads'} with new messages (${s.messages} read) from ${people}${since}${read}`;
 }
 
 /** Slack shows this in each reader's own time zone. */

@@ -2,6 +2,7 @@ import type * as types from '@slack/types';
 import { factNames, type FactHit } from '../domain/customer-text.js';
 import { escapeAngles, truncate } from '../domain/text.js';
 import { splitMessage } from './split.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * A draft that names internal facts is posted only through `post_confirmed`, a button of its own that carries
@@ -34,10 +35,10 @@ export function draftNotice(d: DraftNoticeInput): { text: string; blocks: types.
   const flagged = d.flagged ?? [];
   const intro =
     d.reason === 'withheld'
-      ? `:shield: *LUNA held back its answer to <@${d.askedBy}> in ${d.threadLink}*: ${flagged.some((f) => f.reason === 'instructions_echo') ? 'it repeated what LUNA was told for the request' : 'it named internal facts'}, and *${who}* read that channel. <@${d.askedBy}> got a short holding reply. Here is the answer: answer them yourself, or post it with *Post in thread*.`
+      ? `:shield: *LUNA held back its answer to ${mention(d.askedBy)} in ${d.threadLink}*: ${flagged.some((f) => f.reason === 'instructions_echo') ? 'it repeated what LUNA was told for the request' : 'it named internal facts'}, and *${who}* read that channel. ${mention(d.askedBy)} got a short holding reply. Here is the answer: answer them yourself, or post it with *Post in thread*.`
       : d.reason === 'asked'
         ? `:memo: *Draft reply for ${d.threadLink}* — written for *${who}*, who read that channel. Nothing is posted until you press *Post in thread*.`
-        : `:memo: *<@${d.askedBy}> of ${who} asked LUNA in ${d.threadLink}.* They got a short holding reply; here is a draft answer, written for their eyes. Nothing more is posted until someone presses *Post in thread*.`;
+        : `:memo: *${mention(d.askedBy)} of ${who} asked LUNA in ${d.threadLink}.* They got a short holding reply; here is a draft answer, written for their eyes. Nothing more is posted until someone presses *Post in thread*.`;
   // splitMessage keeps mention tokens and code fences whole wherever it cuts.
   const body = d.parts.flatMap((part) => splitMessage(part, SECTION_CHARS));
   return {
@@ -104,12 +105,12 @@ export function decidedNotice(d: { threadLink: string; status: 'posted' | 'disca
 } {
   const text =
     d.status === 'posted'
-      ? `:white_check_mark: Posted in ${d.threadLink} by <@${d.by}>.`
-      : `:wastebasket: Discarded by <@${d.by}>; nothing was posted in ${d.threadLink}.`;
+      ? `:white_check_mark: Posted in ${d.threadLink} by ${mention(d.by)}.`
+      : `:wastebasket: Discarded by ${mention(d.by)}; nothing was posted in ${d.threadLink}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text} (draft for ${escapeAngles(d.readers)})` } }] };
 }
 
 /** A customer mentioned LUNA where it stays silent (`externalMentions: ignore`): the owners hear of it. */
 export function ownersAlert(d: { threadLink: string; askedBy: string; readers: string; excerpt: string }): string {
-  return `:eyes: <@${d.askedBy}> (${escapeAngles(d.readers)}) mentioned LUNA in ${d.threadLink}. LUNA did not reply there (customerChannels.externalMentions: ignore).\n>${escapeAngles(truncate(d.excerpt, 500)).replace(/\n/g, '\n>')}`;
+  return `:eyes: ${mention(d.askedBy)} (${escapeAngles(d.readers)}) mentioned LUNA in ${d.threadLink}. LUNA did not reply there (customerChannels.externalMentions: ignore).\n>${escapeAngles(truncate(d.excerpt, 500)).replace(/\n/g, '\n>')}`;
 }

@@ -3,6 +3,7 @@ import type { EscalationRequest } from '../contracts/jobs.js';
 import { mentionList } from '../domain/escalation.js';
 import { renderAnswer } from './answer.js';
 import { escapeAngles, truncate } from '../domain/text.js';
+import { mention } from '../domain/slack-ids.js';
 
 export const ESCALATION_ACTIONS = {
   acknowledge: 'escalation_acknowledge',
@@ -77,7 +78,7 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
     const when = r.handledAt ? `<!date^${Math.floor(r.handledAt / 1000)}^{date_short_pretty} at {time}|${new Date(r.handledAt).toISOString()}>` : '';
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `:white_check_mark: ${STATUS_TEXT[r.status]} by <@${r.handledBy}> ${when}`.trim() }],
+      elements: [{ type: 'mrkdwn', text: `:white_check_mark: ${STATUS_TEXT[r.status]} by ${r.handledBy ? mention(r.handledBy) : 'someone'} ${when}`.trim() }],
     });
   }
   return { text: `Escalation (${r.area}): ${safe(q.decisionNeeded, 200)} ${owners}`, blocks };

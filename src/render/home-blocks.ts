@@ -5,6 +5,7 @@ import { readKpis, type KpiReading } from '../domain/kpi-readings.js';
 import { dayMonth, duration, sparkline } from './dashboard-text.js';
 import { targetText, type KpiTarget } from '../personas/kpis.js';
 import { escapeAngles } from '../domain/text.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * The App Home dashboard view. Everything in it is a number LUNA recorded, a persona KPI name or fixed
@@ -146,8 +147,8 @@ function riskRow(r: RiskRow, now: number): types.SectionBlock {
       ? `latest signal: ${SIGNAL_LABELS[r.latestSignal.kind].toLowerCase()} ${Math.round(r.latestSignal.confidence * 100)}% (${dayMonth(r.latestSignal.at)})`
       : 'no signal',
     book?.renewalDate ? `renewal ${book.renewalDate} (${renewalIn(daysUntil(book.renewalDate, now))})` : 'no renewal date',
-    book?.owner ? `owner <@${book.owner}>` : 'no owner',
-    ...(r.channel ? [`<#${r.channel}>`] : []),
+    book?.owner ? `owner ${mention(book.owner)}` : 'no owner',
+    ...(r.channel ? [mention(r.channel)] : []),
   ];
   return section(`${parts.join(' · ')}\n_${r.reasons.join(', ')}_`);
 }

@@ -1,6 +1,7 @@
 import type * as types from '@slack/types';
 import { SIGNAL_LABELS, type SignalKind } from '../domain/accounts.js';
 import { escapeAngles, truncate } from '../domain/text.js';
+import { mention } from '../domain/slack-ids.js';
 
 /**
  * The private alert an account owner gets when customers' messages carry a signal: what was said (quoted,
@@ -28,7 +29,7 @@ const safe = (s: string, max: number) => escapeAngles(truncate(s.replace(/\s+/g,
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function signalSection(s: AlertSignal): types.SectionBlock {
-  const quotes = s.quotes.slice(0, 3).map((q) => `>${safe(q.text, 280)}\n>— <@${q.user}> · <${q.link}|view message>`);
+  const quotes = s.quotes.slice(0, 3).map((q) => `>${safe(q.text, 280)}\n>— ${mention(q.user)} · <${q.link}|view message>`);
   const lines = [
     `${EMOJI[s.kind]} *${SIGNAL_LABELS[s.kind]}* · ${pct(s.confidence)} confident`,
     safe(s.summary, 400),
@@ -43,9 +44,9 @@ export function signalAlert(a: { account: string; channel: string; signals: Aler
   const kinds = a.signals.map((s) => `${SIGNAL_LABELS[s.kind].toLowerCase()} (${pct(s.confidence)})`).join(', ');
   const account = escapeAngles(a.account);
   return {
-    text: `Signals in ${a.account}'s messages in <#${a.channel}>: ${kinds}`,
+    text: `Signals in ${a.account}'s messages in ${mention(a.channel)}: ${kinds}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `:bell: *${account}* — signals in their messages in <#${a.channel}>` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `:bell: *${account}* — signals in their messages in ${mention(a.channel)}` } },
       ...a.signals.slice(0, 8).map(signalSection),
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'Only you see this. Nothing was posted where the customer reads.' }] },
     ],
@@ -57,13 +58,16 @@ export function advocacyNote(a: { account: string; channel: string; owner?: stri
   text: string;
   blocks: types.KnownBlock[];
 } {
-  const owner = a.owner ? ` Account owner: <@${a.owner}>.` : '';
+  const owner = a.owner ? ` Account owner: ${mention(a.owner)}.` : '';
   return {
-    text: `Advocacy from ${a.account} in <#${a.channel}>`,
+    text: `Advocacy from ${a.account} in ${mention(a.channel)}`,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `:star2: *${escapeAngles(a.account)}* spoke up for us in <#${a.channel}>: a possible reference or case study.${owner}` },
+        text: {
+          type: 'mrkdwn',
+          text: `:star2: *${escapeAngles(a.account)}* spoke up for us in ${mention(a.channel)}: a possible reference or case study.${owner}`,
+        },
       },
       signalSection(a.signal),
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'Sent to the @marketing handle by LUNA. Talk to the account owner before reaching out.' }] },

@@ -1,12 +1,25 @@
 import { ErrorCode } from '@slack/web-api';
 import { LunaError } from '../infra/errors.js';
 
+/**
+ * Slack errors that say the request names a conversation, thread or message that does not exist (or a person who is
+ * not in it), or is itself malformed: it can never succeed, and there is nobody there to tell.
+ */
+const NOWHERE = new Set([
+  'channel_not_found',
+  'thread_not_found',
+  'message_not_found',
+  'invalid_ts',
+  'bad_timestamp',
+  'invalid_arguments',
+  'user_not_in_channel',
+]);
+
 /** Slack platform errors that no retry can fix: the request itself is wrong or not allowed. */
 const FINAL_SLACK_ERRORS = new Set([
-  'channel_not_found',
+  ...NOWHERE,
   'not_in_channel',
   'is_archived',
-  'thread_not_found',
   'invalid_auth',
   'not_authed',
   'account_inactive',
@@ -47,6 +60,18 @@ export function fromSlackError(err: unknown): LunaError | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether a failure says this job can never succeed because of what it is about — Slack says its conversation,
+ * thread or message does not exist or the request is malformed, or a value in it cannot even be sent (a lone
+ * UTF-16 surrogate makes the client's URI encoding throw). Such a job ends at once with one warning, not an error.
+ */
+export function cannotSucceed(err: unknown): boolean {
+  const cause = err instanceof LunaError ? err.cause : err;
+  if (cause instanceof URIError) return true;
+  const slack = slackErrorCode(err);
+  return slack !== undefined && NOWHERE.has(slack);
 }
 
 /** Slack's error string for a refused call (`not_in_channel`, `already_reacted`…), from a raw or converted error. */

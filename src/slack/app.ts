@@ -12,7 +12,7 @@ import { registerFeedbackListeners } from './listeners/feedback.js';
 import { registerHomeListeners } from './listeners/home.js';
 import { registerJourneyMapCommand } from './listeners/journey-map.js';
 import { registerMessageListeners } from './listeners/messages.js';
-import { refuseFutureDated, requestKind, unroutable } from './guard.js';
+import { gateRequests, requestKind, requestTarget, shapeOf, unroutable } from './guard.js';
 import { registerSignalListeners } from './listeners/signals.js';
 import { stampReceived } from './received.js';
 import { DeferredAckSocketModeReceiver } from './socket-receiver.js';
@@ -55,8 +55,8 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
       logger,
     });
     receiver = http;
-    // Bolt refuses stale requests itself; future-dated ones are refused in front of it, the same way.
-    requestListener = refuseFutureDated(http.requestListener, deps.log);
+    // Bolt verifies and refuses stale requests itself; in front of it go future-dated ones and bodies it would choke on.
+    requestListener = gateRequests(http.requestListener, { signingSecret: env.SLACK_SIGNING_SECRET!, log: deps.log });
   }
 
   const app = new GuardedApp(
@@ -105,10 +105,12 @@ function botAuthorization(client: WebClient): () => Promise<AuthorizeResult> {
 }
 
 /**
- * Bolt, with signed requests it cannot route answered 200 before any of it runs. Bolt itself throws on a
- * click without a user (it reads `body.user.id` while building the context) and LUNA's listeners on an
- * event without a channel; either way Slack would get a 500 and redeliver the same payload for hours.
- * Both receivers (HTTP and Socket Mode) hand every request to `processEvent`, after verifying it.
+ * Bolt, with the gate's routing check in front (guard.ts) and a catch-all behind. A signed request it cannot route
+ * is answered 200 before any of Bolt runs: Bolt itself throws on a click without a user or a list of actions,
+ * LUNA's listeners on an event without a channel, and a 500 only makes Slack redeliver the same payload for
+ * hours. A request no listener answered (a button an upgrade renamed, a shortcut or view LUNA does not have) is
+ * acked as soon as the listeners are done, instead of Bolt's 404 three seconds later: the click shows nothing
+ * broken. Both receivers (HTTP and Socket Mode) hand every request to `processEvent`, after verifying it.
  */
 class GuardedApp extends App {
   constructor(
@@ -120,8 +122,19 @@ class GuardedApp extends App {
 
   override async processEvent(event: ReceiverEvent): Promise<void> {
     const reason = unroutable(event.body);
-    if (reason === undefined) return super.processEvent(event);
-    this.log.warn('ignored a Slack request LUNA cannot route', { reason, kind: requestKind(event.body) });
+    if (reason !== undefined) {
+      this.log.warn('ignored a Slack request LUNA cannot route', { reason, kind: requestKind(event.body), shape: shapeOf(event.body) });
+      await event.ack();
+      return;
+    }
+    let acked = false;
+    const ack: ReceiverEvent['ack'] = (response) => {
+      acked = true;
+      return event.ack(response);
+    };
+    await super.processEvent({ ...event, ack });
+    if (acked) return;
+    this.log.debug('acked a Slack request no listener handles', { kind: requestKind(event.body), target: requestTarget(event.body) });
     await event.ack();
   }
 }

@@ -6,11 +6,11 @@ import { buildPermalink } from '../../src/slack-api/permalinks.js';
 
 const msg = (i: number, text = `message ${i}`): DigestMessage => ({
   ref: `m${i + 1}`,
-  channel: 'C1',
+  channel: 'C0FEEDBACK',
   ts: `1700000000.${String(i).padStart(6, '0')}`,
   threadTs: '1700000000.000000',
   thread: 1,
-  user: 'U1',
+  user: 'U0ALICE',
   fromBot: false,
   text,
 });
@@ -40,7 +40,7 @@ describe('digest chunks', () => {
   it('cuts a message bigger than a chunk instead of dropping it', () => {
     const chunks = chunkMessages([msg(0, 'x'.repeat(50_000)), msg(1)], 1_000, true);
     expect(chunks.flat()).toHaveLength(2);
-    expect(chunks[0]![0]).toMatch(/^\[m1 · thread 1 · <@U1>\] x+… \[\d+ more characters not shown\]$/);
+    expect(chunks[0]![0]).toMatch(/^\[m1 · thread 1 · <@U0ALICE>\] x+… \[\d+ more characters not shown\]$/);
     expect(estimateTokens(chunks[0]![0]!)).toBeLessThanOrEqual(1_000);
   });
 

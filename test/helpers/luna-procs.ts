@@ -7,6 +7,8 @@ export interface LunaProcess {
   port: number;
   role: string;
   output: () => string;
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -34,6 +36,7 @@ export async function startLunaProcess(env: Record<string, string>, script = 'sr
     port,
     role,
     output: child.output,
+    exited: child.exited,
     async stop(graceMs = 5_000) {
       if (exited) return;
       child.proc.kill('SIGTERM');

@@ -45,13 +45,15 @@ describe('the job catalogue', () => {
     }
   });
 
-  it('builds every job’s id from the fields that make it one job, never with ":" even from values that carry one', () => {
-    // Every field of this payload reads "<field>:v", so each id shows what it is built from (and that ":" is gone).
+  it('builds every job’s id from the fields that make it one job', () => {
+    // Every field of this payload reads "<field>:v", so each id shows what it is built from. The builders are called
+    // directly: jobId() parses the payload first and refuses such values (see the next tests); ":" becomes "_" as it does.
     const fields = (given: Record<string, unknown> = {}) =>
       new Proxy(given, { get: (t, k) => (typeof k === 'string' && k in t ? t[k] : `${String(k)}:v`) }) as never;
     const enqueued = (Object.keys(JOBS) as JobName[]).filter((n): n is EnqueuedJobName => 'id' in JOBS[n]);
     const now = 12_345_678; // home: 5 s windows, messages-opened: 1 min windows
-    expect(Object.fromEntries(enqueued.map((n) => [n, jobId(n, fields(), now)]))).toEqual({
+    const built = <N extends EnqueuedJobName>(n: N, p: never) => (JOBS[n].id as (p: never, now: number) => string)(p, now).replace(/:/g, '_');
+    expect(Object.fromEntries(enqueued.map((n) => [n, built(n, fields())]))).toEqual({
       answer: 'answer-channel_v-messageTs_v',
       escalate: 'escalate-requestId_v',
       'escalation-timer': 'escalation-timer-id_v-stage_v',
@@ -69,15 +71,52 @@ describe('the job catalogue', () => {
       'messages-opened': 'messages-opened-userId_v-205',
     });
     // The other shapes: an escalation without a request id, a journey map asked for by command.
-    expect(jobId('escalate', fields({ requestId: undefined }))).toBe('escalate-channel_v-threadTs_v-area-v-requestedAt_v');
-    expect(jobId('journey-map', fields({ source: 'command' }))).toBe('journey-map-cmd-requestId_v');
+    expect(built('escalate', fields({ requestId: undefined }))).toBe('escalate-channel_v-threadTs_v-area-v-requestedAt_v');
+    expect(built('journey-map', fields({ source: 'command' }))).toBe('journey-map-cmd-requestId_v');
     // A real click whose values carry ":".
-    const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, userId: 'U1', channel: 'C1', messageTs: '1.2', actionTs: '3:4' };
-    expect(jobId('digest-done', done)).toBe('digest-done-repeat_digest-C1-C2_1700-0-3_4');
+    const done: JobPayload<'digest-done'> = {
+      digestId: 'repeat:digest-C1-C2:1700',
+      action: 0,
+      userId: 'U0ALICE',
+      channel: 'C0FEEDBACK',
+      messageTs: '1700000000.000100',
+      actionTs: '1700000001.000200',
+    };
+    expect(jobId('digest-done', done)).toBe('digest-done-repeat_digest-C1-C2_1700-0-1700000001.000200');
   });
 
   it('names every job in JOB_NAMES, for code that names a job without queueing it', () => {
     expect(Object.values(JOB_NAMES).sort()).toEqual(Object.keys(JOBS).sort());
+  });
+
+  it('builds ids without ":" even from values that carry one', () => {
+    const ids = (Object.keys(JOBS) as Array<keyof typeof JOBS>).filter((n): n is EnqueuedJobName => 'id' in JOBS[n]);
+    expect(ids.length).toBeGreaterThan(5);
+    const click = { userId: 'U0ALICE', channel: 'C0FEEDBACK', messageTs: '1700000000.000100', actionTs: '1700000001.000200' };
+    const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, ...click };
+    expect(jobId('digest-done', done)).not.toContain(':');
+    expect(jobId('escalation-action', { id: 'a:b', action: 'taken', at: 1, ...click })).not.toContain(':');
+  });
+
+  it('builds ids only from Slack ids and timestamps: a payload carrying anything else is refused, never turned into an id', () => {
+    const answer = {
+      channel: 'C0SUPPORT',
+      messageTs: '1700000000.000100',
+      threadTs: '1700000000.000100',
+      userId: 'U0ALICE',
+      isDirectMessage: false,
+      receivedAt: 1,
+    };
+    expect(jobId('answer', answer)).toBe('answer-C0SUPPORT-1700000000.000100');
+    const hostile = [
+      { ...answer, channel: 'C0LONE\udfff' }, // a lone surrogate: no Redis round trip keeps it
+      { ...answer, userId: '<http://evil.example|click me>' },
+      { ...answer, messageTs: '1700000000' },
+      { ...answer, channel: `C${'0'.repeat(100_000)}` },
+    ];
+    for (const p of hostile) expect(() => jobId('answer', p)).toThrow(/luna_job_payload_invalid|refused to queue/);
+    const click = { id: 'esc-1', action: 'taken' as const, userId: 'U0CSM1', channel: 'C0ESC', messageTs: '1700000000.000100', at: 1 };
+    expect(() => jobId('escalation-action', { ...click, actionTs: 'x'.repeat(100_000) })).toThrow(/actionTs/);
   });
 
   it('answers a forged escalation button (no user, or a value with markup) with 200 and queues nothing', async () => {

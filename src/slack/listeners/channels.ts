@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { ChannelId } from '../../contracts/jobs.js';
 import type { SlackAdapterDeps } from '../deps.js';
 
-const ChannelEvent = z.object({ channel: z.string().min(1) });
+const ChannelEvent = z.object({ channel: ChannelId });
 
 /**
  * A channel shared with another organisation, or unshared: who can read it just changed, so the cached
@@ -13,7 +14,7 @@ export function registerChannelListeners(app: App, deps: SlackAdapterDeps): void
     app.event(type, async ({ event }) => {
       const e = ChannelEvent.safeParse(event);
       if (!e.success) {
-        deps.log.warn(`ignored a ${type} event without a channel`);
+        deps.log.warn(`ignored a ${type} event without a channel id`);
         return;
       }
       await deps.forgetAudience(e.data.channel);

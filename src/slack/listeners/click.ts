@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SlackTs } from '../../contracts/jobs.js';
+import { ChannelId, SlackTs, TeamId, UserId } from '../../contracts/jobs.js';
 
 /**
  * A button click on a message LUNA posted (Slack's block_actions payload), with the fields the listeners use:
@@ -7,8 +7,8 @@ import { SlackTs } from '../../contracts/jobs.js';
  */
 export function messageClick<A extends z.ZodType>(action: A) {
   return z.object({
-    user: z.object({ id: z.string().min(1), team_id: z.string().min(1).optional() }),
-    channel: z.object({ id: z.string().min(1) }),
+    user: z.object({ id: UserId, team_id: TeamId.optional() }),
+    channel: z.object({ id: ChannelId }),
     message: z.object({ ts: SlackTs }),
     actions: z.array(action).min(1),
   });

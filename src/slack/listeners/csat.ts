@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { RecordId, SlackTs } from '../../contracts/jobs.js';
+import { ActionTs, ChannelId, RecordId, SlackTs, UserId } from '../../contracts/jobs.js';
 import { CSAT_VOTE_ACTION } from '../../render/csat-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
@@ -8,14 +8,14 @@ import { messageClick } from './click.js';
 
 /** `reaction_added` as Slack sends it: who, which emoji, on which message (files get no reaction events any more). */
 const ReactionAdded = z.object({
-  user: z.string().min(1),
+  user: UserId,
   reaction: z.string().min(1),
-  item: z.object({ type: z.literal('message'), channel: z.string().min(1), ts: SlackTs }),
-  event_ts: z.string().min(1),
+  item: z.object({ type: z.literal('message'), channel: ChannelId, ts: SlackTs }),
+  event_ts: SlackTs,
 });
 
 /** A click on one of a survey's rating buttons: who, where from, which survey and score. */
-const VoteClick = messageClick(z.object({ action_id: z.string().regex(CSAT_VOTE_ACTION), value: RecordId, action_ts: z.string().min(1) }));
+const VoteClick = messageClick(z.object({ action_id: z.string().regex(CSAT_VOTE_ACTION), value: RecordId, action_ts: ActionTs }));
 
 /**
  * CSAT surveys: `csat.resolvedReaction` on a message queues a `thread-resolved` job (which also closes the

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { RecordId, SlackTs, type AnswerPayload, type ThreadDigestPayload } from '../../contracts/jobs.js';
+import { ActionTs, ChannelId, RecordId, SlackTs, TeamId, UserId, type AnswerPayload, type ThreadDigestPayload } from '../../contracts/jobs.js';
 import { DONE_ACTION_ID } from '../../render/digest-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
@@ -10,16 +10,16 @@ export const DIGEST_SHORTCUT_ID = 'feedback_digest';
 
 /** The fields of Slack's payloads these listeners use; anything else in them is ignored. */
 const ShortcutBody = z.object({
-  channel: z.object({ id: z.string().min(1) }),
-  user: z.object({ id: z.string().min(1) }),
+  channel: z.object({ id: ChannelId }),
+  user: z.object({ id: UserId }),
   message: z.object({ ts: SlackTs, thread_ts: SlackTs.optional() }),
-  action_ts: z.string().min(1),
-  team: z.object({ id: z.string() }).nullish(),
+  action_ts: ActionTs,
+  team: z.object({ id: TeamId }).nullish(),
   response_url: z.string().url().optional(),
 });
 const DoneValue = z.object({ d: RecordId, i: z.number().int().min(0) });
 const DoneClick = messageClick(
-  z.object({ action_id: z.literal(DONE_ACTION_ID), value: z.string().transform(jsonOrUndefined).pipe(DoneValue), action_ts: z.string().min(1) }),
+  z.object({ action_id: z.literal(DONE_ACTION_ID), value: z.string().transform(jsonOrUndefined).pipe(DoneValue), action_ts: ActionTs }),
 );
 
 /**

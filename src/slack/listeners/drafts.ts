@@ -1,13 +1,13 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { RecordId } from '../../contracts/jobs.js';
+import { ActionTs, RecordId } from '../../contracts/jobs.js';
 import { DRAFT_ACTIONS } from '../../render/draft-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
 import { messageClick } from './click.js';
 
 /** The fields of a draft button click this listener uses: who, from which message, which draft. */
-const DraftClick = messageClick(z.object({ value: RecordId, action_ts: z.string().min(1) }));
+const DraftClick = messageClick(z.object({ value: RecordId, action_ts: ActionTs }));
 
 /** Post in thread / Discard on a private draft: parse, queue, ack. A click that does not parse is acked and dropped. */
 export function registerDraftListeners(app: App, deps: SlackAdapterDeps): void {

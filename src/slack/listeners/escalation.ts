@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { RecordId } from '../../contracts/jobs.js';
+import { ActionTs, RecordId } from '../../contracts/jobs.js';
 import { ESCALATION_ACTIONS } from '../../render/escalation-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
@@ -16,7 +16,7 @@ const ACTION_STATUS = {
  * The fields of a button click this listener uses; the button's value is the escalation's id. The channel
  * and message go along so the job can check the click came from that escalation's own post.
  */
-const EscalationClick = messageClick(z.object({ value: RecordId, action_ts: z.string().min(1) }));
+const EscalationClick = messageClick(z.object({ value: RecordId, action_ts: ActionTs }));
 
 /**
  * Acknowledge / I'll take it / Not strategic: ack at once, let a job check who clicked where and update

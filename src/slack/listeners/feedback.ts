@@ -1,19 +1,20 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { ActionTs, ChannelId, TeamId, UserId } from '../../contracts/jobs.js';
 import { FEEDBACK_ACTION, FEEDBACK_REASON_ACTION_PREFIX, FEEDBACK_REASONS, parseFeedbackValue, type FeedbackReason } from '../../render/answer-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
 import { clickedBy, messageClick } from './click.js';
 
 /** The fields of a feedback-button click (Slack's block_actions payload, a `feedback_buttons` action) this listener uses. */
-const VoteClick = messageClick(z.object({ type: z.literal('feedback_buttons'), value: z.string(), action_ts: z.string().min(1) }));
+const VoteClick = messageClick(z.object({ type: z.literal('feedback_buttons'), value: z.string(), action_ts: ActionTs }));
 
 /** A reason button on the private follow-up to a thumbs-down (an ephemeral: its channel is in the container). */
 const ReasonClick = z.object({
-  user: z.object({ id: z.string().min(1), team_id: z.string().min(1).optional() }),
-  container: z.object({ channel_id: z.string().min(1) }),
+  user: z.object({ id: UserId, team_id: TeamId.optional() }),
+  container: z.object({ channel_id: ChannelId }),
   response_url: z.url().optional(),
-  actions: z.array(z.object({ value: z.string(), action_ts: z.string().min(1) })).min(1),
+  actions: z.array(z.object({ value: z.string(), action_ts: ActionTs })).min(1),
 });
 
 /** Feedback buttons on answers and the reasons after a thumbs-down: parse, queue, ack. Anything that does not parse is acked and dropped. */

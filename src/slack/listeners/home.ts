@@ -1,13 +1,14 @@
 import type { App, Context } from '@slack/bolt';
 import { z } from 'zod';
-import type { HomePayload } from '../../contracts/jobs.js';
+import { ChannelId, UserId, type HomePayload } from '../../contracts/jobs.js';
 import { HOME_REFRESH_ACTION } from '../../render/home-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
+import { issuesOf } from '../guard.js';
 import { observeAck } from '../received.js';
 
 /** The fields of Slack's payloads these listeners use; anything else in them is ignored. */
-const HomeOpened = z.object({ user: z.string().min(1), tab: z.string().optional(), channel: z.string().min(1).optional() });
-const RefreshClick = z.object({ user: z.object({ id: z.string().min(1) }) });
+const HomeOpened = z.object({ user: UserId, tab: z.string().optional(), channel: ChannelId.optional() });
+const RefreshClick = z.object({ user: z.object({ id: UserId }) });
 
 /**
  * Opening the Home tab, and its Refresh button, enqueue a `home` job and return: publishing needs Redis
@@ -18,7 +19,7 @@ const RefreshClick = z.object({ user: z.object({ id: z.string().min(1) }) });
 export function registerHomeListeners(app: App, deps: SlackAdapterDeps): void {
   app.event('app_home_opened', async ({ event, context }) => {
     const e = HomeOpened.safeParse(event);
-    if (!e.success) return;
+    if (!e.success) return deps.log.warn('ignored a malformed app_home_opened event', { issues: issuesOf(e.error) });
     if (e.data.tab === 'messages') {
       if (!e.data.channel) return deps.log.warn('ignored a Messages tab opening without its channel');
       await deps.enqueue('messages-opened', { userId: e.data.user, channel: e.data.channel });

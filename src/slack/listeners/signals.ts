@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { SlackTs } from '../../contracts/jobs.js';
+import { ChannelId, SlackTs, TeamId, UserId } from '../../contracts/jobs.js';
 import { readsSignals } from '../../domain/accounts.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
@@ -8,17 +8,17 @@ import { fromAPerson } from './messages.js';
 
 /** The fields of a `message.channels` / `message.groups` event this listener uses. */
 const ChannelMessage = z.object({
-  channel: z.string().min(1),
+  channel: ChannelId,
   channel_type: z.enum(['channel', 'group']),
   ts: SlackTs,
   thread_ts: SlackTs.optional(),
-  user: z.string().optional(),
+  user: UserId.optional(),
   bot_id: z.string().optional(),
   subtype: z.string().optional(),
   edited: z.unknown().optional(),
   /** The author's own workspace (another organisation's for a customer in a Slack Connect channel). */
-  user_team: z.string().optional(),
-  team: z.string().optional(),
+  user_team: TeamId.optional(),
+  team: TeamId.optional(),
 });
 
 /**
