@@ -82,9 +82,8 @@ async function checkBody(req: IncomingMessage, res: ServerResponse, o: GateOptio
     return {}; // not JSON: Bolt answers 400 itself
   }
   const form = req.headers['content-type'] === 'application/x-www-form-urlencoded';
-  // `payload=…&payload=…` is no interactive payload Bolt can read; it would take it for a slash command.
-  const payloads = form ? new URLSearchParams(raw).getAll('payload').length : 0;
-  if (!isObject(body) || payloads > 1) {
+  // `payload=…&payload=…` is no interactive payload: Bolt's reading leaves the form as it is, `payload` a list.
+  if (!isObject(body) || (form && Array.isArray(body.payload))) {
     o.log.warn('refused a signed Slack request whose body is not a JSON object', { shape: shapeOf(body), form });
     answer(res, 400);
     return 'answered';

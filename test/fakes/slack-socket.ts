@@ -28,7 +28,8 @@ export type SocketAck = z.infer<typeof AckSchema> & {
 
 export interface NewEnvelope {
   type: 'events_api' | 'interactive' | 'slash_commands';
-  payload: object;
+  /** What Slack sends is an object; tests of malformed envelopes send anything. */
+  payload: unknown;
   envelope_id?: string;
   /** @defaultValue false for events_api, true otherwise (Slack lets commands and interactions answer in the ack) */
   accepts_response_payload?: boolean;
@@ -121,6 +122,13 @@ export class FakeSlackSocket {
       this.pending.set(id, { sentAt: performance.now(), resolve, reject, timer });
       socket.send(JSON.stringify(wire));
     });
+  }
+
+  /** Pushes a frame exactly as given (not even JSON, or no envelope) to the newest connection; nothing waits for an ack. */
+  sendRaw(text: string): void {
+    const socket = [...this.open].at(-1);
+    if (!socket) throw new Error('FakeSlackSocket.sendRaw: no client is connected');
+    socket.send(text);
   }
 
   /** Drops every connection at once (no close handshake) and stops accepting new ones. */

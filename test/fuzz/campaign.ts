@@ -50,6 +50,9 @@ export interface CampaignReport {
   jobCounts: Record<string, number>;
   /** Slack calls or response_url posts whose visible content carries the hostile link as markup. */
   leaks: string[];
+  /** Error-level log lines of every LUNA process the campaign ran, by message, and the first line of each. */
+  errorLogs: Record<string, number>;
+  errorSamples: string[];
   /** A normal mention sent after the campaign: how many answers it got (1 is right). */
   answersAfterwards: number;
   outcomes: Outcome[];
@@ -73,7 +76,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       signals: { channels: 'all', batchMinutes: 0.05 },
       csat: { enabled: true },
     }),
-    env: { LUNA_ALL_MODE: o.allMode ?? 'split', LUNA_WORKER_NICE: '0', LOG_LEVEL: 'warn' },
+    env: { LUNA_ALL_MODE: o.allMode ?? 'split', LOG_LEVEL: 'warn' },
   });
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
@@ -82,6 +85,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const crashes: CampaignReport['crashes'] = [];
   const inFlight = new Set<FuzzRequest>();
   let luna: LunaProcess = await startLunaProcess(env);
+  const processes = [luna];
   /** Counts LUNA starts; a request refused while LUNA was down waits for the next one and is sent again. */
   let generation = 0;
   let stopping = false;
@@ -94,6 +98,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       progress(`LUNA exited (${code}); starting it again`);
       try {
         luna = await startLunaProcess(env);
+        processes.push(luna);
       } catch (err) {
         fatal = err as Error; // it does not start any more: the campaign ends with this
         return;
@@ -149,6 +154,19 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     const jobCounts = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'completed', 'failed');
     const leaks = findLeaks(slack);
     const answersAfterwards = await normalMention(slack, luna.port);
+    const errorLogs: Record<string, number> = {};
+    const errorSamples: string[] = [];
+    for (const line of processes.flatMap((p) => p.output().split('\n'))) {
+      if (!line.includes('"level":"error"')) continue;
+      let msg = line.slice(0, 80);
+      try {
+        msg = (JSON.parse(line) as { msg?: string }).msg ?? msg;
+      } catch {
+        // not one of LUNA's JSON lines (a crash's stack trace): counted as it is
+      }
+      errorLogs[msg] = (errorLogs[msg] ?? 0) + 1;
+      if (errorLogs[msg] === 1) errorSamples.push(line.slice(0, 1_000));
+    }
     const timed = outcomes.filter((x) => x.status !== 0).map((x) => x.ms);
     const statuses: Record<string, number> = {};
     for (const x of outcomes) statuses[x.status === 0 ? 'none' : String(x.status)] = (statuses[x.status === 0 ? 'none' : String(x.status)] ?? 0) + 1;
@@ -163,6 +181,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       stuckJobs,
       jobCounts,
       leaks,
+      errorLogs,
+      errorSamples,
       answersAfterwards,
       outcomes,
     };
@@ -184,6 +204,7 @@ function seedWorkspace(slack: FakeSlack): Seeded {
   slack.addChannel({ id: WORLD.internal, name: 'support', members: [WORLD.member, WORLD.csm] });
   slack.addChannel({ id: WORLD.escalations, name: 'cs-escalations', members: [WORLD.csm] });
   slack.addChannel({ id: WORLD.dm, is_im: true, user: WORLD.member });
+  slack.addChannel({ id: WORLD.csmDm, is_im: true, user: WORLD.csm });
   slack.addSharedChannel({
     id: WORLD.shared,
     name: 'acme-shared',
@@ -193,7 +214,13 @@ function seedWorkspace(slack: FakeSlack): Seeded {
   });
   const threads: Seeded['threads'] = {};
   const reserved: Seeded['reserved'] = {};
-  const authors = { [WORLD.internal]: WORLD.member, [WORLD.escalations]: WORLD.csm, [WORLD.dm]: WORLD.member, [WORLD.shared]: WORLD.customer };
+  const authors = {
+    [WORLD.internal]: WORLD.member,
+    [WORLD.escalations]: WORLD.csm,
+    [WORLD.dm]: WORLD.member,
+    [WORLD.csmDm]: WORLD.bot,
+    [WORLD.shared]: WORLD.customer,
+  };
   const messages = (channel: string, user: string, n: number) =>
     Array.from({ length: n }, (_, i) => slack.addMessage(channel, { user, text: `message ${i}: the export is slow <@${WORLD.bot}>` }));
   for (const [channel, user] of Object.entries(authors)) {
@@ -269,6 +296,13 @@ export function formatReport(r: CampaignReport): string {
       .map(([s, n]) => `${s} ${n}`)
       .join(', ')})`,
     `markup leaks ${r.leaks.length}`,
+    `error log lines ${Object.values(r.errorLogs).reduce((a, b) => a + b, 0)}${
+      Object.keys(r.errorLogs).length
+        ? ` (${Object.entries(r.errorLogs)
+            .map(([m, n]) => `${n}× ${m.slice(0, 80)}`)
+            .join('; ')})`
+        : ''
+    }`,
     `a normal mention afterwards: answered ${r.answersAfterwards} time(s)`,
   ];
   const bad = r.outcomes.filter((x) => x.status === 0 || x.status >= 500 || x.ms >= 1_000);
@@ -284,5 +318,6 @@ export function formatReport(r: CampaignReport): string {
   for (const c of r.crashes.slice(0, 5))
     lines.push(`crash (${c.half}): ${c.why.slice(0, 300)}`, ...c.inFlight.slice(0, 3).map((f) => `      in flight: ${f.slice(0, 140)}`));
   for (const l of r.leaks.slice(0, 5)) lines.push(`leak: ${l}`);
+  for (const e of r.errorSamples.slice(0, 5)) lines.push(`error log: ${e}`);
   return lines.join('\n');
 }

@@ -18,6 +18,8 @@ export const WORLD = {
   shared: 'C0ACMESHARED',
   escalations: 'C0ESC',
   dm: 'D0ALICE',
+  /** The CS manager's DM with LUNA, where drafts arrive. */
+  csmDm: 'D0CASEY',
 } as const;
 
 /**
@@ -331,7 +333,7 @@ const SURFACES: Surface[] = [
   ...(['draft_post', 'draft_discard'] as const).map((actionId): Surface => ({
     name: `block_actions:${actionId}`,
     kind: 'interactive',
-    build: (rng, t) => click(WORLD.csm, WORLD.dm, tsIn(rng, t, WORLD.dm), { action_id: actionId, value: `draft-${WORLD.shared}-1700000000_000100` }),
+    build: (rng, t) => click(WORLD.csm, WORLD.csmDm, tsIn(rng, t, WORLD.csmDm), { action_id: actionId, value: `draft-${WORLD.shared}-1700000000_000100` }),
   })),
   {
     name: 'block_actions:luna_answer_feedback',
@@ -561,8 +563,21 @@ export function fuzzRequests(seed: number, n: number, world: Seeded): FuzzReques
   return out;
 }
 
-/** A request as Socket Mode would carry it: the envelope's type and its `payload` (the parsed body), or undefined when it has no JSON form. */
+/**
+ * A request as Socket Mode would carry it: the envelope's type and its `payload` (the parsed body), or undefined
+ * when it has no JSON form, or one too deep to be written again as a frame.
+ */
 export function asSocketEnvelope(r: FuzzRequest): { type: 'events_api' | 'interactive' | 'slash_commands'; payload: unknown } | undefined {
+  const envelope = socketEnvelope(r);
+  try {
+    JSON.stringify(envelope);
+    return envelope;
+  } catch {
+    return undefined;
+  }
+}
+
+function socketEnvelope(r: FuzzRequest): { type: 'events_api' | 'interactive' | 'slash_commands'; payload: unknown } | undefined {
   if (r.contentType === 'json') {
     try {
       return { type: 'events_api', payload: JSON.parse(r.body) as unknown };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../src/domain/backoff.js';
-import { classifyFailure } from '../../src/queue/retry.js';
+import { asLunaError, classifyFailure } from '../../src/queue/retry.js';
+import { cannotSucceed } from '../../src/slack-api/errors.js';
 import { LunaError } from '../../src/infra/errors.js';
 
 describe('retryDelayMs', () => {
@@ -27,5 +28,19 @@ describe('classifyFailure', () => {
     expect(classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error: 'channel_not_found' } })).retriable).toBe(false);
     expect(classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error: 'internal_error' } })).retriable).toBe(true);
     expect(classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_http_error', statusCode: 503 })).retriable).toBe(true);
+  });
+
+  it('ends a job that can never succeed: a place Slack says is not there, arguments it refuses, a value that cannot be sent', () => {
+    const platform = (error: string) => Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error } });
+    for (const error of ['invalid_arguments', 'thread_not_found', 'message_not_found', 'invalid_ts', 'bad_timestamp', 'user_not_in_channel']) {
+      expect(classifyFailure(platform(error)).retriable, error).toBe(false);
+      expect(cannotSucceed(asLunaError(platform(error))), error).toBe(true);
+    }
+    const malformed = new URIError('URI malformed'); // what the Slack client throws for a lone surrogate
+    expect(classifyFailure(malformed).retriable).toBe(false);
+    expect(cannotSucceed(asLunaError(malformed))).toBe(true);
+    // Final, but about LUNA's own set-up, not the request: an error, not a quiet end.
+    expect(cannotSucceed(asLunaError(platform('invalid_auth')))).toBe(false);
+    expect(cannotSucceed(asLunaError(platform('internal_error')))).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { answersIn, clearPrefix, jobsFinished, startHarness, testConfig, type Harness } from '../helpers/harness.js';
 import { eventEnvelope, slashCommandForm } from '../helpers/slack-sign.js';
 import { startTcpGate, type TcpGate } from '../helpers/tcp-gate.js';
+import { asSocketEnvelope, fuzzRequests } from '../fuzz/generator.js';
 
 /** Socket Mode over a real WebSocket: LUNA's Bolt receiver ↔ the fake's apps.connections.open + /link/. */
 
@@ -113,6 +114,39 @@ describe('Socket Mode over the wire', () => {
     expect(JSON.stringify(x.anthropic.requests[0]!.body.messages)).toContain('What KPIs should I track');
     expect(answersIn(x.slack, 'D0ALICE', asked).map((m) => m.text)).toEqual(['Track time-to-first-value.']);
     expect(x.slack.botMessages('D0ALICE').filter((m) => m.thread_ts === own)).toHaveLength(0);
+  });
+
+  it('frames and envelopes of shapes Slack does not send are dropped or acked — never a crash, never left for Slack to redeliver', async () => {
+    const x = h!;
+    await x.slack.socket.waitForConnection();
+    // No envelope at all: nothing to ack, nothing to read. The socket client used to throw on `null` in a promise nobody awaited.
+    for (const raw of ['null', '5', '"hello"', '[]', '{not json']) x.slack.socket.sendRaw(raw);
+    const malformed = [
+      { type: 'events_api' as const, payload: null },
+      { type: 'events_api' as const, payload: { type: 'event_callback', event: null } },
+      { type: 'events_api' as const, payload: eventEnvelope({ type: 'app_mention', user: null, channel: 'C0SUPPORT', ts: '1700000000.000100' }) },
+      { type: 'interactive' as const, payload: null },
+      { type: 'interactive' as const, payload: { type: 'block_actions', user: { id: 'U0ALICE' }, actions: 'not a list' } },
+      { type: 'interactive' as const, payload: { type: 'block_actions', user: { id: 'U0ALICE' }, actions: [{ action_id: 'renamed_in_an_upgrade' }] } },
+      { type: 'slash_commands' as const, payload: { command: '/journey-map', user_id: 'U0ALICE', channel_id: 'C0SUPPORT', trigger_id: '1.2.3' } },
+    ];
+    // The fake rejects an envelope that is not acked within Slack's 3 s.
+    const acks = await Promise.all(malformed.map((e) => x.slack.socket.send(e)));
+    expect(acks).toHaveLength(malformed.length);
+    expect(acks.at(-1)!.payload).toMatchObject({ text: expect.stringMatching(/journey-map/) as string }); // usage, in the ack
+    expect(await jobCount(x)).toBe(0);
+    // The generator's mutated requests, as Socket Mode would carry them: every one acked.
+    const fuzzed = fuzzRequests(23, 80, { threads: {}, reserved: {}, responseUrl: x.slack.responseUrl() })
+      .map(asSocketEnvelope)
+      .filter((e) => e !== undefined);
+    for (const e of fuzzed) await x.slack.socket.send(e);
+
+    x.anthropic.enqueue({ text: 'Still listening.' });
+    const { ts, envelope } = mention(x, '<@U0LUNA> still there?');
+    await x.slack.socket.send(envelope);
+    await x.slack.waitFor(() => answersIn(x.slack, 'C0SUPPORT', ts).length === 1, 15_000, 'an answer after the malformed frames');
+    expect(x.slack.socket.connections).toBe(1);
+    expect(x.slack.errors).toEqual([]);
   });
 
   it('closes its socket itself on stop, promptly', async () => {
