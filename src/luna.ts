@@ -58,7 +58,7 @@ export async function startLunaReady(settings: Settings, opts: LunaOptions = {})
 }
 
 /**
- * Starts LUNA as README.md's "Start-up" tells it, and resolves as soon as the HTTP server listens — /healthz
+ * Starts LUNA as docs/architecture.md's "Start-up" tells it, and resolves as soon as the HTTP server listens — /healthz
  * answers, /readyz says what LUNA waits for — whether or not Redis answers yet. `ready` follows once Redis
  * has answered and the role's pieces have started. Wiring only: every piece is built elsewhere; which run
  * depends on LUNA_ROLE.

@@ -12,7 +12,7 @@ describe('journey map PNG', () => {
     const map = acmeMap();
     const layout = layoutJourney(map);
     const picture = await renderJourneyPng(map);
-    // `npm run render:sample` refreshes the README's sample from this very fixture.
+    // `npm run render:sample` refreshes the journey-map docs' sample from this very fixture.
     if (process.env.LUNA_WRITE_SAMPLE === '1') writeFileSync(new URL('../../docs/journey-map-sample.png', import.meta.url), picture.png);
 
     const img = decodePng(picture.png);
