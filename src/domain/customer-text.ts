@@ -3,6 +3,7 @@ import type { BookAccount } from '../config/account-book.js';
 import type { KpiTarget } from '../personas/kpis.js';
 import { SIGNAL_LABELS, daysUntil, money, type SignalKind } from './accounts.js';
 import { amountsIn, dayCountsIn, datesIn, plainForMatch, readNumber, type WrittenAmount, type WrittenDate } from './written-figures.js';
+import { mention } from './slack-ids.js';
 
 /**
  * What the customer reads is checked, not trusted. Before LUNA posts a text where a customer reads, this check
@@ -245,7 +246,7 @@ export function internalFacts(k: AccountKnowledge, now: number): InternalFacts {
   if (b?.statusDate) facts.push({ kind: 'date', fact: 'status date', shown: b.statusDate, date: b.statusDate });
   if (b?.health) facts.push(valueFact('health', HEALTH, b.health));
   if (b?.status) facts.push({ kind: 'labelled', fact: 'account status', shown: b.status, names: STATUS, value: b.status });
-  if (b?.owner) facts.push({ kind: 'person', fact: 'account owner', shown: `<@${b.owner}>`, id: b.owner, names: usableNames(k.ownerNames ?? []) });
+  if (b?.owner) facts.push({ kind: 'person', fact: 'account owner', shown: mention(b.owner), id: b.owner, names: usableNames(k.ownerNames ?? []) });
   for (const [column, value] of Object.entries(b?.extra ?? {})) {
     const fact = extraFact(column, value);
     if (fact) facts.push(fact);

@@ -157,7 +157,7 @@ export async function answerOverBudget(
     ctx,
     p,
     { ...place, delivery: 'holding' },
-    `:money_with_wings: <@${p.userId}> (${org}) asked LUNA in ${await threadLink(ctx, p.channel, p.messageTs)}, but ${org}'s people have used today's ${budget} model tokens (\`limits.organisationDailyTokens\`). They got the holding reply; please answer them there. LUNA answers ${org} again from midnight UTC.`,
+    `:money_with_wings: ${mention(p.userId)} (${org}) asked LUNA in ${await threadLink(ctx, p.channel, p.messageTs)}, but ${org}'s people have used today's ${budget} model tokens (\`limits.organisationDailyTokens\`). They got the holding reply; please answer them there. LUNA answers ${org} again from midnight UTC.`,
   );
 }
 
