@@ -184,16 +184,17 @@ export function openRequest(i: OpenInput, p: SlaPolicy): RequestRecord {
   return { ...base, ...schedule(base, p) };
 }
 
-/** Whether the asker's top-level message at `at` belongs to this request: it is still open and within groupMinutes of their last. */
-export function canGroup(r: RequestRecord, at: number, p: SlaPolicy): boolean {
-  return isActive(r) && p.groupMs > 0 && at >= r.lastCustomerAt && at - r.lastCustomerAt <= p.groupMs;
+/** Whether the asker's top-level message at `at` belongs to this request: it is still open and within groupMinutes of their last one. */
+export function canGroup(r: RequestRecord, at: number, p: Pick<SlaPolicy, 'groupMs'>): boolean {
+  // Either order: two messages sent moments apart may reach LUNA the other way round.
+  return isActive(r) && p.groupMs > 0 && Math.abs(at - r.lastCustomerAt) <= p.groupMs;
 }
 
 /** A follow-up top-level message joins the request; undefined when it cannot (open a new request instead). */
-export function groupFollowUp(r: RequestRecord, m: { ts: string; at: number }, p: SlaPolicy): RequestRecord | undefined {
+export function groupFollowUp(r: RequestRecord, m: { ts: string; at: number }, p: Pick<SlaPolicy, 'groupMs'>): RequestRecord | undefined {
   if (m.ts === r.messageTs || r.followUps.includes(m.ts)) return r;
   if (!canGroup(r, m.at, p)) return undefined;
-  return { ...r, followUps: [...r.followUps, m.ts], lastCustomerAt: m.at, updatedAt: m.at };
+  return { ...r, followUps: [...r.followUps, m.ts], lastCustomerAt: Math.max(r.lastCustomerAt, m.at), updatedAt: Math.max(r.updatedAt, m.at) };
 }
 
 /**

@@ -11,6 +11,7 @@ import { ChartFileStore } from './home-charts.js';
 import { JourneyStore } from './journeys.js';
 import { DataMarker } from './marker.js';
 import { ModelCallStore } from './model-calls.js';
+import { RequestStore } from './requests.js';
 import { SignalStore } from './signals.js';
 import { StatsRecorder } from './stats.js';
 import { ThreadOrderStore } from './thread-order.js';
@@ -29,6 +30,7 @@ export interface Stores {
   journeys: JourneyStore;
   marker: DataMarker;
   modelCalls: ModelCallStore;
+  requests: RequestStore;
   signals: SignalStore;
   stats: StatsRecorder;
   threads: ThreadOrderStore;
@@ -48,6 +50,7 @@ export function createStores(redis: RedisClient, prefix: string): Stores {
     journeys: new JourneyStore(redis, prefix),
     marker: new DataMarker(redis, prefix),
     modelCalls: new ModelCallStore(redis, prefix),
+    requests: new RequestStore(redis, prefix),
     signals: new SignalStore(redis, prefix),
     stats: new StatsRecorder(redis, prefix),
     threads: new ThreadOrderStore(redis, prefix),
