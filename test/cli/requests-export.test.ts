@@ -10,11 +10,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
 import { assign, markFired, openRequest, reopen, resolve, respond, slaPolicy, type RequestRecord } from '../../src/domain/requests.js';
+import { exportRequests } from '../../src/cli/export-requests.js';
 import { REQUEST_CSV_COLUMNS } from '../../src/render/requests-csv.js';
 import { RequestStore } from '../../src/stores/requests.js';
 import { clearPrefix } from '../helpers/harness.js';
 
-/** `npm run requests:export`, run as an operator runs it, against requests in real Redis. */
+/** `npm run requests:export` against requests in real Redis: once as an operator runs it (its own process), the rest in-process. */
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const prefix = `luna-test-${randomUUID().slice(0, 8)}`;
@@ -29,6 +30,18 @@ const monday = (() => {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 8, 0); // 09:00 in Berlin in winter, 10:00 in summer
 })();
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The command in this process: same code, no second TypeScript compile per case. */
+async function call(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await exportRequests(args, {
+    env: { REDIS_URL: process.env.REDIS_URL, LUNA_REDIS_PREFIX: prefix },
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  });
+  return { code, stdout, stderr };
+}
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
@@ -110,24 +123,33 @@ describe('npm run requests:export', () => {
   });
 
   it('writes to standard output without --out, and an empty period is just the header', async () => {
-    const { code, stdout } = await run(['--from', day(monday - 3 * 86_400_000), '--to', day(monday - 2 * 86_400_000)]);
+    const { code, stdout } = await call(['--from', day(monday - 3 * 86_400_000), '--to', day(monday - 2 * 86_400_000)]);
     expect(code).toBe(0);
     expect(parse<{ id: string }>(stdout, { columns: true }).map((r) => r.id)).toEqual([before.id]);
-    const empty = await run(['--from', '2001-01-01', '--to', '2001-02-01']);
+    const empty = await call(['--from', '2001-01-01', '--to', '2001-02-01']);
     expect(empty.stdout).toBe(`${REQUEST_CSV_COLUMNS.join(',')}\n`);
   });
 
-  it('says what is wrong with its arguments, and exits 2', async () => {
+  it('says what is wrong with its arguments or an unreachable Redis, with exit codes 2 and 1', async () => {
     for (const [args, message] of [
       [[], /--from is required/],
       [['--from', 'last week'], /--from "last week" is not a date/],
       [['--from', '2026-12-01', '--to', '2026-11-01'], /--to must be after --from/],
       [['--from', '2026-11-01', '--format', 'xlsx'], /Unknown option '--format'/],
     ] as const) {
-      const { code, stderr } = await run([...args]);
+      const { code, stderr } = await call([...args]);
       expect(code, args.join(' ')).toBe(2);
       expect(stderr).toMatch(message);
       expect(stderr).toContain('usage: npm run requests:export');
     }
+    let stderr = '';
+    const unreachable = await exportRequests(['--from', '2026-11-01'], {
+      env: { REDIS_URL: 'redis://127.0.0.1:1' },
+      stdout: () => {},
+      stderr: (t) => void (stderr += t),
+      waitMs: 500,
+    });
+    expect(unreachable).toBe(1);
+    expect(stderr).toMatch(/Redis at 127\.0\.0\.1:1 did not answer within 0\.5 s; nothing was exported/);
   });
 });
