@@ -13,7 +13,7 @@
 
 /** @type {Layer[][]} top first; each inner array is one level of siblings */
 const LAYERS = [
-  [{ name: 'wiring', paths: ['^src/main\\.ts$', '^src/luna\\.ts$', '^src/answering\\.ts$', '^src/supervisor\\.ts$', '^src/startup/'] }],
+  [{ name: 'wiring', paths: ['^src/main\\.ts$', '^src/luna\\.ts$', '^src/answering\\.ts$', '^src/supervisor\\.ts$', '^src/startup/', '^src/cli/'] }], // cli/: operator commands (npm run requests:export)
   [{ name: 'http', paths: ['^src/http/'] }], // health/readiness/metrics HTTP server
   [{ name: 'slack', paths: ['^src/slack/'] }], // Bolt app, receivers, listeners
   [{ name: 'queue', paths: ['^src/queue/'] }], // worker runtime, dispatch, retries, schedulers

@@ -1,23 +1,13 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { isClaudeModel } from '../personas/models.js';
+import { channelChoice, channelId, emojiName, timezone, userOrGroupId } from './fields.js';
+import { RequestsSchema } from './requests.js';
 
 /**
  * `luna.config.yml`: what a workspace admin configures. PRODUCT.md is the contract for `persona`,
- * `escalation`, `handles`, `digests`, `customerChannels`, `accounts`, `signals`, `csat` and `limits`; `model` and `queue` are operator tuning with safe defaults.
+ * `escalation`, `handles`, `digests`, `customerChannels`, `accounts`, `signals`, `csat`, `limits` and `requests`; `model` and `queue` are operator tuning with safe defaults.
  */
-const userOrGroupId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…)');
-const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…/G…)');
-
-const timezone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Europe/Berlin');
-
 const cron = z.string().refine((expr) => {
   try {
     CronExpressionParser.parse(expr);
@@ -28,17 +18,6 @@ const cron = z.string().refine((expr) => {
 }, 'must be a cron expression such as "0 9 * * MON"');
 
 const seconds = (def: number, max: number) => z.number().positive().max(max).default(def);
-
-/** `signals.channels`: every customer channel, none (the default), or a list of channel IDs. */
-const signalChannels = z.union([z.literal('all'), z.literal('none'), z.array(channelId)], {
-  error: 'must be all, none, or a list of channel IDs (C…/G…)',
-});
-
-/** Emoji names as Slack sends them in `reaction_added` (`white_check_mark`); `:colons:` are accepted and dropped. */
-const emojiName = z
-  .string()
-  .transform((s) => s.trim().replace(/^:|:$/g, ''))
-  .pipe(z.string().regex(/^[a-z0-9_+'-]+(::skin-tone-[2-6])?$/, 'must be an emoji name such as white_check_mark'));
 
 export const WorkspaceSchema = z
   .object({
@@ -86,7 +65,7 @@ export const WorkspaceSchema = z
     /** Customers' messages read unasked, batched per account, classified by a small model (PRODUCT.md, Signals). */
     signals: z
       .object({
-        channels: signalChannels.default('none'),
+        channels: channelChoice.default('none'),
         model: z.string().refine(isClaudeModel, 'must be haiku, sonnet, opus or a Claude model id (claude-…)').default('haiku'),
         batchMinutes: z.number().positive().max(1440).default(10),
         batchMessages: z.number().int().min(1).max(500).default(50),
@@ -120,6 +99,8 @@ export const WorkspaceSchema = z
         path: ['mentionsPerPersonPerMinute'],
       })
       .prefault({}),
+    /** Customer requests tracked inside SLAs (PRODUCT.md, Customer requests); its schema is in requests.ts. */
+    requests: RequestsSchema.prefault({}),
     model: z
       .object({
         maxOutputTokens: z.number().int().min(256).max(64_000).default(4096),

@@ -14,6 +14,9 @@ export function tokensSpent(u: ModelUsage): number {
   return u.input + u.output + u.cacheRead + u.cacheCreation;
 }
 
+/** Business time from five minutes to five days (one business day is often 8–9 hours). */
+const REQUEST_BUCKETS = [300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 16 * 3600, 24 * 3600, 48 * 3600, 72 * 3600, 120 * 3600];
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -137,8 +140,51 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Customer requests (PRODUCT.md, Customer requests). Times are business seconds: the SLA clock of requests.hours.
+  readonly requestsOpened = new Counter({
+    name: 'luna_requests_opened_total',
+    help: 'Customer requests opened, by how: ai (a small model read a question or problem), every (each top-level customer message), reaction (requestReaction)',
+    labelNames: ['via'] as const,
+    registers: [this.registry],
+  });
+  readonly requestsOpen: Gauge;
+  /** Where `luna_requests_open` is read at scrape time (the request store's count); unset, it stays 0. */
+  openRequests: (() => Promise<number>) | undefined;
+  readonly requestFirstResponse = new Histogram({
+    name: 'luna_request_first_response_seconds',
+    help: 'Business seconds (requests.hours) from a request opening to the first reply of a person of the team, by priority',
+    labelNames: ['priority'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly requestResolution = new Histogram({
+    name: 'luna_request_resolution_seconds',
+    help: 'Business seconds (requests.hours) a request was open until resolved, the open periods of a reopened one added up, by priority',
+    labelNames: ['priority'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly requestBreaches = new Counter({
+    name: 'luna_request_sla_breaches_total',
+    help: 'SLA targets breached, by target (first_response, resolution); each counted once per request and target',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+
   constructor(jobCounts?: () => Promise<Record<string, number>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'luna_process_' });
+    const openRequests = () => this.openRequests?.();
+    this.requestsOpen = new Gauge({
+      name: 'luna_requests_open',
+      help: 'Customer requests open now (open, first-responded or reopened), read from Redis at scrape time',
+      registers: [this.registry],
+      // Every process reads the same Redis: merged across processes, the figure is one process's, not a sum.
+      aggregator: 'max',
+      async collect() {
+        const n = await openRequests();
+        if (n !== undefined) this.set(n);
+      },
+    });
     this.jobs = new Gauge({
       name: 'luna_jobs',
       help: 'Jobs in the queue by state, read from Redis at scrape time (so it covers every worker process)',

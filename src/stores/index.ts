@@ -12,6 +12,7 @@ import { JourneyStore } from './journeys.js';
 import { LimitStore } from './limits.js';
 import { DataMarker } from './marker.js';
 import { ModelCallStore } from './model-calls.js';
+import { RequestStore } from './requests.js';
 import { SignalStore } from './signals.js';
 import { StatsRecorder } from './stats.js';
 import { ThreadOrderStore } from './thread-order.js';
@@ -31,6 +32,7 @@ export interface Stores {
   limits: LimitStore;
   marker: DataMarker;
   modelCalls: ModelCallStore;
+  requests: RequestStore;
   signals: SignalStore;
   stats: StatsRecorder;
   threads: ThreadOrderStore;
@@ -51,6 +53,7 @@ export function createStores(redis: RedisClient, prefix: string): Stores {
     limits: new LimitStore(redis, prefix),
     marker: new DataMarker(redis, prefix),
     modelCalls: new ModelCallStore(redis, prefix),
+    requests: new RequestStore(redis, prefix),
     signals: new SignalStore(redis, prefix),
     stats: new StatsRecorder(redis, prefix),
     threads: new ThreadOrderStore(redis, prefix),

@@ -111,6 +111,45 @@ function textObject(v: unknown, p: string, add: Add, o: { max: number; plainOnly
   if (typeof v.text !== 'string') return add(p, 'missing required field: text');
   if (v.text.length === 0) return add(`${p}/text`, 'must be more than 0 characters');
   if (v.text.length > o.max) add(`${p}/text`, `must be less than ${o.max + 1} characters`);
+  if (v.type === 'mrkdwn') for (const problem of dateTokenProblems(v.text)) add(`${p}/text`, problem);
+}
+
+/**
+ * docs.slack.dev, "Formatting text for app surfaces" → dates: `<!date^timestamp^token_string^optional_link|fallback_text>`,
+ * `timestamp` in Unix seconds, tokens from the documented set, an optional fully qualified URL, and fallback text that
+ * must be there for clients that cannot render it. Slack itself does not refuse a malformed token (the reader sees it
+ * raw); the fake does, so a renderer that builds one fails its test instead of a reader's eyes.
+ */
+const DATE_TOKENS = new Set([
+  'date_num',
+  'date',
+  'date_short',
+  'date_long',
+  'date_pretty',
+  'date_short_pretty',
+  'date_long_pretty',
+  'date_slash',
+  'date_long_full',
+  'day_divider_pretty',
+  'time',
+  'time_secs',
+  'ago',
+]);
+const DATE_SHAPE = /^<!date\^(\d{1,12})\^([^^|>]+)(?:\^(https?:\/\/[^\s|>^]+))?\|([^>]+)>$/;
+
+export function dateTokenProblems(text: string): string[] {
+  const out: string[] = [];
+  for (const [token] of text.matchAll(/<!date[^>]*>?/g)) {
+    const m = DATE_SHAPE.exec(token);
+    if (!m) {
+      out.push(`invalid date token ${token}: expected <!date^unix_seconds^token_string^optional_link|fallback_text>`);
+      continue;
+    }
+    const unknown = [...m[2]!.matchAll(/\{([^}]*)\}/g)].map((x) => x[1]!).filter((t) => !DATE_TOKENS.has(t));
+    if (unknown.length) out.push(`invalid date token ${token}: unknown format token {${unknown.join('}, {')}}`);
+    if (!/\{[^}]+\}/.test(m[2]!)) out.push(`invalid date token ${token}: the token string has no date or time token`);
+  }
+  return out;
 }
 
 function section(block: Obj, p: string, add: Add): void {
@@ -202,6 +241,7 @@ function element(el: unknown, p: string, add: Add, accessory: boolean): void {
     add(`${p}/action_id`, 'must be a string of less than 256 characters');
   }
   if (el.confirm !== undefined) confirmationDialog(el.confirm, `${p}/confirm`, add);
+  if (el.type === 'static_select') return staticSelect(el, p, add);
   if (el.type !== 'button') return;
   textObject(el.text, `${p}/text`, add, { max: 75, plainOnly: true });
   if (el.value !== undefined && (typeof el.value !== 'string' || el.value.length > 2000)) {
@@ -226,6 +266,62 @@ function confirmationDialog(v: unknown, p: string, add: Add): void {
   textObject(v.confirm, `${p}/confirm`, add, { max: 30, plainOnly: true });
   textObject(v.deny, `${p}/deny`, add, { max: 30, plainOnly: true });
   if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger') add(`${p}/style`, 'must be one of: primary, danger');
+}
+
+/**
+ * docs.slack.dev/reference/block-kit/block-elements/select-menu-element#static_select: `options` (up to 100) or
+ * `option_groups` (up to 100, each a plain_text `label` of at most 75 and its own `options`), never both;
+ * `placeholder` plain_text of at most 150; `initial_option` exactly one of the options. An option
+ * (composition-objects/option-object): `text` plain_text of at most 75, `value` of at most 150, optional
+ * plain_text `description` of at most 75.
+ */
+function staticSelect(el: Obj, p: string, add: Add): void {
+  if (el.placeholder !== undefined) textObject(el.placeholder, `${p}/placeholder`, add, { max: 150, plainOnly: true });
+  const hasOptions = el.options !== undefined;
+  const hasGroups = el.option_groups !== undefined;
+  if (hasOptions === hasGroups) return add(p, 'must provide exactly one of options or option_groups');
+  const all: Obj[] = [];
+  const options = (list: unknown, lp: string) => {
+    if (!Array.isArray(list)) return add(lp, 'expected array');
+    if (list.length === 0) add(lp, 'must provide at least 1 item');
+    if (list.length > 100) add(lp, 'no more than 100 items allowed');
+    list.forEach((o, i) => {
+      const op = `${lp}/${i}`;
+      if (!isObj(o)) return add(op, 'expected object');
+      textObject(o.text, `${op}/text`, add, { max: 75, plainOnly: true });
+      if (typeof o.value !== 'string') add(op, 'missing required field: value');
+      else if (o.value.length > 150) add(`${op}/value`, 'must be less than 151 characters');
+      if (o.description !== undefined) textObject(o.description, `${op}/description`, add, { max: 75, plainOnly: true });
+      if (o.url !== undefined) add(`${op}/url`, 'url is only available in overflow menus');
+      all.push(o);
+    });
+  };
+  if (hasOptions) options(el.options, `${p}/options`);
+  else if (!Array.isArray(el.option_groups)) add(`${p}/option_groups`, 'expected array');
+  else {
+    if (el.option_groups.length > 100) add(`${p}/option_groups`, 'no more than 100 items allowed');
+    el.option_groups.forEach((g, i) => {
+      const gp = `${p}/option_groups/${i}`;
+      if (!isObj(g)) return add(gp, 'expected object');
+      textObject(g.label, `${gp}/label`, add, { max: 75, plainOnly: true });
+      options(g.options, `${gp}/options`);
+    });
+  }
+  if (el.initial_option !== undefined) {
+    const initial = canonical(el.initial_option);
+    if (!all.some((o) => canonical(o) === initial)) add(`${p}/initial_option`, 'must exactly match one of the options');
+  }
+}
+
+/** JSON with keys sorted, so two objects with the same fields compare equal whatever order they were written in. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isObj(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
 }
 
 function imageElement(el: Obj, p: string, add: Add): void {
