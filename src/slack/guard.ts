@@ -98,7 +98,8 @@ function answer(res: ServerResponse, status: number): void {
 
 // ── What Bolt and LUNA's listeners read before anything else ────────────────────────────────────────────────
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object: not null, not a list. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A non-null object, never an array: Bolt reads fields of it. */
 const Obj = z.custom<Record<string, unknown>>(isObject, 'not an object');
