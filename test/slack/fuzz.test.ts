@@ -20,8 +20,8 @@ describe('fuzzed signed requests', () => {
       failed.map((o) => `${o.status} ${o.request.surface} ${o.request.mutations.join('; ')}`),
       report,
     ).toEqual([]);
-    // Nothing waits for Bolt's 3 s unhandled-request timeout or for Slack's: on an idle machine p99 is tens of
-    // milliseconds (npm run bench:fuzz prints it); these bounds hold on a loaded two-core one too.
+    // Nothing waits for Bolt's 3 s unhandled-request timeout, let alone Slack's 3 s; the bounds leave room for a
+    // loaded two-core machine (npm run bench:fuzz prints the whole distribution).
     expect(r.p99, report).toBeLessThan(1_500);
     expect(r.max, report).toBeLessThan(2_500);
     expect(r.stuckJobs, report).toBe(0);
