@@ -98,12 +98,13 @@ function answer(res: ServerResponse, status: number): void {
 
 // ── What Bolt and LUNA's listeners read before anything else ────────────────────────────────────────────────
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object: not null, not a list. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A non-null object, never an array: Bolt reads fields of it. */
-const Obj = z.custom<Record<string, unknown>>(isObject, 'not an object');
+const Obj = z.custom<Record<string, unknown>>(isObject, 'is not an object');
 /** Anything but null: Bolt tests these with `!== undefined` and then reads a field. */
-const NotNull = z.custom<unknown>((v) => v !== null, 'null');
+const NotNull = z.custom<unknown>((v) => v !== null, 'is null');
 const NonEmpty = z.string().min(1);
 
 /**
@@ -119,7 +120,7 @@ const EventCallback = z.looseObject({
     item: Obj.optional(),
     subteam: NotNull.optional(),
   }),
-  authorizations: z.custom<unknown>((v) => !Array.isArray(v) || v[0] !== null, 'its first item is null').optional(),
+  authorizations: z.custom<unknown>((v) => !Array.isArray(v) || v[0] !== null, 'starts with null').optional(),
 });
 
 /** Events LUNA's listeners key by `event.channel` and `event.ts` (an answer job's id is made of both). */
@@ -193,11 +194,12 @@ export function issuesOf(error: z.ZodError): string[] {
   return error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`);
 }
 
-/** `what` and where its first problem is (`an event callback: event.user is null`) — field names only, never values. */
+/** `what` and its first problem (`an event callback whose event.user is null`): field names only, never values. */
 function problem(what: string, error: z.ZodError): string {
   const issue = error.issues[0];
   const at = issue?.path.map(String).join('.') || 'body';
-  return `${what} whose ${at} ${issue?.code === 'invalid_type' ? 'has the wrong type' : 'is malformed'}`;
+  const wrong = issue?.code === 'invalid_type' ? 'has the wrong type' : issue?.code === 'custom' ? issue.message : 'is malformed';
+  return `${what} whose ${at} ${wrong}`;
 }
 
 const WORD = /^[A-Za-z0-9_.:/-]{1,64}$/;

@@ -1,6 +1,6 @@
 import { defaultProcessEventErrorHandler, SocketModeReceiver, type App, type Receiver, type ReceiverEvent, type SocketModeReceiverOptions } from '@slack/bolt';
 import { withRequest } from '../infra/process-failures.js';
-import { requestKind, shapeOf } from './guard.js';
+import { isObject, requestKind, shapeOf } from './guard.js';
 
 /** What `@slack/socket-mode` hands its `slack_event` listeners: one envelope and the function that acks it. */
 interface SocketEnvelope {
@@ -31,10 +31,6 @@ function sanitised(data: string | ArrayBuffer, logger: SocketModeReceiverOptions
   const event = isObject(m.payload) ? m.payload.event : undefined;
   if (m.type === 'events_api' && !isObject(event)) return JSON.stringify({ ...m, type: 'events_api_malformed' });
   return data;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

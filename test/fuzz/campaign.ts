@@ -4,10 +4,11 @@ import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/contracts/jobs.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
-import { answersIn, clearPrefix, SIGNING_SECRET, TEST_ESCALATION, testConfig, testEnv } from '../helpers/harness.js';
+import { answersIn, clearPrefix, SIGNING_SECRET, TEST_ESCALATION, testConfig, testEnv, until } from '../helpers/harness.js';
 import { startLunaProcess, type LunaProcess } from '../helpers/luna-procs.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
-import { fuzzRequests, HOSTILE_LINK, WORLD, type FuzzRequest, type Seeded } from './generator.js';
+import { fuzzRequests, HOSTILE_LINK, type FuzzRequest } from './generator.js';
+import { WORLD, type Seeded } from './surfaces.js';
 
 /**
  * One fuzz campaign: a real LUNA (src/main.ts in its own process, as production runs it, its worker half
@@ -58,7 +59,7 @@ export interface CampaignReport {
   outcomes: Outcome[];
 }
 
-const describe = (r: FuzzRequest) => `${r.surface}${r.mutations.length ? ` [${r.mutations.join('; ')}]` : ''}`;
+const label = (r: FuzzRequest) => `${r.surface}${r.mutations.length ? ` [${r.mutations.join('; ')}]` : ''}`;
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const progress = o.progress ?? (() => {});
@@ -84,7 +85,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
 
   const crashes: CampaignReport['crashes'] = [];
   const inFlight = new Set<FuzzRequest>();
-  let luna: LunaProcess = await startLunaProcess(env);
+  let luna: LunaProcess = await startReady(env);
   const processes = [luna];
   /** Counts LUNA starts; a request refused while LUNA was down waits for the next one and is sent again. */
   let generation = 0;
@@ -94,10 +95,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     void p.exited.then(async (code) => {
       if (stopping) return;
       const tail = p.output().split('\n').filter(Boolean).slice(-3).join(' | ').slice(0, 600);
-      crashes.push({ half: 'web', inFlight: [...inFlight].map(describe), why: `exit ${code}: ${tail}` });
+      crashes.push({ half: 'web', inFlight: [...inFlight].map(label), why: `exit ${code}: ${tail}` });
       progress(`LUNA exited (${code}); starting it again`);
       try {
-        luna = await startLunaProcess(env);
+        luna = await startReady(env);
         processes.push(luna);
       } catch (err) {
         fatal = err as Error; // it does not start any more: the campaign ends with this
@@ -141,7 +142,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       const deaths = workerDeaths();
       if (deaths > workerDeathsSeen) {
         workerDeathsSeen = deaths;
-        crashes.push({ half: 'worker', inFlight: [describe(request)], why: 'the supervisor restarted its worker process' });
+        crashes.push({ half: 'worker', inFlight: [label(request)], why: 'the supervisor restarted its worker process' });
       }
       if (outcomes.length % 200 === 0) progress(`${outcomes.length}/${requests.length} requests`);
     }
@@ -169,7 +170,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     }
     const timed = outcomes.filter((x) => x.status !== 0).map((x) => x.ms);
     const statuses: Record<string, number> = {};
-    for (const x of outcomes) statuses[x.status === 0 ? 'none' : String(x.status)] = (statuses[x.status === 0 ? 'none' : String(x.status)] ?? 0) + 1;
+    for (const x of outcomes) {
+      const key = x.status === 0 ? 'none' : String(x.status);
+      statuses[key] = (statuses[key] ?? 0) + 1;
+    }
     return {
       seed: o.seed,
       requests: outcomes.length,
@@ -195,6 +199,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     await slack.close();
     await anthropic.close();
   }
+}
+
+/** A LUNA process that serves, its worker half included (/readyz 200): requests and jobs are measured, not start-up. */
+async function startReady(env: Record<string, string>): Promise<LunaProcess> {
+  const p = await startLunaProcess(env);
+  await until(async () => (await fetch(`http://127.0.0.1:${p.port}/readyz`)).status === 200, 'LUNA ready, its worker process included', 60_000);
+  return p;
 }
 
 /** The channels, people and messages the generator's requests are about. */
