@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/contracts/jobs.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
-import { answersIn, clearPrefix, SIGNING_SECRET, TEST_ESCALATION, testConfig, testEnv, until } from '../helpers/harness.js';
+import { answersIn, clearPrefix, SIGNING_SECRET, TEST_ESCALATION, testConfig, testEnv, UNLIMITED, until } from '../helpers/harness.js';
 import { startLunaProcess, type LunaProcess } from '../helpers/luna-procs.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 import { fuzzRequests, HOSTILE_LINK, type FuzzRequest } from './generator.js';
@@ -76,6 +76,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       customerChannels: { owners: { [WORLD.shared]: [WORLD.csm] }, externalMentions: 'draft' },
       signals: { channels: 'all', batchMinutes: 0.05 },
       csat: { enabled: true },
+      // Not about limits: the campaign's well-formed mentions come from one member, and the mention sent after
+      // it must be answered, not turned away by the 6-a-minute limit (test/slack/limits.test.ts tests that).
+      limits: UNLIMITED,
     }),
     env: { LUNA_ALL_MODE: o.allMode ?? 'split', LOG_LEVEL: 'warn' },
   });
