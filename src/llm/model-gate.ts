@@ -78,13 +78,14 @@ export class ModelGate {
    * go back to the queue without spending an attempt (the worker then throws `Worker.RateLimitError()`);
    * `expired` when the job has waited past its deadline (give up now, with the apology).
    */
-  async onFailure(err: unknown, deadline: number): Promise<OutageVerdict> {
+  async onFailure(err: unknown, deadline: number, attemptStartedAt: number): Promise<OutageVerdict> {
     if (!isUnavailable(err)) return 'not_an_outage';
     if (Date.now() >= deadline) return 'expired';
     // The request's own failure already paused the queue (send); a stall or a wait for the probe did not.
-    // Not a probe: this starts the outage if none is recorded, and leaves a recorded one's level as it is.
-    await this.o.store.noteFailure(false);
-    if ((await this.pausedFor()) === 0) await this.pauseAll(retryAfterOf(err) || this.o.probeBaseMs);
+    // Not a probe: this starts the outage if none is recorded, and leaves a recorded one's level as it is —
+    // unless the outage this attempt ran into has ended since: the job goes back and runs again at once.
+    const level = await this.o.store.noteFailure(false, attemptStartedAt);
+    if (level >= 0 && (await this.pausedFor()) === 0) await this.pauseAll(retryAfterOf(err) || this.o.probeBaseMs);
     return 'deferred';
   }
 
@@ -103,16 +104,16 @@ export class ModelGate {
       await this.waitOutPause(signal);
       probing = await this.waitForVerdict(holder, signal);
       let res: Response;
+      const sentAt = Date.now();
       try {
         watch?.sent();
         res = await fetch(input, init);
       } catch (err) {
-        if (!signal?.aborted) await this.failed(0, probing);
+        if (!signal?.aborted) await this.failed(0, probing, sentAt);
         throw err;
       }
-      if (isRetriableStatus(res.status)) await this.failed(retryAfterMs(res.headers), probing);
-      else if (probing) {
-        await this.o.store.endOutage();
+      if (isRetriableStatus(res.status)) await this.failed(retryAfterMs(res.headers), probing, sentAt);
+      else if (probing && (await this.o.store.endOutage())) {
         this.o.log.info('the AI service answers again; model calls resume');
       }
       // The caller frees the slot once it has read the answer; without a watch, the end of the body does.
@@ -134,9 +135,10 @@ export class ModelGate {
    * A request failed for want of the API: every worker pauses for the outage's backoff. Only a failed probe
    * doubles it; the burst of requests that were on their way when the outage began counts as one failure.
    */
-  private async failed(retryAfter: number, probe: boolean): Promise<void> {
+  private async failed(retryAfter: number, probe: boolean, sentAt: number): Promise<void> {
     try {
-      const failures = await this.o.store.noteFailure(probe);
+      const failures = await this.o.store.noteFailure(probe, sentAt);
+      if (failures < 0) return; // sent before the last outage ended: old news
       const backoff = Math.min(retryDelayMs(failures + 1, this.o.probeBaseMs * 2), this.o.probeMaxMs);
       await this.pauseAll(Math.max(retryAfter, backoff));
     } catch (err) {

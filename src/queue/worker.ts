@@ -51,6 +51,7 @@ export function startWorker(
     if (scale && run.token && (await scale.order.deferIfBehind(job, run.token))) throw new DelayedError();
     const handler = HANDLERS[typed.name] as JobHandler<JobName>;
     const started = performance.now();
+    const attemptStartedAt = Date.now();
     try {
       const result = await handler.run(typed, ctx);
       ctx.metrics.jobDuration.observe({ job: job.name, outcome: 'ok' }, (performance.now() - started) / 1000);
@@ -68,7 +69,7 @@ export function startWorker(
       // The AI service is unavailable: every worker pauses and the job goes back without spending an attempt,
       // until its deadline; past it, the person waiting hears so now instead of after more tries.
       const deadline = typed.receivedAt + ctx.settings.workspace.model.giveUpAfterMinutes * 60_000;
-      const verdict = scale ? await scale.gate.onFailure(raw, deadline).catch(() => 'not_an_outage' as const) : 'not_an_outage';
+      const verdict = scale ? await scale.gate.onFailure(raw, deadline, attemptStartedAt).catch(() => 'not_an_outage' as const) : 'not_an_outage';
       if (verdict === 'deferred') {
         ctx.metrics.modelWaits.inc();
         await handler

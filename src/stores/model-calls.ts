@@ -12,9 +12,15 @@ export interface Outage {
 }
 
 // Records a failed request: starts the outage (level 0), or — for a failed probe (ARGV[3] = 1) — raises its
-// level. Requests that were already on their way when the outage began fail too, but say nothing new.
+// level. Requests that were already on their way when the outage began fail too, but say nothing new. A failure
+// of a request sent before the last outage ended (ARGV[4], KEYS[2] holds when it ended) is old news: it starts
+// nothing and returns -1.
 const NOTE_FAILURE = `
 local v = redis.call('GET', KEYS[1])
+if not v then
+  local ended = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if ended >= tonumber(ARGV[4]) then return -1 end
+end
 local failures = 0
 local since = ARGV[1]
 if v then
@@ -48,14 +54,24 @@ export class ModelCallStore {
     return { since: Number(since), failures: Number(failures) };
   }
 
-  /** A failed request: the outage starts (level 0); a failed probe (`probe`) raises its backoff level. Returns the level. */
-  async noteFailure(probe: boolean, now = Date.now()): Promise<number> {
-    return Number(await this.redis.eval(NOTE_FAILURE, 1, this.key('outage'), String(now), String(OUTAGE_TTL_MS), probe ? '1' : '0'));
+  /**
+   * A failed request: the outage starts (level 0); a failed probe (`probe`) raises its backoff level. Returns the
+   * level, or -1 when the request was sent (`sentAt`) before the last outage ended: its failure is old news, and
+   * starts no new outage (a job that reports its failure late must not pause every worker again).
+   */
+  async noteFailure(probe: boolean, sentAt = Date.now(), now = Date.now()): Promise<number> {
+    const keys = [this.key('outage'), this.key('outage-ended')];
+    return Number(await this.redis.eval(NOTE_FAILURE, 2, ...keys, String(now), String(OUTAGE_TTL_MS), probe ? '1' : '0', String(sentAt)));
   }
 
-  /** A request went through: the API is back. */
-  async endOutage(): Promise<void> {
-    await this.redis.del(this.key('outage'), this.key('probe'));
+  /** A request went through: the API is back. True for the caller that ended the outage (one line per outage). */
+  async endOutage(now = Date.now()): Promise<boolean> {
+    const [[, deleted]] = (await this.redis
+      .multi()
+      .del(this.key('outage'), this.key('probe'))
+      .set(this.key('outage-ended'), String(now), 'PX', OUTAGE_TTL_MS)
+      .exec()) as [[Error | null, number], unknown];
+    return deleted > 0;
   }
 
   /** True for the one caller that may send the next request while the API is down. */

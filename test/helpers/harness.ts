@@ -42,7 +42,9 @@ export function testConfig(overrides: ConfigObject = {}): string {
   const base: ConfigObject = {
     persona: 'luna',
     // An AI-service outage is probed every 0.1 s (doubling) and given up after 3 s, so outages play out in test time.
-    model: { streamIdleTimeoutSeconds: 0.5, outageProbeSeconds: 0.1, giveUpAfterMinutes: 0.05 },
+    // A stream idle for 2 s is stalled: short enough for test time, long enough that a busy CI machine's pauses are not
+    // taken for a stall (tests about the watchdog set their own, shorter, value).
+    model: { streamIdleTimeoutSeconds: 2, outageProbeSeconds: 0.1, giveUpAfterMinutes: 0.05 },
     queue: { attempts: 4, backoffSeconds: 0.05, lockSeconds: 2, shutdownGraceSeconds: 1 },
   };
   return stringify(merge(base, overrides));

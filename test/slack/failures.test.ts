@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answersIn, jobsFinished, startHarness, type Harness } from '../helpers/harness.js';
+import { answersIn, jobsFinished, startHarness, testConfig, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 beforeEach(async () => {
-  h = await startHarness();
+  // The watchdog test below wants a stall noticed quickly.
+  h = await startHarness({ config: testConfig({ model: { streamIdleTimeoutSeconds: 0.5 } }) });
 });
 afterEach(async () => {
   await h.stop();
