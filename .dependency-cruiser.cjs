@@ -17,7 +17,8 @@ const LAYERS = [
   [{ name: 'http', paths: ['^src/http/'] }], // health/readiness/metrics HTTP server
   [{ name: 'slack', paths: ['^src/slack/'] }], // Bolt app, receivers, listeners
   [{ name: 'queue', paths: ['^src/queue/'] }], // worker runtime, dispatch, retries, schedulers
-  [{ name: 'jobs', paths: ['^src/jobs/'] }], // one file per job handler
+  [{ name: 'jobs', paths: ['^src/jobs/'] }], // job handlers only: one file per job, a folder for a job of several files
+  [{ name: 'steps', paths: ['^src/steps/'] }], // what several jobs do alike: the check before a customer reads, admitting a mention, private delivery
   [
     { name: 'llm', paths: ['^src/llm/'] }, // model calls
     { name: 'render', paths: ['^src/render/'] }, // Block Kit, mrkdwn, PNG rendering
@@ -118,6 +119,29 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/slack/', ...byName.wiring.paths] },
       to: { path: '^src/slack/' },
+    },
+    // no-job-imports-a-job: what two jobs share goes to src/steps/ (or domain/, slack-api/, llm/). Files of one job's
+    // folder (src/jobs/answer/) may import each other; only handlers.ts, the dispatch table, imports every job.
+    {
+      name: 'no-job-imports-a-job',
+      comment: 'A file of a job folder imports nothing from another job.',
+      severity: 'error',
+      from: { path: '^src/jobs/([^/]+)/' },
+      to: { path: '^src/jobs/', pathNot: '^src/jobs/$1/' },
+    },
+    {
+      name: 'no-job-imports-a-job',
+      comment: 'A one-file job imports no other job.',
+      severity: 'error',
+      from: { path: '^src/jobs/[^/]+\\.ts$', pathNot: '^src/jobs/handlers\\.ts$' },
+      to: { path: '^src/jobs/' },
+    },
+    {
+      name: 'no-listener-imports-a-listener',
+      comment: 'A listener file imports no other listener: what two listeners share lives in src/slack/ (click.ts, message-events.ts).',
+      severity: 'error',
+      from: { path: '^src/slack/listeners/' },
+      to: { path: '^src/slack/listeners/' },
     },
     {
       name: 'pure-domain-render',

@@ -3,7 +3,7 @@
  * not slowed by serving 300 answers' worth of API calls. Driven over IPC by bench/run.ts and bench/faults.ts.
  */
 import type { Server } from 'node:http';
-import { WORKING_REACTION } from '../src/contracts/jobs.js';
+import { WORKING_REACTION } from '../src/slack-api/working.js';
 import { FakeAnthropic, type FakeReply, type RequestBody } from '../test/fakes/anthropic-server.js';
 import { sampleFromSchema } from '../test/fakes/anthropic-validate.js';
 import { FakeSlack } from '../test/fakes/slack-server.js';

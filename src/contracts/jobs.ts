@@ -22,9 +22,6 @@ import {
 
 export * from './payloads.js';
 
-/** The reaction that says LUNA is working on a message (put up at enqueue, taken down by the answer). */
-export const WORKING_REACTION = 'hourglass_flowing_sand';
-
 /** The one BullMQ queue every job goes through. */
 export const QUEUE_NAME = 'jobs';
 

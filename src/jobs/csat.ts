@@ -2,7 +2,7 @@ import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { INTERNAL_VOTE, SURVEY_GONE, THANKS, surveyMessage } from '../render/csat-blocks.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { participantsOf, postedParts, readThread } from '../slack-api/thread.js';
-import { guardFor, postChecked } from './customer-guard.js';
+import { guardFor, postChecked } from '../steps/customer-guard.js';
 
 /**
  * CSAT surveys. An internal member adds `csat.resolvedReaction` to a customer thread's parent: the

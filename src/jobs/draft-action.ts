@@ -3,8 +3,8 @@ import { factNames } from '../domain/customer-text.js';
 import { postPart } from '../slack-api/post.js';
 import { participantsOf, postedParts, readThread } from '../slack-api/thread.js';
 import type { DraftRecord } from '../stores/drafts.js';
-import { showDecision, showFlagged } from './answer-delivery.js';
-import { checkForCustomer, guardIfCustomer } from './customer-guard.js';
+import { showDecision, showFlagged } from '../steps/drafts.js';
+import { checkForCustomer, guardIfCustomer } from '../steps/customer-guard.js';
 import { mention } from '../domain/slack-ids.js';
 
 /**

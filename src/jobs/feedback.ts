@@ -1,6 +1,6 @@
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { feedbackReasonMessage, feedbackThanks } from '../render/answer-blocks.js';
-import { isExternal, refuse } from './who-may-press.js';
+import { isExternal, refuse } from '../steps/who-may-press.js';
 
 /**
  * A click on an answer's feedback buttons, or on the reason offered after a thumbs-down. Counted once per

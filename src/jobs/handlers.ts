@@ -1,18 +1,18 @@
 import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.js';
 import { cannotSucceed } from '../slack-api/errors.js';
-import { answerJob, apologise, stillWorking } from './answer.js';
+import { answerJob, apologise, stillWorking } from './answer/answer.js';
 import { csatVoteJob, threadResolvedJob } from './csat.js';
-import { threadDigestFailed, threadDigestJob } from './digest.js';
-import { digestDoneFailed, digestDoneJob } from './digest-done.js';
+import { threadDigestFailed, threadDigestJob } from './digest/thread-digest.js';
+import { digestDoneFailed, digestDoneJob } from './digest/digest-done.js';
 import { draftActionJob } from './draft-action.js';
-import { escalateJob } from './escalate.js';
-import { escalationActionJob, escalationTimerJob } from './escalation-followup.js';
+import { escalateJob } from './escalation/escalate.js';
+import { escalationActionJob, escalationTimerJob } from './escalation/followup.js';
 import { feedbackFailed, feedbackJob } from './feedback.js';
-import { homeFailed, homeJob } from './home.js';
+import { homeFailed, homeJob } from './home/home.js';
 import { journeyMapGaveUp, journeyMapJob } from './journey-map.js';
 import { messagesOpenedJob } from './messages-opened.js';
-import { scheduledDigestFailed, scheduledDigestJob } from './scheduled-digest.js';
-import { signalBatchFailed, signalBatchJob, signalMessageJob } from './signals.js';
+import { scheduledDigestFailed, scheduledDigestJob } from './digest/scheduled-digest.js';
+import { signalBatchFailed, signalBatchJob, signalMessageJob } from './signals/signals.js';
 
 /**
  * Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer

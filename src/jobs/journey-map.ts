@@ -15,11 +15,10 @@ import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
 import { participantsOf, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import type { Destination } from './digest-publish.js';
-import { guardIfCustomer, postChecked } from './customer-guard.js';
-import { admitMention } from './mention-limits.js';
-import { mentionPolicy } from './mention-policy.js';
-import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
+import { guardIfCustomer, postChecked } from '../steps/customer-guard.js';
+import { admitMention } from '../steps/mention-limits.js';
+import { mentionPolicy } from '../domain/mention-policy.js';
+import { customersAmong, routeInternalOutput, sayPrivately, type Destination } from '../steps/private-delivery.js';
 import { mention } from '../domain/slack-ids.js';
 
 /** A whole map is a few thousand tokens of JSON; 8 stages with every list full stay well under this. */

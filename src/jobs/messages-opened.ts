@@ -1,6 +1,6 @@
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { DEFAULT_SUGGESTED_PROMPTS } from '../personas/prompts.js';
-import { isExternal } from './who-may-press.js';
+import { isExternal } from '../steps/who-may-press.js';
 
 /**
  * Someone opened the DM with LUNA (the Messages tab; in Slack's agent view this replaces

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { mention } from '../domain/slack-ids.js';
 
 export interface MessageLocation {
   channel: string;
@@ -26,4 +27,10 @@ export async function permalinkBuilder(client: WebClient, sample: MessageLocatio
 export function buildPermalink(base: string, m: MessageLocation): string {
   const link = `${base}${m.channel}/p${m.ts.replace('.', '')}`;
   return m.ts === m.threadTs ? link : `${link}?thread_ts=${m.threadTs}&cid=${m.channel}`;
+}
+
+/** `<permalink|this thread>` for a message, or the channel's mention should Slack give no link. */
+export async function threadLink(client: WebClient, channel: string, ts: string): Promise<string> {
+  const { permalink } = await client.chat.getPermalink({ channel, message_ts: ts });
+  return permalink ? `<${permalink}|this thread>` : mention(channel);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BookAccount } from '../../src/config/account-book.js';
 import { accountForChannel, accountsAtRisk, healthRisk, milestones, retention } from '../../src/domain/accounts.js';
-import { BRIEF_TOKENS, writeBrief } from '../../src/jobs/account-brief.js';
+import { BRIEF_TOKENS, writeBrief } from '../../src/llm/account-brief.js';
 import { estimateTokens } from '../../src/personas/models.js';
 
 const NOW = Date.UTC(2026, 5, 15);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WORKING_REACTION } from '../../src/contracts/jobs.js';
+import { WORKING_REACTION } from '../../src/slack-api/working.js';
 import type { RequestBody } from '../fakes/anthropic-server.js';
 import { queueIdle, SIGNING_SECRET, startHarness, testConfig, until, type Harness } from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';

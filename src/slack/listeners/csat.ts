@@ -4,7 +4,7 @@ import { ActionTs, ChannelId, RecordId, SlackTs, UserId } from '../../contracts/
 import { CSAT_VOTE_ACTION } from '../../render/csat-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck } from '../received.js';
-import { messageClick } from './click.js';
+import { messageClick, onClick } from '../click.js';
 
 /** `reaction_added` as Slack sends it: who, which emoji, on which message (files get no reaction events any more). */
 const ReactionAdded = z.object({
@@ -32,22 +32,21 @@ export function registerCsatListeners(app: App, deps: SlackAdapterDeps): void {
     observeAck(deps.metrics, context, 'resolved_reaction');
   });
 
-  app.action({ action_id: CSAT_VOTE_ACTION, type: 'block_actions' }, async ({ body, ack, context }) => {
-    const click = VoteClick.safeParse(body);
-    if (click.success) {
-      const button = click.data.actions[0]!;
+  onClick(app, deps, {
+    actionId: CSAT_VOTE_ACTION,
+    schema: VoteClick,
+    what: 'CSAT',
+    surface: 'csat_vote',
+    queue: async (click) => {
+      const button = click.actions[0]!;
       await deps.enqueue('csat-vote', {
         surveyId: button.value,
         score: Number(CSAT_VOTE_ACTION.exec(button.action_id)![1]),
-        userId: click.data.user.id,
-        channel: click.data.channel.id,
-        messageTs: click.data.message.ts,
+        userId: click.user.id,
+        channel: click.channel.id,
+        messageTs: click.message.ts,
         actionTs: button.action_ts,
       });
-    } else {
-      deps.log.warn('ignored a malformed CSAT click', { issues: click.error.issues.slice(0, 3) });
-    }
-    await ack();
-    observeAck(deps.metrics, context, 'csat_vote');
+    },
   });
 }

@@ -1,10 +1,10 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { ActionTs, ChannelId, RecordId, SlackTs, TeamId, UserId, type AnswerPayload, type ThreadDigestPayload } from '../../contracts/jobs.js';
+import { ActionTs, ChannelId, RecordId, SlackTs, TeamId, UserId } from '../../contracts/jobs.js';
 import { DONE_ACTION_ID } from '../../render/digest-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
-import { clickedBy, messageClick } from './click.js';
+import { clickedBy, messageClick, onClick } from '../click.js';
 
 export const DIGEST_SHORTCUT_ID = 'feedback_digest';
 
@@ -49,35 +49,16 @@ export function registerDigestListeners(app: App, deps: SlackAdapterDeps): void 
     observeAck(deps.metrics, context, 'shortcut');
   });
 
-  app.action({ action_id: DONE_ACTION_ID, type: 'block_actions' }, async ({ body, ack, context }) => {
-    const click = DoneClick.safeParse(body);
-    if (click.success) {
-      const action = click.data.actions[0]!;
-      await deps.enqueue('digest-done', {
-        digestId: action.value.d,
-        action: action.value.i,
-        ...clickedBy(click.data),
-        actionTs: action.action_ts,
-      });
-    } else {
-      deps.log.warn('ignored a malformed Done click', { issues: click.error.issues.slice(0, 3) });
-    }
-    await ack();
-    observeAck(deps.metrics, context, 'digest_done');
+  onClick(app, deps, {
+    actionId: DONE_ACTION_ID,
+    schema: DoneClick,
+    what: 'Done',
+    surface: 'digest_done',
+    queue: async (click) => {
+      const action = click.actions[0]!;
+      await deps.enqueue('digest-done', { digestId: action.value.d, action: action.value.i, ...clickedBy(click), actionTs: action.action_ts });
+    },
   });
-}
-
-/** `@luna digest` in a thread: the mention's own fields say which thread and who asked. */
-export function threadDigestPayload(m: Pick<AnswerPayload, 'teamId' | 'channel' | 'threadTs' | 'messageTs' | 'userId' | 'receivedAt'>): ThreadDigestPayload {
-  return {
-    ...(m.teamId ? { teamId: m.teamId } : {}),
-    channel: m.channel,
-    threadTs: m.threadTs,
-    requestedBy: m.userId,
-    source: 'mention',
-    requestTs: m.messageTs,
-    receivedAt: m.receivedAt,
-  };
 }
 
 function jsonOrUndefined(s: string): unknown {

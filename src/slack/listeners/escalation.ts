@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { ActionTs, RecordId } from '../../contracts/jobs.js';
 import { ESCALATION_ACTIONS } from '../../render/escalation-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
-import { observeAck } from '../received.js';
-import { clickedBy, messageClick } from './click.js';
+import { clickedBy, messageClick, onClick } from '../click.js';
 
 const ACTION_STATUS = {
   [ESCALATION_ACTIONS.acknowledge]: 'acknowledged',
@@ -25,22 +24,15 @@ const EscalationClick = messageClick(z.object({ value: RecordId, action_ts: Acti
  */
 export function registerEscalationListeners(app: App, deps: SlackAdapterDeps): void {
   for (const [actionId, action] of Object.entries(ACTION_STATUS)) {
-    app.action({ action_id: actionId, type: 'block_actions' }, async ({ ack, body, context }) => {
-      const click = EscalationClick.safeParse(body);
-      if (click.success) {
-        const button = click.data.actions[0]!;
-        await deps.enqueue('escalation-action', {
-          id: button.value,
-          action,
-          ...clickedBy(click.data),
-          at: Date.now(),
-          actionTs: button.action_ts,
-        });
-      } else {
-        deps.log.warn('ignored a malformed escalation button click', { action, issues: click.error.issues.slice(0, 3) });
-      }
-      await ack();
-      observeAck(deps.metrics, context, 'escalation_action');
+    onClick(app, deps, {
+      actionId,
+      schema: EscalationClick,
+      what: 'escalation button',
+      surface: 'escalation_action',
+      queue: async (click) => {
+        const button = click.actions[0]!;
+        await deps.enqueue('escalation-action', { id: button.value, action, ...clickedBy(click), at: Date.now(), actionTs: button.action_ts });
+      },
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { ChannelId, SUBJECT_MAX, TeamId, TriggerId, UserId, type AnswerPayload, type JourneyMapPayload } from '../../contracts/jobs.js';
+import { ChannelId, SUBJECT_MAX, TeamId, TriggerId, UserId, type JourneyMapPayload } from '../../contracts/jobs.js';
 import { JOURNEY_USAGE } from '../../render/journey-blocks.js';
 import { escapeMrkdwn } from '../../render/mrkdwn.js';
 import type { SlackAdapterDeps } from '../deps.js';
@@ -60,23 +60,4 @@ export function registerJourneyMapCommand(app: App, deps: SlackAdapterDeps): voi
     await ack({ response_type: 'ephemeral', text });
     observeAck(deps.metrics, context, 'command');
   });
-}
-
-/** `@luna journey map …` (routed by mentionIntent): the thread it was asked in is the evidence and the destination. */
-export async function enqueueJourneyMapMention(
-  deps: Pick<SlackAdapterDeps, 'enqueue'>,
-  m: Pick<AnswerPayload, 'teamId' | 'channel' | 'messageTs' | 'threadTs' | 'userId' | 'receivedAt'>,
-  subject: string,
-): Promise<void> {
-  const payload: JourneyMapPayload = {
-    ...(m.teamId ? { teamId: m.teamId } : {}),
-    channel: m.channel,
-    userId: m.userId,
-    subject: subject.replace(/\s+/g, ' ').trim().slice(0, SUBJECT_MAX),
-    source: 'mention',
-    requestId: m.messageTs,
-    threadTs: m.threadTs,
-    receivedAt: m.receivedAt,
-  };
-  await deps.enqueue('journey-map', payload);
 }

@@ -1,25 +1,11 @@
 import type { App } from '@slack/bolt';
-import { z } from 'zod';
-import { ChannelId, SlackTs, TeamId, UserId } from '../../contracts/jobs.js';
 import { readsSignals } from '../../domain/accounts.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
-import { fromAPerson } from './messages.js';
+import { fromAPerson, IncomingMessage } from '../message-events.js';
 
-/** The fields of a `message.channels` / `message.groups` event this listener uses. */
-const ChannelMessage = z.object({
-  channel: ChannelId,
-  channel_type: z.enum(['channel', 'group']),
-  ts: SlackTs,
-  thread_ts: SlackTs.optional(),
-  user: UserId.optional(),
-  bot_id: z.string().optional(),
-  subtype: z.string().optional(),
-  edited: z.unknown().optional(),
-  /** The author's own workspace (another organisation's for a customer in a Slack Connect channel). */
-  user_team: TeamId.optional(),
-  team: TeamId.optional(),
-});
+/** `message.channels` and `message.groups`: a public or private channel (DMs are the mention listener's). */
+const CHANNEL_TYPES = new Set<string | undefined>(['channel', 'group']);
 
 /**
  * Signals: in the channels `signals.channels` names, every person's message (mentioning LUNA or not) is
@@ -31,10 +17,10 @@ export function registerSignalListeners(app: App, deps: SlackAdapterDeps): void 
   const { signals, customerChannels } = deps.settings.workspace;
   if (signals.channels === 'none' || (Array.isArray(signals.channels) && signals.channels.length === 0)) return;
   app.message(async ({ message, context }) => {
-    const m = ChannelMessage.safeParse(message);
-    if (!m.success || !readsSignals(signals.channels, m.data.channel)) return;
+    const m = IncomingMessage.safeParse(message);
+    if (!m.success || !CHANNEL_TYPES.has(m.data.channel_type) || !readsSignals(signals.channels, m.data.channel)) return;
     const e = m.data;
-    if (!fromAPerson({ ...e, ...(e.edited !== undefined ? { edited: e.edited } : {}) }, context)) return;
+    if (!fromAPerson(e, context)) return;
     const authorTeam = e.user_team ?? e.team;
     if (authorTeam !== undefined && authorTeam === context.teamId && customerChannels.channels[e.channel] !== 'customer') return;
     await deps.enqueue('signal-message', {

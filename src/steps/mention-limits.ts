@@ -1,5 +1,5 @@
 import type { JobContext } from '../contracts/job-context.js';
-import { WORKING_REACTION } from '../contracts/jobs.js';
+import { clearWorking } from '../slack-api/working.js';
 import type { Organisation } from '../domain/audience.js';
 import { tokensSpent, type ModelUsage } from '../infra/metrics.js';
 import type { LimitVerdict } from '../stores/limits.js';
@@ -48,8 +48,7 @@ export async function admitMention(ctx: JobContext, jobId: string, p: Asked): Pr
     await sent.catch((err: unknown) => ctx.log.warn('could not tell someone they are over a limit', { channel: p.channel, err }));
   }
   // The listener put the working reaction up at enqueue; nothing is coming.
-  if (p.messageTs && !p.isDirectMessage)
-    await ctx.slack.reactions.remove({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch(() => {});
+  if (p.messageTs && !p.isDirectMessage) await clearWorking(ctx.slack, { channel: p.channel, messageTs: p.messageTs });
   return false;
 }
 

@@ -1,18 +1,19 @@
-import type { DigestMessage } from '../domain/digest-chunks.js';
-import { NO_AREA, shouldEscalate } from '../domain/escalation.js';
-import { citedRefs, matchArea, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../domain/digest.js';
-import { requestEscalation } from './escalation-request.js';
-import { rememberDigest } from './account-memory.js';
-import { digestWithModel } from '../llm/digest.js';
-import { renderDigest } from '../render/digest-blocks.js';
-import { mentionIntent } from '../domain/intent.js';
-import { permalinkBuilder } from '../slack-api/permalinks.js';
-import { postPart } from '../slack-api/post.js';
-import { postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
-import type { JobContext } from '../contracts/job-context.js';
-import { mentionPolicy } from './mention-policy.js';
-import type { DigestState } from '../stores/digests.js';
-import { mention, mentionPattern } from '../domain/slack-ids.js';
+import type { DigestMessage } from '../../domain/digest-chunks.js';
+import { NO_AREA, shouldEscalate } from '../../domain/escalation.js';
+import { citedRefs, matchArea, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../../domain/digest.js';
+import { requestEscalation } from '../../steps/escalation-request.js';
+import { rememberDigest } from '../../steps/account-memory.js';
+import type { Destination } from '../../steps/private-delivery.js';
+import { digestWithModel } from '../../llm/digest.js';
+import { renderDigest } from '../../render/digest-blocks.js';
+import { mentionIntent } from '../../domain/intent.js';
+import { permalinkBuilder } from '../../slack-api/permalinks.js';
+import { postPart } from '../../slack-api/post.js';
+import { postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../../slack-api/thread.js';
+import type { JobContext } from '../../contracts/job-context.js';
+import { mentionPolicy } from '../../domain/mention-policy.js';
+import type { DigestState } from '../../stores/digests.js';
+import { mention, mentionPattern } from '../../domain/slack-ids.js';
 
 /** Everything but LUNA's own messages and `@luna digest` requests, labelled m1… in thread order; threads numbered from 1. */
 /** `external`: the customer's people (user id → organisation), so the model knows whose voice each message is. */
@@ -114,12 +115,6 @@ export async function buildRecord(ctx: JobContext, state: DigestState, a: BuildA
     cited,
     participants: [...people],
   };
-}
-
-/** Where a digest goes: into a thread, or top-level in a channel (later parts then thread under the first). */
-export interface Destination {
-  channel: string;
-  threadTs?: string;
 }
 
 /**

@@ -3,7 +3,7 @@ import { findInternalFacts, internalFacts, type AccountKnowledge, type FactHit, 
 import { ownersFor } from '../domain/escalation.js';
 import { parseKpiTargets } from '../personas/kpis.js';
 import { postPart, type LunaPart } from '../slack-api/post.js';
-import { readAccountContext, type AccountContext } from './account-brief.js';
+import { readAccountContext, type AccountContext } from '../llm/account-brief.js';
 
 /**
  * The check of everything LUNA posts where a customer reads (domain/customer-text.ts), for one channel: the

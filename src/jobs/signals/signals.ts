@@ -1,19 +1,19 @@
 import { z } from 'zod';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { SIGNAL_KINDS, readsSignals, type Account } from '../domain/accounts.js';
-import { matchArea } from '../domain/digest.js';
-import { NO_AREA, channelOwners, shouldEscalate } from '../domain/escalation.js';
-import { truncate } from '../domain/text.js';
-import { tokensSpent } from '../infra/metrics.js';
-import { classifySignals, signalPrompt, type SignalInput } from '../llm/signals.js';
-import { estimateTokens, resolveModel } from '../personas/models.js';
-import { advocacyNote, signalAlert, type AlertSignal } from '../render/signal-blocks.js';
-import { dmOnce } from '../slack-api/dm.js';
-import { keyOf, readMessages } from '../slack-api/messages.js';
-import { permalinkBuilder } from '../slack-api/permalinks.js';
-import { utcDay, type MessageRef } from '../stores/signals.js';
-import { requestEscalation } from './escalation-request.js';
-import { mention } from '../domain/slack-ids.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { SIGNAL_KINDS, readsSignals, type Account } from '../../domain/accounts.js';
+import { matchArea } from '../../domain/digest.js';
+import { NO_AREA, channelOwners, shouldEscalate } from '../../domain/escalation.js';
+import { truncate } from '../../domain/text.js';
+import { tokensSpent } from '../../infra/metrics.js';
+import { classifySignals, signalPrompt, type SignalInput } from '../../llm/signals.js';
+import { estimateTokens, resolveModel } from '../../personas/models.js';
+import { advocacyNote, signalAlert, type AlertSignal } from '../../render/signal-blocks.js';
+import { dmOnce } from '../../slack-api/dm.js';
+import { keyOf, readMessages } from '../../slack-api/messages.js';
+import { permalinkBuilder } from '../../slack-api/permalinks.js';
+import { utcDay, type MessageRef } from '../../stores/signals.js';
+import { requestEscalation } from '../../steps/escalation-request.js';
+import { mention } from '../../domain/slack-ids.js';
 
 /**
  * Signals: LUNA reads customers' messages in customer channels without being asked (`signals.channels`),

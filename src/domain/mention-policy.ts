@@ -1,5 +1,5 @@
 import type { Settings } from '../config/load.js';
-import type { MentionPolicy } from '../domain/mention-safety.js';
+import type { MentionPolicy } from './mention-safety.js';
 
 /** Who a post may tag: the thread's own participants plus every configured owner and handle. */
 export function mentionPolicy(settings: Settings, participants: Iterable<string>): MentionPolicy {

@@ -1,12 +1,12 @@
-import { mentionList, ownersFor } from '../domain/escalation.js';
-import { LunaError } from '../infra/errors.js';
-import { EscalationRequest } from '../contracts/jobs.js';
-import { escalationId, type EscalationRecord, type EscalationStore } from '../stores/escalations.js';
-import { escalationMessage } from '../render/escalation-blocks.js';
-import { postPart } from '../slack-api/post.js';
-import { postedParts, readThread } from '../slack-api/thread.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { rememberEscalation } from './account-memory.js';
+import { mentionList, ownersFor } from '../../domain/escalation.js';
+import { LunaError } from '../../infra/errors.js';
+import { EscalationRequest } from '../../contracts/jobs.js';
+import { escalationId, type EscalationRecord, type EscalationStore } from '../../stores/escalations.js';
+import { escalationMessage } from '../../render/escalation-blocks.js';
+import { postPart } from '../../slack-api/post.js';
+import { postedParts, readThread } from '../../slack-api/thread.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { rememberEscalation } from '../../steps/account-memory.js';
 
 export const ESCALATION_EVENT_TYPE = 'luna_escalation';
 

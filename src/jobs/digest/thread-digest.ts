@@ -1,11 +1,11 @@
-import { LunaError } from '../infra/errors.js';
-import { slackErrorCode } from '../slack-api/errors.js';
-import { postPart } from '../slack-api/post.js';
-import { postedParts, readThread, type SlackThreadMessage } from '../slack-api/thread.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { buildRecord, publishDigest, toDigestMessages, type Destination } from './digest-publish.js';
-import { admitMention } from './mention-limits.js';
-import { customersAmong, routeInternalOutput, sayPrivately } from './private-delivery.js';
+import { LunaError } from '../../infra/errors.js';
+import { slackErrorCode } from '../../slack-api/errors.js';
+import { postPart } from '../../slack-api/post.js';
+import { postedParts, readThread, type SlackThreadMessage } from '../../slack-api/thread.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { buildRecord, publishDigest, toDigestMessages } from './publish.js';
+import { admitMention } from '../../steps/mention-limits.js';
+import { customersAmong, routeInternalOutput, sayPrivately, type Destination } from '../../steps/private-delivery.js';
 
 /**
  * `@luna digest` / the "Feedback digest" shortcut: a digest of the whole thread, posted in it — or, where

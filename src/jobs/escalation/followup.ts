@@ -1,10 +1,10 @@
-import { mentionList } from '../domain/escalation.js';
-import type { EscalationRecord } from '../stores/escalations.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { rememberEscalationAction } from './account-memory.js';
-import { escalationRefusal } from '../render/escalation-blocks.js';
+import { mentionList } from '../../domain/escalation.js';
+import type { EscalationRecord } from '../../stores/escalations.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { rememberEscalationAction } from '../../steps/account-memory.js';
+import { escalationRefusal } from '../../render/escalation-blocks.js';
 import { updatePost } from './escalate.js';
-import { mayHandleEscalation, refuse } from './who-may-press.js';
+import { mayHandleEscalation, refuse } from '../../steps/who-may-press.js';
 
 /**
  * Nobody acknowledged in time: first a reminder to the owners, then (after the same wait again) the

@@ -1,6 +1,6 @@
-import { sleep } from '../infra/wait.js';
-import type { JobContext } from '../contracts/job-context.js';
-import { chartAltText, chartHash, renderTrendChart, type TrendChart } from '../render/trend-chart.js';
+import { sleep } from '../../infra/wait.js';
+import type { JobContext } from '../../contracts/job-context.js';
+import { chartAltText, chartHash, renderTrendChart, type TrendChart } from '../../render/trend-chart.js';
 
 /**
  * The trend chart as a Slack file the Home tab can show (`slack_file` image block). Uploaded once per

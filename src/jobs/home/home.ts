@@ -1,14 +1,14 @@
-import { accountsAtRisk, milestones, retention, type AccountState } from '../domain/accounts.js';
-import { DASHBOARD_WEEKS, weekStarts, type AccountFigures, type Figures, type UsageFigures } from '../domain/dashboard.js';
-import { dayMonth } from '../render/dashboard-text.js';
-import { parseKpiTargets, targetText, type KpiTarget } from '../personas/kpis.js';
-import type { Persona } from '../personas/registry.js';
-import { homeForeignView, homeUnavailableView, homeView, type HomeInput } from '../render/home-blocks.js';
-import type { TrendChart } from '../render/trend-chart.js';
-import { slackErrorCode } from '../slack-api/errors.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { HomeChartFiles, type ChartFile } from './home-chart.js';
-import { isExternal } from './who-may-press.js';
+import { accountsAtRisk, milestones, retention, type AccountState } from '../../domain/accounts.js';
+import { DASHBOARD_WEEKS, weekStarts, type AccountFigures, type Figures, type UsageFigures } from '../../domain/dashboard.js';
+import { dayMonth } from '../../render/dashboard-text.js';
+import { parseKpiTargets, targetText, type KpiTarget } from '../../personas/kpis.js';
+import type { Persona } from '../../personas/registry.js';
+import { homeForeignView, homeUnavailableView, homeView, type HomeInput } from '../../render/home-blocks.js';
+import type { TrendChart } from '../../render/trend-chart.js';
+import { slackErrorCode } from '../../slack-api/errors.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { HomeChartFiles, type ChartFile } from './chart.js';
+import { isExternal } from '../../steps/who-may-press.js';
 
 /**
  * Publishes the App Home dashboard to one user: read the weekly aggregates from Redis, judge them against

@@ -1,10 +1,10 @@
-import type { MessageParam, ModelUsage } from '../llm/client.js';
-import { shouldEscalate } from '../domain/escalation.js';
-import type { JobContext } from '../contracts/job-context.js';
-import type { AnswerPayload } from '../contracts/jobs.js';
-import { truncate } from '../domain/text.js';
-import { assessConversation, assessmentSchema, type Assessment } from '../llm/assess.js';
-import { requestEscalation } from './escalation-request.js';
+import type { MessageParam, ModelUsage } from '../../llm/client.js';
+import { shouldEscalate } from '../../domain/escalation.js';
+import type { JobContext } from '../../contracts/job-context.js';
+import type { AnswerPayload } from '../../contracts/jobs.js';
+import { truncate } from '../../domain/text.js';
+import { assessConversation, assessmentSchema, type Assessment } from '../../llm/assess.js';
+import { requestEscalation } from '../../steps/escalation-request.js';
 
 /**
  * The escalation half of answering a mention. `start` runs the assessment beside the answer's model

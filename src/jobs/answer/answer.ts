@@ -1,34 +1,24 @@
-import { WORKING_REACTION, type AnswerPayload } from '../contracts/jobs.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { applyHandles } from '../domain/handles.js';
-import { fitThread } from '../domain/thread-budget.js';
-import { LunaError } from '../infra/errors.js';
-import { streamAnswer } from '../llm/client.js';
-import { buildAnswerPrompt, newCanary } from '../llm/prompt.js';
-import { DEFAULT_LOADING_MESSAGES } from '../personas/prompts.js';
-import { renderAnswer } from '../render/answer.js';
-import { ANSWER_PART_CHARS, answerPartBlocks } from '../render/answer-blocks.js';
-import { labelParts, splitMessage } from '../render/split.js';
-import { slackErrorCode } from '../slack-api/errors.js';
-import { postPart } from '../slack-api/post.js';
-import { AnswerStream, finishStream, stopStream } from '../slack-api/stream.js';
-import { participantsOf, postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
-import { extraCare, readAccountContext, writeBrief } from './account-brief.js';
-import {
-  answerOverBudget,
-  deliverPrivately,
-  placeOf,
-  postHoldingReply,
-  tellOwners,
-  tellPrivately,
-  withholdAnswer,
-  type AnswerPlace,
-} from './answer-delivery.js';
-import { AssessmentStep } from './assessment-step.js';
-import { checkForCustomer, guardFor, guardFrom, postChecked } from './customer-guard.js';
-import { admitMention, spendFor, withinOrganisationBudget } from './mention-limits.js';
-import { mentionPolicy } from './mention-policy.js';
-import { mention, mentionPattern } from '../domain/slack-ids.js';
+import { clearWorking, showWorking } from '../../slack-api/working.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { applyHandles } from '../../domain/handles.js';
+import { fitThread } from '../../domain/thread-budget.js';
+import { LunaError } from '../../infra/errors.js';
+import { streamAnswer } from '../../llm/client.js';
+import { buildAnswerPrompt, newCanary } from '../../llm/prompt.js';
+import { DEFAULT_LOADING_MESSAGES } from '../../personas/prompts.js';
+import { renderAnswer } from '../../render/answer.js';
+import { ANSWER_PART_CHARS, answerPartBlocks } from '../../render/answer-blocks.js';
+import { labelParts, splitMessage } from '../../render/split.js';
+import { postPart } from '../../slack-api/post.js';
+import { AnswerStream, finishStream, stopStream } from '../../slack-api/stream.js';
+import { participantsOf, postedParts, readThread, threadAsAsked, toThreadMessages, type SlackThreadMessage } from '../../slack-api/thread.js';
+import { extraCare, readAccountContext, writeBrief } from '../../llm/account-brief.js';
+import { answerOverBudget, deliverPrivately, placeOf, postHoldingReply, tellOwners, tellPrivately, withholdAnswer, type AnswerPlace } from './delivery.js';
+import { AssessmentStep } from './assessment.js';
+import { checkForCustomer, guardFor, guardFrom, postChecked } from '../../steps/customer-guard.js';
+import { admitMention, spendFor, withinOrganisationBudget } from '../../steps/mention-limits.js';
+import { mentionPolicy } from '../../domain/mention-policy.js';
+import { mention, mentionPattern } from '../../domain/slack-ids.js';
 
 const STILL_WORKING = "The AI service is busy right now; I'll answer here as soon as it's back.";
 const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
@@ -112,7 +102,8 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   if (!stored) {
     // The listener put the reaction up at enqueue in internal channels; a DM gets the assistant status, and a
     // customer channel answered in the thread its reaction here. A draft in progress shows nothing in public.
-    if (place.delivery === 'thread' && (p.isDirectMessage || place.customer)) await showWorking(ctx, p);
+    if (place.delivery === 'thread' && (p.isDirectMessage || place.customer))
+      await showWorking(ctx.slack, ctx.log, p, ctx.settings.persona.loadingMessages ?? DEFAULT_LOADING_MESSAGES);
     // A stream a crashed attempt left open is closed now (it gets the stored words when they are ready), not left "writing".
     if (streamed) await stopStream(ctx.slack, p.channel, streamed);
     const live = teamOnly && !streamed && ctx.settings.workspace.model.stream ? openStream(ctx, job, thread) : undefined;
@@ -162,7 +153,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
 
   if (place.delivery === 'thread' && held.length) {
     await withholdAnswer(ctx, p, jobId, parts, place, held, already, guard);
-    await clearWorking(ctx, p);
+    await clearWorking(ctx.slack, p);
   } else if (place.delivery === 'thread') {
     const posted = new Map(already);
     const last = parts.length - 1;
@@ -178,7 +169,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     }
     // Where the buttons are: a click counts only on this message (feedback.ts).
     if (teamOnly) await ctx.stores.feedback.setTarget(jobId, { channel: p.channel, ts: posted.get(String(last))!, threadTs: p.threadTs });
-    await clearWorking(ctx, p);
+    await clearWorking(ctx.slack, p);
     if (!already.has('0')) {
       ctx.metrics.answers.inc({ outcome: 'answered' });
       await ctx.stores.stats.incr('answers');
@@ -287,30 +278,7 @@ export async function apologise(job: LunaJob<'answer'>, ctx: JobContext, err: un
         )
       : undefined;
     if (!replaced) await postChecked(ctx, guard ?? undefined, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
-    await clearWorking(ctx, p);
+    await clearWorking(ctx.slack, p);
   }
   ctx.metrics.answers.inc({ outcome: 'apologised' });
-}
-
-/**
- * Assistant status where Slack offers it (the DM with LUNA), rotating the persona's loading messages;
- * otherwise a reaction on the message.
- */
-async function showWorking(ctx: JobContext, p: AnswerPayload): Promise<void> {
-  if (p.isDirectMessage) {
-    const loading = ctx.settings.persona.loadingMessages ?? DEFAULT_LOADING_MESSAGES;
-    const ok = await ctx.slack.assistant.threads
-      .setStatus({ channel_id: p.channel, thread_ts: p.threadTs, status: 'is thinking…', loading_messages: [...loading] })
-      .then(() => true)
-      .catch(() => false);
-    if (ok) return;
-  }
-  await ctx.slack.reactions.add({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch((e: unknown) => {
-    if (slackErrorCode(e) !== 'already_reacted') ctx.log.debug('reaction failed', { err: e });
-  });
-}
-
-async function clearWorking(ctx: JobContext, p: AnswerPayload): Promise<void> {
-  // The assistant status clears itself when the app replies; the reaction has to be removed.
-  await ctx.slack.reactions.remove({ channel: p.channel, timestamp: p.messageTs, name: WORKING_REACTION }).catch(() => {});
 }

@@ -41,3 +41,9 @@ export async function customersAmong(ctx: JobContext, channel: string, users: It
   const people = await ctx.directory.people(users);
   return new Map([...people.values()].filter((p) => p.external).map((p) => [p.id, p.organisation?.name ?? 'external']));
 }
+
+/** Where a digest or journey map goes: into a thread, or top-level in a channel (later parts then thread under the first). */
+export interface Destination {
+  channel: string;
+  threadTs?: string;
+}

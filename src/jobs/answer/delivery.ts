@@ -1,16 +1,16 @@
-import type { AnswerPayload } from '../contracts/jobs.js';
-import type { JobContext } from '../contracts/job-context.js';
-import { channelOwners } from '../domain/escalation.js';
-import { decidedNotice, draftNotice, ownersAlert } from '../render/draft-blocks.js';
-import { dmChannel } from '../slack-api/dm.js';
-import { participantsOf, type SlackThreadMessage } from '../slack-api/thread.js';
-import type { DraftRecord } from '../stores/drafts.js';
-import { answerDelivery, customerNames, type AnswerDelivery, type Organisation } from '../domain/audience.js';
-import { withheldReason, type FactHit } from '../domain/customer-text.js';
-import { escapeAngles } from '../domain/text.js';
-import { postChecked, type CustomerGuard } from './customer-guard.js';
-import type { CustomerReaders } from '../llm/prompt.js';
-import { mention } from '../domain/slack-ids.js';
+import type { AnswerPayload } from '../../contracts/jobs.js';
+import type { JobContext } from '../../contracts/job-context.js';
+import { channelOwners } from '../../domain/escalation.js';
+import { draftNotice, ownersAlert } from '../../render/draft-blocks.js';
+import { dmChannel } from '../../slack-api/dm.js';
+import { threadLink } from '../../slack-api/permalinks.js';
+import { participantsOf, type SlackThreadMessage } from '../../slack-api/thread.js';
+import { answerDelivery, customerNames, type AnswerDelivery, type Organisation } from '../../domain/audience.js';
+import { withheldReason, type FactHit } from '../../domain/customer-text.js';
+import { escapeAngles } from '../../domain/text.js';
+import { postChecked, type CustomerGuard } from '../../steps/customer-guard.js';
+import type { CustomerReaders } from '../../llm/prompt.js';
+import { mention } from '../../domain/slack-ids.js';
 
 /** Who reads the answer and where it goes, decided once per job from the channel's audience and the asker. */
 export interface AnswerPlace {
@@ -70,11 +70,6 @@ async function reviewersOf(ctx: JobContext, p: AnswerPayload, place: AnswerPlace
   return [...(await ctx.directory.expand(channelOwners(ctx.settings.workspace, p.channel)))];
 }
 
-async function threadLink(ctx: JobContext, channel: string, ts: string): Promise<string> {
-  const { permalink } = await ctx.slack.chat.getPermalink({ channel, message_ts: ts });
-  return permalink ? `<${permalink}|this thread>` : mention(channel);
-}
-
 /**
  * The answer as a private draft, to each reviewer by DM with Post in thread / Discard. The draft is kept
  * in Redis first (a retry reuses it), and each DM is recorded, so a retried job does not send it twice.
@@ -105,7 +100,7 @@ export async function deliverPrivately(
     reason: withheld ? 'withheld' : place.delivery === 'draft' ? 'asked' : 'customer_asked',
     flagged,
   });
-  const notice = draftNotice({ ...draft, draftId: draft.id, threadLink: await threadLink(ctx, p.channel, p.messageTs) });
+  const notice = draftNotice({ ...draft, draftId: draft.id, threadLink: await threadLink(ctx.slack, p.channel, p.messageTs) });
   for (const user of draft.reviewers) {
     if (draft.notices.some((n) => n.user === user)) continue;
     const channel = await dmChannel(ctx.slack, user);
@@ -157,14 +152,14 @@ export async function answerOverBudget(
     ctx,
     p,
     { ...place, delivery: 'holding' },
-    `:money_with_wings: ${mention(p.userId)} (${org}) asked LUNA in ${await threadLink(ctx, p.channel, p.messageTs)}, but ${org}'s people have used today's ${budget} model tokens (\`limits.organisationDailyTokens\`). They got the holding reply; please answer them there. LUNA answers ${org} again from midnight UTC.`,
+    `:money_with_wings: ${mention(p.userId)} (${org}) asked LUNA in ${await threadLink(ctx.slack, p.channel, p.messageTs)}, but ${org}'s people have used today's ${budget} model tokens (\`limits.organisationDailyTokens\`). They got the holding reply; please answer them there. LUNA answers ${org} again from midnight UTC.`,
   );
 }
 
 /** `externalMentions: ignore`: nothing public; the channel's owners learn privately that a customer asked. */
 export async function tellOwners(ctx: JobContext, p: AnswerPayload, place: AnswerPlace, asked: string): Promise<void> {
   const text = ownersAlert({
-    threadLink: await threadLink(ctx, p.channel, p.messageTs),
+    threadLink: await threadLink(ctx.slack, p.channel, p.messageTs),
     askedBy: p.userId,
     readers: place.customer?.customerNames ?? 'a customer',
     excerpt: asked,
@@ -177,17 +172,4 @@ export async function tellPrivately(ctx: JobContext, p: AnswerPayload, place: An
   for (const user of await reviewersOf(ctx, p, place)) {
     await ctx.slack.chat.postMessage({ channel: await dmChannel(ctx.slack, user), text, unfurl_links: false });
   }
-}
-
-/** Every reviewer's copy of the draft shows the decision, and loses its buttons. */
-export async function showDecision(ctx: JobContext, draft: DraftRecord, status: 'posted' | 'discarded', by: string): Promise<void> {
-  const link = await threadLink(ctx, draft.channel, draft.askedTs);
-  const view = decidedNotice({ threadLink: link, status, by, readers: draft.readers });
-  for (const n of draft.notices) await ctx.slack.chat.update({ channel: n.channel, ts: n.ts, ...view });
-}
-
-/** Every reviewer's copy of a pending draft is redrawn: the facts the check found now, and Post asking to confirm them. */
-export async function showFlagged(ctx: JobContext, draft: DraftRecord): Promise<void> {
-  const notice = draftNotice({ ...draft, draftId: draft.id, threadLink: await threadLink(ctx, draft.channel, draft.askedTs) });
-  for (const n of draft.notices) await ctx.slack.chat.update({ channel: n.channel, ts: n.ts, ...notice });
 }

@@ -1,9 +1,9 @@
-import { compareTs, tsOf } from '../domain/digest.js';
-import { threadsWithNewMessages } from '../slack-api/channel-feedback.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { buildRecord, publishDigest, toDigestMessages } from './digest-publish.js';
-import { customersAmong } from './private-delivery.js';
-import { mention } from '../domain/slack-ids.js';
+import { compareTs, tsOf } from '../../domain/digest.js';
+import { threadsWithNewMessages } from '../../slack-api/channel-feedback.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { buildRecord, publishDigest, toDigestMessages } from './publish.js';
+import { customersAmong } from '../../steps/private-delivery.js';
+import { mention } from '../../domain/slack-ids.js';
 
 /** Longer than any run; a lock whose holder died lapses after this and the next tick proceeds. */
 const RUN_LOCK_MS = 60 * 60_000;

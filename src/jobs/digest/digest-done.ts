@@ -1,9 +1,9 @@
-import { LunaError } from '../infra/errors.js';
-import { DONE_REFUSED, DONE_UNTRACKED, renderDigest } from '../render/digest-blocks.js';
-import { partMetadata } from '../slack-api/thread.js';
-import type { JobContext, LunaJob } from '../contracts/job-context.js';
-import { mentionPolicy } from './mention-policy.js';
-import { isExternal, refuse } from './who-may-press.js';
+import { LunaError } from '../../infra/errors.js';
+import { DONE_REFUSED, DONE_UNTRACKED, renderDigest } from '../../render/digest-blocks.js';
+import { partMetadata } from '../../slack-api/thread.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { mentionPolicy } from '../../domain/mention-policy.js';
+import { isExternal, refuse } from '../../steps/who-may-press.js';
 
 /**
  * A Done click: the action is marked once (a second click, by anyone, changes nothing and is not counted
