@@ -1,6 +1,6 @@
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { feedbackReasonMessage, feedbackThanks } from '../render/answer-blocks.js';
-import { isExternal, refuse } from '../steps/who-may-press.js';
+import { refuse } from '../steps/who-may-press.js';
 
 /**
  * A click on an answer's feedback buttons, or on the reason offered after a thumbs-down. Counted once per
@@ -11,7 +11,7 @@ import { isExternal, refuse } from '../steps/who-may-press.js';
 export async function feedbackJob(job: LunaJob<'feedback'>, ctx: JobContext): Promise<{ counted: boolean; why?: string }> {
   const p = job.data;
   const log = ctx.log.child({ job: job.id, answer: p.answerId });
-  if (await isExternal(ctx, p.userId, p.userTeamId)) {
+  if (await ctx.directory.isExternal(p.userId, p.userTeamId)) {
     if (p.kind === 'vote') await refuse(ctx, p.channel, p.userId, "Only this workspace's own team rates LUNA's answers, so your click was not counted.");
     return { counted: false, why: 'external' };
   }

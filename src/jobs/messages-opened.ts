@@ -1,6 +1,5 @@
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { DEFAULT_SUGGESTED_PROMPTS } from '../personas/prompts.js';
-import { isExternal } from '../steps/who-may-press.js';
 
 /**
  * Someone opened the DM with LUNA (the Messages tab; in Slack's agent view this replaces
@@ -11,7 +10,7 @@ import { isExternal } from '../steps/who-may-press.js';
  */
 export async function messagesOpenedJob(job: LunaJob<'messages-opened'>, ctx: JobContext): Promise<{ prompts: number }> {
   const p = job.data;
-  if (await isExternal(ctx, p.userId)) return { prompts: 0 };
+  if (await ctx.directory.isExternal(p.userId)) return { prompts: 0 };
   const prompts = ctx.settings.persona.suggestedPrompts ?? DEFAULT_SUGGESTED_PROMPTS;
   await ctx.slack.assistant.threads.setSuggestedPrompts({
     channel_id: p.channel,

@@ -60,6 +60,16 @@ export class Directory {
     return person;
   }
 
+  /**
+   * The one rule for "is this person of another organisation": the event's own `user_team` (Slack signs it) settles
+   * it when it names LUNA's workspace or enterprise; any other team, or none, is asked of the directory above, which
+   * knows Enterprise Grid siblings and strangers (someone Slack will not show LUNA counts as external).
+   */
+  async isExternal(userId: string, userTeam?: string): Promise<boolean> {
+    if (userTeam !== undefined && (userTeam === this.home.teamId || userTeam === this.home.enterpriseId)) return false;
+    return (await this.person(userId)).external;
+  }
+
   /** Many people at once (a thread's participants); unknown ids count as internal only if Slack says so. */
   async people(ids: Iterable<string>): Promise<Map<string, Person>> {
     const unique = [...new Set(ids)];

@@ -12,29 +12,13 @@ import type { JobContext } from '../contracts/job-context.js';
 const UNREADABLE_GROUP = new Set(['no_such_subteam', 'subteam_not_found', 'missing_scope', 'invalid_arguments']);
 
 /**
- * Whether the clicker belongs to another organisation. The click's own `user.team_id` (Slack signs it)
- * settles it when it is LUNA's team; any other team, or none, is asked of the directory (which knows
- * Enterprise Grid siblings and strangers). Someone Slack cannot find counts as external: no figures, no
- * changes for a person LUNA cannot place.
- */
-export async function isExternal(ctx: JobContext, userId: string, userTeamId?: string): Promise<boolean> {
-  if (userTeamId !== undefined && userTeamId === ctx.identity.teamId) return false;
-  try {
-    return (await ctx.directory.person(userId)).external;
-  } catch (err) {
-    if (slackErrorCode(err) === 'user_not_found') return true;
-    throw err;
-  }
-}
-
-/**
  * Whether this person may handle an escalation of `area`: one of its owners or the fallback as
  * luna.config.yml names them now (user groups expanded, cached for minutes), and one of ours.
  */
 export async function mayHandleEscalation(ctx: JobContext, area: string, userId: string, userTeamId?: string): Promise<boolean> {
   const esc = ctx.settings.workspace.escalation;
   if (!esc) return false;
-  if (await isExternal(ctx, userId, userTeamId)) return false;
+  if (await ctx.directory.isExternal(userId, userTeamId)) return false;
   return (await members(ctx, [...ownersFor(esc, area), ...esc.fallback])).has(userId);
 }
 

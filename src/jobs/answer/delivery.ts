@@ -25,14 +25,14 @@ export interface AnswerPlace {
 
 /** The channel's audience, the asker's organisation, and the external participants of the thread. */
 export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[]): Promise<AnswerPlace> {
-  const fromElsewhere = p.userTeam !== undefined && p.userTeam !== ctx.identity.teamId && p.userTeam !== ctx.identity.enterpriseId;
-  // A DM is internal unless the event says the person in it is of another organisation.
+  // A DM has no channel to ask about: it is internal unless the event's user_team names another organisation.
+  const dmFromElsewhere = p.isDirectMessage && p.userTeam !== undefined && (await ctx.directory.isExternal(p.userId, p.userTeam));
   const audience = p.isDirectMessage
-    ? { kind: fromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
+    ? { kind: dmFromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
     : await ctx.directory.audience(p.channel);
   if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
+  const askerExternal = await ctx.directory.isExternal(p.userId, p.userTeam);
   const people = await ctx.directory.people([p.userId, ...participantsOf(thread, ctx.identity.botUserId)]);
-  const askerExternal = fromElsewhere || people.get(p.userId)!.external;
   const external = new Map([...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']));
   const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
   const delivery = answerDelivery(audience, askerExternal, ctx.settings.workspace.customerChannels);

@@ -3,7 +3,7 @@ import { DONE_REFUSED, DONE_UNTRACKED, renderDigest } from '../../render/digest-
 import { partMetadata } from '../../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { mentionPolicy } from '../../domain/mention-policy.js';
-import { isExternal, refuse } from '../../steps/who-may-press.js';
+import { refuse } from '../../steps/who-may-press.js';
 
 /**
  * A Done click: the action is marked once (a second click, by anyone, changes nothing and is not counted
@@ -38,7 +38,7 @@ export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext
     if (posted.size === 0) await refuse(ctx, p.channel, p.userId, DONE_UNTRACKED);
     return { counted: false, refused: 'elsewhere' };
   }
-  if (await isExternal(ctx, p.userId, p.userTeamId)) {
+  if (await ctx.directory.isExternal(p.userId, p.userTeamId)) {
     ctx.log.info('refused a Done click by someone of another organisation', { digest: p.digestId, user: p.userId });
     await refuse(ctx, p.channel, p.userId, DONE_REFUSED);
     return { counted: false, refused: 'external' };

@@ -8,7 +8,6 @@ import type { TrendChart } from '../../render/trend-chart.js';
 import { slackErrorCode } from '../../slack-api/errors.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { HomeChartFiles, type ChartFile } from './chart.js';
-import { isExternal } from '../../steps/who-may-press.js';
 
 /**
  * Publishes the App Home dashboard to one user: read the weekly aggregates from Redis, judge them against
@@ -23,7 +22,7 @@ export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ 
   const p = job.data;
   // Team figures are for the team: someone of another organisation gets a short note, and nothing of the
   // figures is read, drawn or uploaded for them. Who someone is stays cached for hours (one users.info).
-  if (await isExternal(ctx, p.userId)) {
+  if (await ctx.directory.isExternal(p.userId)) {
     await ctx.slack.views.publish({ user_id: p.userId, view: homeForeignView() });
     return { chart: 'none', foreign: true };
   }

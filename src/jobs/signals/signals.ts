@@ -30,8 +30,7 @@ export async function signalMessageJob(job: LunaJob<'signal-message'>, ctx: JobC
   if (!readsSignals(config.channels, p.channel)) return { queued: false, why: 'signals are off in this channel' };
   const audience = await ctx.directory.audience(p.channel);
   if (audience.kind !== 'customer') return { queued: false, why: 'not a customer channel' };
-  const fromElsewhere = p.userTeam !== undefined && p.userTeam !== ctx.identity.teamId && p.userTeam !== ctx.identity.enterpriseId;
-  if (!fromElsewhere && !(await ctx.directory.person(p.userId)).external) return { queued: false, why: 'an internal member' };
+  if (!(await ctx.directory.isExternal(p.userId, p.userTeam))) return { queued: false, why: 'an internal member' };
   const account = await ctx.accounts.forChannel(p.channel);
   if (!account) return { queued: false, why: 'no account for this channel' };
 
