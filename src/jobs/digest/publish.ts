@@ -1,7 +1,6 @@
 import type { DigestMessage } from '../../domain/digest-chunks.js';
-import { NO_AREA, shouldEscalate } from '../../domain/escalation.js';
-import { citedRefs, matchArea, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../../domain/digest.js';
-import { requestEscalation } from '../../steps/escalation-request.js';
+import { citedRefs, refOf, resolveCitations, tsOf, type CitedMessage, type DigestRecord } from '../../domain/digest.js';
+import { escalateChurnRisk } from '../../steps/escalation-request.js';
 import { rememberDigest } from '../../steps/account-memory.js';
 import type { Destination } from '../../steps/private-delivery.js';
 import { digestWithModel } from '../../llm/digest.js';
@@ -178,28 +177,20 @@ async function postedDigestParts(ctx: JobContext, record: DigestRecord, to: Dest
  * is derived from the digest (its creation time), so a retried job queues the same escalation once.
  */
 async function escalateChurnRisks(ctx: JobContext, record: DigestRecord): Promise<void> {
-  const escalation = ctx.settings.workspace.escalation;
-  if (!escalation) return;
-  const areas = escalation.owners.map((o) => o.area);
   for (const risk of record.digest.churnRisks) {
-    const area = matchArea(risk.area, areas) ?? NO_AREA;
-    // A churn risk is a strategic signal by nature; the same policy as answers decides whether it escalates.
-    if (!shouldEscalate({ outOfScope: false, strategic: true, area, confidence: risk.confidence }, escalation.confidenceThreshold)) continue;
     const where = record.cited[risk.sources[0]!];
     if (!where) continue;
     const links = risk.sources.flatMap((ref) => (record.cited[ref] ? [record.cited[ref].url] : []));
-    await requestEscalation(ctx, {
+    await escalateChurnRisk(ctx, risk, () => ({
       channel: where.channel,
       threadTs: where.threadTs,
-      area,
       customerWants: risk.customerWants,
       whyStrategic: risk.whyStrategic,
       decisionNeeded: risk.decisionNeeded,
       summary: `Churn-risk signal from a feedback digest${risk.customer ? ` (${risk.customer})` : ''}: ${risk.signal}`,
       evidence: `${risk.signal}\n${links.join('\n')}`,
-      confidence: risk.confidence,
       source: 'digest',
       requestedAt: record.createdAt,
-    });
+    }));
   }
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { SIGNAL_KINDS, readsSignals, type Account } from '../../domain/accounts.js';
-import { matchArea } from '../../domain/digest.js';
-import { NO_AREA, channelOwners, shouldEscalate } from '../../domain/escalation.js';
+import { NO_AREA, channelOwners } from '../../domain/escalation.js';
 import { truncate } from '../../domain/text.js';
 import { tokensSpent } from '../../infra/metrics.js';
 import { classifySignals, signalPrompt, type SignalInput } from '../../llm/signals.js';
@@ -12,7 +11,7 @@ import { dmOnce } from '../../slack-api/dm.js';
 import { keyOf, readMessages } from '../../slack-api/messages.js';
 import { permalinkBuilder } from '../../slack-api/permalinks.js';
 import { utcDay, type MessageRef } from '../../stores/signals.js';
-import { requestEscalation } from '../../steps/escalation-request.js';
+import { escalateChurnRisk } from '../../steps/escalation-request.js';
 import { mention } from '../../domain/slack-ids.js';
 
 /**
@@ -200,31 +199,22 @@ async function act(
   const first = signals[0]!.messages[0]!;
   const link = await permalinkBuilder(ctx.slack, first);
   const escalated = new Map<number, string>();
-  const escalation = workspace.escalation;
-  if (escalation) {
-    const areas = escalation.owners.map((o) => o.area);
-    for (const [i, s] of signals.entries()) {
-      if (s.kind !== 'churn_risk') continue;
-      const area = matchArea(s.area === NO_AREA ? null : s.area, areas) ?? NO_AREA;
-      if (!shouldEscalate({ outOfScope: false, strategic: true, area, confidence: s.confidence }, escalation.confidenceThreshold)) continue;
-      const where = s.messages[0]!;
-      const links = await Promise.all(s.messages.map((m) => link(m)));
-      await requestEscalation(ctx, {
-        channel: where.channel,
-        threadTs: where.threadTs,
-        area,
-        customerWants: s.summary,
-        whyStrategic: `A churn-risk signal in ${account.name}'s own messages (${Math.round(s.confidence * 100)}% confident), in an area a human decides.`,
-        decisionNeeded: s.nextStep,
-        summary: `Churn-risk signal from ${account.name}'s messages in ${mention(where.channel)}: ${s.summary}`,
-        evidence: `${s.summary}\n${links.join('\n')}`,
-        confidence: s.confidence,
-        source: 'signal',
-        requestedAt: openedAt,
-        requestId: `${batchId}-${i}`,
-      });
-      escalated.set(i, area);
-    }
+  for (const [i, s] of signals.entries()) {
+    if (s.kind !== 'churn_risk') continue;
+    const where = s.messages[0]!;
+    const area = await escalateChurnRisk(ctx, { area: s.area === NO_AREA ? null : s.area, confidence: s.confidence }, async () => ({
+      channel: where.channel,
+      threadTs: where.threadTs,
+      customerWants: s.summary,
+      whyStrategic: `A churn-risk signal in ${account.name}'s own messages (${Math.round(s.confidence * 100)}% confident), in an area a human decides.`,
+      decisionNeeded: s.nextStep,
+      summary: `Churn-risk signal from ${account.name}'s messages in ${mention(where.channel)}: ${s.summary}`,
+      evidence: `${s.summary}\n${(await Promise.all(s.messages.map((m) => link(m)))).join('\n')}`,
+      source: 'signal',
+      requestedAt: openedAt,
+      requestId: `${batchId}-${i}`,
+    }));
+    if (area) escalated.set(i, area);
   }
 
   const alerts: AlertSignal[] = [];
