@@ -1,6 +1,7 @@
 import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.js';
 import { cannotSucceed } from '../slack-api/errors.js';
-import { answerJob, apologise, stillWorking } from './answer/answer.js';
+import { answerJob } from './answer/answer.js';
+import { apologise, stillWorking } from './answer/give-up.js';
 import { csatVoteJob, threadResolvedJob } from './csat.js';
 import { threadDigestFailed, threadDigestJob } from './digest/thread-digest.js';
 import { digestDoneFailed, digestDoneJob } from './digest/digest-done.js';

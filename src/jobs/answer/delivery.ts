@@ -1,50 +1,19 @@
 import type { AnswerPayload } from '../../contracts/jobs.js';
+import type { AnswerReaders } from './readers.js';
 import type { JobContext } from '../../contracts/job-context.js';
 import { channelOwners } from '../../domain/escalation.js';
 import { draftNotice, ownersAlert } from '../../render/draft-blocks.js';
 import { dmChannel } from '../../slack-api/dm.js';
 import { threadLink } from '../../slack-api/permalinks.js';
-import { participantsOf, type SlackThreadMessage } from '../../slack-api/thread.js';
-import { answerDelivery, customerNames, type AnswerDelivery, type Organisation } from '../../domain/audience.js';
 import { withheldReason, type FactHit } from '../../domain/customer-text.js';
 import { escapeAngles } from '../../domain/text.js';
-import { postChecked, type CustomerGuard } from '../../steps/customer-guard.js';
-import type { CustomerReaders } from '../../llm/prompt.js';
+import { checkForCustomer, postChecked, type CustomerGuard } from '../../steps/customer-guard.js';
+import { answerPartBlocks } from '../../render/answer-blocks.js';
+import { postPart } from '../../slack-api/post.js';
+import { finishStream } from '../../slack-api/stream.js';
+import { clearWorking } from '../../slack-api/working.js';
+import type { StoredAnswer } from '../../stores/answers.js';
 import { mention } from '../../domain/slack-ids.js';
-
-/** Who reads the answer and where it goes, decided once per job from the channel's audience and the asker. */
-export interface AnswerPlace {
-  delivery: AnswerDelivery;
-  /** Set in customer channels: whom the answer is written for. */
-  customer?: CustomerReaders;
-  /** Participants of another organisation → their organisation's name. */
-  external: Map<string, string>;
-  /** The asker's organisation, when it is another one: its daily token budget pays for the answer. */
-  asker?: Organisation | undefined;
-}
-
-/** The channel's audience, the asker's organisation, and the external participants of the thread. */
-export async function placeOf(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[]): Promise<AnswerPlace> {
-  // A DM has no channel to ask about: it is internal unless the event's user_team names another organisation.
-  const dmFromElsewhere = p.isDirectMessage && p.userTeam !== undefined && (await ctx.directory.isExternal(p.userId, p.userTeam));
-  const audience = p.isDirectMessage
-    ? { kind: dmFromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
-    : await ctx.directory.audience(p.channel);
-  if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
-  const askerExternal = await ctx.directory.isExternal(p.userId, p.userTeam);
-  const people = await ctx.directory.people([p.userId, ...participantsOf(thread, ctx.identity.botUserId)]);
-  const external = new Map([...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']));
-  const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
-  const delivery = answerDelivery(audience, askerExternal, ctx.settings.workspace.customerChannels);
-  // Whose daily token budget the answer spends: the asker's organisation, by Slack's word (the event's user_team first).
-  const asker = askerExternal ? (people.get(p.userId)!.organisation ?? { id: p.userTeam ?? 'unknown', name: 'an external organisation' }) : undefined;
-  return {
-    delivery,
-    external,
-    asker,
-    customer: { customerNames: customerNames({ customers: orgs }), ...(delivery === 'draft' ? { draftFor: p.userId } : {}) },
-  };
-}
 
 /** What a customer sees when they ask LUNA and the team reviews the answer first: no model text, no names. */
 export const HOLDING_REPLY = "Thanks, I've passed this to your account team; someone will reply here.";
@@ -65,8 +34,8 @@ export async function postHoldingReply(
 }
 
 /** Who reviews a draft: the internal member who asked, or (a customer asked) the channel's owners. */
-async function reviewersOf(ctx: JobContext, p: AnswerPayload, place: AnswerPlace): Promise<string[]> {
-  if (place.delivery === 'draft') return [p.userId];
+async function reviewersOf(ctx: JobContext, p: AnswerPayload, readers: AnswerReaders): Promise<string[]> {
+  if (readers.delivery === 'draft') return [p.userId];
   return [...(await ctx.directory.expand(channelOwners(ctx.settings.workspace, p.channel)))];
 }
 
@@ -79,11 +48,11 @@ export async function deliverPrivately(
   p: AnswerPayload,
   jobId: string,
   parts: string[],
-  place: AnswerPlace,
+  readers: AnswerReaders,
   flagged: FactHit[] = [],
   withheld = false,
 ): Promise<void> {
-  const reviewers = await reviewersOf(ctx, p, place);
+  const reviewers = await reviewersOf(ctx, p, readers);
   if (reviewers.length === 0) {
     ctx.log.warn('a customer asked in a channel with no owners and no escalation.fallback; the draft has nobody to go to', { channel: p.channel });
     return;
@@ -94,10 +63,10 @@ export async function deliverPrivately(
     threadTs: p.threadTs,
     askedTs: p.messageTs,
     askedBy: p.userId,
-    readers: place.customer?.customerNames ?? 'the customer',
+    readers: readers.customer?.customerNames ?? 'the customer',
     parts,
     reviewers,
-    reason: withheld ? 'withheld' : place.delivery === 'draft' ? 'asked' : 'customer_asked',
+    reason: withheld ? 'withheld' : readers.delivery === 'draft' ? 'asked' : 'customer_asked',
     flagged,
   });
   const notice = draftNotice({ ...draft, draftId: draft.id, threadLink: await threadLink(ctx.slack, p.channel, p.messageTs) });
@@ -120,14 +89,14 @@ export async function withholdAnswer(
   p: AnswerPayload,
   jobId: string,
   parts: string[],
-  place: AnswerPlace,
+  readers: AnswerReaders,
   held: FactHit[],
   already: ReadonlyMap<string, string>,
   guard: CustomerGuard | undefined,
 ): Promise<void> {
   ctx.log.warn('held back an answer from a customer channel', { job: jobId, channel: p.channel, reason: withheldReason(held), facts: held.map((h) => h.fact) });
   await postHoldingReply(ctx, p, jobId, already, guard);
-  await deliverPrivately(ctx, p, jobId, parts, { ...place, delivery: 'holding' }, held, true);
+  await deliverPrivately(ctx, p, jobId, parts, { ...readers, delivery: 'holding' }, held, true);
   if (await ctx.stores.answers.once(jobId, 'withheld')) ctx.metrics.customerAnswersWithheld.inc({ reason: withheldReason(held) });
 }
 
@@ -139,37 +108,78 @@ export async function answerOverBudget(
   ctx: JobContext,
   p: AnswerPayload,
   jobId: string,
-  place: AnswerPlace,
+  readers: AnswerReaders,
   already: ReadonlyMap<string, string>,
   guard: CustomerGuard | undefined,
 ): Promise<void> {
   if (await ctx.stores.answers.once(jobId, 'limited')) ctx.metrics.mentionsLimited.inc({ limit: 'organisation_tokens' });
   await postHoldingReply(ctx, p, jobId, already, guard);
   if (!(await ctx.stores.answers.once(jobId, 'budget-note'))) return;
-  const org = escapeAngles(place.asker?.name ?? 'an external organisation');
+  const org = escapeAngles(readers.asker?.name ?? 'an external organisation');
   const budget = ctx.settings.workspace.limits.organisationDailyTokens.toLocaleString('en-US');
   await tellPrivately(
     ctx,
     p,
-    { ...place, delivery: 'holding' },
+    { ...readers, delivery: 'holding' },
     `:money_with_wings: ${mention(p.userId)} (${org}) asked LUNA in ${await threadLink(ctx.slack, p.channel, p.messageTs)}, but ${org}'s people have used today's ${budget} model tokens (\`limits.organisationDailyTokens\`). They got the holding reply; please answer them there. LUNA answers ${org} again from midnight UTC.`,
   );
 }
 
 /** `externalMentions: ignore`: nothing public; the channel's owners learn privately that a customer asked. */
-export async function tellOwners(ctx: JobContext, p: AnswerPayload, place: AnswerPlace, asked: string): Promise<void> {
+export async function tellOwners(ctx: JobContext, p: AnswerPayload, readers: AnswerReaders, asked: string): Promise<void> {
   const text = ownersAlert({
     threadLink: await threadLink(ctx.slack, p.channel, p.messageTs),
     askedBy: p.userId,
-    readers: place.customer?.customerNames ?? 'a customer',
+    readers: readers.customer?.customerNames ?? 'a customer',
     excerpt: asked,
   });
-  await tellPrivately(ctx, p, place, text);
+  await tellPrivately(ctx, p, readers, text);
 }
 
 /** A short private note to whoever would have reviewed the answer (a failure, an alert). */
-export async function tellPrivately(ctx: JobContext, p: AnswerPayload, place: AnswerPlace, text: string): Promise<void> {
-  for (const user of await reviewersOf(ctx, p, place)) {
+export async function tellPrivately(ctx: JobContext, p: AnswerPayload, readers: AnswerReaders, text: string): Promise<void> {
+  for (const user of await reviewersOf(ctx, p, readers)) {
     await ctx.slack.chat.postMessage({ channel: await dmChannel(ctx.slack, user), text, unfurl_links: false });
+  }
+}
+
+/**
+ * The stored answer where its readers are: in the thread (the first part finishing the message it streamed into;
+ * feedback buttons on the last part where only the team reads), withheld when the check found an internal fact, or
+ * privately as a draft or to the owners.
+ */
+export async function deliver(
+  ctx: JobContext,
+  jobId: string,
+  p: AnswerPayload,
+  a: { readers: AnswerReaders; stored: StoredAnswer; guard: CustomerGuard | undefined; already: Map<string, string>; streamed: string | undefined },
+): Promise<void> {
+  const { readers, stored, guard, already, streamed } = a;
+  const parts = stored.parts;
+  const held = guard ? (stored.held ?? checkForCustomer(guard, parts.join('\n'))) : [];
+  if (readers.delivery !== 'thread') return deliverPrivately(ctx, p, jobId, parts, readers, held);
+  if (held.length) {
+    await withholdAnswer(ctx, p, jobId, parts, readers, held, already, guard);
+    return clearWorking(ctx.slack, p);
+  }
+  const teamOnly = !readers.customer;
+  const posted = new Map(already);
+  const last = parts.length - 1;
+  for (const [i, text] of parts.entries()) {
+    if (posted.has(String(i))) continue;
+    const meta = { of: parts.length, asked_ts: p.messageTs };
+    const blocks = i === last && teamOnly ? answerPartBlocks(text, { answerId: jobId }) : undefined;
+    if (i === 0 && streamed && (await finishStream(ctx.slack, { channel: p.channel, ts: streamed, jobId, part: 0, text, blocks, meta }))) {
+      posted.set('0', streamed);
+      continue;
+    }
+    posted.set(String(i), await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: i, text, blocks, meta }));
+  }
+  // Where the buttons are: a click counts only on this message (feedback.ts).
+  if (teamOnly) await ctx.stores.feedback.setTarget(jobId, { channel: p.channel, ts: posted.get(String(last))!, threadTs: p.threadTs });
+  await clearWorking(ctx.slack, p);
+  if (!already.has('0')) {
+    ctx.metrics.answers.inc({ outcome: 'answered' });
+    await ctx.stores.stats.incr('answers');
   }
 }
