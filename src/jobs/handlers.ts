@@ -2,18 +2,21 @@ import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.
 import { cannotSucceed } from '../slack-api/errors.js';
 import { answerJob } from './answer/answer.js';
 import { apologise, stillWorking } from './answer/give-up.js';
-import { csatVoteJob, threadResolvedJob } from './csat.js';
+import { csatVoteJob } from './csat-vote.js';
+import { threadResolvedJob } from './thread-resolved.js';
 import { threadDigestFailed, threadDigestJob } from './digest/thread-digest.js';
 import { digestDoneFailed, digestDoneJob } from './digest/digest-done.js';
 import { draftActionJob } from './draft-action.js';
 import { escalateJob } from './escalation/escalate.js';
-import { escalationActionJob, escalationTimerJob } from './escalation/followup.js';
+import { escalationActionJob } from './escalation/action.js';
+import { escalationTimerJob } from './escalation/timer.js';
 import { feedbackFailed, feedbackJob } from './feedback.js';
 import { homeFailed, homeJob } from './home/home.js';
 import { journeyMapGaveUp, journeyMapJob } from './journey-map.js';
 import { messagesOpenedJob } from './messages-opened.js';
 import { scheduledDigestFailed, scheduledDigestJob } from './digest/scheduled-digest.js';
-import { signalBatchFailed, signalBatchJob, signalMessageJob } from './signals/signals.js';
+import { signalBatchFailed, signalBatchJob } from './signals/batch.js';
+import { signalMessageJob } from './signals/message.js';
 
 /**
  * Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer

@@ -1,14 +1,13 @@
 import { mentionList, ownersFor } from '../../domain/escalation.js';
 import { LunaError } from '../../infra/errors.js';
-import { EscalationRequest } from '../../contracts/jobs.js';
 import { escalationId, type EscalationRecord, type EscalationStore } from '../../stores/escalations.js';
-import { escalationMessage } from '../../render/escalation-blocks.js';
 import { postPart } from '../../slack-api/post.js';
 import { postedParts, readThread } from '../../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { renderedPost, updatePost } from './post.js';
 import { rememberEscalation } from '../../steps/account-memory.js';
 
-export const ESCALATION_EVENT_TYPE = 'luna_escalation';
+const ESCALATION_EVENT_TYPE = 'luna_escalation';
 
 /**
  * Posts an escalation, or appends new evidence to the one this thread and area already have. A lock
@@ -66,7 +65,7 @@ async function postEscalation(ctx: JobContext, store: EscalationStore, record: E
     (
       await ctx.slack.chat.postMessage({
         channel: record.escalationChannel,
-        ...(await render(ctx, store, record)),
+        ...(await renderedPost(ctx, store, record)),
         unfurl_links: false,
         metadata: { event_type: ESCALATION_EVENT_TYPE, event_payload: { escalation_id: record.id } },
       })
@@ -86,21 +85,6 @@ async function findPost(ctx: JobContext, record: EscalationRecord): Promise<stri
     (x) => (x as { metadata?: { event_payload?: { escalation_id?: string } } }).metadata?.event_payload?.escalation_id === record.id,
   );
   return m?.ts;
-}
-
-export async function updatePost(ctx: JobContext, store: EscalationStore, record: EscalationRecord): Promise<void> {
-  await ctx.slack.chat.update({ channel: record.escalationChannel, ts: record.messageTs!, ...(await render(ctx, store, record)) });
-}
-
-async function render(ctx: JobContext, store: EscalationStore, record: EscalationRecord) {
-  const { permalink } = await ctx.slack.chat.getPermalink({ channel: record.channel, message_ts: record.threadTs });
-  return escalationMessage({
-    record,
-    request: EscalationRequest.parse(record.request),
-    permalink: permalink ?? '',
-    evidence: await store.evidence(record.id),
-    fallback: ctx.settings.workspace.escalation?.fallback ?? [],
-  });
 }
 
 /**
