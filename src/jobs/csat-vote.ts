@@ -1,5 +1,6 @@
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { INTERNAL_VOTE, SURVEY_GONE, THANKS } from '../render/csat-blocks.js';
+import { tellOnly } from '../slack-api/tell-only.js';
 
 // CSAT surveys. An internal member adds `csat.resolvedReaction` to a customer thread's parent: the
 // thread's escalations are closed in account memory and (with `csat.enabled`) LUNA asks once in the thread
@@ -9,8 +10,7 @@ import { INTERNAL_VOTE, SURVEY_GONE, THANKS } from '../render/csat-blocks.js';
 export async function csatVoteJob(job: LunaJob<'csat-vote'>, ctx: JobContext): Promise<{ counted: boolean; why?: string }> {
   const p = job.data;
   const survey = await ctx.stores.csat.get(p.surveyId);
-  const tell = (text: string, channel = p.channel, threadTs?: string) =>
-    ctx.slack.chat.postEphemeral({ channel, user: p.userId, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+  const tell = (text: string, channel = p.channel, threadTs?: string) => tellOnly(ctx.slack, { channel, user: p.userId, threadTs }, text);
   if (!survey) {
     await tell(SURVEY_GONE);
     return { counted: false, why: 'no such survey' };

@@ -4,6 +4,7 @@ import { postPart } from '../slack-api/post.js';
 import { participantsOf, postedParts, readThread } from '../slack-api/thread.js';
 import type { DraftRecord } from '../stores/drafts.js';
 import { showDecision, showFlagged } from '../steps/drafts.js';
+import { tellOnly } from '../slack-api/tell-only.js';
 import { checkForCustomer, guardIfCustomer } from '../steps/customer-guard.js';
 import { mention } from '../domain/slack-ids.js';
 
@@ -14,7 +15,7 @@ import { mention } from '../domain/slack-ids.js';
  */
 export async function draftActionJob(job: LunaJob<'draft-action'>, ctx: JobContext): Promise<{ posted: number }> {
   const a = job.data;
-  const tell = (text: string) => ctx.slack.chat.postEphemeral({ channel: a.channel, user: a.userId, text }).then(() => ({ posted: 0 }));
+  const tell = (text: string) => tellOnly(ctx.slack, { channel: a.channel, user: a.userId }, text).then(() => ({ posted: 0 }));
   const draft = await ctx.stores.drafts.get(a.draftId);
   if (!draft) return tell('This draft is too old to post; mention me in the thread again for a fresh one.');
   if (!draft.notices.some((n) => n.channel === a.channel && n.ts === a.messageTs)) {

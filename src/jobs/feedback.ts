@@ -1,6 +1,6 @@
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { feedbackReasonMessage, feedbackThanks } from '../render/answer-blocks.js';
-import { refuse } from '../steps/who-may-press.js';
+import { refuse, tellOnly } from '../slack-api/tell-only.js';
 
 /**
  * A click on an answer's feedback buttons, or on the reason offered after a thumbs-down. Counted once per
@@ -12,7 +12,13 @@ export async function feedbackJob(job: LunaJob<'feedback'>, ctx: JobContext): Pr
   const p = job.data;
   const log = ctx.log.child({ job: job.id, answer: p.answerId });
   if (await ctx.directory.isExternal(p.userId, p.userTeamId)) {
-    if (p.kind === 'vote') await refuse(ctx, p.channel, p.userId, "Only this workspace's own team rates LUNA's answers, so your click was not counted.");
+    if (p.kind === 'vote')
+      await refuse(
+        ctx.slack,
+        ctx.log,
+        { channel: p.channel, user: p.userId },
+        "Only this workspace's own team rates LUNA's answers, so your click was not counted.",
+      );
     return { counted: false, why: 'external' };
   }
 
@@ -32,9 +38,9 @@ export async function feedbackJob(job: LunaJob<'feedback'>, ctx: JobContext): Pr
   ctx.metrics.answerFeedback.inc({ value: p.vote });
   if (p.vote === 'negative') {
     // Best effort: the vote is counted either way.
-    await ctx.slack.chat
-      .postEphemeral({ channel: p.channel, user: p.userId, thread_ts: target.threadTs, ...feedbackReasonMessage(p.answerId) })
-      .catch((err: unknown) => log.warn('could not ask why an answer did not help', { err }));
+    await tellOnly(ctx.slack, { channel: p.channel, user: p.userId, threadTs: target.threadTs }, feedbackReasonMessage(p.answerId)).catch((err: unknown) =>
+      log.warn('could not ask why an answer did not help', { err }),
+    );
   }
   return { counted: true };
 }

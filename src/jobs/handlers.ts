@@ -1,5 +1,6 @@
 import type { JobContext, JobHandlers, LunaJob } from '../contracts/job-context.js';
 import { cannotSucceed } from '../slack-api/errors.js';
+import { tellOnly } from '../slack-api/tell-only.js';
 import { answerJob } from './answer/answer.js';
 import { apologise, stillWorking } from './answer/give-up.js';
 import { csatVoteJob } from './csat-vote.js';
@@ -30,11 +31,11 @@ function logOnly(job: LunaJob, ctx: JobContext, err: unknown): Promise<void> {
 /** The clicker hears that the draft could not be posted (it stays pending, so they can press again). */
 async function draftActionFailed(job: LunaJob<'draft-action'>, ctx: JobContext): Promise<void> {
   await ctx.stores.drafts.reopen(job.data.draftId, job.id);
-  await ctx.slack.chat.postEphemeral({
-    channel: job.data.channel,
-    user: job.data.userId,
-    text: ":warning: Sorry, I couldn't do that just now. Please press the button again in a minute.",
-  });
+  await tellOnly(
+    ctx.slack,
+    { channel: job.data.channel, user: job.data.userId },
+    ":warning: Sorry, I couldn't do that just now. Please press the button again in a minute.",
+  );
 }
 
 /** One handler per job of the catalogue (contracts/jobs.ts): a job missing here is a type error. */

@@ -16,6 +16,7 @@ import { postPart } from '../slack-api/post.js';
 import { participantsOf, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { guardIfCustomer, postChecked } from '../steps/customer-guard.js';
+import { tellOnly } from '../slack-api/tell-only.js';
 import { admitMention } from '../steps/mention-limits.js';
 import { mentionPolicy } from '../domain/mention-policy.js';
 import { customersAmong, routeInternalOutput, sayPrivately, type Destination } from '../steps/private-delivery.js';
@@ -60,9 +61,9 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
       return { stages: 0, reused, msToPicture: 0 };
     }
     if (!retry && p.source === 'mention') {
-      await ctx.slack.chat
-        .postEphemeral({ channel: p.channel, user: p.userId, thread_ts: p.threadTs!, text: ':world_map: Building your journey map…' })
-        .catch((e) => log.debug('working note failed', { err: e }));
+      await tellOnly(ctx.slack, { channel: p.channel, user: p.userId, threadTs: p.threadTs }, ':world_map: Building your journey map…').catch((e: unknown) =>
+        log.debug('working note failed', { err: e }),
+      );
     }
     const customers =
       route.kind === 'private' && thread
@@ -201,7 +202,7 @@ export async function journeyMapGaveUp(job: LunaJob<'journey-map'>, ctx: JobCont
   const text = `:warning: ${failureText(err, p.subject)}`;
   if (p.source === 'command') {
     if (p.responseUrl && (await respond(p.responseUrl, text))) return;
-    await ctx.slack.chat.postEphemeral({ channel: p.channel, user: p.userId, text });
+    await tellOnly(ctx.slack, { channel: p.channel, user: p.userId }, text);
     return;
   }
   const thread = await readThread(ctx.slack, p.channel, p.threadTs!);

@@ -1,5 +1,6 @@
 import type { JobContext } from '../contracts/job-context.js';
 import { clearWorking } from '../slack-api/working.js';
+import { tellOnly } from '../slack-api/tell-only.js';
 import type { Organisation } from '../domain/audience.js';
 import { tokensSpent, type ModelUsage } from '../infra/metrics.js';
 import type { LimitVerdict } from '../stores/limits.js';
@@ -44,7 +45,7 @@ export async function admitMention(ctx: JobContext, jobId: string, p: Asked): Pr
     const thread = p.threadTs ? { thread_ts: p.threadTs } : {};
     const sent = p.isDirectMessage
       ? ctx.slack.chat.postMessage({ channel: p.channel, ...thread, text })
-      : ctx.slack.chat.postEphemeral({ channel: p.channel, user: p.userId, ...thread, text });
+      : tellOnly(ctx.slack, { channel: p.channel, user: p.userId, threadTs: p.threadTs }, text);
     await sent.catch((err: unknown) => ctx.log.warn('could not tell someone they are over a limit', { channel: p.channel, err }));
   }
   // The listener put the working reaction up at enqueue; nothing is coming.

@@ -1,5 +1,5 @@
 import { ownersFor } from '../domain/escalation.js';
-import { fromSlackError, slackErrorCode } from '../slack-api/errors.js';
+import { slackErrorCode } from '../slack-api/errors.js';
 import type { JobContext } from '../contracts/job-context.js';
 
 /**
@@ -35,18 +35,4 @@ async function members(ctx: JobContext, ids: string[]): Promise<Set<string>> {
     }
   }
   return out;
-}
-
-/**
- * Tells only the person who clicked why nothing happened. A refusal Slack will not deliver (they left the
- * channel, LUNA was removed) is logged, not retried; a transient failure is retried with the job, which
- * changes nothing either time.
- */
-export async function refuse(ctx: JobContext, channel: string, userId: string, text: string): Promise<void> {
-  try {
-    await ctx.slack.chat.postEphemeral({ channel, user: userId, text });
-  } catch (err) {
-    if (fromSlackError(err)?.retriable && slackErrorCode(err) !== 'user_not_in_channel') throw err;
-    ctx.log.warn('could not tell a user their click was refused', { channel, user: userId, err });
-  }
 }

@@ -3,7 +3,7 @@ import { DONE_REFUSED, DONE_UNTRACKED, renderDigest } from '../../render/digest-
 import { partMetadata } from '../../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { mentionPolicy } from '../../domain/mention-policy.js';
-import { refuse } from '../../steps/who-may-press.js';
+import { refuse, tellOnly } from '../../slack-api/tell-only.js';
 
 /**
  * A Done click: the action is marked once (a second click, by anyone, changes nothing and is not counted
@@ -17,11 +17,7 @@ export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext
   const state = ctx.stores.digests;
   const record = await state.record(p.digestId);
   if (!record) {
-    await ctx.slack.chat.postEphemeral({
-      channel: p.channel,
-      user: p.userId,
-      text: 'This digest is too old for me to update; its actions can no longer be marked done.',
-    });
+    await tellOnly(ctx.slack, { channel: p.channel, user: p.userId }, 'This digest is too old for me to update; its actions can no longer be marked done.');
     return { counted: false };
   }
   const posted = await state.posted(p.digestId);
@@ -35,12 +31,12 @@ export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext
       parts: posted.size,
     });
     // A digest posted before LUNA recorded where its parts went cannot be checked, so it is not marked either.
-    if (posted.size === 0) await refuse(ctx, p.channel, p.userId, DONE_UNTRACKED);
+    if (posted.size === 0) await refuse(ctx.slack, ctx.log, { channel: p.channel, user: p.userId }, DONE_UNTRACKED);
     return { counted: false, refused: 'elsewhere' };
   }
   if (await ctx.directory.isExternal(p.userId, p.userTeamId)) {
     ctx.log.info('refused a Done click by someone of another organisation', { digest: p.digestId, user: p.userId });
-    await refuse(ctx, p.channel, p.userId, DONE_REFUSED);
+    await refuse(ctx.slack, ctx.log, { channel: p.channel, user: p.userId }, DONE_REFUSED);
     return { counted: false, refused: 'external' };
   }
   if (p.action >= record.digest.actions.length) {
@@ -79,9 +75,9 @@ export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext
 
 /** After the last attempt, only the person who clicked hears about it. */
 export async function digestDoneFailed(job: LunaJob<'digest-done'>, ctx: JobContext): Promise<void> {
-  await ctx.slack.chat.postEphemeral({
-    channel: job.data.channel,
-    user: job.data.userId,
-    text: ":warning: Sorry, I couldn't mark that action done. Please click Done again in a minute.",
-  });
+  await tellOnly(
+    ctx.slack,
+    { channel: job.data.channel, user: job.data.userId },
+    ":warning: Sorry, I couldn't mark that action done. Please click Done again in a minute.",
+  );
 }

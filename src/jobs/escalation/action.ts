@@ -2,7 +2,8 @@ import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { rememberEscalationAction } from '../../steps/account-memory.js';
 import { escalationRefusal } from '../../render/escalation-blocks.js';
 import { updatePost } from './post.js';
-import { mayHandleEscalation, refuse } from '../../steps/who-may-press.js';
+import { mayHandleEscalation } from '../../steps/who-may-press.js';
+import { refuse } from '../../slack-api/tell-only.js';
 
 /**
  * A button on the escalation post: record who handled it and when, once, and show it on the post. Only a
@@ -29,7 +30,7 @@ export async function escalationActionJob(
   }
   if (!(await mayHandleEscalation(ctx, found.area, a.userId, a.userTeamId))) {
     ctx.log.info('refused an escalation click by someone who does not own it', { escalation: a.id, user: a.userId, action: a.action });
-    await refuse(ctx, a.channel, a.userId, escalationRefusal(found.area, a.action));
+    await refuse(ctx.slack, ctx.log, { channel: a.channel, user: a.userId }, escalationRefusal(found.area, a.action));
     return { changed: false, refused: 'not_an_owner' };
   }
   const changed = await s.handle(a.id, a.action, a.userId, a.at);
