@@ -13,7 +13,7 @@ import { ModelGate } from './llm/model-gate.js';
 import { cachedPrefix } from './llm/prompt.js';
 import { estimateTokens, minCacheableTokens } from './personas/models.js';
 import { startWorker } from './queue/worker.js';
-import { Accounts } from './slack-api/accounts.js';
+import { ChannelAccounts } from './slack-api/channel-accounts.js';
 import { Directory } from './slack-api/directory.js';
 import { storesOn, type QueueSide, type RedisFor } from './startup/queue.js';
 
@@ -65,7 +65,7 @@ export async function startAnswering(d: AnsweringDeps): Promise<Answering> {
     reportProblems(book.current(), book.path, log);
     book.watch(log);
   }
-  const accounts = new Accounts(directory, () => book?.current(), workspace.accounts, stores.accounts);
+  const accounts = new ChannelAccounts(directory, () => book?.current(), workspace.accounts, stores.accounts);
   const ctx: JobContext = { slack: client, anthropic, settings, log, metrics: d.q.metrics, identity, directory, accounts, stores, enqueue: d.q.enqueue };
   // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
   const worker = startWorker(jobs.client as Redis, env.LUNA_REDIS_PREFIX, workspace.queue, ctx, { order: jobs.threadOrder, gate });

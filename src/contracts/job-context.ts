@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Settings } from '../config/load.js';
 import type { Logger } from '../infra/log.js';
 import type { Metrics } from '../infra/metrics.js';
-import type { Accounts } from '../slack-api/accounts.js';
+import type { ChannelAccounts } from '../slack-api/channel-accounts.js';
 import type { Directory } from '../slack-api/directory.js';
 import type { Stores } from '../stores/index.js';
 import type { Enqueue, JobName, JobPayload } from './jobs.js';
@@ -19,7 +19,7 @@ export interface JobContext {
   /** Who can read a channel, and who is of another organisation (cached Slack look-ups). */
   directory: Directory;
   /** Which account a channel is about (account book, config, Slack Connect organisations). */
-  accounts: Accounts;
+  accounts: ChannelAccounts;
   /** Every Redis-backed store, built once per process. */
   stores: Stores;
   /** Jobs queue follow-up work (timers, escalations) the same way adapters do. */

@@ -51,7 +51,7 @@ function scheduled<S extends z.ZodType>(payload: S) {
 }
 
 export function answerJobId(p: Pick<AnswerPayload, 'channel' | 'messageTs'>): string {
-  return safe(`answer-${p.channel}-${p.messageTs}`);
+  return withoutColons(`answer-${p.channel}-${p.messageTs}`);
 }
 
 /**
@@ -130,7 +130,7 @@ export function parsePayload<N extends EnqueuedJobName>(name: N, payload: unknow
   }
   const data = parsed.data as JobPayload<N>;
   const id = JOBS[name].id as IdOf<JobPayload<N>>;
-  return { data, id: safe(id(data, now)) };
+  return { data, id: withoutColons(id(data, now)) };
 }
 
 /** The id a job of this name and payload gets. BullMQ reserves ':' in custom ids, so none ever contains one. */
@@ -138,7 +138,7 @@ export function jobId<N extends EnqueuedJobName>(name: N, payload: JobPayload<N>
   return parsePayload(name, payload, now).id;
 }
 
-function safe(id: string): string {
+function withoutColons(id: string): string {
   return id.replace(/:/g, '_');
 }
 

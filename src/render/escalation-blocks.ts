@@ -19,7 +19,7 @@ const STATUS_TEXT = {
 } as const;
 
 /** Model-written fields are rendered like answers with nobody taggable, and cut to Slack's section limit. */
-function safe(text: string, max = 2900): string {
+function modelField(text: string, max = 2900): string {
   return truncate(renderAnswer(text || '—', NOBODY).text, max);
 }
 
@@ -37,13 +37,13 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
   const owners = mentionList(r.owners);
   const blocks: object[] = [
     { type: 'header', text: { type: 'plain_text', text: `Escalation: ${r.area}`.slice(0, 150), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*What the customer wants*\n${safe(q.customerWants)}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Why it is strategic*\n${safe(q.whyStrategic)}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Decision needed*\n${safe(q.decisionNeeded)}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Hand-off*\n${safe(q.summary)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*What the customer wants*\n${modelField(q.customerWants)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Why it is strategic*\n${modelField(q.whyStrategic)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Decision needed*\n${modelField(q.decisionNeeded)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Hand-off*\n${modelField(q.summary)}` } },
   ];
   if (v.evidence.length) {
-    const recent = v.evidence.slice(-8).map((e) => `• ${safe(e, 300)}`);
+    const recent = v.evidence.slice(-8).map((e) => `• ${modelField(e, 300)}`);
     const more = v.evidence.length > 8 ? `\n_(and ${v.evidence.length - 8} earlier)_` : '';
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*New evidence since*\n${recent.join('\n')}${more}`.slice(0, 2990) } });
   }
@@ -81,7 +81,7 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
       elements: [{ type: 'mrkdwn', text: `:white_check_mark: ${STATUS_TEXT[r.status]} by ${r.handledBy ? mention(r.handledBy) : 'someone'} ${when}`.trim() }],
     });
   }
-  return { text: `Escalation (${r.area}): ${safe(q.decisionNeeded, 200)} ${owners}`, blocks };
+  return { text: `Escalation (${r.area}): ${modelField(q.decisionNeeded, 200)} ${owners}`, blocks };
 }
 
 const REFUSED_VERB = {

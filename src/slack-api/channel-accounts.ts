@@ -5,12 +5,12 @@ import type { AccountStore } from '../stores/accounts.js';
 import type { Directory } from './directory.js';
 
 /**
- * Which account a channel is about, from the account book (LUNA_ACCOUNTS, reloaded when it changes), the
+ * Which account a channel is about (not a Slack API wrapper: it asks the directory for the channel's audience), from the account book (LUNA_ACCOUNTS, reloaded when it changes), the
  * `accounts.channels` config and, for Slack Connect channels, the other organisation the directory names.
  * Every account a channel resolves to is registered in account memory, so the Home tab lists Slack Connect
  * organisations that no book has.
  */
-export class Accounts {
+export class ChannelAccounts {
   constructor(
     private readonly directory: Directory,
     private readonly book: () => AccountBook | undefined,
