@@ -1,14 +1,12 @@
 import { parse } from 'csv-parse/sync';
 import { BookRow, KNOWN_COLUMNS, type AccountStatus } from './account-book-row.js';
 
-/**
- * The account book (`LUNA_ACCOUNTS`): a CSV as CRMs and spreadsheets export it. Header names are matched
- * case-insensitively (spaces, dashes and dots count as `_`, so "Renewal Date" is `renewal_date`); the
- * delimiter is detected from the header row (`,`, `;` or tab, or an Excel `sep=;` first line); a UTF-8 BOM,
- * quoted fields with delimiters and line breaks, and blank lines are handled by csv-parse. Every row is
- * validated with zod: a bad row is reported with its line and column and skipped, the rest load. Columns
- * LUNA does not know are kept as extra facts.
- */
+// The account book (`LUNA_ACCOUNTS`): a CSV as CRMs and spreadsheets export it. Header names are matched
+// case-insensitively (spaces, dashes and dots count as `_`, so "Renewal Date" is `renewal_date`); the
+// delimiter is detected from the header row (`,`, `;` or tab, or an Excel `sep=;` first line); a UTF-8 BOM,
+// quoted fields with delimiters and line breaks, and blank lines are handled by csv-parse. Every row is
+// validated with zod: a bad row is reported with its line and column and skipped, the rest load. Columns
+// LUNA does not know are kept as extra facts.
 
 /** One account of the book, as LUNA uses it. */
 export interface BookAccount {

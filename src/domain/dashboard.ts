@@ -1,10 +1,8 @@
 import type { RiskRow, Retention } from './accounts.js';
 
-/**
- * The App Home dashboard as numbers: what LUNA recorded (weekly aggregates, never message text), the weeks
- * it covers and the shares it shows. Pure, so every figure the Home tab shows can be tested without Slack;
- * kpi-readings.ts judges them against the persona's targets.
- */
+// The App Home dashboard as numbers: what LUNA recorded (weekly aggregates, never message text), the weeks
+// it covers and the shares it shows. Pure, so every figure the Home tab shows can be tested without Slack;
+// kpi-readings.ts judges them against the persona's targets.
 
 /** Weekly aggregates are kept this many weeks, then expire; the dashboard never shows more. */
 export const RETENTION_WEEKS = 10;

@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { escapeAngles } from './text.js';
 
-/**
- * Slack's ids and timestamps, parsed where a request comes in and again in every job payload: uppercase
- * letters and digits behind the kind's letter, of bounded length. Nothing else becomes a job id, a Redis key or
- * a mention, so a hostile value (`<http://evil.example|click me>`, a lone UTF-16 surrogate, 100 kB) is refused at
- * the edge instead of rendered, stored or queued.
- */
+// Slack's ids and timestamps, parsed where a request comes in and again in every job payload: uppercase
+// letters and digits behind the kind's letter, of bounded length. Nothing else becomes a job id, a Redis key or
+// a mention, so a hostile value (`<http://evil.example|click me>`, a lone UTF-16 surrogate, 100 kB) is refused at
+// the edge instead of rendered, stored or queued.
 
 /** Longest id accepted (Slack's are 9–11 characters today). */
 export const MAX_ID_LENGTH = 32;

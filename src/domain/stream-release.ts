@@ -1,13 +1,11 @@
 import { neutraliseMentions, readerView, type MentionPolicy } from './mention-safety.js';
 
-/**
- * How much of a model answer that is still being written may be shown. A streamed answer reaches Slack in
- * pieces that can never be taken back, so a piece may end only where nothing that notifies can still be
- * forming: not inside `<…` that could become `<!channel>` or `<@U…>` (even broken over a line), not inside
- * an entity such as `&lt` or `&#64`, and not right after `@word`, which could still grow into `@here` or a
- * handle. Each piece then goes through the same mention filter as a whole answer (`neutraliseMentions`), so
- * `<!chan` in one model chunk and `nel>` in the next is never visible, not even for a moment.
- */
+// How much of a model answer that is still being written may be shown. A streamed answer reaches Slack in
+// pieces that can never be taken back, so a piece may end only where nothing that notifies can still be
+// forming: not inside `<…` that could become `<!channel>` or `<@U…>` (even broken over a line), not inside
+// an entity such as `&lt` or `&#64`, and not right after `@word`, which could still grow into `@here` or a
+// handle. Each piece then goes through the same mention filter as a whole answer (`neutraliseMentions`), so
+// `<!chan` in one model chunk and `nel>` in the next is never visible, not even for a moment.
 
 /** The longest `<…>` the mention filter reads as one token (its content limit); a longer one can never form. */
 const TOKEN_CONTENT_MAX = 200;

@@ -1,10 +1,8 @@
-/**
- * How people and models write amounts, dates and day counts, read back into values: `$120,000`, `120k`,
- * `120.000` (European), `$0.12M`, `120 thousand`; `2027-01-06`, `1/6/2027`, `6 January 2027`, `Jan 6th`;
- * `in 30 days`, `thirty days from now`. The customer-text check (customer-text.ts) compares what it finds here
- * with the facts LUNA holds, so a fact is caught however it is spelled, and a number is only ever read as a
- * whole token (`120` is not part of `120000`, `red` not part of `bored`).
- */
+// How people and models write amounts, dates and day counts, read back into values: `$120,000`, `120k`,
+// `120.000` (European), `$0.12M`, `120 thousand`; `2027-01-06`, `1/6/2027`, `6 January 2027`, `Jan 6th`;
+// `in 30 days`, `thirty days from now`. The customer-text check (customer-text.ts) compares what it finds here
+// with the facts LUNA holds, so a fact is caught however it is spelled, and a number is only ever read as a
+// whole token (`120` is not part of `120000`, `red` not part of `bored`).
 
 /** Text as the check reads it: Slack entities decoded, formatting and invisible characters gone, spaces single. */
 export function plainForMatch(text: string): string {

@@ -1,16 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from './log.js';
 
-/**
- * The last line of defence of a LUNA process (both halves of a split install run it from main.ts): a failure
- * nothing else handled is logged — with the shape of the Slack request it happened under, when there was one —
- * and counted (`luna_unhandled_errors_total{kind}`).
- * - A promise rejection nobody handled is one failed piece of work: LUNA carries on (Node's default would end the
- *   process, and with it every request and job in flight).
- * - An uncaught exception leaves the process in a state nobody can vouch for: it exits with status 1, so its
- *   supervisor (the web half for its worker child; Docker, systemd or Kubernetes for the web half) starts it
- *   again. Jobs it was running are picked up by another worker once their locks lapse; nothing acked is lost.
- */
+// The last line of defence of a LUNA process (both halves of a split install run it from main.ts): a failure
+// nothing else handled is logged — with the shape of the Slack request it happened under, when there was one —
+// and counted (`luna_unhandled_errors_total{kind}`).
+// - A promise rejection nobody handled is one failed piece of work: LUNA carries on (Node's default would end the
+//   process, and with it every request and job in flight).
+// - An uncaught exception leaves the process in a state nobody can vouch for: it exits with status 1, so its
+//   supervisor (the web half for its worker child; Docker, systemd or Kubernetes for the web half) starts it
+//   again. Jobs it was running are picked up by another worker once their locks lapse; nothing acked is lost.
 
 /** What is known about the request being handled: never its text, only what it is and its structure. */
 export interface RequestAbout {

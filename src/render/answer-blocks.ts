@@ -1,10 +1,8 @@
 import type * as types from '@slack/types';
 
-/**
- * Block Kit of an answer part: its text in a section (an answer part is at most ANSWER_PART_CHARS, which a
- * section holds), and on the last part Slack's feedback buttons (a `context_actions` block with
- * `feedback_buttons`: thumbs up and down). A thumbs-down is followed by a private question why.
- */
+// Block Kit of an answer part: its text in a section (an answer part is at most ANSWER_PART_CHARS, which a
+// section holds), and on the last part Slack's feedback buttons (a `context_actions` block with
+// `feedback_buttons`: thumbs up and down). A thumbs-down is followed by a private question why.
 
 /** Every answer part fits one section block's text (3,000 characters). */
 export const ANSWER_PART_CHARS = 3_000;

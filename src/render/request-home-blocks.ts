@@ -5,10 +5,8 @@ import { escapeAngles } from '../domain/text.js';
 import { customerWords } from './request-blocks.js';
 import { slackDate } from './slack-date.js';
 
-/**
- * The App Home's request sections, for the Home view to place among its own: a team member's open requests
- * ("Your requests"), and the team's figures. Built from domain/request-figures.ts only.
- */
+// The App Home's request sections, for the Home view to place among its own: a team member's open requests
+// ("Your requests"), and the team's figures. Built from domain/request-figures.ts only.
 
 /** Rows of "Your requests" shown; the rest are counted. */
 export const YOUR_REQUESTS_ROWS = 10;

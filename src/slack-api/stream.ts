@@ -6,13 +6,11 @@ import { slackErrorCode } from './errors.js';
 import type { LunaPart } from './post.js';
 import { partMetadata } from './thread.js';
 
-/**
- * An answer streamed into Slack while the model writes it (chat.startStream → chat.appendStream… →
- * chat.stopStream), as Slack Markdown (`markdown_text`, which Slack renders itself, so a prefix never renders
- * differently from what LUNA converts at the end). Only text that is safe for good goes out
- * (`MentionSafeStream`: nothing that notifies can still be forming, each piece through the mention filter).
- * Sends never block the model: at most one call is in flight, and text that arrives meanwhile waits for it.
- */
+// An answer streamed into Slack while the model writes it (chat.startStream → chat.appendStream… →
+// chat.stopStream), as Slack Markdown (`markdown_text`, which Slack renders itself, so a prefix never renders
+// differently from what LUNA converts at the end). Only text that is safe for good goes out
+// (`MentionSafeStream`: nothing that notifies can still be forming, each piece through the mention filter).
+// Sends never block the model: at most one call is in flight, and text that arrives meanwhile waits for it.
 
 /** Appends go out when this much text waits, or this long after the last send (Slack's own streamer buffers 256). */
 export const STREAM_BUFFER_CHARS = 256;

@@ -4,16 +4,14 @@ import { z } from 'zod';
 import type { Logger } from '../infra/log.js';
 import { withRequest } from '../infra/process-failures.js';
 
-/**
- * The gate in front of Bolt. Bolt verifies every request (signature, age) and then trusts its body: a signed
- * `null` threw inside its receiver and took LUNA down, a click whose `actions` is not a list or whose
- * `action_id` is null made it throw before any listener ran. Here, after the same verification:
- * - a request dated in the future is refused like a stale one (401);
- * - a body that is not a JSON object (or a form whose `payload` is not one) is refused (400);
- * - a request Bolt or LUNA could not route is answered 200 and logged once, with its shape and never its text
- *   (`unroutable`, checked for HTTP and Socket Mode alike): a 500 only makes Slack deliver it again and again.
- * Everything else reaches Bolt exactly as it came, and Bolt still verifies it itself.
- */
+// The gate in front of Bolt. Bolt verifies every request (signature, age) and then trusts its body: a signed
+// `null` threw inside its receiver and took LUNA down, a click whose `actions` is not a list or whose
+// `action_id` is null made it throw before any listener ran. Here, after the same verification:
+// - a request dated in the future is refused like a stale one (401);
+// - a body that is not a JSON object (or a form whose `payload` is not one) is refused (400);
+// - a request Bolt or LUNA could not route is answered 200 and logged once, with its shape and never its text
+//   (`unroutable`, checked for HTTP and Socket Mode alike): a 500 only makes Slack deliver it again and again.
+// Everything else reaches Bolt exactly as it came, and Bolt still verifies it itself.
 
 /** Bolt's own limit for a stale request; the same skew is allowed the other way. */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;

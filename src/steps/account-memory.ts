@@ -3,11 +3,9 @@ import type { DigestRecord } from '../domain/digest.js';
 import { truncate } from '../domain/text.js';
 import type { EscalationRecord } from '../stores/escalations.js';
 
-/**
- * The hooks that feed account memory from the flows that already exist: a posted digest, an escalation
- * opened, an escalation acknowledged or closed. Each is one call in its flow, idempotent (a retried job
- * records nothing twice) and never fails the flow it sits in: memory is secondary to the post.
- */
+// The hooks that feed account memory from the flows that already exist: a posted digest, an escalation
+// opened, an escalation acknowledged or closed. Each is one call in its flow, idempotent (a retried job
+// records nothing twice) and never fails the flow it sits in: memory is secondary to the post.
 
 /** A digest of an account's channel: its CSAT estimate, theme titles and churn risks (model-written, no messages). */
 export async function rememberDigest(ctx: JobContext, record: DigestRecord): Promise<void> {

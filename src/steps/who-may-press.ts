@@ -2,11 +2,9 @@ import { ownersFor } from '../domain/escalation.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import type { JobContext } from '../contracts/job-context.js';
 
-/**
- * Who may press LUNA's buttons. Jobs ask here before a click changes anything: escalation buttons are for
- * the area's owners and the fallback, Done buttons for the workspace's own people, and nobody of another
- * organisation can change anything LUNA tracks.
- */
+// Who may press LUNA's buttons. Jobs ask here before a click changes anything: escalation buttons are for
+// the area's owners and the fallback, Done buttons for the workspace's own people, and nobody of another
+// organisation can change anything LUNA tracks.
 
 /** User-group look-ups that no retry fixes: the group is gone, or LUNA may not read it. It grants nobody. */
 const UNREADABLE_GROUP = new Set(['no_such_subteam', 'subteam_not_found', 'missing_scope', 'invalid_arguments']);

@@ -3,13 +3,11 @@ import type { RedisClient } from '../infra/redis.js';
 import { stateKey } from './keys.js';
 import { counterKey, WEEKLY_TTL_SECONDS, type CounterName } from './stats.js';
 
-/**
- * Feedback on answers: where each answer's buttons are (a click counts only there), and the votes. A vote is
- * counted once per person per answer: the first click stands. Kept are aggregates — per answer, value and
- * reason counts; per week, the Home tab's counters — and, to count each person once, a hash of who voted (never
- * the user ID itself, never a word of the answer). Recording a vote and counting it is one Redis script, so a
- * retried or duplicated click is never counted twice, nor lost between the two.
- */
+// Feedback on answers: where each answer's buttons are (a click counts only there), and the votes. A vote is
+// counted once per person per answer: the first click stands. Kept are aggregates — per answer, value and
+// reason counts; per week, the Home tab's counters — and, to count each person once, a hash of who voted (never
+// the user ID itself, never a word of the answer). Recording a vote and counting it is one Redis script, so a
+// retried or duplicated click is never counted twice, nor lost between the two.
 
 /** Buttons and votes stay valid this long after the answer; a click on an older answer is not counted. */
 const FEEDBACK_TTL_SECONDS = 90 * 86_400;

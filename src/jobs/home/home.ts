@@ -9,11 +9,9 @@ import { slackErrorCode } from '../../slack-api/errors.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { HomeChartFiles, type ChartFile } from './chart.js';
 
-/**
- * Publishes the App Home dashboard to one user: read the weekly aggregates from Redis, judge them against
- * the persona's KPI targets, and `views.publish` once. With unchanged figures the chart's file id comes
- * from Redis, so that publish is the only Slack call; changed figures add one chart upload first.
- */
+// Publishes the App Home dashboard to one user: read the weekly aggregates from Redis, judge them against
+// the persona's KPI targets, and `views.publish` once. With unchanged figures the chart's file id comes
+// from Redis, so that publish is the only Slack call; changed figures add one chart upload first.
 
 /** Slack can take a moment before a freshly uploaded file may be used in an image block. */
 const CHART_RETRY_MS = 2_000;
