@@ -1,5 +1,6 @@
 import type { JobContext } from '../contracts/job-context.js';
-import { findInternalFacts, internalFacts, type AccountKnowledge, type FactHit, type InternalFacts } from '../domain/customer-text.js';
+import { internalFacts, type AccountKnowledge } from '../domain/account-facts.js';
+import { findInternalFacts, type FactHit, type InternalFacts } from '../domain/customer-text.js';
 import { ownersFor } from '../domain/escalation.js';
 import { parseKpiTargets } from '../personas/kpis.js';
 import { postPart, type LunaPart } from '../slack-api/post.js';

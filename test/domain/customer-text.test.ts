@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BookAccount } from '../../src/config/account-book.js';
-import { factNames, findInternalFacts, internalFacts, withheldReason, type AccountKnowledge } from '../../src/domain/customer-text.js';
+import { internalFacts, type AccountKnowledge } from '../../src/domain/account-facts.js';
+import { factNames, findInternalFacts, withheldReason } from '../../src/domain/customer-text.js';
 import { amountsIn, datesIn, dayCountsIn, plainForMatch, readNumber } from '../../src/domain/written-figures.js';
 import { parseKpiTargets } from '../../src/personas/kpis.js';
 
