@@ -3,11 +3,12 @@ import type { KpiTarget } from '../personas/kpis.js';
 import { drawable, textWidth, type FontWeight } from './font.js';
 import { wrapText } from './text-wrap.js';
 
-/**
- * Geometry of the journey-map picture, kept apart from SVG so it can be tested: stages are columns, rows
- * run across them (emotion curve, feelings, actions, touchpoints, pain points, drivers, opportunities), and
- * KPIs and assumptions close the page. Every piece of text sits in exactly one box, wrapped to its width.
- */
+// Geometry of the journey-map picture, kept apart from SVG so it can be tested: stages are columns, rows
+// run across them (emotion curve, feelings, actions, touchpoints, pain points, drivers, opportunities), and
+// KPIs and assumptions close the page. Every piece of text sits in exactly one box, wrapped to its width.
+//
+// Longer than 250 lines on purpose: it is one page laid out top to bottom, and its constants, text flow and rows
+// are read together when the picture changes; split, each part would need the others open beside it.
 
 export const CANVAS_WIDTH = 1600;
 const MARGIN = 40;
