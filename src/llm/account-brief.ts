@@ -20,7 +20,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * What LUNA holds about the account of the channel an answer is asked in, read once per answer: for the brief
- * (internal places, drafts) and for the check of what a customer will read (jobs/customer-guard.ts). Undefined
+ * (internal places, drafts) and for the check of what a customer will read (steps/customer-guard.ts). Undefined
  * for a DM or a channel about no account. Throws when Redis or Slack cannot be read.
  */
 export async function readAccountContext(ctx: JobContext, p: { channel: string; isDirectMessage?: boolean }): Promise<AccountContext | undefined> {

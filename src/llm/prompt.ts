@@ -60,7 +60,7 @@ export interface AnswerContext {
   /** Participants of another organisation, by user id → their organisation's name, marked in the transcript. */
   external?: ReadonlyMap<string, string> | undefined;
   /**
-   * The account this channel is about, per request: its brief (jobs/account-brief.ts, internal facts) where only the
+   * The account this channel is about, per request: its brief (llm/account-brief.ts, internal facts) where only the
    * team reads the answer first; where the customer reads it directly, at most a fact-free note to take extra care.
    */
   account?: { brief: string } | { extraCare: true } | undefined;

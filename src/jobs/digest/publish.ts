@@ -148,7 +148,7 @@ export async function publishDigest(ctx: JobContext, state: DigestState, record:
     await ctx.stores.stats.observe('csat', record.digest.csat.estimate);
     if (record.digest.actions.length) await ctx.stores.stats.incr('action_items_created', record.digest.actions.length);
   }
-  // Account memory (jobs/account-memory.ts): once per digest, for digests of an account's channel.
+  // Account memory (steps/account-memory.ts): once per digest, for digests of an account's channel.
   await rememberDigest(ctx, record);
   await escalateChurnRisks(ctx, record);
 }

@@ -17,7 +17,7 @@ export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): 
   const p = job.data;
   const id = job.id;
   const state = ctx.stores.digests;
-  // A digest is model work a person asked for: it counts against their limits like a mention (jobs/mention-limits.ts).
+  // A digest is model work a person asked for: it counts against their limits like a mention (steps/mention-limits.ts).
   if (!(await admitMention(ctx, id, { userId: p.requestedBy, channel: p.channel, threadTs: p.threadTs, isDirectMessage: p.channel.startsWith('D') }))) {
     return { messages: 0, parts: 0 };
   }

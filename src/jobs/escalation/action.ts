@@ -39,7 +39,7 @@ export async function escalationActionJob(
   // Re-render even when unchanged: a retry after a crash between the state change and the update still shows it.
   await updatePost(ctx, s, record);
   if (changed) {
-    // Account memory (jobs/account-memory.ts): acknowledged, or closed when not strategic.
+    // Account memory (steps/account-memory.ts): acknowledged, or closed when not strategic.
     await rememberEscalationAction(ctx, a.id, a.action, a.at);
     ctx.metrics.escalations.inc({ outcome: a.action });
     if (a.action === 'not_strategic') await ctx.stores.stats.incr('escalations_not_strategic');

@@ -43,7 +43,7 @@ export async function escalateJob(job: LunaJob<'escalate'>, ctx: JobContext): Pr
     if (!existing) await store.create(record, req.requestedAt + esc.acknowledgeWithinMinutes * 60_000);
     // From here every step is safe to repeat after a crash: find-or-post, note-once, timer by fixed id.
     await postEscalation(ctx, store, record);
-    // Account memory (jobs/account-memory.ts): area and when it opened, for the account's brief and Home.
+    // Account memory (steps/account-memory.ts): area and when it opened, for the account's brief and Home.
     await rememberEscalation(ctx, record);
     await noteInCustomerThread(ctx, record);
     await ctx.enqueue('escalation-timer', { id, stage: 'remind' }, { delayMs: esc.acknowledgeWithinMinutes * 60_000 });
