@@ -4,7 +4,12 @@
  * N signed `app_mention` events offered at R per second. The same load goes first to a bare Bolt app that
  * only acknowledges: the floor LUNA's ack latency is compared with.
  *
- *   npm run bench -- --mentions 300 --rate 100 --model-ms 1500 --mode all,tuned,split,cluster [--concurrency N] [--max-model-calls N] [--no-stream] [--from dist|src] [--beside]
+ *   npm run bench -- --mentions 300 --rate 100 --model-ms 1500 --mode all,tuned,split,cluster [--minimal] [--concurrency N] [--max-model-calls N] [--no-stream] [--from dist|src] [--beside]
+ *
+ * LUNA runs with the config a team runs (REALISTIC below: escalation owners and fallback, handles, customer
+ * channels, an account book whose account the bench channel is about), so every answer is also assessed for
+ * escalation — a second model call — and every tenth question escalates. `--minimal` runs the bare config
+ * (`persona: luna`) instead: one model call per answer, nothing assessed.
  *
  * LUNA runs from dist/ (built first, as `npm start` does) unless `--from src` runs it through tsx.
  *
@@ -26,7 +31,9 @@ import { clearPrefix, testEnv } from '../test/helpers/harness.js';
 import { cpuSecondsOf, descendantsOf, histogramBound, memoryOf, metricSum, scrape, startLunaProcess, type LunaProcess } from '../test/helpers/luna-procs.js';
 import { onPath, startRedisCluster, type RedisCluster } from '../test/helpers/redis-server.js';
 import type { Settled } from './fakes-process.js';
+import { writeAccountBook, inDays } from '../test/helpers/account-book.js';
 import { buildDist, offerMentions, percentile, startFakes, type Fakes, type OfferedLoad } from './load.js';
+import { ESCALATE_EVERY, ESCALATION_CHANNEL } from './team.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +48,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '30' },
     beside: { type: 'boolean', default: false },
     from: { type: 'string', default: 'dist' },
+    // The bare config (persona only): no escalation, so one model call per answer.
+    minimal: { type: 'boolean', default: false },
     // Write a V8 CPU profile of every LUNA process (a worker child included) into this folder.
     'cpu-prof': { type: 'string', default: '' },
   },
@@ -72,12 +81,67 @@ const MODES = {
 } as const;
 type Mode = keyof typeof MODES;
 
-/** The mode's luna.config.yml: the defaults, `tuned`'s two settings, and whatever the command line overrides. */
-function configFor(mode: Mode): string {
+const MINIMAL = values.minimal;
+
+/** PRODUCT.md's example config, as a team runs it; the bench channels (and their warm-ups) are about the account Acme Corp. */
+function realistic(channels: string[]): string[] {
+  return [
+    'escalation:',
+    `  channel: ${ESCALATION_CHANNEL}`,
+    '  owners:',
+    '    - area: Strategic customer relationship decisions',
+    '      notify: [U0123ABCD]',
+    '    - area: Complex customer negotiations',
+    '      notify: [U0456EFGH]',
+    '    - area: High-touch customer success initiatives',
+    '      notify: [U0789IJKL]',
+    '    - area: Executive customer relationships',
+    '      notify: [S0EXECTEAM]',
+    '  fallback: [U0CSLEAD]',
+    '  acknowledgeWithinMinutes: 30',
+    'handles:',
+    '  sales: S0SALES',
+    '  marketing: S0MARKETING',
+    'customerChannels:',
+    '  answers: draft',
+    '  externalMentions: draft',
+    '  owners:',
+    '    C0ACMESHARED: [U0CSM1]',
+    '  channels:',
+    '    C0GUESTS: customer',
+    'accounts:',
+    '  channels:',
+    ...channels.map((c) => `    ${c}: Acme Corp`),
+  ];
+}
+
+/** The account book of the realistic config (LUNA_ACCOUNTS). */
+const ACCOUNT_BOOK = [
+  { name: 'Acme Corp', slack_channels: 'C0ACMESHARED', owner: 'U0CSM1', arr: '240000', plan: 'Enterprise', renewal_date: inDays(60), health: 'yellow' },
+  { name: 'Globex', slack_channels: 'C0GLOBEX', owner: 'U0CSM2', arr: '90000', plan: 'Growth', renewal_date: inDays(200), health: 'green' },
+];
+
+/** The mode's luna.config.yml: realistic (or minimal), `tuned`'s two settings, and whatever the command line overrides. */
+function configFor(mode: Mode, channel = 'C0BENCH'): string {
   const concurrency = CONCURRENCY ?? (MODES[mode].tuned ? TUNED.concurrency : undefined);
   const maxCalls = MAX_CALLS ?? (MODES[mode].tuned ? TUNED.maxCalls : undefined);
   const model = [maxCalls ? `  maxConcurrentCalls: ${maxCalls}` : '', values['no-stream'] ? '  stream: false' : ''].filter(Boolean);
-  return ['persona: luna', ...(concurrency ? ['queue:', `  concurrency: ${concurrency}`] : []), ...(model.length ? ['model:', ...model] : []), ''].join('\n');
+  return [
+    'persona: luna',
+    ...(MINIMAL ? [] : realistic([channel, `${channel}W`])),
+    ...(concurrency ? ['queue:', `  concurrency: ${concurrency}`] : []),
+    ...(model.length ? ['model:', ...model] : []),
+    '',
+  ].join('\n');
+}
+
+/** What the offered line says of the config: the minimal one in full, the realistic one by its sections. */
+function configSummary(mode: Mode): string {
+  const overrides = configFor(mode)
+    .split('\n')
+    .filter((l) => /^(queue|model):|^  (concurrency|maxConcurrentCalls|stream):/.test(l));
+  const base = MINIMAL ? 'persona: luna (minimal)' : 'realistic (escalation: 4 owners + fallback, handles, customerChannels, accounts + LUNA_ACCOUNTS)';
+  return [base, ...overrides].join(' ').replace(/\s+/g, ' ');
 }
 
 interface ProcessReport {
@@ -104,6 +168,38 @@ interface LunaRun {
   firstTokenMs: number;
   /** LUNA's own view of the ack (request parsed → job in Redis), as histogram bucket bounds in ms. */
   insideAck: { p50: number; p99: number };
+  /** Cumulative buckets (upper bound in s → count) of the time model calls waited for a slot, by class. */
+  waits: { answer: Map<number, number>; background: Map<number, number> };
+}
+
+/** A histogram's cumulative buckets (upper bound → count) for the series with `labels`. */
+function bucketsOf(text: string, name: string, labels: Record<string, string>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    const m = new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`).exec(line);
+    if (!m || !Object.entries(labels).every(([k, v]) => m[1]!.includes(`${k}="${v}"`))) continue;
+    const le = /le="([^"]+)"/.exec(m[1]!)?.[1];
+    if (le) out.set(Number(le), (out.get(Number(le)) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+const sumBuckets = (list: Map<number, number>[]) => {
+  const out = new Map<number, number>();
+  for (const b of list) for (const [le, n] of b) out.set(le, (out.get(le) ?? 0) + n);
+  return out;
+};
+const subtractBuckets = (a: Map<number, number>, b: Map<number, number>) => new Map([...a].map(([le, n]) => [le, n - (b.get(le) ?? 0)]));
+
+/** "p50 ≤ x / p95 ≤ y (n calls)" from cumulative buckets: the bucket bound that holds each quantile. */
+function waitSummary(b: Map<number, number>): string {
+  const sorted = [...b].sort(([x], [y]) => x - y);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  if (!total) return 'no calls';
+  const q = (p: number) => {
+    const le = sorted.find(([, n]) => n >= p * total)?.[0] ?? NaN;
+    return le === Infinity ? '> 60 s' : le < 1 ? `≤ ${(le * 1000).toFixed(0)} ms` : `≤ ${le} s`;
+  };
+  return `p50 ${q(0.5)}, p95 ${q(0.95)} (${total} calls)`;
 }
 
 /** Where a mode's LUNA keeps its queue: the bench's Redis, or a cluster it started. */
@@ -142,9 +238,18 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
   };
 }
 
+let accountBook: string | undefined;
+
 async function env(fakes: Fakes, prefix: string, role: string, config: string, redis: Record<string, string>): Promise<Record<string, string>> {
   const e = await testEnv({ slack: { url: fakes.slackUrl }, anthropic: { url: fakes.anthropicUrl }, prefix, config });
-  return { ...e, LUNA_ROLE: role, ...redis, ...(values['cpu-prof'] ? { BENCH_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {}) };
+  if (!MINIMAL) accountBook ??= await writeAccountBook(ACCOUNT_BOOK);
+  return {
+    ...e,
+    ...(accountBook ? { LUNA_ACCOUNTS: accountBook } : {}),
+    LUNA_ROLE: role,
+    ...redis,
+    ...(values['cpu-prof'] ? { BENCH_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {}),
+  };
 }
 
 /** Warm-up (JIT, connections, Bolt's auth.test): mentions on a channel of their own, answered before the measured load. */
@@ -176,7 +281,7 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     ? await startLunaProcess(await env(fakes, 'bench-floor', 'web', 'persona: luna\n', { REDIS_URL: process.env.REDIS_URL! }), 'bench/floor.ts')
     : undefined;
   try {
-    for (const role of MODES[mode].roles) procs.push(await startLunaProcess(await env(fakes, redis.prefix, role, configFor(mode), redis.env), ENTRY));
+    for (const role of MODES[mode].roles) procs.push(await startLunaProcess(await env(fakes, redis.prefix, role, configFor(mode, channel), redis.env), ENTRY));
     const answering = procs.some((p) => p.role !== 'web');
     const url = `http://127.0.0.1:${procs[0]!.port}/slack/events`;
     const alsoTo = beside ? `http://127.0.0.1:${beside.port}/slack/events` : undefined;
@@ -186,9 +291,13 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     const pids = procs.flatMap((p) => [{ role: p.role, pid: p.pid }, ...descendantsOf(p.pid).map((pid) => ({ role: `${p.role}'s worker child`, pid }))]);
     const cpu0 = pids.map((p) => cpuSecondsOf(p.pid) ?? 0);
     const [fakes0, self0, redis0] = [cpuSecondsOf(fakes.pid) ?? NaN, cpuSecondsOf(process.pid) ?? NaN, await redis.commands()];
+    const slotWait0 = (await Promise.all(procs.map((p) => scrape(p.port)))).map((t) =>
+      Object.fromEntries(['answer', 'background'].map((c) => [c, bucketsOf(t, 'luna_model_slot_wait_seconds', { class: c })])),
+    );
     const tss = await fakes.setup(channel, N, MODEL_MS);
     const load = await offerMentions(url, channel, tss, RATE, alsoTo);
-    const settled = answering ? await fakes.settle(channel, tss, 120_000) : undefined;
+    const escalations = MINIMAL ? 0 : tss.filter((_, i) => i % ESCALATE_EVERY === 0).length;
+    const settled = answering ? await fakes.settle(channel, tss, 120_000, escalations) : undefined;
     const redisCommands = (await redis.commands()) - redis0;
     const benchCpu = { fakes: (cpuSecondsOf(fakes.pid) ?? NaN) - fakes0, loadGenerator: (cpuSecondsOf(process.pid) ?? NaN) - self0 };
     const processes = pids.map((p, i) => ({
@@ -201,7 +310,13 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     const firstTokenMs = (1000 * sum('luna_model_first_token_seconds_sum')) / sum('luna_model_first_token_seconds_count');
     const web = texts[0]!;
     const insideAck = { p50: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.5), p99: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.99) };
-    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, firstTokenMs, insideAck };
+    // Scraped after the warm-up too: subtract the warm-up's observations from the measured load's.
+    const slotWait = (callClass: string) => {
+      const now = texts.map((t) => bucketsOf(t, 'luna_model_slot_wait_seconds', { class: callClass }));
+      return subtractBuckets(sumBuckets(now), sumBuckets(slotWait0.map((b) => b[callClass] ?? new Map<number, number>())));
+    };
+    const waits = { answer: slotWait('answer'), background: slotWait('background') };
+    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, firstTokenMs, insideAck, waits };
   } finally {
     await Promise.all([...procs, ...(beside ? [beside] : [])].map((p) => p.stop()));
     await redis.close();
@@ -221,10 +336,7 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
   const rows: Array<[string, string]> = [
     ['mode', `${MODES[mode].title}, from ${ENTRY}`],
     ['machine', `${cpus().length} CPUs, load average ${load1.toFixed(1)} when the run started (other work on the machine skews every number)`],
-    [
-      'offered',
-      `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms; luna.config.yml: ${configFor(mode).trim().split('\n').join(' ').replace(/\s+/g, ' ')}`,
-    ],
+    ['offered', `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms per call; luna.config.yml: ${configSummary(mode)}`],
     ['ack p50 / p99 / max', `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.max)} ms (${load.refused} refused)`],
     ['bare Bolt p50 / p99 / max', `${ms(f.p50)} / ${ms(f.p99)} / ${ms(f.max)} ms (the floor, same load)`],
     ['ack p99 / floor p99', `${ratio.toFixed(2)}×`],
@@ -271,8 +383,23 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
   );
   goals.push(['goal: RSS < 250 MB', `${mark(peak < 250)} (largest process ${peak.toFixed(0)} MB)`]);
   if (settled) {
+    const structured = settled.modelCalls.filter((c) => c.structured).length;
+    const escalated = settled.escalatedAt.map((at, i) => (at ? at - settled.firstAnswerAt[i]! : NaN)).filter((d) => !Number.isNaN(d));
+    const expected = MINIMAL ? 0 : Math.ceil(N / ESCALATE_EVERY);
     rows.push(
-      ['model calls', `${settled.modelRequests} (at most ${settled.maxModelCallsInFlight} in flight)`],
+      [
+        'model calls',
+        `${settled.modelRequests} (at most ${settled.maxModelCallsInFlight} in flight): ${(settled.modelRequests / N).toFixed(2)} per answer (${settled.modelRequests - structured} answers, ${structured} assessments)`,
+      ],
+      ['waited for a model slot', `answers ${waitSummary(run.waits.answer)}; assessments ${waitSummary(run.waits.background)}`],
+      ...(expected
+        ? [
+            [
+              'escalations',
+              `${escalated.length} / ${expected} reached the escalation channel; after their answer p50 ${ms(percentile(escalated, 50) / 1000)} s, max ${ms(Math.max(...escalated) / 1000)} s`,
+            ] as [string, string],
+          ]
+        : []),
       [
         'prompt cache',
         `${settled.prefixTokens}-token persona prefix; ${(100 * settled.cacheReadShare).toFixed(1)}% of it read from cache on repeat calls (${(100 * settled.cacheReadShareOfInput).toFixed(1)}% of all input tokens)`,

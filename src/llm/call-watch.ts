@@ -1,10 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
+ * Who waits on a model call: `answer`, a person watching for LUNA's reply (it goes first in the model gate);
+ * `background`, work nobody watches arrive (escalation assessments, signals, digests, journey maps).
+ */
+export type CallClass = 'answer' | 'background';
+
+/**
  * What a model call hears from the gate it passes (model-gate.ts): `queued` when it starts waiting there
  * (for a slot, the end of a pause, a probe's verdict), `sent` when the request goes out to the API.
  */
 export interface CallWatch {
+  readonly callClass: CallClass;
   queued(): void;
   sent(): void;
   /** The gate's slot for this call: released by the caller once it has read the response (or given up on it). */
@@ -30,7 +37,10 @@ export class Watchdog {
   private readonly slots: Array<() => void> = [];
   private stopped = false;
 
-  constructor(private readonly ms: number) {}
+  constructor(
+    private readonly ms: number,
+    private readonly callClass: CallClass,
+  ) {}
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -45,6 +55,7 @@ export class Watchdog {
   start<T>(call: () => T): T {
     this.progress();
     const watch: CallWatch = {
+      callClass: this.callClass,
       queued: () => clearTimeout(this.timer),
       sent: () => this.progress(),
       holdSlot: (release) => (this.stopped ? release() : this.slots.push(release)),

@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import type { z } from 'zod';
 import { LunaError } from '../infra/errors.js';
-import { Watchdog } from './call-watch.js';
+import { Watchdog, type CallClass } from './call-watch.js';
 import { usageOf, type MessageParam, type ModelUsage, type TextBlockParam } from './client.js';
 import { classifyModelError } from './model-errors.js';
 
@@ -14,6 +14,8 @@ export interface StructuredRequest<S extends z.ZodType> {
   maxTokens: number;
   /** Non-streaming calls get a deadline instead of the stream watchdog; time queued in the model gate does not count. */
   timeoutMs: number;
+  /** Whether a person waits on this call (see CallClass). @defaultValue 'background' */
+  callClass?: CallClass;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function callStructured<S extends z.ZodType>(client: Anthropic, req
   const total: ModelUsage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
   for (let attempt = 1; ; attempt++) {
     let raw = '';
-    const deadline = new Watchdog(req.timeoutMs);
+    const deadline = new Watchdog(req.timeoutMs, req.callClass ?? 'background');
     try {
       const msg = await deadline.start(() =>
         client.messages.create(
