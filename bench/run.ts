@@ -4,7 +4,7 @@
  * N signed `app_mention` events offered at R per second. The same load goes first to a bare Bolt app that
  * only acknowledges: the floor LUNA's ack latency is compared with.
  *
- *   npm run bench -- --mentions 300 --rate 100 --model-ms 1500 --mode all,tuned,split,cluster [--minimal] [--concurrency N] [--max-model-calls N] [--no-stream] [--from dist|src] [--beside]
+ *   npm run bench -- --mentions 300 --rate 100 --model-ms 1500 --mode all,tuned,split,cluster [--minimal] [--own-redis] [--concurrency N] [--max-model-calls N] [--no-stream] [--from dist|src] [--beside]
  *
  * LUNA runs with the config a team runs (REALISTIC below: escalation owners and fallback, handles, customer
  * channels, an account book whose account the bench channel is about), so every answer is also assessed for
@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { setup as ensureRedis, teardown as stopOwnRedis } from '../test/helpers/global-redis.js';
 import { clearPrefix, testEnv } from '../test/helpers/harness.js';
 import { cpuSecondsOf, descendantsOf, histogramBound, memoryOf, metricSum, scrape, startLunaProcess, type LunaProcess } from '../test/helpers/luna-procs.js';
-import { onPath, startRedisCluster, type RedisCluster } from '../test/helpers/redis-server.js';
+import { onPath, startRedisCluster, startRedisServer, type RedisCluster } from '../test/helpers/redis-server.js';
 import type { Settled } from './fakes-process.js';
 import { writeAccountBook, inDays } from '../test/helpers/account-book.js';
 import { buildDist, offerMentions, percentile, startFakes, type Fakes, type OfferedLoad } from './load.js';
@@ -48,6 +48,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '30' },
     beside: { type: 'boolean', default: false },
     from: { type: 'string', default: 'dist' },
+    // A redis-server of the bench's own (AOF on), so Redis counts are LUNA's alone.
+    'own-redis': { type: 'boolean', default: false },
     // The bare config (persona only): no escalation, so one model call per answer.
     minimal: { type: 'boolean', default: false },
     // Write a V8 CPU profile of every LUNA process (a worker child included) into this folder.
@@ -82,6 +84,7 @@ const MODES = {
 type Mode = keyof typeof MODES;
 
 const MINIMAL = values.minimal;
+const OWN_REDIS = values['own-redis'];
 
 /** PRODUCT.md's example config, as a team runs it; the bench channels (and their warm-ups) are about the account Acme Corp. */
 function realistic(channels: string[]): string[] {
@@ -165,6 +168,8 @@ interface LunaRun {
   processes: ProcessReport[];
   /** Commands Redis (every node of a cluster) processed during the measured load. */
   redisCommands: number;
+  /** The same, per command (INFO commandstats: the commands scripts run are counted under their own names as well). */
+  byCommand: Map<string, number>;
   firstTokenMs: number;
   /** LUNA's own view of the ack (request parsed → job in Redis), as histogram bucket bounds in ms. */
   insideAck: { p50: number; p99: number };
@@ -208,6 +213,8 @@ interface RedisTarget {
   prefix: string;
   /** Commands processed so far, summed over the nodes. */
   commands(): Promise<number>;
+  /** Calls so far per command (INFO commandstats, summed over the nodes; commands a script runs count too). */
+  commandStats(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -217,6 +224,13 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
     const infos = await Promise.all(clients.map((c) => c.info('stats')));
     return infos.reduce((a, info) => a + Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN), 0);
   };
+  const stats = async (clients: Redis[]) => {
+    const out = new Map<string, number>();
+    for (const info of await Promise.all(clients.map((c) => c.info('commandstats')))) {
+      for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(name!, (out.get(name!) ?? 0) + Number(calls));
+    }
+    return out;
+  };
   if (!MODES[mode].cluster) {
     const admin = new Redis(process.env.REDIS_URL!);
     const prefix = `luna-bench-${id}`;
@@ -224,6 +238,7 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
       env: { REDIS_URL: process.env.REDIS_URL! },
       prefix,
       commands: () => count([admin]),
+      commandStats: () => stats([admin]),
       close: async () => (await clearPrefix(prefix), admin.disconnect()),
     };
   }
@@ -234,6 +249,7 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
     env: { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodes },
     prefix: `{luna-bench-${id}}`,
     commands: () => count(admins),
+    commandStats: () => stats(admins),
     close: async () => (admins.forEach((a) => a.disconnect()), await cluster.stop()),
   };
 }
@@ -290,7 +306,12 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     // The measured load: CPU and Redis commands from here to the last answer.
     const pids = procs.flatMap((p) => [{ role: p.role, pid: p.pid }, ...descendantsOf(p.pid).map((pid) => ({ role: `${p.role}'s worker child`, pid }))]);
     const cpu0 = pids.map((p) => cpuSecondsOf(p.pid) ?? 0);
-    const [fakes0, self0, redis0] = [cpuSecondsOf(fakes.pid) ?? NaN, cpuSecondsOf(process.pid) ?? NaN, await redis.commands()];
+    const [fakes0, self0, redis0, stats0] = [
+      cpuSecondsOf(fakes.pid) ?? NaN,
+      cpuSecondsOf(process.pid) ?? NaN,
+      await redis.commands(),
+      await redis.commandStats(),
+    ];
     const slotWait0 = (await Promise.all(procs.map((p) => scrape(p.port)))).map((t) =>
       Object.fromEntries(['answer', 'background'].map((c) => [c, bucketsOf(t, 'luna_model_slot_wait_seconds', { class: c })])),
     );
@@ -299,6 +320,7 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     const escalations = MINIMAL ? 0 : tss.filter((_, i) => i % ESCALATE_EVERY === 0).length;
     const settled = answering ? await fakes.settle(channel, tss, 120_000, escalations) : undefined;
     const redisCommands = (await redis.commands()) - redis0;
+    const byCommand = new Map([...(await redis.commandStats())].map(([name, n]) => [name, n - (stats0.get(name) ?? 0)]));
     const benchCpu = { fakes: (cpuSecondsOf(fakes.pid) ?? NaN) - fakes0, loadGenerator: (cpuSecondsOf(process.pid) ?? NaN) - self0 };
     const processes = pids.map((p, i) => ({
       role: p.role,
@@ -316,7 +338,7 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
       return subtractBuckets(sumBuckets(now), sumBuckets(slotWait0.map((b) => b[callClass] ?? new Map<number, number>())));
     };
     const waits = { answer: slotWait('answer'), background: slotWait('background') };
-    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, firstTokenMs, insideAck, waits };
+    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, byCommand, firstTokenMs, insideAck, waits };
   } finally {
     await Promise.all([...procs, ...(beside ? [beside] : [])].map((p) => p.stop()));
     await redis.close();
@@ -377,6 +399,15 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
       `${cpuMs.toFixed(1)} ms CPU (every LUNA process), ${(run.redisCommands / N).toFixed(1)} Redis commands${settled ? `, ${(settled.slackCalls / N).toFixed(1)} Slack calls` : ''} (bare Bolt: ${((1000 * floorRun.cpuSeconds) / N).toFixed(1)} ms CPU per ack)`,
     ],
     [
+      `Redis ${settled ? 'per answer' : 'per mention'} by command`,
+      [...run.byCommand]
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([name, n]) => `${name} ${(n / N).toFixed(1)}`)
+        .join(', ') + (OWN_REDIS ? '' : ' (shared Redis: other clients count too; --own-redis for LUNA alone)'),
+    ],
+    [
       'CPU during the run',
       `${run.processes.map((p) => `${p.role} ${p.cpuSeconds.toFixed(1)} s`).join(', ')}; beside them fakes ${run.benchCpu.fakes.toFixed(1)} s, load generator ${run.benchCpu.loadGenerator.toFixed(1)} s (bare Bolt used ${floorRun.cpuSeconds.toFixed(1)} s for its run)`,
     ],
@@ -419,6 +450,8 @@ async function main() {
   const modes = (values.mode === 'both' ? 'all,split' : values.mode).split(',') as Mode[];
   if (!modes.every((m) => m in MODES)) throw new Error(`--mode takes all, split, web (comma-separated) or both, not "${values.mode}"`);
   if (ENTRY.endsWith('.js')) buildDist(ENTRY);
+  const own = OWN_REDIS ? await startRedisServer((port) => ['--port', String(port), '--appendonly', 'yes']) : undefined;
+  if (own) process.env.REDIS_URL = `redis://127.0.0.1:${own.port}`;
   await ensureRedis();
   const fakes = await startFakes();
   try {
@@ -431,6 +464,7 @@ async function main() {
   } finally {
     fakes.stop();
     stopOwnRedis();
+    await own?.stop();
   }
 }
 

@@ -111,8 +111,7 @@ export class ModelGate {
     const holder = randomUUID();
     let probing = false;
     try {
-      await this.waitOutPause(signal);
-      probing = await this.waitForVerdict(holder, signal);
+      probing = (await this.clear()) ? false : (await this.waitOutPause(signal), await this.waitForVerdict(holder, signal));
       let res: Response;
       const sentAt = Date.now();
       try {
@@ -182,6 +181,14 @@ export class ModelGate {
       await sleep(200 + Math.random() * 200, signal);
       await this.waitOutPause(signal);
     }
+  }
+
+  /** No pause and no outage: both asked in one round trip, the common case of every call. */
+  private async clear(): Promise<boolean> {
+    const [paused, outage] = await Promise.all([this.pausedFor(), this.o.store.outage().catch(() => undefined)]);
+    if (paused > 0 || outage) return false;
+    this.outageLogged = false;
+    return true;
   }
 
   private async waitOutPause(signal: AbortSignal | undefined): Promise<void> {

@@ -18,13 +18,21 @@ export interface StructuredRequest<S extends z.ZodType> {
   callClass?: CallClass;
 }
 
+/** The output format of a schema, converted to JSON Schema once per schema object rather than once per call. */
+const formats = new WeakMap<z.ZodType, ReturnType<typeof zodOutputFormat>>();
+function formatOf<S extends z.ZodType>(schema: S): ReturnType<typeof zodOutputFormat<S>> {
+  let format = formats.get(schema);
+  if (!format) formats.set(schema, (format = zodOutputFormat(schema)));
+  return format as ReturnType<typeof zodOutputFormat<S>>;
+}
+
 /**
  * A structured-output call (`output_config.format` from the zod schema). Output that fails the schema
  * gets one more try with the validation error shown to the model; a second failure is
  * `luna_model_output_invalid` (retriable: a later attempt may well succeed).
  */
 export async function callStructured<S extends z.ZodType>(client: Anthropic, req: StructuredRequest<S>): Promise<{ value: z.infer<S>; usage: ModelUsage }> {
-  const format = zodOutputFormat(req.schema);
+  const format = formatOf(req.schema);
   let messages = req.messages;
   const total: ModelUsage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
   for (let attempt = 1; ; attempt++) {
