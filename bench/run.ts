@@ -405,7 +405,7 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
         .sort((a, b) => b[1] - a[1])
         .slice(0, 12)
         .map(([name, n]) => `${name} ${(n / N).toFixed(1)}`)
-        .join(', ') + (OWN_REDIS ? '' : ' (shared Redis: other clients count too; --own-redis for LUNA alone)'),
+        .join(', ') + (OWN_REDIS || MODES[mode].cluster ? '' : ' (shared Redis: other clients count too; --own-redis for LUNA alone)'),
     ],
     [
       'CPU during the run',
