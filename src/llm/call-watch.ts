@@ -33,6 +33,7 @@ export function callWatch(): CallWatch | undefined {
 export class Watchdog {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private lastProgress = 0;
   private fired = false;
   private readonly slots: Array<() => void> = [];
   private stopped = false;
@@ -56,25 +57,42 @@ export class Watchdog {
     this.progress();
     const watch: CallWatch = {
       callClass: this.callClass,
-      queued: () => clearTimeout(this.timer),
+      queued: () => this.pause(),
       sent: () => this.progress(),
       holdSlot: (release) => (this.stopped ? release() : this.slots.push(release)),
     };
     return current.run(watch, call);
   }
 
+  /**
+   * Re-arms the clock. A stream calls this for every event, so it only notes the time: the one timer, when it
+   * fires, checks how long it has really been quiet and waits out the rest (no timer churn per event).
+   */
   progress(): void {
-    clearTimeout(this.timer);
+    this.lastProgress = performance.now();
+    if (!this.timer && !this.stopped) this.arm(this.ms);
+  }
+
+  private arm(ms: number): void {
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const quiet = performance.now() - this.lastProgress;
+      if (quiet < this.ms) return this.arm(this.ms - quiet);
       this.fired = true;
       this.controller.abort();
-    }, this.ms);
+    }, ms);
+  }
+
+  /** The clock stops while the call waits in the gate. */
+  private pause(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** The call is over (answered, failed or aborted): no more clock, and its slot in the gate is free. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.pause();
     for (const release of this.slots.splice(0)) release();
   }
 }
