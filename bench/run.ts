@@ -173,6 +173,8 @@ interface LunaRun {
   firstTokenMs: number;
   /** LUNA's own view of the ack (request parsed → job in Redis), as histogram bucket bounds in ms. */
   insideAck: { p50: number; p99: number };
+  /** The first process's event-loop delay over the measured load (prom-client resets it at each scrape), in ms. */
+  loopDelay: { p99: number; max: number };
   /** Cumulative buckets (upper bound in s → count) of the time model calls waited for a slot, by class. */
   waits: { answer: Map<number, number>; background: Map<number, number> };
 }
@@ -338,7 +340,11 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
       return subtractBuckets(sumBuckets(now), sumBuckets(slotWait0.map((b) => b[callClass] ?? new Map<number, number>())));
     };
     const waits = { answer: slotWait('answer'), background: slotWait('background') };
-    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, byCommand, firstTokenMs, insideAck, waits };
+    const loopDelay = {
+      p99: 1000 * metricSum(web, 'luna_process_nodejs_eventloop_lag_p99_seconds'),
+      max: 1000 * metricSum(web, 'luna_process_nodejs_eventloop_lag_max_seconds'),
+    };
+    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, byCommand, firstTokenMs, insideAck, loopDelay, waits };
   } finally {
     await Promise.all([...procs, ...(beside ? [beside] : [])].map((p) => p.stop()));
     await redis.close();
@@ -371,6 +377,10 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
         ]
       : []),
     ['ack inside LUNA', `p50 ≤ ${run.insideAck.p50} ms, p99 ≤ ${run.insideAck.p99} ms (request parsed → job in Redis; luna_ack_latency_seconds buckets)`],
+    [
+      'event-loop delay',
+      `p99 ${ms(run.loopDelay.p99)} ms, max ${ms(run.loopDelay.max)} ms (${MODES[mode].roles[0] === 'all' ? 'the web half and its worker child merged: p99 averaged, max the larger' : `the ${MODES[mode].roles[0]} process`}, over the measured load)`,
+    ],
   ];
   const goals: Array<[string, string]> = [
     ['goal: ack p99 ≤ 2× floor, < 50 ms', `${mark(ratio <= 2)} (${ratio.toFixed(2)}×), ${mark(l.p99 < 50)} (${ms(l.p99)} ms)`],

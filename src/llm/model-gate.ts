@@ -16,8 +16,8 @@ import { releaseWhenRead } from './release-when-read.js';
  * - at most `maxConcurrentCalls` requests are in flight across all workers (a Redis semaphore whose
  *   leases expire, so a killed worker never keeps a slot);
  * - answers go first (call-watch.ts: the class a call is made in): a background call (an escalation assessment,
- *   signals, a digest) takes a slot only while no answer waits for one, anywhere, and never one of the tenth of the
- *   cap kept for answers, so an answer never queues behind a backlog of background calls;
+ *   signals, a digest) takes a slot only while no answer waits for one, anywhere, and only while a tenth of the cap
+ *   stays free for answers arriving, so an answer never queues behind a backlog of background calls;
  * - a failed request that means "not now" (a retriable status, see model-errors.ts; a dropped connection) pauses the whole queue
  *   through BullMQ's rate limiter — for Retry-After, or a backoff that doubles with jitter — and marks
  *   an outage in Redis. While it lasts, one request at a time (the probe) goes out; every other call
@@ -53,7 +53,7 @@ export interface ModelGateOptions {
   onSlotWait?: (callClass: CallClass, seconds: number) => void;
 }
 
-/** Slots only answers may take: a tenth of the cap (none below 10), so a burst of answers finds room at once. */
+/** Slots kept free for answers: a tenth of the cap (none below 10), so answers arriving find room at once. */
 export function answerReserve(maxConcurrentCalls: number): number {
   return Math.floor(maxConcurrentCalls / 10);
 }

@@ -8,14 +8,14 @@ import { toError } from '../infra/errors.js';
  * holders renew their leases, so a killed process frees its slots once `leaseMs` passes without renewal.
  *
  * Two classes of holder: `first` (a person is waiting on the call) and `later` (work nobody watches arrive).
- * A `later` lease is taken only while no `first` waiter anywhere is queued, and never more than
- * `limit - reserve` of them at once, so `reserve` slots are always left for `first` calls.
+ * A `later` lease is taken only while no `first` waiter anywhere is queued, and only while fewer than
+ * `limit - reserve` leases of any class are held, so `reserve` slots stay free for `first` calls arriving.
  */
 export type SlotClass = 'first' | 'later';
 
 export interface SemaphoreOptions {
   limit: number;
-  /** Slots `later` holders never take. @defaultValue 0 */
+  /** Slots a `later` holder never takes the last of. @defaultValue 0 */
   reserve?: number;
   /** A lease not renewed for this long is dropped. @defaultValue 15000 */
   leaseMs?: number;
@@ -26,8 +26,8 @@ export interface SemaphoreOptions {
 }
 
 // Drop expired leases and waiters, then hand out slots: to `first` ids while any is free, then to `later` ids
-// while no process has a `first` call waiting and fewer than the `later` limit are held. KEYS: every lease,
-// `later` leases, processes with a `first` call waiting. ARGV: limit, limit for `later`, leaseMs, this process,
+// while no process has a `first` call waiting and fewer leases than the `later` limit are held. KEYS: the leases,
+// processes with a `first` call waiting. ARGV: limit, limit for `later`, leaseMs, this process,
 // waiter ttl, how many `first` calls this process has waiting, n = how many `first` ids follow, the n ids, then
 // the `later` ids. Returns how many of each got a slot (in the order given).
 const ACQUIRE = `
@@ -37,7 +37,6 @@ local limit, laterLimit, lease, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonu
 local waiting, n = tonumber(ARGV[6]), tonumber(ARGV[7])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local used = redis.call('ZCARD', KEYS[1])
 local first, later = 0, 0
 while first < n and used < limit do
@@ -46,20 +45,16 @@ while first < n and used < limit do
   redis.call('ZADD', KEYS[1], now + lease, ARGV[7 + first])
 end
 if first < waiting then
-  redis.call('ZADD', KEYS[3], now + ttl, ARGV[4])
-  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('ZADD', KEYS[2], now + ttl, ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], ttl)
 else
-  redis.call('ZREM', KEYS[3], ARGV[4])
-  if redis.call('ZCARD', KEYS[3]) == 0 then
-    local held = redis.call('ZCARD', KEYS[2])
-    while 7 + n + later < #ARGV and used < limit and held < laterLimit do
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  if redis.call('ZCARD', KEYS[2]) == 0 then
+    while 7 + n + later < #ARGV and used < laterLimit do
       later = later + 1
       used = used + 1
-      held = held + 1
       redis.call('ZADD', KEYS[1], now + lease, ARGV[7 + n + later])
-      redis.call('ZADD', KEYS[2], now + lease, ARGV[7 + n + later])
     end
-    if later > 0 then redis.call('PEXPIRE', KEYS[2], lease) end
   end
 end
 if first + later > 0 then redis.call('PEXPIRE', KEYS[1], lease) end
@@ -69,17 +64,8 @@ return {first, later}`;
 const RENEW = `
 local t = redis.call('TIME')
 local until_ = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
-for i = 2, #ARGV do
-  redis.call('ZADD', KEYS[1], 'XX', until_, ARGV[i])
-  redis.call('ZADD', KEYS[2], 'XX', until_, ARGV[i])
-end
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', until_, ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[1])) end
-return 0`;
-
-const RELEASE = `
-redis.call('ZREM', KEYS[1], unpack(ARGV))
-redis.call('ZREM', KEYS[2], unpack(ARGV))
 return 0`;
 
 /** Slots asked for in one round trip, per class. */
@@ -97,7 +83,7 @@ export class RedisSemaphore {
   private readonly laterLimit: number;
   /** This process in the set of processes with a `first` call waiting. */
   private readonly processId = randomUUID();
-  private readonly keys: [string, string, string];
+  private readonly keys: [string, string];
   /** Lease id → when it was acquired. */
   private readonly held = new Map<string, number>();
   /** Leases released this tick, sent to Redis together. */
@@ -116,7 +102,7 @@ export class RedisSemaphore {
     this.pollMs = opts.pollMs ?? 40;
     this.maxHoldMs = opts.maxHoldMs ?? 15 * 60_000;
     this.laterLimit = Math.max(1, opts.limit - (opts.reserve ?? 0));
-    this.keys = [key, `${key}:later`, `${key}:first-waiting`];
+    this.keys = [key, `${key}:first-waiting`];
     this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
     this.renewer.unref();
   }
@@ -160,7 +146,7 @@ export class RedisSemaphore {
     clearInterval(this.renewer);
     const ids = [...this.held.keys()];
     this.held.clear();
-    if (ids.length) await this.redis.eval(RELEASE, 2, this.keys[0], this.keys[1], ...ids).catch(() => {});
+    if (ids.length) await this.redis.zrem(this.keys[0], ...ids).catch(() => {});
   }
 
   /**
@@ -179,7 +165,7 @@ export class RedisSemaphore {
         try {
           const waiterTtl = Math.max(500, this.pollMs * 10);
           const args = [this.opts.limit, this.laterLimit, this.leaseMs, this.processId, waiterTtl, this.waiters.first.length, first.length, ...ids];
-          got = (await this.redis.eval(ACQUIRE, 3, ...this.keys, ...args)) as [number, number];
+          got = (await this.redis.eval(ACQUIRE, 2, ...this.keys, ...args)) as [number, number];
         } catch (err) {
           // Redis failed: the calls this round was for fail with it (their jobs retry).
           for (const w of [...first, ...later]) this.drop(w).reject(err);
@@ -228,7 +214,7 @@ export class RedisSemaphore {
     if (this.releasing.length > 1) return;
     setImmediate(() => {
       const ids = this.releasing.splice(0);
-      this.redis.eval(RELEASE, 2, this.keys[0], this.keys[1], ...ids).then(
+      this.redis.zrem(this.keys[0], ...ids).then(
         () => this.wake?.(),
         () => {}, // the leases expire by themselves
       );
@@ -239,7 +225,7 @@ export class RedisSemaphore {
     const now = Date.now();
     const ids = [...this.held].filter(([, since]) => now - since < this.maxHoldMs).map(([id]) => id);
     if (!ids.length) return;
-    await this.redis.eval(RENEW, 2, this.keys[0], this.keys[1], this.leaseMs, ...ids).catch(() => {});
+    await this.redis.eval(RENEW, 1, this.keys[0], this.leaseMs, ...ids).catch(() => {});
   }
 }
 

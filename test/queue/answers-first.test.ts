@@ -100,13 +100,13 @@ describe('RedisSemaphore classes across processes', () => {
       expect(order).toEqual(['first', 'later']);
     } finally {
       await Promise.all([a.close(), b.close()]);
-      await ra.del(k, `${k}:later`, `${k}:first-waiting`);
+      await ra.del(k, `${k}:first-waiting`);
       ra.disconnect();
       rb.disconnect();
     }
   });
 
-  it('keeps the reserve for `first` calls: `later` ones never hold more than limit − reserve', async () => {
+  it('keeps the reserve free for `first` calls: a `later` one takes a slot only while fewer than limit − reserve are held', async () => {
     const k = key();
     const redis = new Redis(process.env.REDIS_URL!);
     const s = new RedisSemaphore(redis, k, { limit: 3, reserve: 1, pollMs: 10 });
@@ -118,16 +118,17 @@ describe('RedisSemaphore classes across processes', () => {
       // The reserved slot is there at once for a `first` call.
       const first = await s.acquire(undefined, 'first');
       expect(s.holding).toBe(3);
-      first();
-      await new Promise((r) => setTimeout(r, 100));
-      expect(got).toEqual(['later1', 'later2']);
       (await laters[0]!)();
+      await new Promise((r) => setTimeout(r, 100));
+      // One `later` and the `first` hold two of three: the third `later` still waits while the first holds its slot.
+      expect(got).toEqual(['later1', 'later2']);
+      first();
       (await laters[2]!)();
       expect(got).toEqual(['later1', 'later2', 'later3']);
       (await laters[1]!)();
     } finally {
       await s.close();
-      await redis.del(k, `${k}:later`, `${k}:first-waiting`);
+      await redis.del(k, `${k}:first-waiting`);
       redis.disconnect();
     }
   });
