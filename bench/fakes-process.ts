@@ -7,7 +7,7 @@ import { WORKING_REACTION } from '../src/slack-api/working.js';
 import { FakeAnthropic, type FakeReply, type RequestBody } from '../test/fakes/anthropic-server.js';
 import { sampleFromSchema } from '../test/fakes/anthropic-validate.js';
 import { FakeSlack } from '../test/fakes/slack-server.js';
-import { benchUser } from './team.js';
+import { ESCALATE_EVERY, ESCALATION_CHANNEL, benchUser } from './team.js';
 
 /** The fake model from now on: `modelMs` per answer (see `replyFor`), and 529 to every request for `outageMs` if set. */
 export interface ModelSetting {
@@ -23,7 +23,7 @@ export interface SeededThread {
 
 export type FakesRequest =
   | { id: number; cmd: 'setup'; channel: string; count: number; modelMs: number }
-  | { id: number; cmd: 'settle'; channel: string; tss: string[]; timeoutMs: number }
+  | { id: number; cmd: 'settle'; channel: string; tss: string[]; timeoutMs: number; escalations?: number }
   | ({ id: number; cmd: 'model' } & ModelSetting)
   | { id: number; cmd: 'thread'; channel: string; messages: number }
   | { id: number; cmd: 'requests' };
@@ -62,6 +62,8 @@ export interface Settled {
   reactionAt: number[];
   /** Messages of `tss` still showing the working indicator (LUNA's reaction). */
   indicatorLeft: number;
+  /** Per thread of `tss`, in order: epoch ms its escalation was posted to the escalation channel (0: none). */
+  escalatedAt: number[];
   /** Apologies and still-working notes LUNA posted in those threads. */
   apologies: number;
   stillWorking: number;
@@ -99,6 +101,18 @@ slack.onCall('chat.postMessage', (call) => {
   threads.set(String(call.args.thread_ts), call.at);
 });
 
+// Escalation posts (escalate.ts: metadata `luna_escalation`, id `<channel>-<thread ts>-<area>`), per thread.
+const escalations = new Map<string, Map<string, number>>();
+slack.onCall('chat.postMessage', (call) => {
+  const meta = call.args.metadata as { event_type?: string; event_payload?: { escalation_id?: unknown } } | undefined;
+  if (meta?.event_type !== 'luna_escalation') return;
+  const [, channel, ts] = /^(\w+)-(\d+\.\d+)-/.exec(String(meta.event_payload?.escalation_id)) ?? [];
+  if (!channel || !ts) return;
+  const byTs = escalations.get(channel) ?? new Map<string, number>();
+  escalations.set(channel, byTs);
+  if (!byTs.has(ts)) byTs.set(ts, call.at);
+});
+
 // A streamed answer becomes its first part when the stream's message is updated with the final words.
 slack.onCall('chat.update', (call) => {
   const part = (call.args.metadata as { event_payload?: { part?: unknown } } | undefined)?.event_payload?.part;
@@ -120,14 +134,24 @@ process.on('message', (raw) => {
 process.on('disconnect', () => void Promise.all([slack.close(), anthropic.close()]).finally(() => process.exit(0)));
 send({ ready: true, slackUrl: slack.url, anthropicUrl: anthropic.url });
 
-/** An answer taking `modelMs` (the first byte after 20% of it, then streamed), and valid JSON for structured calls. */
+/**
+ * An answer taking `modelMs` (the first byte after 20% of it, then streamed), and valid JSON for structured calls,
+ * each answered after the same latency. An escalation assessment of every tenth question names the first area.
+ */
 function replyFor(modelMs: number): FakeReply {
   const chunks = Math.ceil(ANSWER.length / 40);
   const answer = { text: ANSWER, chunkChars: 40, chunkDelayMs: Math.round((modelMs * 0.8) / chunks) };
   return {
     handler: (body: RequestBody) => {
       const schema = body.output_config?.format?.schema;
-      return schema ? { text: JSON.stringify(sampleFromSchema(schema)) } : answer;
+      if (!schema) return answer;
+      const sample = sampleFromSchema(schema) as Record<string, unknown>;
+      const question = [...JSON.stringify(body.messages).matchAll(/question (\d+):/g)].at(-1)?.[1];
+      const areas = (schema as { properties?: { area?: { enum?: string[] } } }).properties?.area?.enum ?? [];
+      if ('strategic' in sample && areas[1] && question !== undefined && Number(question) % ESCALATE_EVERY === 0) {
+        Object.assign(sample, { strategic: true, area: areas[1], confidence: 0.9, decisionNeeded: 'Whether to offer the discount.' });
+      }
+      return { text: JSON.stringify(sample) };
     },
   };
 }
@@ -164,6 +188,7 @@ async function handle(req: FakesRequest): Promise<unknown> {
   }
   if (req.cmd === 'setup') {
     if (!slack.hasChannel(req.channel)) slack.addChannel({ id: req.channel, name: req.channel.toLowerCase() });
+    if (!slack.hasChannel(ESCALATION_CHANNEL)) slack.addChannel({ id: ESCALATION_CHANNEL, name: 'cs-escalations' });
     anthropic.reset();
     setModel({ modelMs: req.modelMs });
     return Array.from({ length: req.count }, (_, i) =>
@@ -173,6 +198,9 @@ async function handle(req: FakesRequest): Promise<unknown> {
   const threads = () => firstParts.get(req.channel) ?? new Map<string, number>();
   const deadline = Date.now() + req.timeoutMs;
   while (req.tss.some((ts) => !threads().has(ts)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  // Escalations follow their answers: wait for as many as were asked for too.
+  const escalated = () => req.tss.filter((ts) => escalations.get(req.channel)?.has(ts)).length;
+  while (escalated() < (req.escalations ?? 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   const lastAnswerAt = Math.max(0, ...req.tss.map((ts) => threads().get(ts) ?? 0));
   await new Promise((r) => setTimeout(r, 300)); // room for a late duplicate to show up
   // An answer is a first part (0); notes and apologies are parts of their own name, and a long answer's later parts are not answers again.
@@ -199,6 +227,7 @@ async function handle(req: FakesRequest): Promise<unknown> {
     counts,
     firstAnswerAt: req.tss.map((ts) => threads().get(ts) ?? 0),
     reactionAt: req.tss.map((ts) => reactions.get(req.channel)?.get(ts) ?? 0),
+    escalatedAt: req.tss.map((ts) => escalations.get(req.channel)?.get(ts) ?? 0),
     indicatorLeft: req.tss.filter((ts) => slack.message(req.channel, ts)?.reactions?.some((r) => r.name === WORKING_REACTION)).length,
     apologies: named('apology'),
     stillWorking: named('still-working'),

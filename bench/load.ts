@@ -98,7 +98,7 @@ export interface Fakes {
   anthropicUrl: string;
   setup(channel: string, count: number, modelMs: number): Promise<string[]>;
   /** Waits until every `tss` thread has an answer or `timeoutMs` passed (0: report now), then reports. */
-  settle(channel: string, tss: string[], timeoutMs: number): Promise<Settled>;
+  settle(channel: string, tss: string[], timeoutMs: number, escalations?: number): Promise<Settled>;
   /** Changes the fake model from now on: its latency, and optionally an outage (529 to everything) for `outageMs`. */
   model(setting: ModelSetting): Promise<{ from: number; until: number }>;
   /** Seeds one thread of `messages` messages, the last a mention of LUNA. */
@@ -143,7 +143,7 @@ export async function startFakes(): Promise<Fakes> {
     slackUrl,
     anthropicUrl,
     setup: (channel, count, modelMs) => call<string[]>({ cmd: 'setup', channel, count, modelMs }),
-    settle: (channel, tss, timeoutMs) => call<Settled>({ cmd: 'settle', channel, tss, timeoutMs }),
+    settle: (channel, tss, timeoutMs, escalations) => call<Settled>({ cmd: 'settle', channel, tss, timeoutMs, ...(escalations ? { escalations } : {}) }),
     model: (setting) => call<{ from: number; until: number }>({ cmd: 'model', ...setting }),
     thread: (channel, messages) => call<SeededThread>({ cmd: 'thread', channel, messages }),
     modelRequests: () => call<{ total: number; inFlight: number }>({ cmd: 'requests' }),

@@ -4,7 +4,12 @@
  * N signed `app_mention` events offered at R per second. The same load goes first to a bare Bolt app that
  * only acknowledges: the floor LUNA's ack latency is compared with.
  *
- *   npm run bench -- --mentions 300 --rate 100 --model-ms 1500 --mode all,tuned,split,cluster [--concurrency N] [--max-model-calls N] [--no-stream] [--from dist|src] [--beside]
+ *   npm run bench -- --mentions 300 --rate 100 --model-ms 1500 --mode all,tuned,split,cluster [--minimal] [--own-redis] [--concurrency N] [--max-model-calls N] [--no-stream] [--from dist|src] [--beside]
+ *
+ * LUNA runs with the config a team runs (REALISTIC below: escalation owners and fallback, handles, customer
+ * channels, an account book whose account the bench channel is about), so every answer is also assessed for
+ * escalation — a second model call — and every tenth question escalates. `--minimal` runs the bare config
+ * (`persona: luna`) instead: one model call per answer, nothing assessed.
  *
  * LUNA runs from dist/ (built first, as `npm start` does) unless `--from src` runs it through tsx.
  *
@@ -24,9 +29,11 @@ import { parseArgs } from 'node:util';
 import { setup as ensureRedis, teardown as stopOwnRedis } from '../test/helpers/global-redis.js';
 import { clearPrefix, testEnv } from '../test/helpers/harness.js';
 import { cpuSecondsOf, descendantsOf, histogramBound, memoryOf, metricSum, scrape, startLunaProcess, type LunaProcess } from '../test/helpers/luna-procs.js';
-import { onPath, startRedisCluster, type RedisCluster } from '../test/helpers/redis-server.js';
+import { onPath, startRedisCluster, startRedisServer, type RedisCluster } from '../test/helpers/redis-server.js';
 import type { Settled } from './fakes-process.js';
+import { writeAccountBook, inDays } from '../test/helpers/account-book.js';
 import { buildDist, offerMentions, percentile, startFakes, type Fakes, type OfferedLoad } from './load.js';
+import { ESCALATE_EVERY, ESCALATION_CHANNEL } from './team.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +48,10 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '30' },
     beside: { type: 'boolean', default: false },
     from: { type: 'string', default: 'dist' },
+    // A redis-server of the bench's own (AOF on), so Redis counts are LUNA's alone.
+    'own-redis': { type: 'boolean', default: false },
+    // The bare config (persona only): no escalation, so one model call per answer.
+    minimal: { type: 'boolean', default: false },
     // Write a V8 CPU profile of every LUNA process (a worker child included) into this folder.
     'cpu-prof': { type: 'string', default: '' },
   },
@@ -72,12 +83,68 @@ const MODES = {
 } as const;
 type Mode = keyof typeof MODES;
 
-/** The mode's luna.config.yml: the defaults, `tuned`'s two settings, and whatever the command line overrides. */
-function configFor(mode: Mode): string {
+const MINIMAL = values.minimal;
+const OWN_REDIS = values['own-redis'];
+
+/** PRODUCT.md's example config, as a team runs it; the bench channels (and their warm-ups) are about the account Acme Corp. */
+function realistic(channels: string[]): string[] {
+  return [
+    'escalation:',
+    `  channel: ${ESCALATION_CHANNEL}`,
+    '  owners:',
+    '    - area: Strategic customer relationship decisions',
+    '      notify: [U0123ABCD]',
+    '    - area: Complex customer negotiations',
+    '      notify: [U0456EFGH]',
+    '    - area: High-touch customer success initiatives',
+    '      notify: [U0789IJKL]',
+    '    - area: Executive customer relationships',
+    '      notify: [S0EXECTEAM]',
+    '  fallback: [U0CSLEAD]',
+    '  acknowledgeWithinMinutes: 30',
+    'handles:',
+    '  sales: S0SALES',
+    '  marketing: S0MARKETING',
+    'customerChannels:',
+    '  answers: draft',
+    '  externalMentions: draft',
+    '  owners:',
+    '    C0ACMESHARED: [U0CSM1]',
+    '  channels:',
+    '    C0GUESTS: customer',
+    'accounts:',
+    '  channels:',
+    ...channels.map((c) => `    ${c}: Acme Corp`),
+  ];
+}
+
+/** The account book of the realistic config (LUNA_ACCOUNTS). */
+const ACCOUNT_BOOK = [
+  { name: 'Acme Corp', slack_channels: 'C0ACMESHARED', owner: 'U0CSM1', arr: '240000', plan: 'Enterprise', renewal_date: inDays(60), health: 'yellow' },
+  { name: 'Globex', slack_channels: 'C0GLOBEX', owner: 'U0CSM2', arr: '90000', plan: 'Growth', renewal_date: inDays(200), health: 'green' },
+];
+
+/** The mode's luna.config.yml: realistic (or minimal), `tuned`'s two settings, and whatever the command line overrides. */
+function configFor(mode: Mode, channel = 'C0BENCH'): string {
   const concurrency = CONCURRENCY ?? (MODES[mode].tuned ? TUNED.concurrency : undefined);
   const maxCalls = MAX_CALLS ?? (MODES[mode].tuned ? TUNED.maxCalls : undefined);
   const model = [maxCalls ? `  maxConcurrentCalls: ${maxCalls}` : '', values['no-stream'] ? '  stream: false' : ''].filter(Boolean);
-  return ['persona: luna', ...(concurrency ? ['queue:', `  concurrency: ${concurrency}`] : []), ...(model.length ? ['model:', ...model] : []), ''].join('\n');
+  return [
+    'persona: luna',
+    ...(MINIMAL ? [] : realistic([channel, `${channel}W`])),
+    ...(concurrency ? ['queue:', `  concurrency: ${concurrency}`] : []),
+    ...(model.length ? ['model:', ...model] : []),
+    '',
+  ].join('\n');
+}
+
+/** What the offered line says of the config: the minimal one in full, the realistic one by its sections. */
+function configSummary(mode: Mode): string {
+  const overrides = configFor(mode)
+    .split('\n')
+    .filter((l) => /^(queue|model):|^  (concurrency|maxConcurrentCalls|stream):/.test(l));
+  const base = MINIMAL ? 'persona: luna (minimal)' : 'realistic (escalation: 4 owners + fallback, handles, customerChannels, accounts + LUNA_ACCOUNTS)';
+  return [base, ...overrides].join(' ').replace(/\s+/g, ' ');
 }
 
 interface ProcessReport {
@@ -101,9 +168,45 @@ interface LunaRun {
   processes: ProcessReport[];
   /** Commands Redis (every node of a cluster) processed during the measured load. */
   redisCommands: number;
+  /** The same, per command (INFO commandstats: the commands scripts run are counted under their own names as well). */
+  byCommand: Map<string, number>;
   firstTokenMs: number;
   /** LUNA's own view of the ack (request parsed → job in Redis), as histogram bucket bounds in ms. */
   insideAck: { p50: number; p99: number };
+  /** The first process's event-loop delay over the measured load (prom-client resets it at each scrape), in ms. */
+  loopDelay: { p99: number; max: number };
+  /** Cumulative buckets (upper bound in s → count) of the time model calls waited for a slot, by class. */
+  waits: { answer: Map<number, number>; background: Map<number, number> };
+}
+
+/** A histogram's cumulative buckets (upper bound → count) for the series with `labels`. */
+function bucketsOf(text: string, name: string, labels: Record<string, string>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    const m = new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`).exec(line);
+    if (!m || !Object.entries(labels).every(([k, v]) => m[1]!.includes(`${k}="${v}"`))) continue;
+    const le = /le="([^"]+)"/.exec(m[1]!)?.[1];
+    if (le) out.set(Number(le), (out.get(Number(le)) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+const sumBuckets = (list: Map<number, number>[]) => {
+  const out = new Map<number, number>();
+  for (const b of list) for (const [le, n] of b) out.set(le, (out.get(le) ?? 0) + n);
+  return out;
+};
+const subtractBuckets = (a: Map<number, number>, b: Map<number, number>) => new Map([...a].map(([le, n]) => [le, n - (b.get(le) ?? 0)]));
+
+/** "p50 ≤ x / p95 ≤ y (n calls)" from cumulative buckets: the bucket bound that holds each quantile. */
+function waitSummary(b: Map<number, number>): string {
+  const sorted = [...b].sort(([x], [y]) => x - y);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  if (!total) return 'no calls';
+  const q = (p: number) => {
+    const le = sorted.find(([, n]) => n >= p * total)?.[0] ?? NaN;
+    return le === Infinity ? '> 60 s' : le < 1 ? `≤ ${(le * 1000).toFixed(0)} ms` : `≤ ${le} s`;
+  };
+  return `p50 ${q(0.5)}, p95 ${q(0.95)} (${total} calls)`;
 }
 
 /** Where a mode's LUNA keeps its queue: the bench's Redis, or a cluster it started. */
@@ -112,6 +215,8 @@ interface RedisTarget {
   prefix: string;
   /** Commands processed so far, summed over the nodes. */
   commands(): Promise<number>;
+  /** Calls so far per command (INFO commandstats, summed over the nodes; commands a script runs count too). */
+  commandStats(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -121,6 +226,13 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
     const infos = await Promise.all(clients.map((c) => c.info('stats')));
     return infos.reduce((a, info) => a + Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN), 0);
   };
+  const stats = async (clients: Redis[]) => {
+    const out = new Map<string, number>();
+    for (const info of await Promise.all(clients.map((c) => c.info('commandstats')))) {
+      for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(name!, (out.get(name!) ?? 0) + Number(calls));
+    }
+    return out;
+  };
   if (!MODES[mode].cluster) {
     const admin = new Redis(process.env.REDIS_URL!);
     const prefix = `luna-bench-${id}`;
@@ -128,6 +240,7 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
       env: { REDIS_URL: process.env.REDIS_URL! },
       prefix,
       commands: () => count([admin]),
+      commandStats: () => stats([admin]),
       close: async () => (await clearPrefix(prefix), admin.disconnect()),
     };
   }
@@ -138,13 +251,23 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
     env: { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodes },
     prefix: `{luna-bench-${id}}`,
     commands: () => count(admins),
+    commandStats: () => stats(admins),
     close: async () => (admins.forEach((a) => a.disconnect()), await cluster.stop()),
   };
 }
 
+let accountBook: string | undefined;
+
 async function env(fakes: Fakes, prefix: string, role: string, config: string, redis: Record<string, string>): Promise<Record<string, string>> {
   const e = await testEnv({ slack: { url: fakes.slackUrl }, anthropic: { url: fakes.anthropicUrl }, prefix, config });
-  return { ...e, LUNA_ROLE: role, ...redis, ...(values['cpu-prof'] ? { BENCH_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {}) };
+  if (!MINIMAL) accountBook ??= await writeAccountBook(ACCOUNT_BOOK);
+  return {
+    ...e,
+    ...(accountBook ? { LUNA_ACCOUNTS: accountBook } : {}),
+    LUNA_ROLE: role,
+    ...redis,
+    ...(values['cpu-prof'] ? { BENCH_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : {}),
+  };
 }
 
 /** Warm-up (JIT, connections, Bolt's auth.test): mentions on a channel of their own, answered before the measured load. */
@@ -176,7 +299,7 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     ? await startLunaProcess(await env(fakes, 'bench-floor', 'web', 'persona: luna\n', { REDIS_URL: process.env.REDIS_URL! }), 'bench/floor.ts')
     : undefined;
   try {
-    for (const role of MODES[mode].roles) procs.push(await startLunaProcess(await env(fakes, redis.prefix, role, configFor(mode), redis.env), ENTRY));
+    for (const role of MODES[mode].roles) procs.push(await startLunaProcess(await env(fakes, redis.prefix, role, configFor(mode, channel), redis.env), ENTRY));
     const answering = procs.some((p) => p.role !== 'web');
     const url = `http://127.0.0.1:${procs[0]!.port}/slack/events`;
     const alsoTo = beside ? `http://127.0.0.1:${beside.port}/slack/events` : undefined;
@@ -185,11 +308,21 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     // The measured load: CPU and Redis commands from here to the last answer.
     const pids = procs.flatMap((p) => [{ role: p.role, pid: p.pid }, ...descendantsOf(p.pid).map((pid) => ({ role: `${p.role}'s worker child`, pid }))]);
     const cpu0 = pids.map((p) => cpuSecondsOf(p.pid) ?? 0);
-    const [fakes0, self0, redis0] = [cpuSecondsOf(fakes.pid) ?? NaN, cpuSecondsOf(process.pid) ?? NaN, await redis.commands()];
+    const [fakes0, self0, redis0, stats0] = [
+      cpuSecondsOf(fakes.pid) ?? NaN,
+      cpuSecondsOf(process.pid) ?? NaN,
+      await redis.commands(),
+      await redis.commandStats(),
+    ];
+    const slotWait0 = (await Promise.all(procs.map((p) => scrape(p.port)))).map((t) =>
+      Object.fromEntries(['answer', 'background'].map((c) => [c, bucketsOf(t, 'luna_model_slot_wait_seconds', { class: c })])),
+    );
     const tss = await fakes.setup(channel, N, MODEL_MS);
     const load = await offerMentions(url, channel, tss, RATE, alsoTo);
-    const settled = answering ? await fakes.settle(channel, tss, 120_000) : undefined;
+    const escalations = MINIMAL ? 0 : tss.filter((_, i) => i % ESCALATE_EVERY === 0).length;
+    const settled = answering ? await fakes.settle(channel, tss, 120_000, escalations) : undefined;
     const redisCommands = (await redis.commands()) - redis0;
+    const byCommand = new Map([...(await redis.commandStats())].map(([name, n]) => [name, n - (stats0.get(name) ?? 0)]));
     const benchCpu = { fakes: (cpuSecondsOf(fakes.pid) ?? NaN) - fakes0, loadGenerator: (cpuSecondsOf(process.pid) ?? NaN) - self0 };
     const processes = pids.map((p, i) => ({
       role: p.role,
@@ -201,7 +334,17 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     const firstTokenMs = (1000 * sum('luna_model_first_token_seconds_sum')) / sum('luna_model_first_token_seconds_count');
     const web = texts[0]!;
     const insideAck = { p50: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.5), p99: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.99) };
-    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, firstTokenMs, insideAck };
+    // Scraped after the warm-up too: subtract the warm-up's observations from the measured load's.
+    const slotWait = (callClass: string) => {
+      const now = texts.map((t) => bucketsOf(t, 'luna_model_slot_wait_seconds', { class: callClass }));
+      return subtractBuckets(sumBuckets(now), sumBuckets(slotWait0.map((b) => b[callClass] ?? new Map<number, number>())));
+    };
+    const waits = { answer: slotWait('answer'), background: slotWait('background') };
+    const loopDelay = {
+      p99: 1000 * metricSum(web, 'luna_process_nodejs_eventloop_lag_p99_seconds'),
+      max: 1000 * metricSum(web, 'luna_process_nodejs_eventloop_lag_max_seconds'),
+    };
+    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, byCommand, firstTokenMs, insideAck, loopDelay, waits };
   } finally {
     await Promise.all([...procs, ...(beside ? [beside] : [])].map((p) => p.stop()));
     await redis.close();
@@ -221,10 +364,7 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
   const rows: Array<[string, string]> = [
     ['mode', `${MODES[mode].title}, from ${ENTRY}`],
     ['machine', `${cpus().length} CPUs, load average ${load1.toFixed(1)} when the run started (other work on the machine skews every number)`],
-    [
-      'offered',
-      `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms; luna.config.yml: ${configFor(mode).trim().split('\n').join(' ').replace(/\s+/g, ' ')}`,
-    ],
+    ['offered', `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms per call; luna.config.yml: ${configSummary(mode)}`],
     ['ack p50 / p99 / max', `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.max)} ms (${load.refused} refused)`],
     ['bare Bolt p50 / p99 / max', `${ms(f.p50)} / ${ms(f.p99)} / ${ms(f.max)} ms (the floor, same load)`],
     ['ack p99 / floor p99', `${ratio.toFixed(2)}×`],
@@ -237,6 +377,10 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
         ]
       : []),
     ['ack inside LUNA', `p50 ≤ ${run.insideAck.p50} ms, p99 ≤ ${run.insideAck.p99} ms (request parsed → job in Redis; luna_ack_latency_seconds buckets)`],
+    [
+      'event-loop delay',
+      `p99 ${ms(run.loopDelay.p99)} ms, max ${ms(run.loopDelay.max)} ms (${MODES[mode].roles[0] === 'all' ? 'the web half and its worker child merged: p99 averaged, max the larger' : `the ${MODES[mode].roles[0]} process`}, over the measured load)`,
+    ],
   ];
   const goals: Array<[string, string]> = [
     ['goal: ack p99 ≤ 2× floor, < 50 ms', `${mark(ratio <= 2)} (${ratio.toFixed(2)}×), ${mark(l.p99 < 50)} (${ms(l.p99)} ms)`],
@@ -265,14 +409,38 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
       `${cpuMs.toFixed(1)} ms CPU (every LUNA process), ${(run.redisCommands / N).toFixed(1)} Redis commands${settled ? `, ${(settled.slackCalls / N).toFixed(1)} Slack calls` : ''} (bare Bolt: ${((1000 * floorRun.cpuSeconds) / N).toFixed(1)} ms CPU per ack)`,
     ],
     [
+      `Redis ${settled ? 'per answer' : 'per mention'} by command`,
+      [...run.byCommand]
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([name, n]) => `${name} ${(n / N).toFixed(1)}`)
+        .join(', ') + (OWN_REDIS || MODES[mode].cluster ? '' : ' (shared Redis: other clients count too; --own-redis for LUNA alone)'),
+    ],
+    [
       'CPU during the run',
       `${run.processes.map((p) => `${p.role} ${p.cpuSeconds.toFixed(1)} s`).join(', ')}; beside them fakes ${run.benchCpu.fakes.toFixed(1)} s, load generator ${run.benchCpu.loadGenerator.toFixed(1)} s (bare Bolt used ${floorRun.cpuSeconds.toFixed(1)} s for its run)`,
     ],
   );
   goals.push(['goal: RSS < 250 MB', `${mark(peak < 250)} (largest process ${peak.toFixed(0)} MB)`]);
   if (settled) {
+    const structured = settled.modelCalls.filter((c) => c.structured).length;
+    const escalated = settled.escalatedAt.map((at, i) => (at ? at - settled.firstAnswerAt[i]! : NaN)).filter((d) => !Number.isNaN(d));
+    const expected = MINIMAL ? 0 : Math.ceil(N / ESCALATE_EVERY);
     rows.push(
-      ['model calls', `${settled.modelRequests} (at most ${settled.maxModelCallsInFlight} in flight)`],
+      [
+        'model calls',
+        `${settled.modelRequests} (at most ${settled.maxModelCallsInFlight} in flight): ${(settled.modelRequests / N).toFixed(2)} per answer (${settled.modelRequests - structured} answers, ${structured} assessments)`,
+      ],
+      ['waited for a model slot', `answers ${waitSummary(run.waits.answer)}; assessments ${waitSummary(run.waits.background)}`],
+      ...(expected
+        ? [
+            [
+              'escalations',
+              `${escalated.length} / ${expected} reached the escalation channel; after their answer p50 ${ms(percentile(escalated, 50) / 1000)} s, max ${ms(Math.max(...escalated) / 1000)} s`,
+            ] as [string, string],
+          ]
+        : []),
       [
         'prompt cache',
         `${settled.prefixTokens}-token persona prefix; ${(100 * settled.cacheReadShare).toFixed(1)}% of it read from cache on repeat calls (${(100 * settled.cacheReadShareOfInput).toFixed(1)}% of all input tokens)`,
@@ -292,6 +460,8 @@ async function main() {
   const modes = (values.mode === 'both' ? 'all,split' : values.mode).split(',') as Mode[];
   if (!modes.every((m) => m in MODES)) throw new Error(`--mode takes all, split, web (comma-separated) or both, not "${values.mode}"`);
   if (ENTRY.endsWith('.js')) buildDist(ENTRY);
+  const own = OWN_REDIS ? await startRedisServer((port) => ['--port', String(port), '--appendonly', 'yes']) : undefined;
+  if (own) process.env.REDIS_URL = `redis://127.0.0.1:${own.port}`;
   await ensureRedis();
   const fakes = await startFakes();
   try {
@@ -304,6 +474,7 @@ async function main() {
   } finally {
     fakes.stop();
     stopOwnRedis();
+    await own?.stop();
   }
 }
 

@@ -9,3 +9,9 @@ export const BENCH_TEAM = 60;
 export function benchUser(i: number): string {
   return `U0TEAM${String(i % BENCH_TEAM).padStart(2, '0')}`;
 }
+
+/** Where the realistic config (run.ts) posts escalations. */
+export const ESCALATION_CHANNEL = 'C0ESCALATIONS';
+
+/** Every tenth bench question (`question <i>:`) needs a person's decision: the fake model's assessment escalates it. */
+export const ESCALATE_EVERY = 10;

@@ -56,6 +56,7 @@ export async function startAnswering(d: AnsweringDeps): Promise<Answering> {
     // A long outage is probed every 10 s at most: recovered within seconds of the service coming back.
     probeMaxMs: 10_000,
     probeTimeoutMs: (workspace.model.streamIdleTimeoutSeconds + 15) * 1000,
+    onSlotWait: (callClass, seconds) => d.q.metrics.modelSlotWait.observe({ class: callClass }, seconds),
   });
   const anthropic: Anthropic = createAnthropic(env.ANTHROPIC_API_KEY!, env.ANTHROPIC_BASE_URL, gate.fetch);
   warnIfUncacheable(settings, log);

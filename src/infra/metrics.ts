@@ -47,6 +47,13 @@ export class Metrics {
     buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32],
     registers: [this.registry],
   });
+  readonly modelSlotWait = new Histogram({
+    name: 'luna_model_slot_wait_seconds',
+    help: 'Time a model call waited for a slot of model.maxConcurrentCalls, by class: answer (a person waits; goes first) or background (assessments, signals, digests, journey maps)',
+    labelNames: ['class'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
   readonly escalations = new Counter({
     name: 'luna_escalations_total',
     help: 'Escalations by outcome: opened, acknowledged, taken, not_strategic (tune the threshold with it), reminded, reassigned',

@@ -9,9 +9,18 @@ import { callStructured } from './structured.js';
 /**
  * The assessment schema. `area` is an enum of exactly the configured owners' areas (plus "none"), so the
  * model cannot invent an area nobody owns. Bounds (confidence 0–1) are applied after parsing: the API's
- * structured outputs do not accept numeric bounds in the schema.
+ * structured outputs do not accept numeric bounds in the schema. Built once per set of areas (every answer
+ * asks for it twice, and building it and its JSON schema cost more CPU than the rest of the call).
  */
 export function assessmentSchema(areas: string[]) {
+  const key = areas.join('\n');
+  if (schemaFor?.key !== key) schemaFor = { key, schema: buildSchema(areas) };
+  return schemaFor.schema;
+}
+
+let schemaFor: { key: string; schema: ReturnType<typeof buildSchema> } | undefined;
+
+function buildSchema(areas: string[]) {
   return z.object({
     outOfScope: z.boolean().describe('true when the request is outside the persona scope (code, infrastructure, data analysis…)'),
     strategic: z.boolean().describe('true when a human must make a strategic customer decision in one of the areas'),

@@ -50,7 +50,8 @@ export async function streamAnswer(client: Anthropic, req: StreamRequest): Promi
   const started = performance.now();
   let firstTokenMs: number | null = null;
   // Silence counts from when the request goes out (not while it waits in the model gate), re-armed by every event.
-  const watchdog = new Watchdog(req.idleTimeoutMs);
+  // A streamed answer is what a person watches for: it goes before background calls in the gate.
+  const watchdog = new Watchdog(req.idleTimeoutMs, 'answer');
   const stream = watchdog.start(() =>
     client.messages.stream({ model: req.model, max_tokens: req.maxTokens, system: req.system, messages: req.messages }, { signal: watchdog.signal }),
   );

@@ -6,7 +6,7 @@ import type { Logger } from '../infra/log.js';
 import { sleep } from '../infra/wait.js';
 import type { ModelCallStore } from '../stores/model-calls.js';
 import type { RedisSemaphore } from '../stores/semaphore.js';
-import { callWatch } from './call-watch.js';
+import { callWatch, type CallClass } from './call-watch.js';
 import { isRetriableStatus, isUnavailable, retryAfterMs } from './model-errors.js';
 import { releaseWhenRead } from './release-when-read.js';
 
@@ -15,6 +15,9 @@ import { releaseWhenRead } from './release-when-read.js';
  *
  * - at most `maxConcurrentCalls` requests are in flight across all workers (a Redis semaphore whose
  *   leases expire, so a killed worker never keeps a slot);
+ * - answers go first (call-watch.ts: the class a call is made in): a background call (an escalation assessment,
+ *   signals, a digest) takes a slot only while no answer waits for one, anywhere, and only while a tenth of the cap
+ *   stays free for answers arriving, so an answer never queues behind a backlog of background calls;
  * - a failed request that means "not now" (a retriable status, see model-errors.ts; a dropped connection) pauses the whole queue
  *   through BullMQ's rate limiter — for Retry-After, or a backoff that doubles with jitter — and marks
  *   an outage in Redis. While it lasts, one request at a time (the probe) goes out; every other call
@@ -46,6 +49,13 @@ export interface ModelGateOptions {
   probeMaxMs: number;
   /** A probe that neither answers nor fails within this is presumed dead, and another may go. */
   probeTimeoutMs: number;
+  /** Told how long each call waited for its slot (`luna_model_slot_wait_seconds`). */
+  onSlotWait?: (callClass: CallClass, seconds: number) => void;
+}
+
+/** Slots kept free for answers: a tenth of the cap (none below 10), so answers arriving find room at once. */
+export function answerReserve(maxConcurrentCalls: number): number {
+  return Math.floor(maxConcurrentCalls / 10);
 }
 
 export type OutageVerdict = 'not_an_outage' | 'deferred' | 'expired';
@@ -57,7 +67,7 @@ export class ModelGate {
   private outageLogged = false;
 
   constructor(private readonly o: ModelGateOptions) {
-    this.slots = o.maxConcurrentCalls ? o.store.slots(o.maxConcurrentCalls) : undefined;
+    this.slots = o.maxConcurrentCalls ? o.store.slots(o.maxConcurrentCalls, answerReserve(o.maxConcurrentCalls)) : undefined;
     this.fetch = (input, init) => this.send(input, init);
   }
 
@@ -97,12 +107,11 @@ export class ModelGate {
     const signal = init?.signal ?? undefined;
     const watch = callWatch();
     watch?.queued();
-    const release = this.slots ? await this.slots.acquire(signal) : () => {};
+    const release = this.slots ? await this.slot(watch?.callClass ?? 'background', signal) : () => {};
     const holder = randomUUID();
     let probing = false;
     try {
-      await this.waitOutPause(signal);
-      probing = await this.waitForVerdict(holder, signal);
+      probing = (await this.clear()) ? false : (await this.waitOutPause(signal), await this.waitForVerdict(holder, signal));
       let res: Response;
       const sentAt = Date.now();
       try {
@@ -129,6 +138,14 @@ export class ModelGate {
     } finally {
       if (probing) await this.o.store.releaseProbe(holder).catch(() => {});
     }
+  }
+
+  /** A slot in the class of the call, and how long it took to get (the outage waits after it are not counted). */
+  private async slot(callClass: CallClass, signal: AbortSignal | undefined): Promise<() => void> {
+    const started = performance.now();
+    const release = await this.slots!.acquire(signal, callClass === 'answer' ? 'first' : 'later');
+    this.o.onSlotWait?.(callClass, (performance.now() - started) / 1000);
+    return release;
   }
 
   /**
@@ -164,6 +181,14 @@ export class ModelGate {
       await sleep(200 + Math.random() * 200, signal);
       await this.waitOutPause(signal);
     }
+  }
+
+  /** No pause and no outage: both asked in one round trip, the common case of every call. */
+  private async clear(): Promise<boolean> {
+    const [paused, outage] = await Promise.all([this.pausedFor(), this.o.store.outage().catch(() => undefined)]);
+    if (paused > 0 || outage) return false;
+    this.outageLogged = false;
+    return true;
   }
 
   private async waitOutPause(signal: AbortSignal | undefined): Promise<void> {

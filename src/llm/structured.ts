@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import type { z } from 'zod';
 import { LunaError } from '../infra/errors.js';
-import { Watchdog } from './call-watch.js';
+import { Watchdog, type CallClass } from './call-watch.js';
 import { usageOf, type MessageParam, type ModelUsage, type TextBlockParam } from './client.js';
 import { classifyModelError } from './model-errors.js';
 
@@ -14,6 +14,16 @@ export interface StructuredRequest<S extends z.ZodType> {
   maxTokens: number;
   /** Non-streaming calls get a deadline instead of the stream watchdog; time queued in the model gate does not count. */
   timeoutMs: number;
+  /** Whether a person waits on this call (see CallClass). @defaultValue 'background' */
+  callClass?: CallClass;
+}
+
+/** The output format of a schema, converted to JSON Schema once per schema object rather than once per call. */
+const formats = new WeakMap<z.ZodType, ReturnType<typeof zodOutputFormat>>();
+function formatOf<S extends z.ZodType>(schema: S): ReturnType<typeof zodOutputFormat<S>> {
+  let format = formats.get(schema);
+  if (!format) formats.set(schema, (format = zodOutputFormat(schema)));
+  return format as ReturnType<typeof zodOutputFormat<S>>;
 }
 
 /**
@@ -22,12 +32,12 @@ export interface StructuredRequest<S extends z.ZodType> {
  * `luna_model_output_invalid` (retriable: a later attempt may well succeed).
  */
 export async function callStructured<S extends z.ZodType>(client: Anthropic, req: StructuredRequest<S>): Promise<{ value: z.infer<S>; usage: ModelUsage }> {
-  const format = zodOutputFormat(req.schema);
+  const format = formatOf(req.schema);
   let messages = req.messages;
   const total: ModelUsage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
   for (let attempt = 1; ; attempt++) {
     let raw = '';
-    const deadline = new Watchdog(req.timeoutMs);
+    const deadline = new Watchdog(req.timeoutMs, req.callClass ?? 'background');
     try {
       const msg = await deadline.start(() =>
         client.messages.create(

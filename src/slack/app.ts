@@ -66,6 +66,8 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
       logger,
       clientOptions: deps.clientOptions,
       ignoreSelf: true,
+      // Bolt's conversation store (context.conversation) is used by no listener: one middleware less per request.
+      convoStore: false,
     },
     deps.log,
   );

@@ -42,9 +42,9 @@ export class ModelCallStore {
     private readonly prefix: string,
   ) {}
 
-  /** A semaphore of `limit` slots shared by every process on this Redis. */
-  slots(limit: number): RedisSemaphore {
-    return new RedisSemaphore(this.redis, stateKey(this.prefix, 'model-slots'), { limit });
+  /** A semaphore of `limit` slots shared by every process on this Redis; `reserve` of them only for `first` calls. */
+  slots(limit: number, reserve = 0): RedisSemaphore {
+    return new RedisSemaphore(this.redis, stateKey(this.prefix, 'model-slots'), { limit, reserve });
   }
 
   async outage(): Promise<Outage | undefined> {
