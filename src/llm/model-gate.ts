@@ -111,7 +111,11 @@ export class ModelGate {
     const holder = randomUUID();
     let probing = false;
     try {
-      probing = (await this.clear()) ? false : (await this.waitOutPause(signal), await this.waitForVerdict(holder, signal));
+      // The common case, no pause and no outage, costs one round trip; otherwise wait them out (or be the probe).
+      if (!(await this.clear())) {
+        await this.waitOutPause(signal);
+        probing = await this.waitForVerdict(holder, signal);
+      }
       let res: Response;
       const sentAt = Date.now();
       try {
