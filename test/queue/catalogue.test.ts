@@ -69,6 +69,14 @@ describe('the job catalogue', () => {
       'csat-vote': 'csat-vote-surveyId_v-userId_v-actionTs_v',
       feedback: 'feedback-kind_v-answerId_v-userId_v-actionTs_v',
       'messages-opened': 'messages-opened-userId_v-205',
+      'request-message': 'request-msg-channel_v-ts_v',
+      'request-reply': 'request-reply-channel_v-ts_v',
+      'request-reaction': 'request-reaction-kind_v-channel_v-ts_v-userId_v-eventTs_v',
+      'request-action': 'request-action-requestId_v-action_v-userId_v-actionTs_v',
+      'request-edit': 'request-edit-channel_v-ts_v-eventTs_v',
+      'request-delete': 'request-delete-channel_v-ts_v',
+      'request-detect': 'request-detect-channel_v-windowId_v',
+      'request-timer': 'request-timer-requestId_v-target_v-kind_v-at_v',
     });
     // The other shapes: an escalation without a request id, a journey map asked for by command.
     expect(built('escalate', fields({ requestId: undefined }))).toBe('escalate-channel_v-threadTs_v-area-v-requestedAt_v');

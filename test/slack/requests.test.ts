@@ -1,0 +1,228 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { RequestBody } from '../fakes/anthropic-server.js';
+import { RequestStore } from '../../src/stores/requests.js';
+import { writeAccountBook } from '../helpers/account-book.js';
+import { queueIdle, SIGNING_SECRET, startHarness, testConfig, until, type Harness } from '../helpers/harness.js';
+import { buttonClickForm, eventEnvelope, interactivityForm, signedRequest } from '../helpers/slack-sign.js';
+
+/**
+ * Customer requests over the wire: a customer's message in a Slack Connect channel arrives as a `message.channels`
+ * event and becomes one tracked request with one card in the triage channel; the team's reply, the card's buttons
+ * and select, a deletion and the SLA timers move it, and the card follows with chat.update. The customer sees none
+ * of it. Targets are seconds (`0.05m`), so warnings and breaches play out in test time.
+ */
+const SHARED = 'C0ACMESHARED';
+const TRIAGE = 'C0TRIAGE';
+const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
+const OWNER = 'U0CSM1';
+const AGENT = 'U0AGENT';
+const CUSTOMER = 'U0ACMEDANA';
+
+const redis = new Redis(process.env.REDIS_URL!);
+let h: Harness;
+afterEach(async () => {
+  await h?.stop();
+});
+afterAll(() => redis.disconnect());
+
+async function start(requests: Record<string, unknown>, plan = 'Enterprise') {
+  const book = await writeAccountBook([{ name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: OWNER, plan }]);
+  h = await startHarness({
+    config: testConfig({
+      requests: { channels: [SHARED], triageChannel: TRIAGE, priorityByPlan: { enterprise: 'high' }, ...requests },
+      signals: { channels: 'none' },
+    }),
+    env: { LUNA_ACCOUNTS: book },
+  });
+  h.slack.addChannel({ id: TRIAGE, name: 'cs-triage' });
+  h.slack.addUser({ id: OWNER, name: 'casey' });
+  h.slack.addUser({ id: AGENT, name: 'alex' });
+  h.slack.addSharedChannel({ id: SHARED, name: 'acme-shared', externalTeam: ACME, members: [OWNER, AGENT], externalMembers: [{ id: CUSTOMER, name: 'dana' }] });
+}
+
+/** Someone posts in a channel without mentioning LUNA; `retries` resends the same delivery as Slack's retries do. */
+async function say(user: string, text: string, opts: { threadTs?: string; retries?: number } = {}) {
+  const event = h.slack.userEvent({ type: 'message', user, channel: SHARED, text, ...(opts.threadTs ? { threadTs: opts.threadTs } : {}) });
+  const envelope = eventEnvelope(event, { isExtSharedChannel: true });
+  for (let i = 0; i <= (opts.retries ?? 0); i++) {
+    const res = await signedRequest(h.eventsUrl, envelope, { signingSecret: SIGNING_SECRET, ...(i ? { retryNum: i, retryReason: 'http_timeout' } : {}) });
+    expect(res.status).toBe(200);
+  }
+  return event.ts;
+}
+
+async function deliver(event: object) {
+  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), { signingSecret: SIGNING_SECRET });
+  expect(res.status).toBe(200);
+}
+
+async function click(user: string, actionId: string, value: string, card: string, teamId?: string) {
+  const body = buttonClickForm({ user, actionId, value, message: { channel: TRIAGE, ts: card }, ...(teamId ? { teamId } : {}) });
+  expect((await signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET })).status).toBe(200);
+}
+
+/** Choosing an option in the card's priority menu: a block_actions payload whose action carries `selected_option`. */
+async function choose(user: string, requestId: string, priority: string, card: string) {
+  const actionTs = (Date.now() / 1000).toFixed(6);
+  const option = { text: { type: 'plain_text', text: priority }, value: `${requestId}|${priority}` };
+  const body = interactivityForm({
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
+    api_app_id: 'A0LUNA',
+    token: 'legacy',
+    trigger_id: `9.9.${actionTs}`,
+    team: { id: 'T0TEAM', domain: 'fake' },
+    container: { type: 'message', channel_id: TRIAGE, message_ts: card, is_ephemeral: false },
+    channel: { id: TRIAGE },
+    message: { ts: card },
+    actions: [{ type: 'static_select', action_id: 'request_priority', block_id: `request:${requestId}`, selected_option: option, action_ts: actionTs }],
+  });
+  expect((await signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET })).status).toBe(200);
+}
+
+const cards = () => h.slack.botMessages(TRIAGE).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+const cardText = (ts: string) => JSON.stringify(h.slack.message(TRIAGE, ts)?.blocks ?? []);
+const metrics = async () => (await fetch(`http://127.0.0.1:${h.luna.port}/metrics`)).text();
+const store = () => new RequestStore(redis, h.prefix);
+const idOf = (ts: string) => `${SHARED}-${ts}`;
+
+function nothingForTheCustomer() {
+  expect(h.slack.postedIn(SHARED)).toEqual([]);
+  expect(h.slack.messages(SHARED).some((m) => m.reactions?.length)).toBe(false);
+  expect(h.slack.visibleTo(CUSTOMER, SHARED).filter((m) => m.kind === 'ephemeral')).toEqual([]);
+}
+
+describe('customer requests', () => {
+  it('a customer question opens one request and one card (a retry too); the team’s reply, Take it, the priority menu and Resolve move it', async () => {
+    await start({ detection: 'every' });
+    const asked = await say(CUSTOMER, 'Our SSO login fails since this morning, can you look?', { retries: 2 });
+    await until(async () => cards().length === 1 && (await store().get(idOf(asked)))?.card !== undefined, 'the card');
+    await say(CUSTOMER, 'Thanks!');
+    await queueIdle(h);
+    expect(cards()).toHaveLength(1);
+    expect(await store().openCount()).toBe(1);
+    const card = cards()[0]!.ts;
+    expect(cardText(card)).toContain('Acme Corp');
+    expect(cardText(card)).toContain('Our SSO login fails since this morning');
+    expect(cardText(card)).toContain('High'); // Enterprise plan
+    expect(cardText(card)).toMatch(/<@U0CSM1> \(account owner\)/);
+    expect(cardText(card)).toContain(`https://fake.slack.test/archives/${SHARED}/p${asked.replace('.', '')}`);
+    expect(await metrics()).toMatch(/luna_requests_opened_total\{via="every"\} 1/);
+    expect(await metrics()).toMatch(/luna_requests_open 1/);
+
+    await say(OWNER, 'Looking into it now.', { threadTs: asked });
+    await until(() => cardText(card).includes('First response by <@U0CSM1>'), 'the card showing the first response');
+    expect(await metrics()).toMatch(/luna_request_first_response_seconds_count\{priority="high"\} 1/);
+
+    // Someone of the customer's organisation (were they ever to see the card) cannot press its buttons.
+    h.slack.setMembers(TRIAGE, [OWNER, AGENT, CUSTOMER]);
+    await click(CUSTOMER, 'request_take', idOf(asked), card, ACME.id);
+    await queueIdle(h);
+    expect((await store().get(idOf(asked)))?.assigneeId).toBe(OWNER);
+    expect(h.slack.ephemerals.filter((e) => e.user === CUSTOMER && e.channel === TRIAGE).map((e) => e.text)).toEqual([
+      expect.stringContaining('Only members of the team'),
+    ]);
+
+    await click(AGENT, 'request_take', idOf(asked), card);
+    await until(() => cardText(card).includes('*Assignee*\\n<@U0AGENT>'), 'the card naming the taker');
+    await choose(AGENT, idOf(asked), 'urgent', card);
+    await until(async () => (await store().get(idOf(asked)))?.priority === 'urgent', 'the urgent priority');
+    await queueIdle(h);
+    expect(cardText(card)).toContain('Urgent');
+
+    await click(AGENT, 'request_resolve', idOf(asked), card);
+    await until(() => cardText(card).includes('Resolved by <@U0AGENT>'), 'the card showing the resolution');
+    expect(cardText(card)).not.toContain('request_take'); // no buttons on a resolved request
+    expect(await metrics()).toMatch(/luna_request_resolution_seconds_count\{priority="urgent"\} 1/);
+    expect(await metrics()).toMatch(/luna_requests_open 0/);
+
+    // The customer writes again in the thread: reopened.
+    await say(CUSTOMER, 'It is failing again.', { threadTs: asked });
+    await until(() => cardText(card).includes('Reopened'), 'the card showing the reopening');
+    expect(cards()).toHaveLength(1);
+    nothingForTheCustomer();
+  });
+
+  it('a deleted request message withdraws the request; the card says so and loses its buttons', async () => {
+    await start({ detection: 'every' });
+    const asked = await say(CUSTOMER, 'Where do I change the billing contact?');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
+    const card = (await store().get(idOf(asked)))!.card!.ts;
+    await say(CUSTOMER, 'Sorry, found it.'); // grouped into the request, no second card
+    await queueIdle(h);
+    expect(cards()).toHaveLength(1);
+    await deliver({
+      type: 'message',
+      subtype: 'message_deleted',
+      hidden: true,
+      channel: SHARED,
+      channel_type: 'channel',
+      ts: (Date.now() / 1000).toFixed(6),
+      deleted_ts: asked,
+    });
+    await until(() => cardText(card).includes('Withdrawn'), 'the withdrawn card');
+    expect(cardText(card)).not.toContain('request_resolve');
+    expect((await store().get(idOf(asked)))?.status).toBe('withdrawn');
+    expect(await store().openCount()).toBe(0);
+    nothingForTheCustomer();
+  });
+
+  it('ai detection: greetings and thanks make no model call; a question is read in one call and opens a request', async () => {
+    await start({ detection: 'ai' }, 'Starter');
+    h.anthropic.defaultReply = {
+      handler: (body: RequestBody) => {
+        const text = JSON.stringify(body.messages);
+        const labels = [...text.matchAll(/\[(m\d+) · /g)].map((m) => m[1]!);
+        return { text: JSON.stringify({ messages: labels.map((label) => ({ label, request: true, priority: 'normal' })) }) };
+      },
+    };
+    await say(CUSTOMER, 'Hi team!');
+    await say(CUSTOMER, 'Thanks Anna 🙏');
+    await queueIdle(h);
+    expect(h.anthropic.requests).toHaveLength(0);
+    const asked = await say(CUSTOMER, 'Can we export the audit log as CSV?');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card after detection', 15_000);
+    await queueIdle(h);
+    expect(h.anthropic.requests).toHaveLength(1);
+    expect(JSON.stringify(h.anthropic.requests[0]!.body.messages)).toContain('export the audit log');
+    expect(JSON.stringify(h.anthropic.requests[0]!.body.messages)).not.toContain('Hi team');
+    expect((await store().get(idOf(asked)))?.via).toBe('ai');
+    expect(cards()).toHaveLength(1);
+    nothingForTheCustomer();
+  });
+
+  it('a warning then a breach fire once each; a request the team answered in time fires neither', async () => {
+    await start({ detection: 'every', groupMinutes: 0, warnAt: 0.5, sla: { normal: { firstResponse: '0.05m', resolution: '1h' } } }, 'Starter');
+    const late = await say(CUSTOMER, 'Is the API rate limit per key or per account?');
+    const answered = await say(CUSTOMER, 'Also, can you enable the beta for us?', {});
+    await until(async () => (await store().get(idOf(answered)))?.card !== undefined, 'the second card');
+    await say(OWNER, 'Enabled it for you.', { threadTs: answered });
+    const lateCard = () =>
+      store()
+        .get(idOf(late))
+        .then((r) => r?.card?.ts);
+    await until(async () => Boolean(await lateCard()), 'the first card');
+    const card = (await lateCard())!;
+
+    const warnings = () => h.slack.dmsTo(OWNER).filter((m) => m.text.includes('is due'));
+    const breaches = () => h.slack.botMessages(TRIAGE, card).filter((m) => m.ts !== card);
+    await until(() => warnings().length === 1, 'the warning', 10_000);
+    expect(warnings()[0]!.text).toContain('first response');
+    expect(warnings()[0]!.text).toContain('Is the API rate limit per key or per account?');
+    await until(() => breaches().length === 1, 'the breach reply', 10_000);
+    expect(breaches()[0]!.text).toMatch(/First response SLA breached.*<@U0CSM1>/s);
+    await until(() => cardText(card).includes('Breached'), 'the breached card');
+
+    // Nothing fires twice: not after more ticks, nor for the answered request.
+    await new Promise((r) => setTimeout(r, 2_500));
+    await queueIdle(h);
+    expect(warnings()).toHaveLength(1);
+    expect(breaches()).toHaveLength(1);
+    expect(await metrics()).toMatch(/luna_request_sla_breaches_total\{target="first_response"\} 1/);
+    const other = await store().get(idOf(answered));
+    expect(other?.breached).toEqual([]);
+    expect(other?.warned).toEqual([]);
+    nothingForTheCustomer();
+  });
+});
