@@ -21,6 +21,8 @@ const CUSTOMER = 'U0ACMEDANA';
 
 const redis = new Redis(process.env.REDIS_URL!);
 let h: Harness;
+/** What the last start used, to start LUNA again on the same Redis prefix and fakes. */
+let started: { config: string; env: Record<string, string> };
 afterEach(async () => {
   await h?.stop();
 });
@@ -28,13 +30,14 @@ afterAll(() => redis.disconnect());
 
 async function start(requests: Record<string, unknown>, plan = 'Enterprise') {
   const book = await writeAccountBook([{ name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: OWNER, plan }]);
-  h = await startHarness({
+  started = {
     config: testConfig({
       requests: { channels: [SHARED], triageChannel: TRIAGE, priorityByPlan: { enterprise: 'high' }, ...requests },
       signals: { channels: 'none' },
     }),
     env: { LUNA_ACCOUNTS: book },
-  });
+  };
+  h = await startHarness(started);
   h.slack.addChannel({ id: TRIAGE, name: 'cs-triage' });
   h.slack.addUser({ id: OWNER, name: 'casey' });
   h.slack.addUser({ id: AGENT, name: 'alex' });
@@ -168,6 +171,53 @@ describe('customer requests', () => {
     nothingForTheCustomer();
   });
 
+  it('detection by reaction: the customer’s ticket reaction opens one; the team’s eyes take it, rotating_light makes it urgent, the resolved reaction resolves it', async () => {
+    await start({ detection: 'reaction' }, 'Starter');
+    const asked = await say(CUSTOMER, 'The export button does nothing in Safari.');
+    await queueIdle(h);
+    expect(cards()).toHaveLength(0); // detection: reaction — the message alone opens nothing
+    const react = (user: string, reaction: string) => deliver(h.slack.react({ user, channel: SHARED, ts: asked, reaction }));
+    await react(CUSTOMER, 'ticket');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
+    const card = (await store().get(idOf(asked)))!.card!.ts;
+    expect((await store().get(idOf(asked)))?.via).toBe('reaction');
+    expect(await metrics()).toMatch(/luna_requests_opened_total\{via="reaction"\} 1/);
+
+    await react(CUSTOMER, 'eyes'); // a customer cannot take it
+    await queueIdle(h);
+    expect((await store().get(idOf(asked)))?.assigneeId).toBe(OWNER);
+    await react(AGENT, 'eyes');
+    await until(() => cardText(card).includes('*Assignee*\\n<@U0AGENT>'), 'the card naming the agent');
+    await react(OWNER, 'rotating_light');
+    await until(() => cardText(card).includes('Urgent'), 'the urgent card');
+    await react(AGENT, 'white_check_mark');
+    await until(() => cardText(card).includes('Resolved by <@U0AGENT>'), 'the resolved card');
+    await queueIdle(h);
+    expect(cards()).toHaveLength(1);
+    // Only the team's reactions and LUNA's own posts: nothing in the channel from LUNA.
+    expect(h.slack.postedIn(SHARED)).toEqual([]);
+  });
+
+  it('an edit of the request’s message shows on the card', async () => {
+    await start({ detection: 'every' }, 'Starter');
+    const asked = await say(CUSTOMER, 'Can you reset my 2FA?');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
+    const card = (await store().get(idOf(asked)))!.card!.ts;
+    const now = (Date.now() / 1000).toFixed(6);
+    await deliver({
+      type: 'message',
+      subtype: 'message_changed',
+      hidden: true,
+      channel: SHARED,
+      channel_type: 'channel',
+      ts: now,
+      message: { type: 'message', user: CUSTOMER, text: 'Can you reset 2FA for my colleague Sam?', ts: asked, edited: { user: CUSTOMER, ts: now } },
+      previous_message: { type: 'message', user: CUSTOMER, text: 'Can you reset my 2FA?', ts: asked },
+    });
+    await until(() => cardText(card).includes('reset 2FA for my colleague Sam'), 'the edited first words');
+    nothingForTheCustomer();
+  });
+
   it('ai detection: greetings and thanks make no model call; a question is read in one call and opens a request', async () => {
     await start({ detection: 'ai' }, 'Starter');
     h.anthropic.defaultReply = {
@@ -190,6 +240,32 @@ describe('customer requests', () => {
     expect((await store().get(idOf(asked)))?.via).toBe('ai');
     expect(cards()).toHaveLength(1);
     nothingForTheCustomer();
+  });
+
+  it('a warning due while LUNA was stopped goes out once after it starts again, and the breach once on time', async () => {
+    await start({ detection: 'every', warnAt: 0.25, sla: { normal: { firstResponse: '0.1m', resolution: '1h' } } }, 'Starter');
+    const first = h;
+    const asked = await say(CUSTOMER, 'Why was our invoice charged twice?');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
+    await queueIdle(h);
+    await first.luna.stop();
+    await new Promise((r) => setTimeout(r, 2_000)); // the warning (1.5 s) comes due while stopped; the breach is at 6 s
+    h = await startHarness({ slack: first.slack, anthropic: first.anthropic, prefix: first.prefix, ...started });
+    const card = (await store().get(idOf(asked)))!.card!.ts;
+    const breaches = () => h.slack.botMessages(TRIAGE, card).filter((m) => m.ts !== card);
+    await until(() => h.slack.dmsTo(OWNER).filter((m) => m.text.includes('is due')).length === 1, 'the warning after the restart');
+    expect(breaches()).toHaveLength(0);
+    await until(() => breaches().length === 1, 'the breach', 10_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await queueIdle(h);
+    expect(breaches()).toHaveLength(1);
+    expect(h.slack.dmsTo(OWNER).filter((m) => m.text.includes('is due'))).toHaveLength(1);
+    expect(cardText(card)).toContain('Breached');
+    nothingForTheCustomer();
+    await h.stop();
+    await first.slack.close();
+    await first.anthropic.close();
+    h = undefined as unknown as Harness;
   });
 
   it('a warning then a breach fire once each; a request the team answered in time fires neither', async () => {
