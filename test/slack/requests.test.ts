@@ -268,6 +268,22 @@ describe('customer requests', () => {
     h = undefined as unknown as Harness;
   });
 
+  it('business hours: with the only working day not today, a seconds-long target does not breach today', async () => {
+    const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + 2) % 7];
+    const hours = { timezone: 'UTC', days: [day], from: '00:00', to: '24:00' };
+    await start({ detection: 'every', hours, warnAt: 0.5, sla: { normal: { firstResponse: '0.05m', resolution: '0.1m' } } }, 'Starter');
+    const asked = await say(CUSTOMER, 'Could you send us the SOC 2 report?');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
+    const record = (await store().get(idOf(asked)))!;
+    // Due 3 business seconds into the working day after tomorrow, not 3 s from now.
+    expect(record.due.firstResponse - Date.now()).toBeGreaterThan(86_400_000);
+    await new Promise((r) => setTimeout(r, 3_500));
+    await queueIdle(h);
+    expect(h.slack.botMessages(TRIAGE, record.card!.ts).filter((m) => m.ts !== record.card!.ts)).toEqual([]);
+    expect(h.slack.dmsTo(OWNER).filter((m) => m.text.includes('is due'))).toEqual([]);
+    expect((await store().get(idOf(asked)))?.breached).toEqual([]);
+  });
+
   it('a warning then a breach fire once each; a request the team answered in time fires neither', async () => {
     await start({ detection: 'every', groupMinutes: 0, warnAt: 0.5, sla: { normal: { firstResponse: '0.05m', resolution: '1h' } } }, 'Starter');
     const late = await say(CUSTOMER, 'Is the API rate limit per key or per account?');
