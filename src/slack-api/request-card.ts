@@ -2,7 +2,7 @@ import type * as types from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Settings } from '../config/load.js';
 import { fromAnotherOrganisation, moreUrgent } from '../domain/request-policy.js';
-import { openRequest, slaPolicy, startingPriority, type OpenInput, type RequestRecord, type SlaPolicy } from '../domain/requests.js';
+import { openRequest, respond, slaPolicy, startingPriority, type OpenInput, type RequestRecord, type SlaPolicy } from '../domain/requests.js';
 import type { Logger } from '../infra/log.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { Stores } from '../stores/index.js';
@@ -12,7 +12,7 @@ import type { Directory } from './directory.js';
 import { slackErrorCode } from './errors.js';
 import { postPart } from './post.js';
 import { tellOwnersUnassigned, type AlertViews } from './request-alerts.js';
-import { postedParts, type SlackThreadMessage } from './thread.js';
+import { postedParts, readThread, type SlackThreadMessage } from './thread.js';
 
 /**
  * The Slack side of customer requests that several jobs share: who is a customer and who is of the team, opening
@@ -100,10 +100,28 @@ export async function openAndAnnounce(ctx: Ctx, m: Omit<OpenInput, 'account'>, o
   return result;
 }
 
-/** The card, then (when nobody is assigned) a private note to the channel's owners. */
+/** The card, a reply the team already wrote, then (when nobody is assigned) a private note to the channel's owners. */
 async function announce(ctx: Ctx, opened: RequestRecord, again: boolean): Promise<void> {
   const record = await postCard(ctx, opened, again);
-  await tellOwnersUnassigned(ctx, record);
+  await tellOwnersUnassigned(ctx, (await catchUp(ctx, record)) ?? record);
+}
+
+/**
+ * A request opens a few seconds after its message (the model reads in windows; events race): a reply of the team
+ * already in the thread by then is its first response. Reads the thread once; bots' replies never count.
+ */
+async function catchUp(ctx: Ctx, r: RequestRecord): Promise<RequestRecord | undefined> {
+  const thread = await readThread(ctx.slack, r.channel, r.threadTs).catch((err: unknown) => {
+    if (slackErrorCode(err) === 'thread_not_found') return [];
+    throw err;
+  });
+  for (const m of thread) {
+    if (m.ts === r.threadTs || !m.user || m.bot_id || m.subtype === 'bot_message') continue;
+    if (!(await isOfTheTeam(ctx, m.user))) continue;
+    const at = Math.round(Number(m.ts) * 1000);
+    return (await changeRequest(ctx, r.id, (cur) => respond(cur, { by: m.user!, at }, requestPolicy(ctx))))?.record;
+  }
+  return undefined;
 }
 
 /**

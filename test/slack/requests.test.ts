@@ -168,6 +168,23 @@ describe('customer requests', () => {
     expect(cardText(card)).not.toContain('request_resolve');
     expect((await store().get(idOf(asked)))?.status).toBe('withdrawn');
     expect(await store().openCount()).toBe(0);
+
+    // A request's message deleted while its thread has replies stays as a tombstone: withdrawn too.
+    const other = await say(CUSTOMER, 'Is there a sandbox we can test in?');
+    await until(async () => (await store().get(idOf(other)))?.card !== undefined, 'the second card');
+    await say(AGENT, 'Yes, I will set one up.', { threadTs: other });
+    const now = (Date.now() / 1000).toFixed(6);
+    await deliver({
+      type: 'message',
+      subtype: 'message_changed',
+      hidden: true,
+      channel: SHARED,
+      channel_type: 'channel',
+      ts: now,
+      message: { type: 'message', subtype: 'tombstone', text: 'This message was deleted.', ts: other, thread_ts: other, reply_count: 1, hidden: true },
+      previous_message: { type: 'message', user: CUSTOMER, text: 'Is there a sandbox we can test in?', ts: other },
+    });
+    await until(async () => (await store().get(idOf(other)))?.status === 'withdrawn', 'the second request withdrawn');
     nothingForTheCustomer();
   });
 
@@ -232,11 +249,16 @@ describe('customer requests', () => {
     await queueIdle(h);
     expect(h.anthropic.requests).toHaveLength(0);
     const asked = await say(CUSTOMER, 'Can we export the audit log as CSV?');
+    // The team answers before the model has read the window: still the request's first response.
+    await say(OWNER, 'Yes: Settings → Audit → Export.', { threadTs: asked });
     await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card after detection', 15_000);
     await queueIdle(h);
+    expect((await store().get(idOf(asked)))?.firstResponderId).toBe(OWNER);
+    expect(cardText((await store().get(idOf(asked)))!.card!.ts)).toContain('First response by <@U0CSM1>');
     expect(h.anthropic.requests).toHaveLength(1);
     expect(JSON.stringify(h.anthropic.requests[0]!.body.messages)).toContain('export the audit log');
     expect(JSON.stringify(h.anthropic.requests[0]!.body.messages)).not.toContain('Hi team');
+    expect(JSON.stringify(h.anthropic.requests[0]!.body.messages)).not.toContain('Settings → Audit'); // the team's reply is no candidate
     expect((await store().get(idOf(asked)))?.via).toBe('ai');
     expect(cards()).toHaveLength(1);
     nothingForTheCustomer();

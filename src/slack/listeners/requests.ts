@@ -26,7 +26,14 @@ const Changed = z.object({
   subtype: z.literal('message_changed'),
   channel: ChannelId,
   event_ts: SlackTs,
-  message: z.object({ ts: SlackTs, user: UserId.optional(), bot_id: z.string().optional(), text: z.string().optional() }),
+  message: z.object({
+    ts: SlackTs,
+    user: UserId.optional(),
+    bot_id: z.string().optional(),
+    text: z.string().optional(),
+    /** A thread's parent deleted while it has replies stays as a `tombstone`: for requests, a deletion. */
+    subtype: z.string().optional(),
+  }),
 });
 
 /** docs.slack.dev/reference/events/message/message_deleted: `deleted_ts` names the message that is gone. */
@@ -60,7 +67,12 @@ export function registerRequestListeners(app: App, deps: SlackAdapterDeps): void
     const raw = event as unknown as Record<string, unknown>;
     if (raw.subtype === 'message_changed') {
       const e = Changed.safeParse(raw);
-      if (!e.success || !tracked(e.data.channel) || !e.data.message.user || e.data.message.bot_id) return;
+      if (!e.success || !tracked(e.data.channel)) return;
+      if (e.data.message.subtype === 'tombstone') {
+        await deps.enqueue('request-delete', { channel: e.data.channel, ts: e.data.message.ts, eventTs: e.data.event_ts });
+        return;
+      }
+      if (!e.data.message.user || e.data.message.bot_id) return;
       await deps.enqueue('request-edit', { channel: e.data.channel, ts: e.data.message.ts, text: cut(e.data.message.text), eventTs: e.data.event_ts });
       return;
     }
