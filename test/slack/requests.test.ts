@@ -28,12 +28,13 @@ afterEach(async () => {
 });
 afterAll(() => redis.disconnect());
 
-async function start(requests: Record<string, unknown>, plan = 'Enterprise') {
-  const book = await writeAccountBook([{ name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: OWNER, plan }]);
+async function start(requests: Record<string, unknown>, plan = 'Enterprise', more: { owner?: string; config?: Record<string, unknown> } = {}) {
+  const book = await writeAccountBook([{ name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: more.owner ?? OWNER, plan }]);
   started = {
     config: testConfig({
       requests: { channels: [SHARED], triageChannel: TRIAGE, priorityByPlan: { enterprise: 'high' }, ...requests },
       signals: { channels: 'none' },
+      ...more.config,
     }),
     env: { LUNA_ACCOUNTS: book },
   };
@@ -152,9 +153,10 @@ describe('customer requests', () => {
     const asked = await say(CUSTOMER, 'Where do I change the billing contact?');
     await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
     const card = (await store().get(idOf(asked)))!.card!.ts;
-    await say(CUSTOMER, 'Sorry, found it.'); // grouped into the request, no second card
+    await say(CUSTOMER, 'Sorry, found it in the settings page.'); // grouped into the request, no second card
     await queueIdle(h);
     expect(cards()).toHaveLength(1);
+    expect((await store().get(idOf(asked)))?.followUps).toHaveLength(1);
     await deliver({
       type: 'message',
       subtype: 'message_deleted',
@@ -185,6 +187,19 @@ describe('customer requests', () => {
       previous_message: { type: 'message', user: CUSTOMER, text: 'Is there a sandbox we can test in?', ts: other },
     });
     await until(async () => (await store().get(idOf(other)))?.status === 'withdrawn', 'the second request withdrawn');
+    nothingForTheCustomer();
+  });
+
+  it('a request of an account without an owner is unassigned, and the channel’s owners are told privately', async () => {
+    await start({ detection: 'every' }, 'Starter', { owner: '', config: { customerChannels: { owners: { [SHARED]: ['U0LEAD'] } } } });
+    h.slack.addUser({ id: 'U0LEAD', name: 'lee' });
+    const asked = await say(CUSTOMER, 'Who can help us plan the rollout?');
+    await until(() => h.slack.dmsTo('U0LEAD').length === 1, 'the note to the channel’s owner');
+    expect(h.slack.dmsTo('U0LEAD')[0]!.text).toMatch(/request from Acme Corp has nobody assigned/);
+    const card = (await store().get(idOf(asked)))!.card!.ts;
+    expect(cardText(card)).toContain('_Unassigned_');
+    await queueIdle(h);
+    expect(h.slack.dmsTo('U0LEAD')).toHaveLength(1);
     nothingForTheCustomer();
   });
 
