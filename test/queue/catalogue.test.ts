@@ -9,6 +9,7 @@ import { ThreadOrderStore } from '../../src/stores/thread-order.js';
 import { JOB_NAMES, JOBS, QUEUE_NAME, jobId, type EnqueuedJobName, type JobName, type JobPayload } from '../../src/contracts/jobs.js';
 import { until, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
 import { buttonClickForm, signedRequest } from '../helpers/slack-sign.js';
+import { requestTimerJobId } from '../../src/queue/request-timers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -91,6 +92,11 @@ describe('the job catalogue', () => {
       actionTs: '1700000001.000200',
     };
     expect(jobId('digest-done', done)).toBe('digest-done-repeat_digest-C1-C2_1700-0-1700000001.000200');
+  });
+
+  it('gives a request timer’s job the id the timers’ tick uses', () => {
+    const t = { requestId: 'C0ACME-1700000000.000100', target: 'firstResponse', kind: 'breach', at: 1_700_000_060_000 } as const;
+    expect(jobId('request-timer', t)).toBe(requestTimerJobId(t));
   });
 
   it('names every job in JOB_NAMES, for code that names a job without queueing it', () => {
