@@ -148,6 +148,21 @@ describe('customer requests', () => {
     nothingForTheCustomer();
   });
 
+  it('Resolve on the card asks the customer for a rating once (csat.enabled), as the resolved reaction does', async () => {
+    await start({ detection: 'every' }, 'Starter', { config: { csat: { enabled: true } } });
+    const asked = await say(CUSTOMER, 'How do we rotate our API key?');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
+    const card = (await store().get(idOf(asked)))!.card!.ts;
+    await say(OWNER, 'Under Settings → Keys.', { threadTs: asked });
+    await click(OWNER, 'request_resolve', idOf(asked), card);
+    const surveys = () => h.slack.botMessages(SHARED, asked).filter((m) => m.ts !== asked);
+    await until(() => surveys().length === 1, 'the survey in the thread');
+    await deliver(h.slack.react({ user: OWNER, channel: SHARED, ts: asked, reaction: 'white_check_mark' }));
+    await queueIdle(h);
+    expect(surveys()).toHaveLength(1);
+    expect((await store().get(idOf(asked)))?.status).toBe('resolved');
+  });
+
   it('a deleted request message withdraws the request; the card says so and loses its buttons', async () => {
     await start({ detection: 'every' });
     const asked = await say(CUSTOMER, 'Where do I change the billing contact?');

@@ -6,9 +6,10 @@ import { changeRequest, isOfTheTeam, requestPolicy } from '../../slack-api/reque
 import { requestViews } from '../../render/request-views.js';
 
 /**
- * A click on a triage card: Take it assigns the request to the clicker, Resolve resolves it, the select sets its
- * priority (and so its due times). Only members of the team may: anyone else is told so privately and nothing
- * changes. A click on anything but the request's own card changes nothing either.
+ * A click on a triage card: Take it assigns the request to the clicker, Resolve resolves it (and its thread, as the
+ * resolved reaction does: account memory, a CSAT survey), the select sets its priority (and so its due times). Only
+ * members of the team may: anyone else is told so privately and nothing changes. A click on anything but the
+ * request's own card changes nothing either.
  */
 export async function requestActionJob(job: LunaJob<'request-action'>, ctx: JobContext): Promise<{ outcome: string }> {
   const p = job.data;
@@ -27,6 +28,10 @@ export async function requestActionJob(job: LunaJob<'request-action'>, ctx: JobC
     if (p.action === 'resolve') return resolve(r, { by: p.userId, at }, policy);
     return p.priority ? setPriority(r, p.priority, at, policy) : r;
   });
+  // Resolving on the card resolves the customer's thread as the resolved reaction does: with csat.enabled, one survey.
+  if (result?.changed && result.record.status === 'resolved') {
+    await ctx.enqueue('thread-resolved', { channel: result.record.channel, ts: result.record.threadTs, userId: p.userId, eventTs: p.actionTs });
+  }
   return { outcome: result?.changed ? p.action : 'unchanged' };
 }
 
