@@ -100,7 +100,7 @@ export const JOBS = {
   'request-action': queued(RequestActionPayload, (p) => `request-action-${p.requestId}-${p.action}-${p.userId}-${p.actionTs}`),
   'request-edit': queued(RequestEditPayload, (p) => `request-edit-${p.channel}-${p.ts}-${p.eventTs}`),
   'request-delete': queued(RequestDeletePayload, (p) => `request-delete-${p.channel}-${p.ts}`),
-  'request-detect': queued(RequestDetectPayload, (p) => `request-detect-${p.channel}-${p.windowId}${p.trigger === 'full' ? '-full' : ''}`),
+  'request-detect': queued(RequestDetectPayload, (p) => `request-detect-${p.windowId}${p.trigger === 'full' ? '-full' : ''}`),
   'request-timer': queued(RequestTimerPayload, (p) => `request-timer-${p.requestId}-${p.target}-${p.kind}-${p.at}`),
   'request-timers': scheduled(RequestTimersTickPayload),
 };

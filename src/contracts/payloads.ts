@@ -284,9 +284,8 @@ export type RequestEditPayload = z.infer<typeof RequestEditPayload>;
 export const RequestDeletePayload = z.object({ channel: ChannelId, ts: SlackTs, eventTs: SlackTs });
 export type RequestDeletePayload = z.infer<typeof RequestDeletePayload>;
 
-/** `detection: ai`: classify one channel's window of candidate messages, when its timer fires or it is full. */
+/** `detection: ai`: classify a window of candidate customer messages (all channels), when its timer fires or it is full. */
 export const RequestDetectPayload = z.object({
-  channel: ChannelId,
   windowId: z.string().regex(/^\d{1,16}$/),
   trigger: z.enum(['timer', 'full']),
 });

@@ -65,17 +65,17 @@ export function whoToTell(r: Pick<RequestRecord, 'assigneeId'>, channelOwners: r
 }
 
 /**
- * `detection: ai` reads candidates in small windows per channel: the first candidate opens a window, which is
- * classified in one call when it is DETECT_WINDOW_MS old or holds DETECT_BATCH_MAX messages. A request's clock
- * starts at its message's own time, so the wait costs the SLA nothing.
+ * `detection: ai` reads candidates in short windows across every channel: the first candidate opens a window, which
+ * is read when it is DETECT_WINDOW_MS old or holds DETECT_BATCH_MAX messages (one call per DETECT_BATCH_MAX). A
+ * request's clock starts at its message's own time, so the wait costs the SLA nothing. Per-channel windows would
+ * batch nothing when traffic spreads over many channels (50 messages a second over 200 channels is one message per
+ * channel every four seconds).
  */
 export const DETECT_WINDOW_MS = 3_000;
 export const DETECT_BATCH_MAX = 20;
 
-/** The key a channel's detection windows live under in the batching store (beside signals' accounts, never one of them). */
-export function detectionWindowKey(channel: string): string {
-  return `requests-${channel}`;
-}
+/** The key the detection windows live under in the batching store (beside signals' accounts, never one of them). */
+export const DETECTION_WINDOW_KEY = 'requests-detection';
 
 /** Slack's `ts` as epoch ms: when the message was sent. */
 export function tsMillis(ts: string): number {

@@ -76,7 +76,7 @@ describe('the job catalogue', () => {
       'request-action': 'request-action-requestId_v-action_v-userId_v-actionTs_v',
       'request-edit': 'request-edit-channel_v-ts_v-eventTs_v',
       'request-delete': 'request-delete-channel_v-ts_v',
-      'request-detect': 'request-detect-channel_v-windowId_v',
+      'request-detect': 'request-detect-windowId_v',
       'request-timer': 'request-timer-requestId_v-target_v-kind_v-at_v',
     });
     // The other shapes: an escalation without a request id, a journey map asked for by command.

@@ -1,95 +1,113 @@
 import { z } from 'zod';
-import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { PRIORITIES } from '../../config/requests.js';
-import { detectionWindowKey, tsMillis } from '../../domain/request-policy.js';
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { DETECT_BATCH_MAX, DETECTION_WINDOW_KEY, tsMillis } from '../../domain/request-policy.js';
 import { truncate } from '../../domain/text.js';
 import { tokensSpent } from '../../infra/metrics.js';
 import { detectionPrompt, detectRequests, type DetectionInput } from '../../llm/request-detect.js';
 import { estimateTokens, resolveModel } from '../../personas/models.js';
-import { keyOf, readMessages } from '../../slack-api/messages.js';
 import { requestViews } from '../../render/request-views.js';
 import { openAndAnnounce } from '../../slack-api/request-card.js';
-import { utcDay } from '../../stores/signals.js';
+import { utcDay, type MessageRef } from '../../stores/signals.js';
 
 /** What a classified window keeps for its retries: the messages read as requests, with the priority read. */
-const Detected = z.object({ requests: z.array(z.object({ ts: z.string(), priority: z.enum(PRIORITIES).optional() })), overBudget: z.boolean() });
+const Detected = z.object({
+  /** `read`: the model read it; false for messages past the day's budget. */
+  requests: z.array(z.object({ channel: z.string(), ts: z.string(), priority: z.enum(PRIORITIES).optional(), read: z.boolean() })),
+  overBudget: z.boolean(),
+});
 type Detected = z.infer<typeof Detected>;
 
 /**
- * `detection: ai`: one channel's window of candidate customer messages, read in one structured call on the small
- * model, inside signals' daily token budget. Each message read as a question or problem opens a request (or joins
- * its asker's open one). When today's budget is spent the window's messages open requests without the model (a
- * customer's question left untracked costs more than a greeting tracked), and the log says so.
+ * `detection: ai`: a window of candidate customer messages from every requests channel, read in structured calls of
+ * up to DETECT_BATCH_MAX messages on the small model (`signals.model`), inside signals' daily token budget. Each
+ * message read as a question or problem opens a request (or joins its asker's open one), in the order they were
+ * sent. Parts past today's budget open requests without the model (a customer's question left untracked costs more
+ * than a remark tracked), and the log says so.
  */
 export async function requestDetectJob(job: LunaJob<'request-detect'>, ctx: JobContext): Promise<{ messages: number; opened: number; outcome: string }> {
-  const { channel, windowId } = job.data;
-  const key = detectionWindowKey(channel);
+  const { windowId } = job.data;
   const store = ctx.stores.signals;
-  const refs = await store.take(key, windowId, job.id);
+  const refs = await store.take(DETECTION_WINDOW_KEY, windowId, job.id);
   if (!refs) return { messages: 0, opened: 0, outcome: 'taken by the other trigger' };
-  const texts = await readMessages(ctx.slack, refs);
-  const present = refs.filter((r) => (texts.get(keyOf(r))?.text ?? '').trim() !== '');
-  let detected = await store.result(key, windowId, (v) => Detected.parse(v));
+  let detected = await store.result(DETECTION_WINDOW_KEY, windowId, (v) => Detected.parse(v));
   if (!detected) {
-    detected = present.length ? await classify(ctx, channel, present, texts) : { requests: [], overBudget: false };
-    await store.storeResult(key, windowId, detected);
+    detected = refs.length ? await classify(ctx, refs) : { requests: [], overBudget: false };
+    await store.storeResult(DETECTION_WINDOW_KEY, windowId, detected);
   }
   const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
   let opened = 0;
   for (const d of detected.requests) {
-    const ref = present.find((r) => r.ts === d.ts);
+    const ref = refs.find((r) => r.channel === d.channel && r.ts === d.ts);
     if (!ref) continue;
     const result = await openAndAnnounce(
       side,
       {
-        channel,
+        channel: ref.channel,
         messageTs: ref.ts,
         threadTs: ref.threadTs,
         askerId: ref.user,
-        text: texts.get(keyOf(ref))?.text ?? '',
+        text: ref.text ?? '',
         at: tsMillis(ref.ts),
-        via: detected.overBudget ? 'every' : 'ai',
+        via: d.read ? 'ai' : 'every',
         priority: d.priority,
       },
       { group: true, again: job.attemptsStarted > 1 },
     );
     if (result.outcome === 'opened') opened++;
   }
-  await store.finish(key, windowId);
+  await store.finish(DETECTION_WINDOW_KEY, windowId);
   return { messages: refs.length, opened, outcome: detected.overBudget ? 'over_budget' : 'classified' };
 }
 
-async function classify(ctx: JobContext, channel: string, refs: Array<{ ts: string; user: string }>, texts: Map<string, { text?: string }>): Promise<Detected> {
+/** One call per part of DETECT_BATCH_MAX messages, all at once, as many as today's token budget covers (estimated first). */
+async function classify(ctx: JobContext, refs: MessageRef[]): Promise<Detected> {
   const signals = ctx.settings.workspace.signals;
-  const account = await ctx.accounts.forChannel(channel);
-  const labelled = refs.map((r, i) => ({ label: `m${i + 1}`, ref: r }));
-  const input: DetectionInput = {
-    account: account?.name ?? 'a customer',
-    messages: labelled.map(({ label, ref }) => ({ label, user: ref.user, text: truncate(texts.get(keyOf({ channel, ts: ref.ts }))?.text ?? '', 1_500) })),
-  };
+  const names = new Map<string, string>();
+  for (const channel of new Set(refs.map((r) => r.channel))) names.set(channel, (await ctx.accounts.forChannel(channel))?.name ?? 'a customer');
+  const parts = Array.from({ length: Math.ceil(refs.length / DETECT_BATCH_MAX) }, (_, i) => refs.slice(i * DETECT_BATCH_MAX, (i + 1) * DETECT_BATCH_MAX));
   const day = utcDay(Date.now());
-  const estimate = estimateTokens(JSON.stringify(detectionPrompt(input))) + 200;
-  const spent = await ctx.stores.signals.spent(day);
-  if (spent + estimate > signals.dailyTokenBudget) {
+  let spent = await ctx.stores.signals.spent(day);
+  const inputs = parts.map((part) => ({
+    part,
+    input: {
+      messages: part.map((r, i) => ({ label: `m${i + 1}`, user: r.user, account: names.get(r.channel)!, text: truncate(r.text ?? '', 1_500) })),
+    } satisfies DetectionInput,
+  }));
+  const fitting: typeof inputs = [];
+  const over: MessageRef[] = [];
+  for (const p of inputs) {
+    const estimate = estimateTokens(JSON.stringify(detectionPrompt(p.input))) + 200;
+    if (spent + estimate > signals.dailyTokenBudget) over.push(...p.part);
+    else {
+      spent += estimate;
+      fitting.push(p);
+    }
+  }
+  if (over.length) {
     ctx.log.warn('signals.dailyTokenBudget is spent for today (UTC); customer messages open requests without the model', {
-      channel,
-      messages: refs.length,
+      messages: over.length,
       spent,
       budget: signals.dailyTokenBudget,
     });
-    return { requests: refs.map((r) => ({ ts: r.ts })), overBudget: true };
   }
-  const out = await detectRequests(ctx.anthropic, {
-    model: resolveModel(signals.model).id,
-    input,
-    timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
-  });
-  ctx.metrics.recordUsage(out.usage);
-  ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, tokensSpent(out.usage)));
-  return {
-    requests: labelled.flatMap(({ label, ref }) =>
-      out.requests.has(label) ? [{ ts: ref.ts, ...(out.requests.get(label) ? { priority: out.requests.get(label)! } : {}) }] : [],
-    ),
-    overBudget: false,
-  };
+  const read = await Promise.all(
+    fitting.map(async ({ part, input }) => {
+      const out = await detectRequests(ctx.anthropic, {
+        model: resolveModel(signals.model).id,
+        input,
+        timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
+      });
+      ctx.metrics.recordUsage(out.usage);
+      ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, tokensSpent(out.usage)));
+      return part.flatMap((r, i) => {
+        const label = `m${i + 1}`;
+        if (!out.requests.has(label)) return [];
+        const priority = out.requests.get(label);
+        return [{ channel: r.channel, ts: r.ts, read: true, ...(priority ? { priority } : {}) }];
+      });
+    }),
+  );
+  const requests = [...read.flat(), ...over.map((r) => ({ channel: r.channel, ts: r.ts, read: false }))].sort((a, b) => Number(a.ts) - Number(b.ts));
+  return { requests, overBudget: over.length > 0 };
 }

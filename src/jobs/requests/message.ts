@@ -1,6 +1,6 @@
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { isPleasantry } from '../../domain/pleasantry.js';
-import { DETECT_BATCH_MAX, DETECT_WINDOW_MS, detectionWindowKey, tracksRequests, tsMillis } from '../../domain/request-policy.js';
+import { DETECT_BATCH_MAX, DETECT_WINDOW_MS, DETECTION_WINDOW_KEY, tracksRequests, tsMillis } from '../../domain/request-policy.js';
 import { requestViews } from '../../render/request-views.js';
 import { isCustomerMessage, openAndAnnounce } from '../../slack-api/request-card.js';
 
@@ -28,12 +28,12 @@ export async function requestMessageJob(job: LunaJob<'request-message'>, ctx: Jo
     return { outcome: opened.outcome, request: opened.record.id };
   }
 
-  // ai: into the channel's window; its timer (or its size) has it read in one call with the others.
-  const key = detectionWindowKey(p.channel);
+  // ai: into the current window; its timer (or its size) has it read in one call with the others.
   const now = Date.now();
-  const { windowId, size } = await ctx.stores.signals.add(key, { channel: p.channel, ts: p.ts, threadTs: p.threadTs, user: p.userId }, now);
+  const ref = { channel: p.channel, ts: p.ts, threadTs: p.threadTs, user: p.userId, text: p.text };
+  const { windowId, size } = await ctx.stores.signals.add(DETECTION_WINDOW_KEY, ref, now);
   const due = Number(windowId) + DETECT_WINDOW_MS - now;
-  await ctx.enqueue('request-detect', { channel: p.channel, windowId, trigger: 'timer' }, { delayMs: Math.max(0, Math.round(due)) });
-  if (size >= DETECT_BATCH_MAX) await ctx.enqueue('request-detect', { channel: p.channel, windowId, trigger: 'full' });
+  await ctx.enqueue('request-detect', { windowId, trigger: 'timer' }, { delayMs: Math.max(0, Math.round(due)) });
+  if (size >= DETECT_BATCH_MAX) await ctx.enqueue('request-detect', { windowId, trigger: 'full' });
   return { outcome: 'waiting for detection' };
 }
