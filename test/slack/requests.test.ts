@@ -128,6 +128,12 @@ describe('customer requests', () => {
       expect.stringContaining('Only members of the team'),
     ]);
 
+    // A button copied onto another message (or a forged value) changes nothing.
+    await click(AGENT, 'request_take', idOf(asked), (Number(card) + 1).toFixed(6));
+    await click(AGENT, 'request_take', 'C0X-<@U0AGENT>', card);
+    await queueIdle(h);
+    expect((await store().get(idOf(asked)))?.assigneeId).toBe(OWNER);
+
     await click(AGENT, 'request_take', idOf(asked), card);
     await until(() => cardText(card).includes('*Assignee*\\n<@U0AGENT>'), 'the card naming the taker');
     await choose(AGENT, idOf(asked), 'urgent', card);
