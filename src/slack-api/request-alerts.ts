@@ -5,6 +5,7 @@ import { channelOwners } from '../domain/escalation.js';
 import { whoToTell } from '../domain/request-policy.js';
 import type { RequestRecord } from '../domain/requests.js';
 import type { Logger } from '../infra/log.js';
+import type { Directory } from './directory.js';
 import { dmOnce } from './dm.js';
 import { slackErrorCode } from './errors.js';
 import { postPart } from './post.js';
@@ -28,11 +29,23 @@ interface Ctx {
   slack: WebClient;
   settings: Settings;
   log: Logger;
+  directory: Directory;
   views: AlertViews;
 }
 
 function recipients(ctx: Pick<Ctx, 'settings'>, r: RequestRecord): string[] {
   return whoToTell(r, channelOwners(ctx.settings.workspace, r.channel));
+}
+
+/** The people to tell privately: user groups among the owners expanded; a group Slack will not expand is logged. */
+async function people(ctx: Ctx, r: RequestRecord): Promise<string[]> {
+  const ids = recipients(ctx, r);
+  try {
+    return [...(await ctx.directory.expand(ids))];
+  } catch (err) {
+    ctx.log.warn('could not expand the channel owners’ user groups; telling the people named', { request: r.id, slackError: slackErrorCode(err) });
+    return ids.filter((id) => id.startsWith('U') || id.startsWith('W'));
+  }
 }
 
 async function cardLink(ctx: Ctx, r: RequestRecord): Promise<string | undefined> {
@@ -46,10 +59,9 @@ async function cardLink(ctx: Ctx, r: RequestRecord): Promise<string | undefined>
 
 /** The warning, privately to each person it is for; a person Slack will not let LUNA message is logged and skipped. */
 export async function sendWarning(ctx: Ctx, r: RequestRecord, target: SlaTarget, jobId: string): Promise<number> {
-  const people = recipients(ctx, r).filter((id) => id.startsWith('U') || id.startsWith('W'));
   const text = ctx.views.warning(r, target, await cardLink(ctx, r));
   let sent = 0;
-  for (const user of people) {
+  for (const user of await people(ctx, r)) {
     try {
       await dmOnce(ctx.slack, user, { jobId, part: `warn-${user}`, since: r.openedAt, text });
       sent++;
@@ -81,7 +93,7 @@ export async function postBreach(ctx: Ctx, r: RequestRecord, target: SlaTarget, 
 export async function tellOwnersUnassigned(ctx: Ctx, r: RequestRecord): Promise<void> {
   if (r.assigneeId) return;
   const text = ctx.views.unassigned(r, await cardLink(ctx, r));
-  for (const user of recipients(ctx, r).filter((id) => id.startsWith('U') || id.startsWith('W'))) {
+  for (const user of await people(ctx, r)) {
     await dmOnce(ctx.slack, user, { jobId: `request-unassigned-${r.id}`, part: 'unassigned', since: r.openedAt, text });
   }
 }
