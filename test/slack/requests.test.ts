@@ -147,7 +147,10 @@ describe('customer requests', () => {
     expect(await metrics()).toMatch(/luna_request_resolution_seconds_count\{priority="urgent"\} 1/);
     expect(await metrics()).toMatch(/luna_requests_open 0/);
 
-    // The customer writes again in the thread: reopened.
+    // The customer's thanks in the thread leave it resolved; writing again reopens it.
+    await say(CUSTOMER, 'Great, thank you! 🙏', { threadTs: asked });
+    await queueIdle(h);
+    expect((await store().get(idOf(asked)))?.status).toBe('resolved');
     await say(CUSTOMER, 'It is failing again.', { threadTs: asked });
     await until(() => cardText(card).includes('Reopened'), 'the card showing the reopening');
     expect(cards()).toHaveLength(1);
