@@ -303,6 +303,17 @@ describe('customer requests', () => {
     nothingForTheCustomer();
   });
 
+  it('ai detection past the day’s token budget: questions still open requests, without a model call', async () => {
+    await start({ detection: 'ai' }, 'Starter', { config: { signals: { channels: 'none', dailyTokenBudget: 1 } } });
+    const asked = await say(CUSTOMER, 'Can we get an invoice in EUR instead of USD?');
+    await say(CUSTOMER, 'Thanks!');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card', 15_000);
+    await queueIdle(h);
+    expect(h.anthropic.requests).toHaveLength(0);
+    expect((await store().get(idOf(asked)))?.via).toBe('every');
+    expect(cards()).toHaveLength(1);
+  });
+
   it('a warning due while LUNA was stopped goes out once after it starts again, and the breach once on time', async () => {
     await start({ detection: 'every', warnAt: 0.25, sla: { normal: { firstResponse: '0.1m', resolution: '1h' } } }, 'Starter');
     const first = h;
