@@ -24,9 +24,9 @@ const REQUIRED_EVENTS = [
   'app_home_opened', // the App Home dashboard
   'channel_shared', // a channel became a customer channel: drop the cached audience
   'channel_unshared', // … or stopped being one
-  'message.channels', // signals: customers' messages in public customer channels, read without a mention (needs channels:history)
-  'message.groups', // signals: the same in private customer channels (needs groups:history)
-  'reaction_added', // CSAT surveys: csat.resolvedReaction on a customer thread's parent (needs reactions:read)
+  'message.channels', // signals and customer requests: customers' messages in public customer channels, their edits and deletions, read without a mention (needs channels:history)
+  'message.groups', // signals and customer requests: the same in private customer channels (needs groups:history)
+  'reaction_added', // CSAT surveys: csat.resolvedReaction; customer requests: requestReaction, assignReaction, urgentReaction (needs reactions:read)
 ];
 
 /** Every bot scope the code relies on, and why. */

@@ -13,6 +13,14 @@ import {
   HomePayload,
   JourneyMapPayload,
   MessagesOpenedPayload,
+  RequestActionPayload,
+  RequestDeletePayload,
+  RequestDetectPayload,
+  RequestEditPayload,
+  RequestMessagePayload,
+  RequestReactionPayload,
+  RequestTimerPayload,
+  RequestTimersTickPayload,
   ScheduledDigestPayload,
   SignalBatchPayload,
   SignalMessagePayload,
@@ -81,6 +89,17 @@ export const JOBS = {
   // One job per click (Slack's action_ts); counting once per person and answer is the store's business.
   feedback: queued(FeedbackPayload, (p) => `feedback-${p.kind}-${p.answerId}-${p.userId}-${p.actionTs}`),
   'messages-opened': queued(MessagesOpenedPayload, (p, now) => `messages-opened-${p.userId}-${Math.floor(now / PROMPTS_DEDUP_MS)}`),
+  // Customer requests: one job per Slack message, reaction event or click (a redelivery is the same job), one per
+  // detection window and trigger, one per timer and time (a tick that runs twice queues it once).
+  'request-message': queued(RequestMessagePayload, (p) => `request-msg-${p.channel}-${p.ts}`),
+  'request-reply': queued(RequestMessagePayload, (p) => `request-reply-${p.channel}-${p.ts}`),
+  'request-reaction': queued(RequestReactionPayload, (p) => `request-reaction-${p.kind}-${p.channel}-${p.ts}-${p.userId}-${p.eventTs}`),
+  'request-action': queued(RequestActionPayload, (p) => `request-action-${p.requestId}-${p.action}-${p.userId}-${p.actionTs}`),
+  'request-edit': queued(RequestEditPayload, (p) => `request-edit-${p.channel}-${p.ts}-${p.eventTs}`),
+  'request-delete': queued(RequestDeletePayload, (p) => `request-delete-${p.channel}-${p.ts}`),
+  'request-detect': queued(RequestDetectPayload, (p) => `request-detect-${p.windowId}${p.trigger === 'full' ? '-full' : ''}`),
+  'request-timer': queued(RequestTimerPayload, (p) => `request-timer-${p.requestId}-${p.target}-${p.kind}-${p.at}`),
+  'request-timers': scheduled(RequestTimersTickPayload),
 };
 
 export type JobName = keyof typeof JOBS;
@@ -106,6 +125,15 @@ export const JOB_NAMES = {
   csatVote: 'csat-vote',
   feedback: 'feedback',
   messagesOpened: 'messages-opened',
+  requestMessage: 'request-message',
+  requestReply: 'request-reply',
+  requestReaction: 'request-reaction',
+  requestAction: 'request-action',
+  requestEdit: 'request-edit',
+  requestDelete: 'request-delete',
+  requestDetect: 'request-detect',
+  requestTimer: 'request-timer',
+  requestTimers: 'request-timers',
 } as const satisfies Record<string, JobName>;
 
 /**

@@ -224,3 +224,82 @@ export const MessagesOpenedPayload = z.object({
   channel: ChannelId,
 });
 export type MessagesOpenedPayload = z.infer<typeof MessagesOpenedPayload>;
+
+// ---- customer requests (PRODUCT.md, Customer requests) ----
+
+/** A request's id as the store builds it (`<channel>-<message ts>`), as it comes back in a card's button values. */
+export const RequestIdField = z.string().regex(/^[CGD][A-Z0-9]{2,}-\d+\.\d+$/);
+
+/** Longer messages are cut: the request keeps its first words only, the model reads the message from Slack. */
+export const REQUEST_TEXT_MAX = 4_000;
+
+/**
+ * A person's message in a channel `requests.channels` names: a top-level one (`request-message`, it may open a
+ * request) or a thread reply (`request-reply`, a first response, or a customer reopening it). Whether the author
+ * is the customer is the job's to decide.
+ */
+export const RequestMessagePayload = z.object({
+  channel: ChannelId,
+  ts: SlackTs,
+  /** The thread root: the message's own ts for a top-level message. */
+  threadTs: SlackTs,
+  userId: UserId,
+  /** The event's `user_team`: the author's own workspace, another organisation's for a customer. */
+  userTeam: TeamId.optional(),
+  text: z.string().max(REQUEST_TEXT_MAX),
+  receivedAt: z.number(),
+});
+export type RequestMessagePayload = z.infer<typeof RequestMessagePayload>;
+
+/** What a reaction means for requests: which configured emoji it was. */
+export const REQUEST_REACTION_KINDS = ['request', 'assign', 'urgent', 'resolved'] as const;
+
+/** `requestReaction`, `assignReaction`, `urgentReaction` or the resolved reaction added to a message. */
+export const RequestReactionPayload = z.object({
+  channel: ChannelId,
+  ts: SlackTs,
+  userId: UserId,
+  kind: z.enum(REQUEST_REACTION_KINDS),
+  eventTs: SlackTs,
+});
+export type RequestReactionPayload = z.infer<typeof RequestReactionPayload>;
+
+/** A click on a triage card: Take it, Resolve, or a priority chosen in its select menu. */
+export const RequestActionPayload = z.object({
+  requestId: RequestIdField,
+  action: z.enum(['take', 'resolve', 'priority']),
+  priority: z.enum(['urgent', 'high', 'normal', 'low']).optional(),
+  userId: UserId,
+  userTeamId: TeamId.optional(),
+  /** Where the click came from: the job acts only when it is the request's own card. */
+  channel: ChannelId,
+  messageTs: SlackTs,
+  actionTs: ActionTs,
+});
+export type RequestActionPayload = z.infer<typeof RequestActionPayload>;
+
+/** A message in a requests channel was edited (`message_changed`) or deleted (`message_deleted`). */
+export const RequestEditPayload = z.object({ channel: ChannelId, ts: SlackTs, text: z.string().max(REQUEST_TEXT_MAX), eventTs: SlackTs });
+export type RequestEditPayload = z.infer<typeof RequestEditPayload>;
+export const RequestDeletePayload = z.object({ channel: ChannelId, ts: SlackTs, eventTs: SlackTs });
+export type RequestDeletePayload = z.infer<typeof RequestDeletePayload>;
+
+/** `detection: ai`: classify a window of candidate customer messages (all channels), when its timer fires or it is full. */
+export const RequestDetectPayload = z.object({
+  windowId: z.string().regex(/^\d{1,16}$/),
+  trigger: z.enum(['timer', 'full']),
+});
+export type RequestDetectPayload = z.infer<typeof RequestDetectPayload>;
+
+/** One warning or breach of one request's target that came due (queued by the timers' tick). */
+export const RequestTimerPayload = z.object({
+  requestId: RequestIdField,
+  target: z.enum(['firstResponse', 'resolution']),
+  kind: z.enum(['warn', 'breach']),
+  at: z.number().int().nonnegative(),
+});
+export type RequestTimerPayload = z.infer<typeof RequestTimerPayload>;
+
+/** A tick of the request timers' Job Scheduler (no data of its own). */
+export const RequestTimersTickPayload = z.object({}).loose();
+export type RequestTimersTickPayload = z.infer<typeof RequestTimersTickPayload>;

@@ -156,7 +156,7 @@ export class Metrics {
   });
   readonly requestsOpen: Gauge;
   /** Where `luna_requests_open` is read at scrape time (the request store's count); unset, it stays 0. */
-  openRequests: (() => Promise<number>) | undefined;
+  openRequests: (() => Promise<number | undefined>) | undefined;
   readonly requestFirstResponse = new Histogram({
     name: 'luna_request_first_response_seconds',
     help: 'Business seconds (requests.hours) from a request opening to the first reply of a person of the team, by priority',

@@ -18,6 +18,15 @@ import { messagesOpenedJob } from './messages-opened.js';
 import { scheduledDigestFailed, scheduledDigestJob } from './digest/scheduled-digest.js';
 import { signalBatchFailed, signalBatchJob } from './signals/batch.js';
 import { signalMessageJob } from './signals/message.js';
+import { requestActionJob } from './requests/action.js';
+import { requestDeleteJob } from './requests/delete.js';
+import { requestDetectJob } from './requests/detect.js';
+import { requestEditJob } from './requests/edit.js';
+import { requestMessageJob } from './requests/message.js';
+import { requestReactionJob } from './requests/reaction.js';
+import { requestReplyJob } from './requests/reply.js';
+import { requestTimerJob } from './requests/timer.js';
+import { requestTimersJob } from './requests/timers.js';
 
 /**
  * Escalation work is internal: a lasting failure is logged (and counted in job metrics), not posted to a customer
@@ -58,4 +67,14 @@ export const HANDLERS: JobHandlers = {
   feedback: { run: feedbackJob, onGiveUp: feedbackFailed },
   // Suggested prompts are a courtesy: a lasting failure is logged, the DM works without them.
   'messages-opened': { run: messagesOpenedJob, onGiveUp: logOnly },
+  // Customer requests are internal bookkeeping: the customer sees nothing either way, so a lasting failure is logged.
+  'request-message': { run: requestMessageJob, onGiveUp: logOnly },
+  'request-reply': { run: requestReplyJob, onGiveUp: logOnly },
+  'request-reaction': { run: requestReactionJob, onGiveUp: logOnly },
+  'request-action': { run: requestActionJob, onGiveUp: logOnly },
+  'request-edit': { run: requestEditJob, onGiveUp: logOnly },
+  'request-delete': { run: requestDeleteJob, onGiveUp: logOnly },
+  'request-detect': { run: requestDetectJob, onGiveUp: logOnly },
+  'request-timer': { run: requestTimerJob, onGiveUp: logOnly },
+  'request-timers': { run: requestTimersJob, onGiveUp: logOnly },
 };

@@ -35,7 +35,7 @@ export async function syncRequestTimerScheduler(queue: Queue, o: { enabled: bool
 /**
  * The job id of the job that fires one timer at one time: the same timer dispatched twice (a tick that ran
  * twice, a worker killed between queueing and clearing) is one job; after a priority change the timer's new
- * time is a new job. BullMQ reserves ':' in custom ids. (When the jobs are wired, this is the catalogue's id.)
+ * time is a new job. BullMQ reserves ':' in custom ids. It is the same id as the catalogue builds for `request-timer` (contracts/jobs.ts).
  */
 export function requestTimerJobId(t: RequestTimer): string {
   return `request-timer-${t.requestId}-${t.target}-${t.kind}-${t.at}`.replace(/:/g, '_');

@@ -14,6 +14,7 @@ import { registerJourneyMapCommand } from './listeners/journey-map.js';
 import { registerMessageListeners } from './listeners/messages.js';
 import { gateRequests, requestKind, requestTarget, shapeOf, unroutable } from './guard.js';
 import { registerSignalListeners } from './listeners/signals.js';
+import { registerRequestListeners } from './listeners/requests.js';
 import { stampReceived } from './received.js';
 import { DeferredAckSocketModeReceiver } from './socket-receiver.js';
 
@@ -81,6 +82,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   registerSignalListeners(app, deps);
   registerCsatListeners(app, deps);
   registerFeedbackListeners(app, deps);
+  registerRequestListeners(app, deps);
   app.error((err) => {
     deps.log.error('slack listener failed', { err });
     return Promise.reject(err); // Bolt answers 500, so Slack redelivers the event later.

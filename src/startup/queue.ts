@@ -64,5 +64,7 @@ export function connectQueue(settings: Settings, log: Logger, redisCheckInterval
   const metrics = new Metrics(() =>
     watch.reachable ? bounded(queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'), 1_000, {}) : Promise.resolve({}),
   );
+  // Read at scrape time from the store, bounded like the job counts: a Redis away shows the last figure.
+  metrics.openRequests = () => (watch.reachable ? bounded(producer.stores.requests.openCount(), 1_000, undefined) : Promise.resolve(undefined));
   return { watch, queue, producer, enqueue, metrics };
 }

@@ -4,13 +4,17 @@ import { checkPersistence, type Persistence, reportPersistence, warnOnEvictingRe
 import { DataLossWatch } from '../queue/data-loss.js';
 import { syncDigestSchedulers } from '../queue/digest-schedulers.js';
 import { restoreEscalationTimers } from '../queue/escalation-timers.js';
+import { syncRequestTimerScheduler } from '../queue/request-timers.js';
+import { JOB_NAMES } from '../contracts/jobs.js';
+import { requestsOn } from '../domain/request-policy.js';
 import type { QueueSide } from './queue.js';
 
 // Start-up, once Redis answers: what to warn about, the watch for Redis losing LUNA's data, and what LUNA puts back.
 
 /**
  * Puts back what LUNA owns in Redis: the digest Job Schedulers (upserted, so also re-timed after a config
- * change) and the follow-up timers of open escalations that have none. Only processes that run workers do:
+ * change), the follow-up timers of open escalations that have none, and the request timers' tick (removed when
+ * requests are off; the timers themselves are data in Redis and need nothing put back). Only processes that run workers do:
  * a web-only fleet (possibly on another config version) never re-times digests.
  */
 export async function recoverOwnedState(settings: Settings, q: QueueSide, log: Logger): Promise<Record<string, number>> {
@@ -18,6 +22,7 @@ export async function recoverOwnedState(settings: Settings, q: QueueSide, log: L
   const { workspace } = settings;
   const { stores } = q.producer;
   await syncDigestSchedulers(q.queue, workspace.digests, stores.digests, log);
+  await syncRequestTimerScheduler(q.queue, { enabled: requestsOn(workspace.requests), jobName: JOB_NAMES.requestTimers });
   const escalationTimers = await restoreEscalationTimers({
     queue: q.queue,
     escalations: stores.escalations,

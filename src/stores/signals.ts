@@ -9,7 +9,17 @@ import { stateKey } from './keys.js';
  * (renamed to a batch key, so a crash mid-classification loses nothing and a retry sees the same batch),
  * and the next message opens a new window.
  */
-export const MessageRef = z.object({ channel: z.string(), ts: z.string(), threadTs: z.string(), user: z.string() });
+export const MessageRef = z.object({
+  channel: z.string(),
+  ts: z.string(),
+  threadTs: z.string(),
+  user: z.string(),
+  /**
+   * Request detection's windows (jobs/requests/) carry the text: they are read within seconds and then deleted, and
+   * reading each message back from Slack would cost a history call per channel. Signals never set it.
+   */
+  text: z.string().optional(),
+});
 export type MessageRef = z.infer<typeof MessageRef>;
 
 /** A window outlives its timer by far; a batch outlives every retry of its job. */

@@ -9,6 +9,7 @@ import { ThreadOrderStore } from '../../src/stores/thread-order.js';
 import { JOB_NAMES, JOBS, QUEUE_NAME, jobId, type EnqueuedJobName, type JobName, type JobPayload } from '../../src/contracts/jobs.js';
 import { until, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
 import { buttonClickForm, signedRequest } from '../helpers/slack-sign.js';
+import { requestTimerJobId } from '../../src/queue/request-timers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -69,6 +70,14 @@ describe('the job catalogue', () => {
       'csat-vote': 'csat-vote-surveyId_v-userId_v-actionTs_v',
       feedback: 'feedback-kind_v-answerId_v-userId_v-actionTs_v',
       'messages-opened': 'messages-opened-userId_v-205',
+      'request-message': 'request-msg-channel_v-ts_v',
+      'request-reply': 'request-reply-channel_v-ts_v',
+      'request-reaction': 'request-reaction-kind_v-channel_v-ts_v-userId_v-eventTs_v',
+      'request-action': 'request-action-requestId_v-action_v-userId_v-actionTs_v',
+      'request-edit': 'request-edit-channel_v-ts_v-eventTs_v',
+      'request-delete': 'request-delete-channel_v-ts_v',
+      'request-detect': 'request-detect-windowId_v',
+      'request-timer': 'request-timer-requestId_v-target_v-kind_v-at_v',
     });
     // The other shapes: an escalation without a request id, a journey map asked for by command.
     expect(built('escalate', fields({ requestId: undefined }))).toBe('escalate-channel_v-threadTs_v-area-v-requestedAt_v');
@@ -83,6 +92,11 @@ describe('the job catalogue', () => {
       actionTs: '1700000001.000200',
     };
     expect(jobId('digest-done', done)).toBe('digest-done-repeat_digest-C1-C2_1700-0-1700000001.000200');
+  });
+
+  it('gives a request timer’s job the id the timers’ tick uses', () => {
+    const t = { requestId: 'C0ACME-1700000000.000100', target: 'firstResponse', kind: 'breach', at: 1_700_000_060_000 } as const;
+    expect(jobId('request-timer', t)).toBe(requestTimerJobId(t));
   });
 
   it('names every job in JOB_NAMES, for code that names a job without queueing it', () => {

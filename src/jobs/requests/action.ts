@@ -1,0 +1,46 @@
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { assign, resolve, setPriority } from '../../domain/requests.js';
+import { REQUEST_REFUSAL } from '../../render/request-blocks.js';
+import { fromSlackError, slackErrorCode } from '../../slack-api/errors.js';
+import { changeRequest, isOfTheTeam, requestPolicy } from '../../slack-api/request-card.js';
+import { requestViews } from '../../render/request-views.js';
+
+/**
+ * A click on a triage card: Take it assigns the request to the clicker, Resolve resolves it (and its thread, as the
+ * resolved reaction does: account memory, a CSAT survey), the select sets its priority (and so its due times). Only
+ * members of the team may: anyone else is told so privately and nothing changes. A click on anything but the
+ * request's own card changes nothing either.
+ */
+export async function requestActionJob(job: LunaJob<'request-action'>, ctx: JobContext): Promise<{ outcome: string }> {
+  const p = job.data;
+  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  const request = await ctx.stores.requests.get(p.requestId);
+  if (!request) return { outcome: 'no such request' };
+  if (request.card?.channel !== p.channel || request.card.ts !== p.messageTs) return { outcome: 'not the request’s card' };
+  if (!(await isOfTheTeam(ctx, p.userId, p.userTeamId))) {
+    await refuse(ctx, p.channel, p.userId);
+    return { outcome: 'refused: not a member of the team' };
+  }
+  const at = Date.now();
+  const policy = requestPolicy(ctx);
+  const result = await changeRequest(side, request.id, (r) => {
+    if (p.action === 'take') return assign(r, { assignee: p.userId, via: 'button', at });
+    if (p.action === 'resolve') return resolve(r, { by: p.userId, at }, policy);
+    return p.priority ? setPriority(r, p.priority, at, policy) : r;
+  });
+  // Resolving on the card resolves the customer's thread as the resolved reaction does: with csat.enabled, one survey.
+  if (result?.changed && result.record.status === 'resolved') {
+    await ctx.enqueue('thread-resolved', { channel: result.record.channel, ts: result.record.threadTs, userId: p.userId, eventTs: p.actionTs });
+  }
+  return { outcome: result?.changed ? p.action : 'unchanged' };
+}
+
+/** Tells only the clicker; a refusal Slack will not deliver is logged, not retried. */
+async function refuse(ctx: JobContext, channel: string, userId: string): Promise<void> {
+  try {
+    await ctx.slack.chat.postEphemeral({ channel, user: userId, text: REQUEST_REFUSAL });
+  } catch (err) {
+    if (fromSlackError(err)?.retriable && slackErrorCode(err) !== 'user_not_in_channel') throw err;
+    ctx.log.warn('could not tell a user their click on a request card was refused', { channel, user: userId, err });
+  }
+}

@@ -1,0 +1,26 @@
+import type { JobContext, LunaJob } from '../../contracts/job-context.js';
+import { isPleasantry } from '../../domain/pleasantry.js';
+import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
+import { reopen, respond } from '../../domain/requests.js';
+import { changeRequest, isOfTheTeam, requestPolicy } from '../../slack-api/request-card.js';
+import { requestViews } from '../../render/request-views.js';
+
+/**
+ * A person's reply in a thread of a requests channel. In a request's thread, the first reply by a person of the
+ * team is its first response (the listener has left out bots, LUNA included); a customer writing again reopens a
+ * resolved request, unless all they wrote is thanks or an acknowledgement. Either way the card follows.
+ */
+export async function requestReplyJob(job: LunaJob<'request-reply'>, ctx: JobContext): Promise<{ outcome: string; request?: string }> {
+  const p = job.data;
+  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel)) return { outcome: 'requests are off in this channel' };
+  const request = await ctx.stores.requests.findByMessage(p.channel, p.threadTs);
+  if (!request) return { outcome: 'not a request’s thread' };
+  const policy = requestPolicy(ctx);
+  const at = tsMillis(p.ts);
+  const team = await isOfTheTeam(ctx, p.userId, p.userTeam);
+  if (!team && isPleasantry(p.text)) return { outcome: 'the customer’s thanks', request: request.id };
+  const result = await changeRequest(side, request.id, (r) => (team ? respond(r, { by: p.userId, at }, policy) : reopen(r, at, policy)));
+  if (!result?.changed) return { outcome: team ? 'a later reply of the team' : 'the customer wrote in an open request', request: request.id };
+  return { outcome: team ? 'first response' : 'reopened', request: request.id };
+}
