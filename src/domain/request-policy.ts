@@ -38,16 +38,6 @@ export function requestReactionKind(
   return undefined;
 }
 
-/**
- * Whether a message's own team settles that its author is of another organisation (a Slack Connect customer):
- * true for a team that is neither LUNA's workspace nor its enterprise, false for LUNA's own, undefined when the
- * event named none (the directory decides).
- */
-export function fromAnotherOrganisation(userTeam: string | undefined, home: { teamId: string; enterpriseId?: string | undefined }): boolean | undefined {
-  if (userTeam === undefined) return undefined;
-  return userTeam !== home.teamId && userTeam !== home.enterpriseId;
-}
-
 /** The more urgent of two priorities (the plan's and the model's reading). */
 export function moreUrgent(a: Priority, b: Priority | undefined): Priority {
   if (!b) return a;

@@ -1,7 +1,7 @@
 import type * as types from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Settings } from '../config/load.js';
-import { fromAnotherOrganisation, moreUrgent } from '../domain/request-policy.js';
+import { moreUrgent } from '../domain/request-policy.js';
 import { openRequest, respond, slaPolicy, startingPriority, type OpenInput, type RequestRecord, type SlaPolicy } from '../domain/requests.js';
 import type { Logger } from '../infra/log.js';
 import type { Metrics } from '../infra/metrics.js';
@@ -49,27 +49,13 @@ export function requestPolicy(ctx: Pick<RequestSide, 'settings'>): SlaPolicy {
   return slaPolicy(ctx.settings.workspace.requests);
 }
 
-/**
- * Whether the person is of another organisation (a copy of the click rule in jobs/who-may-press.ts, which jobs
- * cannot share from there): the click's or event's own team settles it when it is ours; otherwise the directory.
- */
-export async function isOfTheTeam(ctx: Pick<RequestSide, 'directory' | 'identity'>, userId: string, userTeam?: string): Promise<boolean> {
-  if (userTeam !== undefined && userTeam === ctx.identity.teamId) return true;
-  try {
-    return !(await ctx.directory.person(userId)).external;
-  } catch (err) {
-    if (slackErrorCode(err) === 'user_not_found') return false;
-    throw err;
-  }
-}
-
 /** Whether a message is a customer's in a customer channel: the channel's audience, then the author's organisation. */
 export async function isCustomerMessage(
   ctx: Pick<RequestSide, 'directory' | 'identity'>,
   p: { channel: string; userId: string; userTeam?: string | undefined },
 ) {
   if ((await ctx.directory.audience(p.channel)).kind !== 'customer') return false;
-  return fromAnotherOrganisation(p.userTeam, ctx.identity) ?? (await ctx.directory.person(p.userId)).external;
+  return ctx.directory.isExternal(p.userId, p.userTeam);
 }
 
 /** The marker on a card, the same for every job that might post it: a retry finds the card it already posted. */
@@ -117,7 +103,7 @@ async function catchUp(ctx: Ctx, r: RequestRecord): Promise<RequestRecord | unde
   });
   for (const m of thread) {
     if (m.ts === r.threadTs || !m.user || m.bot_id || m.subtype === 'bot_message') continue;
-    if (!(await isOfTheTeam(ctx, m.user))) continue;
+    if (await ctx.directory.isExternal(m.user)) continue;
     const at = Math.round(Number(m.ts) * 1000);
     return (await changeRequest(ctx, r.id, (cur) => respond(cur, { by: m.user!, at }, requestPolicy(ctx))))?.record;
   }

@@ -48,3 +48,8 @@ export function fromAPerson(
   if (!PERSON_SUBTYPES.has(m.subtype)) return false;
   return m.edited === undefined;
 }
+
+/** `message.channels` and `message.groups`: a message in a public or private channel (DMs are the mention listener's). */
+export function inAChannel(m: Pick<IncomingMessage, 'channel_type'>): boolean {
+  return m.channel_type === 'channel' || m.channel_type === 'group';
+}

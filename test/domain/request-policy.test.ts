@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
-import {
-  fromAnotherOrganisation,
-  moreUrgent,
-  requestReactionKind,
-  requestsOn,
-  targetTexts,
-  tracksRequests,
-  whoToTell,
-} from '../../src/domain/request-policy.js';
+import { moreUrgent, requestReactionKind, requestsOn, targetTexts, tracksRequests, whoToTell } from '../../src/domain/request-policy.js';
 
 const cfg = RequestsSchema.parse({ channels: ['C0ACME'], triageChannel: 'C0TRIAGE', sla: { high: { firstResponse: '45m' } } });
 
@@ -29,14 +21,6 @@ describe('request policy', () => {
     expect(requestReactionKind(cfg, 'white_check_mark', 'rotating_light')).toBe('urgent');
     expect(requestReactionKind(cfg, 'white_check_mark', 'white_check_mark::skin-tone-2')).toBe('resolved');
     expect(requestReactionKind(cfg, 'white_check_mark', 'tada')).toBeUndefined();
-  });
-
-  it('settles another organisation from the event’s team when it names one, and leaves it to the directory otherwise', () => {
-    const home = { teamId: 'T0HOME', enterpriseId: 'E0GRID' };
-    expect(fromAnotherOrganisation('T0ACME', home)).toBe(true);
-    expect(fromAnotherOrganisation('T0HOME', home)).toBe(false);
-    expect(fromAnotherOrganisation('E0GRID', home)).toBe(false);
-    expect(fromAnotherOrganisation(undefined, home)).toBeUndefined();
   });
 
   it('keeps the more urgent of the plan’s priority and the model’s reading', () => {

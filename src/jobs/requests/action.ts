@@ -1,8 +1,8 @@
+import { refuse } from '../../slack-api/tell-only.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { assign, resolve, setPriority } from '../../domain/requests.js';
 import { REQUEST_REFUSAL } from '../../render/request-blocks.js';
-import { fromSlackError, slackErrorCode } from '../../slack-api/errors.js';
-import { changeRequest, isOfTheTeam, requestPolicy } from '../../slack-api/request-card.js';
+import { changeRequest, requestPolicy } from '../../slack-api/request-card.js';
 import { requestViews } from '../../render/request-views.js';
 
 /**
@@ -17,8 +17,8 @@ export async function requestActionJob(job: LunaJob<'request-action'>, ctx: JobC
   const request = await ctx.stores.requests.get(p.requestId);
   if (!request) return { outcome: 'no such request' };
   if (request.card?.channel !== p.channel || request.card.ts !== p.messageTs) return { outcome: 'not the request’s card' };
-  if (!(await isOfTheTeam(ctx, p.userId, p.userTeamId))) {
-    await refuse(ctx, p.channel, p.userId);
+  if (await ctx.directory.isExternal(p.userId, p.userTeamId)) {
+    await refuse(ctx.slack, ctx.log, { channel: p.channel, user: p.userId }, REQUEST_REFUSAL);
     return { outcome: 'refused: not a member of the team' };
   }
   const at = Date.now();
@@ -33,14 +33,4 @@ export async function requestActionJob(job: LunaJob<'request-action'>, ctx: JobC
     await ctx.enqueue('thread-resolved', { channel: result.record.channel, ts: result.record.threadTs, userId: p.userId, eventTs: p.actionTs });
   }
   return { outcome: result?.changed ? p.action : 'unchanged' };
-}
-
-/** Tells only the clicker; a refusal Slack will not deliver is logged, not retried. */
-async function refuse(ctx: JobContext, channel: string, userId: string): Promise<void> {
-  try {
-    await ctx.slack.chat.postEphemeral({ channel, user: userId, text: REQUEST_REFUSAL });
-  } catch (err) {
-    if (fromSlackError(err)?.retriable && slackErrorCode(err) !== 'user_not_in_channel') throw err;
-    ctx.log.warn('could not tell a user their click on a request card was refused', { channel, user: userId, err });
-  }
 }

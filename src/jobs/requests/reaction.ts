@@ -1,7 +1,7 @@
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
 import { assign, resolve, setPriority } from '../../domain/requests.js';
-import { changeRequest, isOfTheTeam, openAndAnnounce, requestPolicy } from '../../slack-api/request-card.js';
+import { changeRequest, openAndAnnounce, requestPolicy } from '../../slack-api/request-card.js';
 import { requestViews } from '../../render/request-views.js';
 
 /**
@@ -17,7 +17,7 @@ export async function requestReactionJob(job: LunaJob<'request-reaction'>, ctx: 
   if (p.kind === 'request') return openForReaction(job, ctx);
   const request = await ctx.stores.requests.findByMessage(p.channel, p.ts);
   if (!request) return { outcome: 'not a request’s message' };
-  if (!(await isOfTheTeam(ctx, p.userId))) return { outcome: 'refused: not a member of the team', request: request.id };
+  if (await ctx.directory.isExternal(p.userId)) return { outcome: 'refused: not a member of the team', request: request.id };
   const at = Math.max(Date.now(), tsMillis(p.eventTs));
   const policy = requestPolicy(ctx);
   const result = await changeRequest(side, request.id, (r) => {

@@ -2,7 +2,7 @@ import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { isPleasantry } from '../../domain/pleasantry.js';
 import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
 import { reopen, respond } from '../../domain/requests.js';
-import { changeRequest, isOfTheTeam, requestPolicy } from '../../slack-api/request-card.js';
+import { changeRequest, requestPolicy } from '../../slack-api/request-card.js';
 import { requestViews } from '../../render/request-views.js';
 
 /**
@@ -18,7 +18,7 @@ export async function requestReplyJob(job: LunaJob<'request-reply'>, ctx: JobCon
   if (!request) return { outcome: 'not a request’s thread' };
   const policy = requestPolicy(ctx);
   const at = tsMillis(p.ts);
-  const team = await isOfTheTeam(ctx, p.userId, p.userTeam);
+  const team = !(await ctx.directory.isExternal(p.userId, p.userTeam));
   if (!team && isPleasantry(p.text)) return { outcome: 'the customer’s thanks', request: request.id };
   const result = await changeRequest(side, request.id, (r) => (team ? respond(r, { by: p.userId, at }, policy) : reopen(r, at, policy)));
   if (!result?.changed) return { outcome: team ? 'a later reply of the team' : 'the customer wrote in an open request', request: request.id };

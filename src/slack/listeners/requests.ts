@@ -1,25 +1,12 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { ActionTs, ChannelId, REQUEST_TEXT_MAX, SlackTs, TeamId, UserId } from '../../contracts/jobs.js';
+import { ActionTs, ChannelId, REQUEST_TEXT_MAX, SlackTs, UserId } from '../../contracts/jobs.js';
 import { requestReactionKind, requestsOn, tracksRequests } from '../../domain/request-policy.js';
 import { REQUEST_ACTIONS, parseRequestActionValue } from '../../render/request-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
-import { clickedBy, messageClick } from '../click.js';
-
-/** A person's message, as `message.channels` / `message.groups` deliver it (edits and deletions come as subtypes). */
-const PersonMessage = z.object({
-  channel: ChannelId,
-  channel_type: z.enum(['channel', 'group']),
-  ts: SlackTs,
-  thread_ts: SlackTs.optional(),
-  user: UserId,
-  bot_id: z.string().optional(),
-  subtype: z.enum(['file_share', 'thread_broadcast']).optional(),
-  text: z.string().optional(),
-  user_team: TeamId.optional(),
-  team: TeamId.optional(),
-});
+import { clickedBy, messageClick, onClick } from '../click.js';
+import { fromAPerson, inAChannel, IncomingMessage } from '../message-events.js';
 
 /** docs.slack.dev/reference/events/message/message_changed: the message as it is now, under `message`. */
 const Changed = z.object({
@@ -46,9 +33,13 @@ const ReactionAdded = z.object({
   event_ts: SlackTs,
 });
 
-const ButtonClick = messageClick(z.object({ action_id: z.string(), value: z.string(), action_ts: ActionTs }));
+/** A card button's value, `<request id>` (Take it, Resolve) or `<request id>|<priority>` (a menu option). */
+const CardValue = z
+  .string()
+  .transform((v, ctx) => parseRequestActionValue(v) ?? (ctx.addIssue({ code: 'custom', message: 'not a request card value' }), z.NEVER));
+const ButtonClick = messageClick(z.object({ value: CardValue, action_ts: ActionTs }));
 /** docs.slack.dev/reference/interaction-payloads/block_actions-payload: a static_select's choice is `selected_option`. */
-const SelectClick = messageClick(z.object({ action_id: z.string(), selected_option: z.object({ value: z.string() }), action_ts: ActionTs }));
+const SelectClick = messageClick(z.object({ selected_option: z.object({ value: CardValue }), action_ts: ActionTs }));
 
 const cut = (text: string | undefined) => (text ?? '').slice(0, REQUEST_TEXT_MAX);
 
@@ -82,9 +73,9 @@ export function registerRequestListeners(app: App, deps: SlackAdapterDeps): void
       await deps.enqueue('request-delete', { channel: e.data.channel, ts: e.data.deleted_ts, eventTs: e.data.event_ts });
       return;
     }
-    const m = PersonMessage.safeParse(raw);
+    const m = IncomingMessage.safeParse(raw);
     // Bots (LUNA included) never open a request nor answer one.
-    if (!m.success || !tracked(m.data.channel) || m.data.bot_id || m.data.user === context.botUserId) return;
+    if (!m.success || !inAChannel(m.data) || !tracked(m.data.channel) || !fromAPerson(m.data, context)) return;
     const e = m.data;
     const reply = e.thread_ts !== undefined && e.thread_ts !== e.ts;
     const authorTeam = e.user_team ?? e.team;
@@ -93,7 +84,7 @@ export function registerRequestListeners(app: App, deps: SlackAdapterDeps): void
       channel: e.channel,
       ts: e.ts,
       threadTs: e.thread_ts ?? e.ts,
-      userId: e.user,
+      userId: e.user!, // fromAPerson: a person's message names its author
       ...(e.user_team ? { userTeam: e.user_team } : {}),
       text: cut(e.text),
       receivedAt: receivedEpoch(context),
@@ -110,30 +101,29 @@ export function registerRequestListeners(app: App, deps: SlackAdapterDeps): void
   });
 
   for (const action of ['take', 'resolve'] as const) {
-    app.action({ action_id: REQUEST_ACTIONS[action], type: 'block_actions' }, async ({ body, ack, context }) => {
-      const click = ButtonClick.safeParse(body);
-      const value = click.success ? parseRequestActionValue(click.data.actions[0]!.value) : undefined;
-      if (click.success && value) {
-        await deps.enqueue('request-action', { requestId: value.id, action, ...clickedBy(click.data), actionTs: click.data.actions[0]!.action_ts });
-      } else deps.log.warn('ignored a malformed request card click', { action });
-      await ack();
-      observeAck(deps.metrics, context, `request_${action}`);
+    onClick(app, deps, {
+      actionId: REQUEST_ACTIONS[action],
+      schema: ButtonClick,
+      what: 'request card',
+      surface: `request_${action}`,
+      queue: async (click) => {
+        const button = click.actions[0]!;
+        await deps.enqueue('request-action', { requestId: button.value.id, action, ...clickedBy(click), actionTs: button.action_ts });
+      },
     });
   }
 
-  app.action({ action_id: REQUEST_ACTIONS.priority, type: 'block_actions' }, async ({ body, ack, context }) => {
-    const click = SelectClick.safeParse(body);
-    const value = click.success ? parseRequestActionValue(click.data.actions[0]!.selected_option.value) : undefined;
-    if (click.success && value?.priority) {
-      await deps.enqueue('request-action', {
-        requestId: value.id,
-        action: 'priority',
-        priority: value.priority,
-        ...clickedBy(click.data),
-        actionTs: click.data.actions[0]!.action_ts,
-      });
-    } else deps.log.warn('ignored a malformed request priority choice');
-    await ack();
-    observeAck(deps.metrics, context, 'request_priority');
+  onClick(app, deps, {
+    actionId: REQUEST_ACTIONS.priority,
+    schema: SelectClick,
+    what: 'request priority',
+    surface: 'request_priority',
+    queue: async (click) => {
+      const choice = click.actions[0]!;
+      const { id, priority } = choice.selected_option.value;
+      // A menu option always names its priority; one without is not LUNA's.
+      if (!priority) return void deps.log.warn('ignored a request priority choice without a priority');
+      await deps.enqueue('request-action', { requestId: id, action: 'priority', priority, ...clickedBy(click), actionTs: choice.action_ts });
+    },
   });
 }

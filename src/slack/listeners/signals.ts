@@ -2,10 +2,7 @@ import type { App } from '@slack/bolt';
 import { readsSignals } from '../../domain/accounts.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { observeAck, receivedEpoch } from '../received.js';
-import { fromAPerson, IncomingMessage } from '../message-events.js';
-
-/** `message.channels` and `message.groups`: a public or private channel (DMs are the mention listener's). */
-const CHANNEL_TYPES = new Set<string | undefined>(['channel', 'group']);
+import { fromAPerson, inAChannel, IncomingMessage } from '../message-events.js';
 
 /**
  * Signals: in the channels `signals.channels` names, every person's message (mentioning LUNA or not) is
@@ -18,7 +15,7 @@ export function registerSignalListeners(app: App, deps: SlackAdapterDeps): void 
   if (signals.channels === 'none' || (Array.isArray(signals.channels) && signals.channels.length === 0)) return;
   app.message(async ({ message, context }) => {
     const m = IncomingMessage.safeParse(message);
-    if (!m.success || !CHANNEL_TYPES.has(m.data.channel_type) || !readsSignals(signals.channels, m.data.channel)) return;
+    if (!m.success || !inAChannel(m.data) || !readsSignals(signals.channels, m.data.channel)) return;
     const e = m.data;
     if (!fromAPerson(e, context)) return;
     const authorTeam = e.user_team ?? e.team;
