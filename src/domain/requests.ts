@@ -77,8 +77,6 @@ export const RequestRecord = z.object({
   card: z.object({ channel: z.string(), ts: Ts }).optional(),
   /** Link to the request's message (its thread). */
   permalink: z.string().optional(),
-  /** Link to LUNA's private draft for the owners, when one exists (`externalMentions: draft`). */
-  draftLink: z.string().optional(),
   updatedAt: At,
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;

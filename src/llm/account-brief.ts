@@ -1,5 +1,6 @@
 import type { JobContext } from '../contracts/job-context.js';
 import { SIGNAL_LABELS, daysUntil, money, wantsExtraCare, type Account } from '../domain/accounts.js';
+import { requestsOn } from '../domain/request-policy.js';
 import { truncate } from '../domain/text.js';
 import { estimateTokens } from '../personas/models.js';
 import type { DigestMemory, EscalationMemory, SignalMemory } from '../stores/accounts.js';
@@ -29,13 +30,14 @@ export async function readAccountContext(ctx: JobContext, p: { channel: string; 
   if (!account) return undefined;
   const now = Date.now();
   const memory = ctx.stores.accounts;
-  const [escalations, digests, signals, csat] = await Promise.all([
+  const [escalations, digests, signals, csat, openRequests] = await Promise.all([
     memory.escalations(account.id),
     memory.digests(account.id, RECENT_DIGESTS),
     memory.signals(account.id, 5),
     ctx.stores.csat.accountStats(account.id, now - CSAT_DAYS * DAY_MS),
+    requestsOn(ctx.settings.workspace.requests) ? ctx.stores.requests.openCountForAccount(account.id, now) : undefined,
   ]);
-  return { account, escalations, digest: digests[0], recentDigests: digests, signals, csat, now };
+  return { account, escalations, digest: digests[0], recentDigests: digests, signals, csat, now, ...(openRequests !== undefined ? { openRequests } : {}) };
 }
 
 /** The brief of an account context, or undefined: the answer matters more than its brief, so a failed read is logged, not thrown. */
@@ -56,6 +58,8 @@ export interface BriefInput {
   signals: SignalMemory[];
   csat: CsatStats;
   now: number;
+  /** Customer requests of the account still open, when `requests:` is on. */
+  openRequests?: number;
 }
 
 export interface AccountContext extends BriefInput {
@@ -86,6 +90,7 @@ export function writeBrief(b: BriefInput): string {
           .join('; ')}`
       : 'Open escalations: none',
   );
+  if (b.openRequests !== undefined) lines.push(`Open customer requests: ${b.openRequests || 'none'}`);
   lines.push(
     b.csat.average !== null
       ? `Last measured CSAT: ${b.csat.average.toFixed(1)}/5 from ${b.csat.responses} survey response${b.csat.responses === 1 ? '' : 's'} (last ${CSAT_DAYS} days)`

@@ -6,6 +6,8 @@ import { dayMonth, duration, sparkline } from './dashboard-text.js';
 import { targetText, type KpiTarget } from '../personas/kpis.js';
 import { escapeAngles } from '../domain/text.js';
 import { mention } from '../domain/slack-ids.js';
+import type { RequestFigures, YourRequest } from '../domain/request-figures.js';
+import { requestTeamBlocks, yourRequestsBlocks } from './request-home-blocks.js';
 
 /**
  * The App Home dashboard view. Everything in it is a number LUNA recorded, a persona KPI name or fixed
@@ -31,6 +33,8 @@ export interface HomeInput {
   figures: Figures;
   /** The uploaded trend chart, or why there is none this time. */
   chart: { fileId: string; altText: string } | { missing: string };
+  /** With `requests:` on: the viewer's open requests and the team's request figures. */
+  requests?: { yours: readonly YourRequest[]; team: RequestFigures } | undefined;
 }
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
@@ -53,10 +57,13 @@ export function homeView(input: HomeInput): types.HomeView {
     header,
     context(
       `Team-wide aggregates over the last ${DASHBOARD_WEEKS} weeks · updated <!date^${epoch}^{date_short_pretty} at {time}|${new Date(f.now).toISOString()}>`,
-      'Numbers only: no message from any channel is shown here.',
+      input.requests
+        ? 'Numbers only, besides the first words of the requests assigned to you: no other message from any channel is shown here.'
+        : 'Numbers only: no message from any channel is shown here.',
     ),
     refresh,
     divider,
+    ...(input.requests ? [...yourRequestsBlocks(input.requests.yours), divider, ...requestTeamBlocks(input.requests.team), divider] : []),
     section(`*KPIs against the targets of persona \`${escapeAngles(input.personaId)}\`*`),
     ...readKpis(input.targets, f).map(kpiBlock),
     ...helpfulnessBlocks(f),

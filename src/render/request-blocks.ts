@@ -98,7 +98,6 @@ export function requestCard({ record: r, targets }: RequestCardInput): { text: s
   const assignee = r.assigneeId ? `${person(r.assigneeId)}${r.assignedVia === 'owner' ? ' (account owner)' : ''}` : '_Unassigned_';
   const links = [
     link(r.permalink, 'Open the thread'),
-    link(r.draftLink, 'LUNA’s draft reply'),
     r.followUps.length ? `${r.followUps.length + 1} messages` : undefined,
     r.reopens ? `reopened ${r.reopens === 1 ? 'once' : `${r.reopens} times`}` : undefined,
     `opened ${slackDate(r.openedAt)}`,

@@ -214,6 +214,40 @@ describe('customer requests', () => {
     nothingForTheCustomer();
   });
 
+  it('App Home shows a team member the requests assigned to them and the team’s figures; the account’s brief counts its open requests', async () => {
+    await start({ detection: 'every' });
+    const asked = await say(CUSTOMER, 'Our exports stop at 10,000 rows, is that a limit?');
+    await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
+    // Until someone takes it, the request is the account owner's (the account book names them).
+    const home = async (user: string) => {
+      const event = { type: 'app_home_opened', user, channel: `D0${user.slice(2)}`, tab: 'home', event_ts: (Date.now() / 1000).toFixed(6) };
+      expect((await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET })).status).toBe(200);
+      await queueIdle(h);
+      return JSON.stringify(
+        h.slack
+          .callsTo('views.publish')
+          .filter((c) => c.response?.ok && c.args.user_id === user)
+          .at(-1)?.args.view ?? {},
+      );
+    };
+    const owners = await home(OWNER);
+    expect(owners).toContain('*Your requests* (1 open, soonest due first)');
+    expect(owners).toContain('Our exports stop at 10,000 rows');
+    expect(owners).toContain('*Customer requests* (last 8 weeks)');
+    expect(owners).toContain('*Opened*\\n1');
+    // Someone else of the team has none of their own, and sees the same team figures.
+    const agents = await home(AGENT);
+    expect(agents).toContain('*Your requests* (0 open, soonest due first)');
+    expect(agents).not.toContain('Our exports stop at 10,000 rows');
+    expect(agents).toContain('*Open now*\\n1');
+
+    // A team member asks LUNA in the shared channel: the draft's prompt carries the account's brief, open requests included.
+    await h.mention({ channel: SHARED, user: AGENT, text: '<@U0LUNA> what should we tell Acme about exports?' });
+    await queueIdle(h);
+    const answerPrompt = h.anthropic.requests.find((r) => JSON.stringify(r.body.messages).includes('what should we tell Acme'));
+    expect(JSON.stringify(answerPrompt?.body.system)).toContain('Open customer requests: 1');
+  });
+
   it('a request of an account without an owner is unassigned, and the channel’s owners are told privately', async () => {
     await start({ detection: 'every' }, 'Starter', { owner: '', config: { customerChannels: { owners: { [SHARED]: ['U0LEAD'] } } } });
     h.slack.addUser({ id: 'U0LEAD', name: 'lee' });

@@ -8,6 +8,8 @@ import type { TrendChart } from '../../render/trend-chart.js';
 import { slackErrorCode } from '../../slack-api/errors.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { HomeChartFiles, type ChartFile } from './chart.js';
+import { requestsOn } from '../../domain/request-policy.js';
+import { requestFigures, yourRequests } from '../../domain/request-figures.js';
 
 // Publishes the App Home dashboard to one user: read the weekly aggregates from Redis, judge them against
 // the persona's KPI targets, and `views.publish` once. With unchanged figures the chart's file id comes
@@ -38,7 +40,7 @@ export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ 
     ctx.log.warn('could not prepare the App Home trend chart', { user: p.userId, err });
     missing = 'The trend chart could not be prepared this time; press Refresh to try again.';
   }
-  const input: HomeInput = { personaId: persona.id, targets, figures, chart: chart ?? { missing } };
+  const input: HomeInput = { personaId: persona.id, targets, figures, chart: chart ?? { missing }, requests: await gatherRequests(ctx, p.userId, now) };
 
   try {
     await ctx.slack.views.publish({ user_id: p.userId, view: homeView(input) });
@@ -193,4 +195,19 @@ export function trendChart(f: Figures, targets: readonly KpiTarget[]): TrendChar
 function rejectedView(err: unknown): boolean {
   const code = slackErrorCode(err);
   return code === 'invalid_arguments' || code === 'invalid_blocks';
+}
+
+/**
+ * With `requests:` on, the viewer's open requests and the team's request figures: the requests opened over the
+ * dashboard's weeks and every one open now (requestFigures counts each once).
+ */
+async function gatherRequests(ctx: JobContext, userId: string, now: number): Promise<HomeInput['requests']> {
+  if (!requestsOn(ctx.settings.workspace.requests)) return undefined;
+  const store = ctx.stores.requests;
+  const [mine, opened, open] = await Promise.all([
+    store.openForAssignee(userId),
+    store.openedBetween(weekStarts(DASHBOARD_WEEKS, now)[0]!, now + 1),
+    store.openRequests(),
+  ]);
+  return { yours: yourRequests(mine, userId, now), team: requestFigures([...opened, ...open], now) };
 }
