@@ -67,6 +67,8 @@ export class Retriever {
   }
 
   private async catchUp(): Promise<void> {
+    // The common case, nothing changed, costs one GET.
+    if (this.version >= 0 && (await this.o.store.version()) === this.version) return;
     const changes = this.version >= 0 ? await this.o.store.changesSince(this.version) : undefined;
     if (changes) {
       if (changes.version === this.version) return;

@@ -50,7 +50,7 @@ export function processTerm(term: string): string | null {
 export class SearchIndex {
   private readonly mini: MiniSearch<Chunk>;
   private readonly chunks = new Map<string, Chunk>();
-  private readonly vectors = new Map<string, Float32Array>();
+  private readonly vectors = new VectorTable();
 
   constructor(chunks: Iterable<Chunk> = [], options: IndexOptions = {}) {
     const contextual = options.contextual ?? true;
@@ -58,12 +58,7 @@ export class SearchIndex {
       fields: contextual ? ['title', 'context', 'text'] : ['text'],
       storeFields: [],
       processTerm,
-      searchOptions: {
-        boost: { title: 2, context: 1.5 },
-        prefix: (term) => term.length > 4,
-        fuzzy: (term) => (term.length > 5 ? 0.15 : false),
-        combineWith: 'OR',
-      },
+      searchOptions: { boost: { title: 2, context: 1.5 }, prefix: (term) => term.length > 4, combineWith: 'OR' },
     });
     this.addAll(chunks);
   }
@@ -86,12 +81,14 @@ export class SearchIndex {
     for (const id of ids) {
       if (!this.chunks.delete(id)) continue;
       this.mini.discard(id);
-      this.vectors.delete(id);
+      this.vectors.remove(id);
     }
   }
 
+  /** Kept normalised, so a search's cosine is one dot product per chunk. */
   setVector(id: string, v: Float32Array): void {
-    if (this.chunks.has(id)) this.vectors.set(id, v);
+    if (!this.chunks.has(id)) return;
+    this.vectors.set(id, v);
   }
 
   get vectorCount(): number {
@@ -104,10 +101,11 @@ export class SearchIndex {
       const c = this.chunks.get(id);
       return c !== undefined && mayRead(c, options.place);
     };
-    const keyword = this.mini
-      .search(query, { filter: (r) => allowed(String(r.id)) })
-      .slice(0, CANDIDATES)
-      .map((r) => ({ id: String(r.id), score: r.score }));
+    const filter = (r: { id: unknown }) => allowed(String(r.id));
+    let found = this.mini.search(query, { filter });
+    // Typos are forgiven only when the words as written find too little: fuzzy matching costs several times more.
+    if (found.length < limit) found = this.mini.search(query, { filter, fuzzy: (term) => (term.length > 5 ? 0.2 : false) });
+    const keyword = found.slice(0, CANDIDATES).map((r) => ({ id: String(r.id), score: r.score }));
     const semantic = options.queryVector && this.vectors.size > 0 ? this.nearest(options.queryVector, allowed) : [];
     if (semantic.length === 0) return keyword.slice(0, limit).map((r) => ({ chunk: this.chunks.get(r.id)!, score: r.score }));
     return fuse([keyword.map((r) => r.id), semantic.map((r) => r.id)])
@@ -116,13 +114,78 @@ export class SearchIndex {
   }
 
   private nearest(q: Float32Array, allowed: (id: string) => boolean): { id: string; score: number }[] {
-    const qn = norm(q);
-    const scored: { id: string; score: number }[] = [];
-    for (const [id, v] of this.vectors) {
-      if (v.length !== q.length || !allowed(id)) continue;
-      scored.push({ id, score: dot(q, v) / (qn * norm(v) || 1) });
+    return this.vectors.top(q, CANDIDATES, allowed);
+  }
+}
+
+/**
+ * Embeddings in one contiguous Float32Array, normalised as they arrive: a search is a single pass of dot
+ * products over memory in order, several times faster than a map of small arrays. A removed row is filled
+ * with the last one.
+ */
+class VectorTable {
+  private data = new Float32Array(0);
+  private dims = 0;
+  private readonly ids: string[] = [];
+  private readonly rowOf = new Map<string, number>();
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  set(id: string, v: Float32Array): void {
+    if (this.dims === 0) this.dims = v.length;
+    if (v.length !== this.dims) return;
+    const n = norm(v) || 1;
+    let row = this.rowOf.get(id);
+    if (row === undefined) {
+      row = this.ids.length;
+      if ((row + 1) * this.dims > this.data.length) {
+        const grown = new Float32Array(Math.max(1024, (row + 1) * 2) * this.dims);
+        grown.set(this.data);
+        this.data = grown;
+      }
+      this.ids.push(id);
+      this.rowOf.set(id, row);
     }
-    return scored.sort((a, b) => b.score - a.score).slice(0, CANDIDATES);
+    for (let i = 0; i < this.dims; i++) this.data[row * this.dims + i] = v[i]! / n;
+  }
+
+  remove(id: string): void {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return;
+    const last = this.ids.length - 1;
+    if (row !== last) {
+      this.data.copyWithin(row * this.dims, last * this.dims, (last + 1) * this.dims);
+      const moved = this.ids[last]!;
+      this.ids[row] = moved;
+      this.rowOf.set(moved, row);
+    }
+    this.ids.pop();
+    this.rowOf.delete(id);
+  }
+
+  /** The `k` rows most similar to `q` (cosine) that pass `allowed`, best first; no allocation per row. */
+  top(q: Float32Array, k: number, allowed: (id: string) => boolean): { id: string; score: number }[] {
+    if (q.length !== this.dims || k <= 0) return [];
+    const qn = norm(q) || 1;
+    const d = this.dims;
+    const data = this.data;
+    const best: { id: string; score: number }[] = [];
+    for (let r = 0; r < this.ids.length; r++) {
+      let s = 0;
+      const base = r * d;
+      for (let i = 0; i < d; i++) s += q[i]! * data[base + i]!;
+      s /= qn;
+      if (best.length === k && s <= best[k - 1]!.score) continue;
+      const id = this.ids[r]!;
+      if (!allowed(id)) continue;
+      let at = best.length;
+      while (at > 0 && best[at - 1]!.score < s) at--;
+      best.splice(at, 0, { id, score: s });
+      if (best.length > k) best.pop();
+    }
+    return best;
   }
 }
 
@@ -133,12 +196,8 @@ export function fuse(rankings: readonly (readonly string[])[], k = RRF_K): { id:
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
 function norm(a: Float32Array): number {
-  return Math.sqrt(dot(a, a));
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return Math.sqrt(s);
 }

@@ -6,11 +6,12 @@ import { closeServer, flatHeaders, listenLoopback, readBody, sendJson } from './
  * A loopback Voyage AI embeddings API: POST /v1/embeddings with a Bearer key and `{ input, model, input_type }`,
  * answered `{ object: 'list', data: [{ object: 'embedding', embedding, index }], model, usage: { total_tokens } }`;
  * errors as `{ detail }` with the status Voyage uses (401 without a key, 400 for a malformed body, 429 when
- * scripted). Embeddings are deterministic: each word's five-letter stem hashed into one of DIMENSIONS
+ * scripted). Embeddings are deterministic: each word's five-letter stem hashed into one of the
  * dimensions, normalised — texts sharing words point the same way, which is all a retrieval test needs.
  */
-export const DIMENSIONS = 256;
+export const DIMENSIONS = 1024;
 const MAX_INPUTS = 1000;
+const OUTPUT_DIMENSIONS = new Set([256, 512, 1024, 2048]);
 
 export interface VoyageRequest {
   input: string[];
@@ -19,11 +20,11 @@ export interface VoyageRequest {
   headers: Record<string, string>;
 }
 
-export function fakeEmbedding(text: string): number[] {
-  const v = new Array<number>(DIMENSIONS).fill(0);
+export function fakeEmbedding(text: string, dimensions = DIMENSIONS): number[] {
+  const v = new Array<number>(dimensions).fill(0);
   for (const word of text.toLowerCase().match(/[a-z0-9]{3,}/g) ?? []) {
     const h = createHash('md5').update(word.slice(0, 5)).digest();
-    v[h.readUInt16BE(0) % DIMENSIONS]! += 1;
+    v[h.readUInt16BE(0) % dimensions]! += 1;
   }
   const n = Math.hypot(...v) || 1;
   return v.map((x) => x / n);
@@ -36,17 +37,21 @@ export class FakeVoyage {
   readonly url: string;
   private server!: Server;
 
-  private constructor(origin: string) {
+  private constructor(
+    origin: string,
+    private readonly dimensions: number,
+  ) {
     this.url = `${origin}/v1`;
   }
 
-  static async start(): Promise<FakeVoyage> {
+  /** `dimensions`: the size returned when a request names no `output_dimension` (voyage-3.5's default is 1024). */
+  static async start(dimensions = DIMENSIONS): Promise<FakeVoyage> {
     let self: FakeVoyage | undefined = undefined;
     const { server, origin } = await listenLoopback(
       (req, res) => self!.handle(req, res),
       () => undefined,
     );
-    self = new FakeVoyage(origin);
+    self = new FakeVoyage(origin, dimensions);
     self.server = server;
     return self;
   }
@@ -78,13 +83,15 @@ export class FakeVoyage {
     if (inputType !== null && inputType !== 'query' && inputType !== 'document') {
       return sendJson(res, 400, { detail: "input_type: must be 'query', 'document' or null" });
     }
+    const size = body.output_dimension ?? this.dimensions;
+    if (!OUTPUT_DIMENSIONS.has(size as number)) return sendJson(res, 400, { detail: 'output_dimension: must be one of 256, 512, 1024, 2048' });
     this.requests.push({ input: input as string[], model: body.model, input_type: inputType, headers });
     const status = this.failNext.shift();
     if (status)
       return sendJson(res, status, { detail: status === 429 ? 'Rate limit exceeded' : 'Internal server error' }, status === 429 ? { 'retry-after': '1' } : {});
     sendJson(res, 200, {
       object: 'list',
-      data: (input as string[]).map((t, index) => ({ object: 'embedding', embedding: fakeEmbedding(t), index })),
+      data: (input as string[]).map((t, index) => ({ object: 'embedding', embedding: fakeEmbedding(t, size as number), index })),
       model: body.model,
       usage: { total_tokens: (input as string[]).reduce((n, t) => n + Math.ceil(t.length / 4), 0) },
     });
