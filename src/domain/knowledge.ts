@@ -51,3 +51,31 @@ export function mayRead(chunk: Pick<Chunk, 'account'>, place: Place): boolean {
   if (chunk.account === undefined || place.kind === 'internal') return true;
   return place.account !== undefined && place.account === chunk.account;
 }
+
+/**
+ * What a question searches with: the asking message (the mention's own words, `<@…>` and links stripped by the
+ * caller), then the thread's latest messages before it until `maxChars` — a follow-up such as "and for CSV?" needs
+ * the message it follows to find anything.
+ */
+export function questionForRetrieval(asking: string, earlier: readonly string[], maxChars = 600): string {
+  const parts = [asking.trim()];
+  let length = parts[0]!.length;
+  for (const text of [...earlier].reverse()) {
+    const t = text.trim();
+    if (!t) continue;
+    if (length + t.length + 1 > maxChars) break;
+    parts.push(t);
+    length += t.length + 1;
+  }
+  return parts.join('\n');
+}
+
+/**
+ * Whether an answer may be posted where it was asked, as far as its sources go (`customerAnswersNeedSources`):
+ * where a customer reads, an answer that cited nothing goes to the team as a draft instead; internal places take
+ * it, marked as unsourced.
+ */
+export function sourcesVerdict(place: Place, citedSources: number, needSources: boolean): 'post' | 'post_unsourced' | 'draft' {
+  if (citedSources > 0) return 'post';
+  return place.kind === 'customer' && needSources ? 'draft' : 'post_unsourced';
+}

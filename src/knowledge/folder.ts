@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { LunaError } from '../infra/errors.js';
 import type { Logger } from '../infra/log.js';
 import { formatOf, parseContent, titleFromName } from './parse.js';
 import { writeDocument, type Writer } from './write.js';
@@ -34,9 +35,15 @@ export class FolderSource {
     this.log = w.log.child({ source: options.origin });
   }
 
-  /** Starts watching; resolves once the first scan has been indexed. */
+  /**
+   * Starts watching; resolves once the first scan has been indexed. A folder that is not there (a volume not
+   * mounted yet) is an error, not an empty folder: that would remove every one of its documents from the index.
+   */
   async start(): Promise<void> {
     const { dir } = this.options;
+    const info = await stat(dir).catch(() => undefined);
+    if (!info?.isDirectory())
+      throw new LunaError('luna_knowledge_source_failed', `knowledge folder ${dir} is not there (or not a folder)`, { retriable: true });
     const seen = new Set<string>();
     const watcher = watch(dir, {
       ignoreInitial: false,

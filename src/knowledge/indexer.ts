@@ -5,7 +5,7 @@ import type { KnowledgeStore } from '../stores/knowledge.js';
 import { FolderSource } from './folder.js';
 import { SitemapSource } from './sitemap.js';
 import type { Embedder } from './voyage.js';
-import { resolvedRequestDocument, writeDocument, type ResolvedRequest } from './write.js';
+import { resolvedRequestDocId, resolvedRequestDocument, writeDocument, type ResolvedRequest } from './write.js';
 
 /**
  * Keeps the shared index in step with the configured sources. Exactly one process indexes at a time: it holds a
@@ -70,6 +70,11 @@ export class KnowledgeIndexer {
     await writeDocument(this.writer(), doc, `request ${Date.now()}`);
   }
 
+  /** Takes a request that was reopened (or withdrawn) out of the index. */
+  async removeResolvedRequest(requestId: string): Promise<void> {
+    await this.o.store.removeDocument(resolvedRequestDocId(requestId));
+  }
+
   /** Every folder's pending changes are in the index (tests). */
   async settled(): Promise<void> {
     await this.running;
@@ -122,8 +127,14 @@ export class KnowledgeIndexer {
           baseUrl: s.url,
           ...(this.o.settleMs !== undefined ? { settleMs: this.o.settleMs } : {}),
         });
-        this.folders.push(folder);
-        await folder.start();
+        try {
+          await folder.start();
+          this.folders.push(folder);
+        } catch (err) {
+          // The other sources still start; this one is tried again when the lease is next won (a restart).
+          this.log.warn('knowledge: a folder source could not start; its documents stay as they were', { source: s.path, err });
+          await folder.close();
+        }
       } else {
         this.sitemaps.push({
           source: new SitemapSource(this.writer(), { sitemap: s.sitemap, origin: `sitemap:${s.sitemap}` }),

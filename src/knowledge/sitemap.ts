@@ -74,6 +74,11 @@ export class SitemapSource {
     );
     const listed = new Set(pages.map((p) => `url:${p.loc}`));
     let removed = 0;
+    // A sitemap that suddenly lists nothing is far more often a broken deploy than an emptied help centre.
+    if (pages.length === 0) {
+      this.log.warn('knowledge: the sitemap lists no pages; its documents stay as they were');
+      return { listed: 0, indexed, failed, removed };
+    }
     for (const [id, r] of records) {
       if (r.origin === this.options.origin && !listed.has(id)) {
         await this.w.store.removeDocument(id);

@@ -50,11 +50,13 @@ export interface ResolvedRequest {
 
 export const REQUESTS_ORIGIN = 'requests';
 
+export const resolvedRequestDocId = (requestId: string) => `request:${requestId}`;
+
 export function resolvedRequestDocument(r: ResolvedRequest): KnowledgeDoc {
   const firstLine = r.question.split('\n', 1)[0]!.trim();
   const title = `${r.accountName}: ${firstLine.length > 80 ? `${firstLine.slice(0, 79)}…` : firstLine}`;
   return {
-    id: `request:${r.requestId}`,
+    id: resolvedRequestDocId(r.requestId),
     origin: REQUESTS_ORIGIN,
     title,
     url: r.url,

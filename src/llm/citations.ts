@@ -11,6 +11,13 @@ import { escapeMrkdwn } from '../render/mrkdwn.js';
  * end as Slack links `<url|title>`.
  */
 
+/**
+ * The per-request instruction that goes with the passages (after the cached prefix): answer from them, cite them,
+ * and say so when they do not hold the answer rather than guess.
+ */
+export const KNOWLEDGE_INSTRUCTIONS =
+  'The search results in this message are passages from the team’s documents and past resolved requests. Answer from them where they hold the answer, and cite them. If they do not hold the answer, say plainly that you could not find it in the team’s documents; do not guess product facts (limits, prices, settings, dates).';
+
 /** The source string of a passage that has no link: never shown, only matched back. */
 const LINKLESS = 'luna:';
 

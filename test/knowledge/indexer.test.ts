@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,6 +134,26 @@ describe('knowledge indexer: a folder of files', () => {
     const [hit] = await reader.retrieve('snowflake sync window', { place: { kind: 'customer', account: 't-T0ACME' } });
     expect(hit?.chunk).toMatchObject({ title: 'Acme: Can the nightly Snowflake sync start at 02:00 instead?', account: 't-T0ACME', origin: 'requests' });
     expect(await reader.retrieve('snowflake sync window', { place: { kind: 'customer', account: 't-T0OTHER' } })).toEqual([]);
+
+    await i.removeResolvedRequest('R1'); // reopened
+    expect(await reader.retrieve('snowflake sync window', internal)).toEqual([]);
+  });
+
+  it('a folder missing at start (a volume not mounted yet) leaves its documents in the index', async () => {
+    const dir = await folderCopy();
+    const s = store();
+    const config = KnowledgeSchema.parse({ sources: [{ path: dir }] });
+    const first = new KnowledgeIndexer({ store: s, config, baseDir: '/', log, settleMs: 50 });
+    await first.start();
+    await first.close();
+    const indexed = (await s.docRecords()).size;
+    await rename(dir, `${dir}-away`);
+    closers.push(() => rm(`${dir}-away`, { recursive: true, force: true }));
+    const second = new KnowledgeIndexer({ store: s, config, baseDir: '/', log, settleMs: 50 });
+    closers.push(() => second.close());
+    await second.start();
+    expect(second.holdsLease).toBe(true);
+    expect((await s.docRecords()).size).toBe(indexed);
   });
 });
 
@@ -190,6 +210,11 @@ describe('knowledge indexer: a sitemap', () => {
     pages = { '/help/sso': pages['/help/sso']! };
     expect(await source.refresh()).toMatchObject({ listed: 1, removed: 1 });
     expect(await reader.retrieve('storage quota', internal)).toEqual([]);
+
+    // A sitemap that suddenly lists nothing (a broken deploy) does not empty the index.
+    pages = {};
+    expect(await source.refresh()).toMatchObject({ listed: 0, removed: 0 });
+    expect(await reader.retrieve('SAML Okta', internal)).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { mayRead } from '../../src/domain/knowledge.js';
+import { questionForRetrieval, sourcesVerdict, type mayRead } from '../../src/domain/knowledge.js';
 import { chunkDocument } from '../../src/knowledge/chunk.js';
 import { evaluate, readFolder } from '../../src/knowledge/evaluate.js';
 import { SearchIndex, fuse } from '../../src/knowledge/search.js';
@@ -60,5 +60,21 @@ describe('knowledge search', () => {
     const withContext = await evaluate(docs, questions);
     expect(withContext.recallAt1).toBe(1);
     expect(withContext.mrr).toBe(1);
+  });
+});
+
+describe('knowledge decisions', () => {
+  it('the retrieval question is the asking message, then as much of the thread before it as fits', () => {
+    expect(questionForRetrieval('and for CSV?', ['Hi!', 'What is the row limit per Excel export?'], 54)).toBe(
+      'and for CSV?\nWhat is the row limit per Excel export?',
+    );
+    expect(questionForRetrieval('and for CSV?', ['What is the row limit per Excel export?'], 20)).toBe('and for CSV?');
+  });
+
+  it('an uncited answer goes to the team as a draft where a customer reads, and is posted unsourced internally', () => {
+    expect(sourcesVerdict({ kind: 'customer', account: 't-T1' }, 0, true)).toBe('draft');
+    expect(sourcesVerdict({ kind: 'customer', account: 't-T1' }, 0, false)).toBe('post_unsourced');
+    expect(sourcesVerdict({ kind: 'customer' }, 2, true)).toBe('post');
+    expect(sourcesVerdict({ kind: 'internal' }, 0, true)).toBe('post_unsourced');
   });
 });
