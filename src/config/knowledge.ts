@@ -37,23 +37,26 @@ const SitemapSourceSchema = z
   })
   .strict();
 
-const SourceSchema = z.unknown().transform((raw, ctx) => {
-  const o = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
-  const problem = !o
-    ? 'must be a source: { path: ./folder } or { sitemap: https://…/sitemap.xml }'
-    : 'path' in o && 'sitemap' in o
-      ? 'names both path and sitemap; write each as its own source'
-      : !('path' in o) && !('sitemap' in o)
-        ? 'names neither path nor sitemap: write { path: ./folder } or { sitemap: https://…/sitemap.xml }'
-        : undefined;
-  if (problem || !o) {
-    ctx.addIssue({ code: 'custom', message: problem ?? '' });
+/** Which kind of source an entry is, or what is wrong with it: a union's "Invalid input" would not say. */
+function kindOf(raw: unknown): { kind: 'path' | 'sitemap'; entry: Record<string, unknown> } | { problem: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { problem: 'must be a source: { path: ./folder } or { sitemap: https://…/sitemap.xml }' };
+  const entry = raw as Record<string, unknown>;
+  if ('path' in entry && 'sitemap' in entry) return { problem: 'names both path and sitemap; write each as its own source' };
+  if ('path' in entry) return { kind: 'path', entry };
+  if ('sitemap' in entry) return { kind: 'sitemap', entry };
+  return { problem: 'names neither path nor sitemap: write { path: ./folder } or { sitemap: https://…/sitemap.xml }' };
+}
+
+const SourceSchema = z.unknown().transform((raw, ctx): FolderSource | SitemapSource => {
+  const k = kindOf(raw);
+  if ('problem' in k) {
+    ctx.addIssue({ code: 'custom', message: k.problem });
     return z.NEVER;
   }
-  const schema = 'path' in o ? FolderSourceSchema : SitemapSourceSchema;
-  const parsed = schema.safeParse(o);
+  const parsed = (k.kind === 'path' ? FolderSourceSchema : SitemapSourceSchema).safeParse(k.entry);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: issue.path, message: issueText(issue) });
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issueText(issue) });
     return z.NEVER;
   }
   return parsed.data;
