@@ -5,6 +5,7 @@ import { chunkDocument } from '../../src/knowledge/chunk.js';
 import { readFolder } from '../../src/knowledge/evaluate.js';
 import { SearchIndex } from '../../src/knowledge/search.js';
 import { CitationCollector, searchResultBlocks, sourcesFooter } from '../../src/llm/citations.js';
+import { streamAnswer } from '../../src/llm/client.js';
 import type { Chunk } from '../../src/domain/knowledge.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 
@@ -124,5 +125,22 @@ describe('the fake refuses search_result blocks the API refuses', () => {
     fake.enqueue({ text: 'x', cite: [5] });
     await expect(ai.messages.create(ask('q', good()))).rejects.toThrow(/cites search result 5/);
     fake.errors.length = 0;
+  });
+});
+
+describe('streamAnswer (the answer job’s model call) hands back the citations', () => {
+  it('collects the streamed answer’s citations for the sources footer', async () => {
+    const found = passages('How do we verify a webhook signature?', 2);
+    fake.enqueue({ text: 'Compare an HMAC-SHA256 of the body with the X-Tallyboard-Signature header.', cite: [0] });
+    const answer = await streamAnswer(ai, {
+      model: 'claude-sonnet-5-5',
+      system: [{ type: 'text', text: 'You are LUNA.' }],
+      messages: [{ role: 'user', content: [...searchResultBlocks(found), { type: 'text', text: 'How do we verify a webhook signature?' }] }],
+      maxTokens: 500,
+      idleTimeoutMs: 5_000,
+    });
+    const collector = new CitationCollector(found);
+    for (const c of answer.citations) collector.add(c);
+    expect(sourcesFooter(collector.sources)).toBe('*Sources*\n[1] <https://help.tallyboard.example/help-centre/webhooks|Webhooks>');
   });
 });
