@@ -51,6 +51,8 @@ export function knowledgeKeys(prefix: string) {
     log: stateKey(prefix, 'kn', 'log'),
     lease: stateKey(prefix, 'kn', 'lease'),
     refreshed: stateKey(prefix, 'kn', 'refreshed'),
+    /** Questions answered without a source, scored by when: the knowledge gaps App Home lists. */
+    gaps: stateKey(prefix, 'kn', 'gaps'),
   };
 }
 export type KnowledgeKeys = ReturnType<typeof knowledgeKeys>;

@@ -64,6 +64,17 @@ return v
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+/** Questions without a source are kept this long: App Home shows the last week's. */
+export const GAP_RETENTION_DAYS = 8;
+
+export const KnowledgeGapSchema = z.object({
+  question: z.string(),
+  channel: z.string(),
+  /** Epoch ms. */
+  at: z.number(),
+});
+export type KnowledgeGap = z.infer<typeof KnowledgeGapSchema>;
+
 /** What a reader holds after loading: every chunk and vector, at a version. */
 export interface Snapshot {
   version: number;
@@ -106,8 +117,40 @@ export class KnowledgeStore {
 
   async chunksPerOrigin(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    for (const r of (await this.docRecords()).values()) counts[r.origin] = (counts[r.origin] ?? 0) + r.chunkIds.length;
+    for (const s of await this.summary()) counts[s.origin] = s.chunks;
     return counts;
+  }
+
+  /** What is indexed, per source: documents, passages and when the last one was (re)indexed (App Home). */
+  async summary(): Promise<{ origin: string; documents: number; chunks: number; lastIndexedAt: number }[]> {
+    const by = new Map<string, { origin: string; documents: number; chunks: number; lastIndexedAt: number }>();
+    for (const r of (await this.docRecords()).values()) {
+      const s = by.get(r.origin) ?? { origin: r.origin, documents: 0, chunks: 0, lastIndexedAt: 0 };
+      s.documents++;
+      s.chunks += r.chunkIds.length;
+      s.lastIndexedAt = Math.max(s.lastIndexedAt, r.indexedAt);
+      by.set(r.origin, s);
+    }
+    return [...by.values()].sort((a, b) => a.origin.localeCompare(b.origin));
+  }
+
+  /** Notes a question LUNA could not ground (its answer cited nothing); kept GAP_RETENTION_DAYS. */
+  async recordGap(gap: KnowledgeGap): Promise<void> {
+    const member = JSON.stringify({ ...gap, question: gap.question.slice(0, 500) });
+    await this.redis
+      .multi()
+      .zadd(this.keys.gaps, gap.at, member)
+      .zremrangebyscore(this.keys.gaps, '-inf', gap.at - GAP_RETENTION_DAYS * 86_400_000)
+      .exec();
+  }
+
+  /** Questions not grounded since `since`, newest first. */
+  async gapsSince(since: number, limit = 50): Promise<KnowledgeGap[]> {
+    const raw = await this.redis.zrevrangebyscore(this.keys.gaps, '+inf', since, 'LIMIT', 0, limit);
+    return raw.flatMap((m) => {
+      const parsed = KnowledgeGapSchema.safeParse(JSON.parse(m));
+      return parsed.success ? [parsed.data] : [];
+    });
   }
 
   /** Replaces a document's chunks (and embeddings, when given) at once; returns the new version. */

@@ -101,3 +101,21 @@ describe('knowledge store and retriever (Redis)', () => {
     expect(await a.chunksPerOrigin()).toEqual({ 'path:./knowledge': 1, requests: 1 });
   });
 });
+
+describe('knowledge store: what App Home shows', () => {
+  it('summarises what is indexed per source, and lists the week’s questions without a source, newest first', async () => {
+    const { a } = processes();
+    await writeDocument({ store: a, log }, doc('one', 'First.\n\nSecond paragraph.'), 'v1');
+    await writeDocument({ store: a, log }, doc('two', 'Third.'), 'v1');
+    const [summary] = await a.summary();
+    expect(summary).toMatchObject({ origin: 'path:./knowledge', documents: 2, chunks: 2 });
+    expect(summary!.lastIndexedAt).toBeGreaterThan(Date.now() - 60_000);
+
+    const now = Date.now();
+    await a.recordGap({ question: 'Old question', channel: 'C1', at: now - 10 * 86_400_000 });
+    await a.recordGap({ question: 'Can we export to Avro?', channel: 'C1', at: now - 2 * 86_400_000 });
+    await a.recordGap({ question: 'Is there a Jira integration?', channel: 'C2', at: now - 1000 });
+    expect((await a.gapsSince(now - 7 * 86_400_000)).map((g) => g.question)).toEqual(['Is there a Jira integration?', 'Can we export to Avro?']);
+    expect(await redis.zcard(a.keys.gaps)).toBe(2); // the ten-day-old one was dropped
+  });
+});
