@@ -47,7 +47,8 @@ export class FolderSource {
     const seen = new Set<string>();
     const watcher = watch(dir, {
       ignoreInitial: false,
-      ignored: (p, stats) => Boolean(stats?.isFile() && !formatOf(p)),
+      // Hidden files and folders (.git, editors' swap files) and files LUNA does not read are never watched.
+      ignored: (p, stats) => (p !== dir && path.basename(p).startsWith('.')) || Boolean(stats?.isFile() && !formatOf(p)),
       awaitWriteFinish: { stabilityThreshold: this.options.settleMs ?? 300, pollInterval: 50 },
     });
     this.watcher = watcher;

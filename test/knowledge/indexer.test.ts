@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,9 +78,14 @@ describe('knowledge indexer: a folder of files', () => {
     const [refund] = await reader.retrieve('refund annual plan cancelled', internal);
     expect(refund?.chunk.url).toBe('https://help.tallyboard.example/billing/refunds'); // base + path
 
+    // Hidden folders are never read.
+    await mkdir(path.join(dir, '.git'), { recursive: true });
+    await writeFile(path.join(dir, '.git', 'notes.md'), '# Gitnote\n\nQuetzal internal note.\n');
+
     // A file added while LUNA runs.
     await writeFile(path.join(dir, 'exports', 'gzip.md'), '# Compressed exports\n\nExports larger than 100 MB are gzip-compressed before download.\n');
     await eventually(async () => (await reader.retrieve('gzip compressed exports', internal))[0]?.chunk.title === 'Compressed exports');
+    expect(await reader.retrieve('quetzal', internal)).toEqual([]);
 
     // Changed.
     await writeFile(path.join(dir, 'exports', 'gzip.md'), '# Compressed exports\n\nExports larger than 250 MB are zstd-compressed before download.\n');
