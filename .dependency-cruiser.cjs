@@ -24,6 +24,7 @@ const LAYERS = [
     { name: 'render', paths: ['^src/render/'] }, // Block Kit, mrkdwn, PNG rendering
   ],
   [{ name: 'contracts', paths: ['^src/contracts/'] }], // job catalogue: names, payload schemas, id builders, JobContext
+  [{ name: 'knowledge', paths: ['^src/knowledge/'] }], // knowledge sources, indexer, in-memory search and retriever
   [{ name: 'slack-api', paths: ['^src/slack-api/'] }], // Slack Web API reads/posts used by jobs (threads, posts, errors, directory)
   [{ name: 'stores', paths: ['^src/stores/'] }], // every Redis-backed store and its key builder
   [{ name: 'domain', paths: ['^src/domain/'] }], // pure logic

@@ -79,6 +79,8 @@ export const EnvSchema = z
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     /** The account book: a CSV export of the customer accounts (PRODUCT.md, Accounts). */
     LUNA_ACCOUNTS: z.string().min(1).optional(),
+    /** Voyage AI key: when set, knowledge search is hybrid (keywords and embeddings); unset, keywords alone (PRODUCT.md, Knowledge). */
+    VOYAGE_API_KEY: z.string().min(1).optional(),
     /** Key prefix for every Redis key LUNA owns. On Redis Cluster it must hold a hash tag; unset there, it is `{luna}`. */
     LUNA_REDIS_PREFIX: z
       .string()
@@ -140,6 +142,7 @@ export const ENV_FIX: Record<string, string> = {
   PORT: 'set it to a TCP port number, e.g. 3000',
   LUNA_ROLE: 'set it to all, web or worker',
   LOG_LEVEL: 'set it to debug, info, warn or error',
+  VOYAGE_API_KEY: 'set it to a Voyage AI API key (dash.voyageai.com → API keys) for hybrid knowledge search, or unset it for keyword search',
   LUNA_ACCOUNTS: 'point it at a readable CSV export of your accounts (a header row with at least a "name" column), or unset it',
 };
 

@@ -2,11 +2,12 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { isClaudeModel } from '../personas/models.js';
 import { channelChoice, channelId, emojiName, timezone, userOrGroupId } from './fields.js';
+import { KnowledgeSchema } from './knowledge.js';
 import { RequestsSchema } from './requests.js';
 
 /**
  * `luna.config.yml`: what a workspace admin configures. PRODUCT.md is the contract for `persona`,
- * `escalation`, `handles`, `digests`, `customerChannels`, `accounts`, `signals`, `csat`, `limits` and `requests`; `model` and `queue` are operator tuning with safe defaults.
+ * `escalation`, `handles`, `digests`, `customerChannels`, `accounts`, `signals`, `csat`, `limits`, `requests` and `knowledge`; `model` and `queue` are operator tuning with safe defaults.
  */
 const cron = z.string().refine((expr) => {
   try {
@@ -101,6 +102,8 @@ export const WorkspaceSchema = z
       .prefault({}),
     /** Customer requests tracked inside SLAs (PRODUCT.md, Customer requests); its schema is in requests.ts. */
     requests: RequestsSchema.prefault({}),
+    /** Documents and resolved requests answers draw on and cite (PRODUCT.md, Knowledge); its schema is in knowledge.ts. */
+    knowledge: KnowledgeSchema.prefault({}),
     model: z
       .object({
         maxOutputTokens: z.number().int().min(256).max(64_000).default(4096),

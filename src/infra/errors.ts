@@ -12,6 +12,8 @@ export type LunaErrorCode =
   | 'luna_job_payload_invalid'
   | 'luna_job_superseded'
   | 'luna_redis_unavailable'
+  | 'luna_embeddings_failed'
+  | 'luna_knowledge_source_failed'
   | 'luna_stopped'
   | 'luna_unexpected';
 

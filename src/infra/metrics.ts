@@ -178,6 +178,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Knowledge (PRODUCT.md, Knowledge).
+  readonly knowledgeChunks: Gauge<'source'>;
+  /** Where `luna_knowledge_chunks` is read at scrape time (the knowledge store's count per source); unset, nothing is reported. */
+  knowledgeChunksBySource: (() => Promise<Record<string, number>>) | undefined;
+  readonly knowledgeRetrieval = new Histogram({
+    name: 'luna_knowledge_retrieval_seconds',
+    help: 'Time to find the passages for one question, catching up with the shared index and embedding the question included',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly knowledgeAnswers = new Counter({
+    name: 'luna_knowledge_answers_total',
+    help: 'Answers given passages, by whether they cited any: cited, uncited (where the customer reads, an uncited answer goes to the team as a draft)',
+    labelNames: ['sources'] as const,
+    registers: [this.registry],
+  });
+
   constructor(jobCounts?: () => Promise<Record<string, number>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'luna_process_' });
     const openRequests = () => this.openRequests?.();
@@ -190,6 +207,21 @@ export class Metrics {
       async collect() {
         const n = await openRequests();
         if (n !== undefined) this.set(n);
+      },
+    });
+    const chunksBySource = () => this.knowledgeChunksBySource?.();
+    this.knowledgeChunks = new Gauge({
+      name: 'luna_knowledge_chunks',
+      help: 'Passages in the shared knowledge index, by source as configured (path:…, sitemap:…, requests), read from Redis at scrape time',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+      // Every process reads the same Redis: merged across processes, the figure is one process's, not a sum.
+      aggregator: 'max',
+      async collect() {
+        const counts = await chunksBySource();
+        if (!counts) return;
+        this.reset();
+        for (const [source, n] of Object.entries(counts)) this.set({ source }, n);
       },
     });
     this.jobs = new Gauge({

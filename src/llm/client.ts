@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { MessageParam, TextBlockParam, Usage } from '@anthropic-ai/sdk/resources/messages';
+import type { MessageParam, TextBlockParam, TextCitation, Usage } from '@anthropic-ai/sdk/resources/messages';
 import { LunaError } from '../infra/errors.js';
 import type { ModelUsage } from '../infra/metrics.js';
 import { Watchdog } from './call-watch.js';
@@ -24,6 +24,8 @@ export interface StreamedAnswer {
   stopReason: string | null;
   /** Milliseconds from request to first text token: what a user waits before anything could show. */
   firstTokenMs: number | null;
+  /** The answer's citations of the request's search results (knowledge passages), in the order they were made. */
+  citations: TextCitation[];
 }
 
 export interface StreamRequest {
@@ -77,7 +79,8 @@ export async function streamAnswer(client: Anthropic, req: StreamRequest): Promi
   try {
     const message = await stream.finalMessage();
     const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-    return { text, usage: usageOf(message.usage), stopReason: message.stop_reason, firstTokenMs };
+    const citations = message.content.flatMap((b) => (b.type === 'text' ? (b.citations ?? []) : []));
+    return { text, usage: usageOf(message.usage), stopReason: message.stop_reason, firstTokenMs, citations };
   } catch (err) {
     if (watchdog.expired) {
       throw new LunaError('luna_model_stalled', `model stream sent nothing for ${req.idleTimeoutMs} ms; aborted`, {

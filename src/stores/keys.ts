@@ -36,3 +36,23 @@ export function requestKeys(prefix: string) {
   };
 }
 export type RequestKeys = ReturnType<typeof requestKeys>;
+
+/**
+ * Knowledge (stores/knowledge.ts): every chunk and its embedding, each document's record (its chunks, what it was
+ * read from), the version every change raises and the log of which document changed at which version (what lets
+ * a process catch up without reading everything), the indexer's lease, and when each fetched source was last read.
+ */
+export function knowledgeKeys(prefix: string) {
+  return {
+    chunks: stateKey(prefix, 'kn', 'chunks'),
+    vectors: stateKey(prefix, 'kn', 'vectors'),
+    docs: stateKey(prefix, 'kn', 'docs'),
+    version: stateKey(prefix, 'kn', 'version'),
+    log: stateKey(prefix, 'kn', 'log'),
+    lease: stateKey(prefix, 'kn', 'lease'),
+    refreshed: stateKey(prefix, 'kn', 'refreshed'),
+    /** Questions answered without a source, scored by when: the knowledge gaps App Home lists. */
+    gaps: stateKey(prefix, 'kn', 'gaps'),
+  };
+}
+export type KnowledgeKeys = ReturnType<typeof knowledgeKeys>;

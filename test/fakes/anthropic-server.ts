@@ -3,6 +3,7 @@ import { PromptCache, segmentsOf, tokensOf, totalTokens, type CacheUsage } from 
 import { sampleFromSchema, validateRequest } from './anthropic-validate.js';
 import { closeServer, flatHeaders, listenLoopback, randomId, readBody, sendJson, sleep } from './http-util.js';
 import { writeSse } from './anthropic-sse.js';
+import { citationsOf, searchResultsOf } from './anthropic-search.js';
 
 export { MIN_CACHEABLE_TOKENS, minCacheableTokens } from './anthropic-cache.js';
 
@@ -17,6 +18,12 @@ export interface TextReply {
   chunkDelayMs?: number;
   /** Overrides the natural stop reason (`end_turn`, or `max_tokens` when the text exceeds max_tokens). */
   stopReason?: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'refusal';
+  /**
+   * Search results (indices among the request's `search_result` blocks) the text cites: returned as
+   * `search_result_location` citations on the text block, or streamed as `citations_delta`s before its text.
+   * The default reply cites the first search result when the request has citable ones.
+   */
+  cite?: number[];
 }
 /** An HTTP error in Anthropic's shape, before any byte of a stream. */
 export interface ErrorReply {
@@ -253,12 +260,20 @@ export class FakeAnthropic {
       stop_sequence: null,
     };
 
+    let citations: ReturnType<typeof citationsOf> = [];
+    try {
+      citations = 'cite' in reply && reply.cite?.length ? citationsOf(searchResultsOf(body.messages), reply.cite) : [];
+    } catch (err) {
+      this.errors.push(err);
+      return error(500, (err as Error).message);
+    }
+
     if (body.stream === true) {
       const onDelta = () => {
         record.lastDeltaAt = Date.now();
         record.firstDeltaAt ??= record.lastDeltaAt;
       };
-      return writeSse(res, { requestId, message, usage, text, stopReason, reply, onDelta });
+      return writeSse(res, { requestId, message, usage, text, stopReason, reply, onDelta, citations });
     }
     if ('stallAfterChars' in reply) {
       // A non-streaming request that stalls simply never answers.
@@ -266,7 +281,8 @@ export class FakeAnthropic {
       return;
     }
     if ('errorAfterChars' in reply) return error(529, DEFAULT_MESSAGES.overloaded_error!);
-    sendJson(res, 200, { ...message, content: text === '' ? [] : [{ type: 'text', text }], stop_reason: stopReason, usage }, { 'request-id': requestId });
+    const block = citations.length ? { type: 'text', text, citations } : { type: 'text', text };
+    sendJson(res, 200, { ...message, content: text === '' ? [] : [block], stop_reason: stopReason, usage }, { 'request-id': requestId });
   }
 
   private resolve(reply: FakeReply, body: RequestBody): Exclude<FakeReply, HandlerReply> {
@@ -286,7 +302,8 @@ function defaultAnswer(body: RequestBody): FakeReply {
   const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
   const content = lastUser?.content;
   const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((b) => (b.type === 'text' ? b.text : '')).join(' ') : '';
-  return { text: `Here is what I think about: ${text.slice(0, 80)}` };
+  const cite = searchResultsOf(body.messages).some((r) => r.citable) ? [0] : [];
+  return { text: `Here is what I think about: ${text.slice(0, 80)}`, ...(cite.length ? { cite } : {}) };
 }
 
 /** What a model that obeys an injection writes: everything it was told for this request, and everything it was given. */

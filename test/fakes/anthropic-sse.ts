@@ -16,6 +16,8 @@ export interface SseScript {
   reply: { chunkChars?: number; chunks?: string[]; chunkDelayMs?: number; stallAfterChars?: number; errorAfterChars?: number; errorType?: string };
   /** Called as each text delta is written (benchmarks time the first one). */
   onDelta?: () => void;
+  /** Citations of the text block, streamed as `citations_delta`s before its text. */
+  citations?: readonly object[];
 }
 
 async function send(res: ServerResponse, type: string, data: Record<string, unknown>): Promise<boolean> {
@@ -57,8 +59,13 @@ export async function writeSse(res: ServerResponse, s: SseScript): Promise<void>
   if (!(await send(res, 'message_start', { message: { ...s.message, content: [], stop_reason: null, usage: startUsage } }))) return;
   const hasBlock = text !== '' || cut !== undefined;
   if (hasBlock) {
-    if (!(await send(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } }))) return;
+    const cited = (s.citations?.length ?? 0) > 0;
+    if (!(await send(res, 'content_block_start', { index: 0, content_block: cited ? { type: 'text', text: '', citations: [] } : { type: 'text', text: '' } })))
+      return;
     if (!(await send(res, 'ping', {}))) return;
+    for (const citation of s.citations ?? []) {
+      if (!(await send(res, 'content_block_delta', { index: 0, delta: { type: 'citations_delta', citation } }))) return;
+    }
     const scripted = s.reply.chunks !== undefined && s.reply.chunks.join('') === text ? s.reply.chunks.filter((c) => c !== '') : undefined;
     const pieces = scripted ?? chunks(text, Math.max(1, s.reply.chunkChars ?? 40));
     for (const [i, piece] of pieces.entries()) {

@@ -1,3 +1,5 @@
+import { validateSearchResults } from './anthropic-search.js';
+
 /**
  * Request validation with the Messages API's rules and error wording, so a malformed request fails in
  * tests with the same 400 `invalid_request_error` it would get in production.
@@ -58,7 +60,13 @@ export function validateRequest(body: unknown, kind: 'create' | 'count'): string
       return 'max_tokens: Input should be a valid integer greater than or equal to 0';
     }
   }
-  return validateSystem(body.system) ?? validateMessages(body.messages) ?? validateCacheControl(body) ?? validateOutputConfig(body.output_config);
+  return (
+    validateSystem(body.system) ??
+    validateMessages(body.messages) ??
+    validateSearchResults(body.messages) ??
+    validateCacheControl(body) ??
+    validateOutputConfig(body.output_config)
+  );
 }
 
 function validateSystem(system: unknown): string | undefined {
