@@ -4,7 +4,15 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { reportProblems } from './config/account-book-file.js';
 import type { Settings } from './config/load.js';
-import type { JobContext } from './contracts/job-context.js';
+import path from 'node:path';
+import type { JobContext, Knowledge } from './contracts/job-context.js';
+import { knowledgeInUse } from './domain/knowledge.js';
+import { requestsOn } from './domain/request-policy.js';
+import type { Metrics } from './infra/metrics.js';
+import { KnowledgeIndexer } from './knowledge/indexer.js';
+import { Retriever } from './knowledge/retriever.js';
+import { VoyageEmbedder } from './knowledge/voyage.js';
+import { KnowledgeStore } from './stores/knowledge.js';
 import { LunaError } from './infra/errors.js';
 import type { Logger } from './infra/log.js';
 import { connectRedis } from './infra/redis.js';
@@ -30,6 +38,8 @@ export interface AnsweringDeps {
 
 export interface Answering {
   worker: Worker;
+  /** Indexes the team's documents (the process holding the lease) until closed; undefined without knowledge. */
+  knowledge: Knowledge | undefined;
   /** The jobs' own Redis connection and stores (see RedisFor): it waits for Redis where the queue's fails fast. */
   jobs: RedisFor<'worker'>;
   gate: ModelGate;
@@ -67,13 +77,45 @@ export async function startAnswering(d: AnsweringDeps): Promise<Answering> {
     book.watch(log);
   }
   const accounts = new ChannelAccounts(directory, () => book?.current(), workspace.accounts, stores.accounts);
-  const ctx: JobContext = { slack: client, anthropic, settings, log, metrics: d.q.metrics, identity, directory, accounts, stores, enqueue: d.q.enqueue };
+  const knowledge = await d.step(startKnowledge(settings, jobs.client as Redis, d.q.metrics, log));
+  const ctx: JobContext = {
+    slack: client,
+    anthropic,
+    settings,
+    log,
+    metrics: d.q.metrics,
+    identity,
+    directory,
+    accounts,
+    stores,
+    enqueue: d.q.enqueue,
+    knowledge,
+  };
   // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
   const worker = startWorker(jobs.client as Redis, env.LUNA_REDIS_PREFIX, workspace.queue, ctx, { order: jobs.threadOrder, gate });
   // worker.ts logs every worker error; during an outage that is one per reconnect attempt, so the rate-limited watch takes over.
   worker.removeAllListeners('error');
   d.q.watch.listen(worker, 'worker');
-  return { worker, jobs, gate };
+  return { worker, jobs, gate, knowledge };
+}
+
+/**
+ * Knowledge, when in use: the shared index in Redis, this process's retriever over it, and an indexer that competes
+ * for the lease (the holder reads the folders and sitemaps; every process can put a resolved request).
+ */
+async function startKnowledge(settings: Settings, redis: Redis, metrics: Metrics, log: Logger): Promise<Knowledge | undefined> {
+  const { env, workspace } = settings;
+  if (!knowledgeInUse(workspace.knowledge, requestsOn(workspace.requests))) return undefined;
+  const store = new KnowledgeStore(redis, env.LUNA_REDIS_PREFIX);
+  const embedder = env.VOYAGE_API_KEY
+    ? new VoyageEmbedder({ apiKey: env.VOYAGE_API_KEY, ...(env.VOYAGE_BASE_URL ? { baseUrl: env.VOYAGE_BASE_URL } : {}) })
+    : undefined;
+  const baseDir = settings.configPath ? path.dirname(settings.configPath) : process.cwd();
+  const indexer = new KnowledgeIndexer({ store, config: workspace.knowledge, baseDir, embedder, log });
+  const retriever = new Retriever({ store, embedder, log, observe: (s) => metrics.knowledgeRetrieval.observe(s) });
+  metrics.knowledgeChunksBySource = () => store.chunksPerOrigin();
+  await indexer.start();
+  return { retriever, indexer, store };
 }
 
 async function whoAmI(client: WebClient): Promise<JobContext['identity']> {

@@ -156,6 +156,7 @@ function closersInOrder(
     () => started.socketMode && o.slack?.app.stop(),
     () => started.answering && closeWorker(started.answering.worker, graceMs, log),
     () => settings.accountBook?.close(),
+    () => started.answering?.knowledge?.indexer.close(),
     () => started.answering?.gate.close(),
     () => bounded(q.queue.close(), 5_000, undefined),
     () => started.answering && closeRedis(started.answering.jobs.client),

@@ -81,6 +81,8 @@ export const EnvSchema = z
     LUNA_ACCOUNTS: z.string().min(1).optional(),
     /** Voyage AI key: when set, knowledge search is hybrid (keywords and embeddings); unset, keywords alone (PRODUCT.md, Knowledge). */
     VOYAGE_API_KEY: z.string().min(1).optional(),
+    /** Base URL of Voyage's API (a proxy, or the tests' fake). */
+    VOYAGE_BASE_URL: z.url().optional(),
     /** Key prefix for every Redis key LUNA owns. On Redis Cluster it must hold a hash tag; unset there, it is `{luna}`. */
     LUNA_REDIS_PREFIX: z
       .string()

@@ -5,6 +5,9 @@ import type { Logger } from '../infra/log.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { ChannelAccounts } from '../slack-api/channel-accounts.js';
 import type { Directory } from '../slack-api/directory.js';
+import type { KnowledgeIndexer } from '../knowledge/indexer.js';
+import type { Retriever } from '../knowledge/retriever.js';
+import type { KnowledgeStore } from '../stores/knowledge.js';
 import type { Stores } from '../stores/index.js';
 import type { Enqueue, JobName, JobPayload } from './jobs.js';
 
@@ -24,6 +27,15 @@ export interface JobContext {
   stores: Stores;
   /** Jobs queue follow-up work (timers, escalations) the same way adapters do. */
   enqueue: Enqueue;
+  /** The team's documents and resolved requests, when `knowledge:` is in use (domain/knowledge.ts knowledgeInUse). */
+  knowledge?: Knowledge | undefined;
+}
+
+/** Knowledge as jobs use it: passages for a question, the index a resolved request goes into, what is indexed. */
+export interface Knowledge {
+  retriever: Retriever;
+  indexer: KnowledgeIndexer;
+  store: KnowledgeStore;
 }
 
 /** The job a handler runs: its id and parsed payload, never BullMQ's untyped `data`. */

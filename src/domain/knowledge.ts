@@ -79,3 +79,12 @@ export function sourcesVerdict(place: Place, citedSources: number, needSources: 
   if (citedSources > 0) return 'post';
   return place.kind === 'customer' && needSources ? 'draft' : 'post_unsourced';
 }
+
+/**
+ * Whether LUNA answers from knowledge at all: some source is configured, or resolved requests become knowledge (which
+ * needs requests on). Without it answers are as before — and `customerAnswersNeedSources` asks for nothing, since
+ * there is nothing to cite.
+ */
+export function knowledgeInUse(k: { sources: readonly unknown[]; resolvedRequests: boolean }, requestsOn: boolean): boolean {
+  return k.sources.length > 0 || (k.resolvedRequests && requestsOn);
+}

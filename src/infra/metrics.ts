@@ -85,7 +85,7 @@ export class Metrics {
   });
   readonly customerAnswersWithheld = new Counter({
     name: 'luna_customer_answers_withheld_total',
-    help: "Texts held back from a customer channel because they named an internal fact (internal_fact) or echoed LUNA's instructions (instructions_echo); the owners got them privately",
+    help: "Texts held back from a customer channel because they named an internal fact (internal_fact), echoed LUNA's instructions (instructions_echo) or cited no source of the team's knowledge (no_source); the owners got them privately",
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

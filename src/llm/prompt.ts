@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { ThreadMessage } from '../domain/thread-budget.js';
 import type { Persona } from '../personas/registry.js';
 import type { MessageParam, TextBlockParam } from './client.js';
+import type { Chunk } from '../domain/knowledge.js';
+import { KNOWLEDGE_INSTRUCTIONS, searchResultBlocks } from './citations.js';
 import { mention } from '../domain/slack-ids.js';
 
 /**
@@ -66,6 +68,8 @@ export interface AnswerContext {
   account?: { brief: string } | { extraCare: true } | undefined;
   /** A random string in the per-request instructions: if it shows up in the answer, the instructions were echoed. */
   canary?: string | undefined;
+  /** Passages of the team's knowledge for this question, as `search_result` blocks before the transcript. */
+  passages?: readonly Chunk[] | undefined;
 }
 
 /** A fresh canary for one model request (see AnswerContext.canary). */
@@ -79,7 +83,9 @@ export function buildAnswerPrompt(ctx: AnswerContext): { system: TextBlockParam[
     { type: 'text', text: cachedPrefix(ctx.persona), cache_control: { type: 'ephemeral' } },
     { type: 'text', text: requestContext(ctx) },
   ];
-  return { system, messages: [{ role: 'user', content: transcript(ctx.thread, ctx.omitted, ctx.external) }] };
+  const text = transcript(ctx.thread, ctx.omitted, ctx.external);
+  const content = ctx.passages?.length ? [...searchResultBlocks(ctx.passages), { type: 'text' as const, text }] : text;
+  return { system, messages: [{ role: 'user', content }] };
 }
 
 export function cachedPrefix(persona: Persona): string {
@@ -99,6 +105,7 @@ function requestContext(ctx: AnswerContext): string {
       : '- No team handles are configured; handles you name stay plain text.',
     `- Today is ${new Date().toISOString().slice(0, 10)}.`,
     ...(ctx.account ? accountNotes(ctx.account, ctx.customer !== undefined) : []),
+    ...(ctx.passages?.length ? ['', '# The team’s knowledge', `- ${KNOWLEDGE_INSTRUCTIONS}`] : []),
   ].join('\n');
 }
 

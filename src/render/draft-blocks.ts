@@ -20,7 +20,7 @@ export interface DraftNoticeInput {
   readers: string;
   parts: string[];
   /** Why this person got it: they asked, they own the channel and a customer asked, or LUNA held an answer back. */
-  reason: 'asked' | 'customer_asked' | 'withheld';
+  reason: 'asked' | 'customer_asked' | 'withheld' | 'unsourced';
   askedBy: string;
   /** What the customer-text check found in it: listed in the DM and named in Post's confirmation. */
   flagged?: readonly FactHit[];
@@ -36,9 +36,11 @@ export function draftNotice(d: DraftNoticeInput): { text: string; blocks: types.
   const intro =
     d.reason === 'withheld'
       ? `:shield: *LUNA held back its answer to ${mention(d.askedBy)} in ${d.threadLink}*: ${flagged.some((f) => f.reason === 'instructions_echo') ? 'it repeated what LUNA was told for the request' : 'it named internal facts'}, and *${who}* read that channel. ${mention(d.askedBy)} got a short holding reply. Here is the answer: answer them yourself, or post it with *Post in thread*.`
-      : d.reason === 'asked'
-        ? `:memo: *Draft reply for ${d.threadLink}* — written for *${who}*, who read that channel. Nothing is posted until you press *Post in thread*.`
-        : `:memo: *${mention(d.askedBy)} of ${who} asked LUNA in ${d.threadLink}.* They got a short holding reply; here is a draft answer, written for their eyes. Nothing more is posted until someone presses *Post in thread*.`;
+      : d.reason === 'unsourced'
+        ? `:books: *LUNA found no source for its answer to ${mention(d.askedBy)} in ${d.threadLink}*: nothing in the team's documents backs it, so it was not posted where *${who}* read. ${mention(d.askedBy)} got a short holding reply. Here is the answer: answer them yourself, or post it with *Post in thread*.`
+        : d.reason === 'asked'
+          ? `:memo: *Draft reply for ${d.threadLink}* — written for *${who}*, who read that channel. Nothing is posted until you press *Post in thread*.`
+          : `:memo: *${mention(d.askedBy)} of ${who} asked LUNA in ${d.threadLink}.* They got a short holding reply; here is a draft answer, written for their eyes. Nothing more is posted until someone presses *Post in thread*.`;
   // splitMessage keeps mention tokens and code fences whole wherever it cuts.
   const body = d.parts.flatMap((part) => splitMessage(part, SECTION_CHARS));
   return {

@@ -8,6 +8,7 @@ import { escapeAngles } from '../domain/text.js';
 import { mention } from '../domain/slack-ids.js';
 import type { RequestFigures, YourRequest } from '../domain/request-figures.js';
 import { requestTeamBlocks, yourRequestsBlocks } from './request-home-blocks.js';
+import { knowledgeBlocks, type KnowledgeHome } from './knowledge-home-blocks.js';
 
 /**
  * The App Home dashboard view. Everything in it is a number LUNA recorded, a persona KPI name or fixed
@@ -35,6 +36,8 @@ export interface HomeInput {
   chart: { fileId: string; altText: string } | { missing: string };
   /** With `requests:` on: the viewer's open requests and the team's request figures. */
   requests?: { yours: readonly YourRequest[]; team: RequestFigures } | undefined;
+  /** With `knowledge:` in use: what is indexed, and this week's questions LUNA could not ground. */
+  knowledge?: KnowledgeHome | undefined;
 }
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
@@ -57,13 +60,14 @@ export function homeView(input: HomeInput): types.HomeView {
     header,
     context(
       `Team-wide aggregates over the last ${DASHBOARD_WEEKS} weeks · updated <!date^${epoch}^{date_short_pretty} at {time}|${new Date(f.now).toISOString()}>`,
-      input.requests
-        ? 'Numbers only, besides the first words of the requests assigned to you: no other message from any channel is shown here.'
+      input.requests || input.knowledge
+        ? 'Numbers only, besides the first words of your requests and of questions LUNA found no source for: no other message from any channel is shown here.'
         : 'Numbers only: no message from any channel is shown here.',
     ),
     refresh,
     divider,
     ...(input.requests ? [...yourRequestsBlocks(input.requests.yours), divider, ...requestTeamBlocks(input.requests.team), divider] : []),
+    ...(input.knowledge ? [...knowledgeBlocks(input.knowledge), divider] : []),
     section(`*KPIs against the targets of persona \`${escapeAngles(input.personaId)}\`*`),
     ...readKpis(input.targets, f).map(kpiBlock),
     ...helpfulnessBlocks(f),

@@ -42,6 +42,8 @@ export interface RequestSide {
   directory: Directory;
   identity: Home;
   views: RequestViews;
+  /** Told after a change that resolved a request, or took a resolved one back (reopened, withdrawn). */
+  onResolvedChange?: ((r: RequestRecord, resolved: boolean) => Promise<void>) | undefined;
 }
 type Ctx = RequestSide;
 
@@ -170,7 +172,7 @@ export async function syncCard(ctx: Pick<RequestSide, 'slack' | 'log' | 'views'>
  * records the clocks it stopped and updates the card. Undefined when no such request is kept.
  */
 export async function changeRequest(
-  ctx: Pick<RequestSide, 'slack' | 'log' | 'stores' | 'metrics' | 'views'>,
+  ctx: Pick<RequestSide, 'slack' | 'log' | 'stores' | 'metrics' | 'views' | 'onResolvedChange'>,
   id: string,
   change: (r: RequestRecord) => RequestRecord,
 ): Promise<{ record: RequestRecord; changed: boolean } | undefined> {
@@ -187,5 +189,6 @@ export async function changeRequest(
     ctx.metrics.requestResolution.observe({ priority: r.priority }, r.resolutionMs / 1000);
   }
   await syncCard(ctx, r);
+  if ((before.status === 'resolved') !== (r.status === 'resolved')) await ctx.onResolvedChange?.(r, r.status === 'resolved');
   return result;
 }

@@ -8,7 +8,12 @@ import { JOB_STATE_TTL_SECONDS, stateKey } from './keys.js';
  * request that wrote it, which no later attempt knows): stored together, so a retry posts the same words or holds
  * the same words back.
  */
-export const StoredAnswer = z.object({ parts: z.array(z.string()), held: z.array(FactHit).optional() });
+export const StoredAnswer = z.object({
+  parts: z.array(z.string()),
+  held: z.array(FactHit).optional(),
+  /** It cites no source where a customer reads and sources are required: it goes to the team as a draft. */
+  unsourced: z.boolean().optional(),
+});
 export type StoredAnswer = z.infer<typeof StoredAnswer>;
 
 /**

@@ -19,8 +19,11 @@ const DraftContent = z.object({
   parts: z.array(z.string()),
   /** Who may post or discard it (user ids; groups already expanded). */
   reviewers: z.array(z.string()),
-  /** Why it is a draft: an internal member asked, a customer asked, or an answer for the customer was held back. */
-  reason: z.enum(['asked', 'customer_asked', 'withheld']).default('asked'),
+  /**
+   * Why it is a draft: an internal member asked, a customer asked, an answer for the customer was held back (it named
+   * internal facts), or it cited no source of the team's knowledge (`customerAnswersNeedSources`).
+   */
+  reason: z.enum(['asked', 'customer_asked', 'withheld', 'unsourced']).default('asked'),
 });
 
 const Notice = z.object({ user: z.string(), channel: z.string(), ts: z.string() });

@@ -7,13 +7,14 @@ import { admitMention, spendFor, withinOrganisationBudget } from '../../steps/me
 import { AssessmentStep } from './assessment.js';
 import { answerOverBudget, deliver, postHoldingReply, tellOwners } from './delivery.js';
 import { answerPrompt, assessmentBudget, generateAnswer } from './generate.js';
+import { knowledgePlace, retrievePassages } from './knowledge.js';
 import { readersOf } from './readers.js';
 
 const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
 const NOTHING = { parts: 0, reused: false };
 
 /**
- * Answers a mention: read the thread → decide who reads the answer → generate it (once: it is stored before anything
+ * Answers a mention: read the thread → decide who reads the answer → find what the team's knowledge says → generate it (once: it is stored before anything
  * is posted, so a retry never asks the model twice for different words) → deliver it (each part carries message
  * metadata, so parts already in the thread are not posted again) → assess whether it needs a human.
  *
@@ -58,13 +59,15 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     return NOTHING;
   }
   if (readers.delivery === 'holding') await postHoldingReply(ctx, p, job.id, already, guard);
-  const prompt = answerPrompt(ctx, p, thread, readers, context);
+  const place = knowledgePlace(readers, context);
+  const passages = stored ? [] : await retrievePassages(ctx, p, thread, place);
+  const prompt = answerPrompt(ctx, p, thread, readers, context, passages);
   const assessment = new AssessmentStep(ctx, job.id, (usage) => spendFor(ctx, readers.asker, usage));
   /** A message an earlier attempt started streaming this answer into, to be finished rather than posted again. */
   let streamed = already.has('0') ? undefined : await ctx.stores.answers.stream(job.id);
   let answerText: string | undefined;
   if (!stored) {
-    const generated = await generateAnswer(ctx, job, { thread, readers, guard, prompt }, assessment, streamed);
+    const generated = await generateAnswer(ctx, job, { thread, readers, guard, prompt, knowledge: { place, passages } }, assessment, streamed);
     ({ stored, streamed, text: answerText } = generated);
   }
 
@@ -73,7 +76,7 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   await deliver(ctx, job.id, p, { readers, stored, guard, already, streamed });
 
   // Assess.
-  await assessment.finish(p, () => prompt.promptFor(assessmentBudget(ctx)).messages, asked?.text ?? '', answerText);
+  await assessment.finish(p, () => prompt.promptFor(assessmentBudget(ctx), false).messages, asked?.text ?? '', answerText);
   return { parts: stored.parts.length, reused };
 }
 

@@ -50,7 +50,7 @@ export async function deliverPrivately(
   parts: string[],
   readers: AnswerReaders,
   flagged: FactHit[] = [],
-  withheld = false,
+  heldBack?: 'withheld' | 'unsourced',
 ): Promise<void> {
   const reviewers = await reviewersOf(ctx, p, readers);
   if (reviewers.length === 0) {
@@ -66,7 +66,7 @@ export async function deliverPrivately(
     readers: readers.customer?.customerNames ?? 'the customer',
     parts,
     reviewers,
-    reason: withheld ? 'withheld' : readers.delivery === 'draft' ? 'asked' : 'customer_asked',
+    reason: heldBack ?? (readers.delivery === 'draft' ? 'asked' : 'customer_asked'),
     flagged,
   });
   const notice = draftNotice({ ...draft, draftId: draft.id, threadLink: await threadLink(ctx.slack, p.channel, p.messageTs) });
@@ -76,7 +76,7 @@ export async function deliverPrivately(
     const res = await ctx.slack.chat.postMessage({ channel, ...notice, unfurl_links: false, unfurl_media: false });
     await ctx.stores.drafts.addNotice(draft.id, { user, channel, ts: res.ts! });
   }
-  ctx.metrics.answers.inc({ outcome: withheld ? 'withheld' : 'drafted' });
+  ctx.metrics.answers.inc({ outcome: heldBack ? 'withheld' : 'drafted' });
 }
 
 /**
@@ -96,8 +96,27 @@ export async function withholdAnswer(
 ): Promise<void> {
   ctx.log.warn('held back an answer from a customer channel', { job: jobId, channel: p.channel, reason: withheldReason(held), facts: held.map((h) => h.fact) });
   await postHoldingReply(ctx, p, jobId, already, guard);
-  await deliverPrivately(ctx, p, jobId, parts, { ...readers, delivery: 'holding' }, held, true);
+  await deliverPrivately(ctx, p, jobId, parts, { ...readers, delivery: 'holding' }, held, 'withheld');
   if (await ctx.stores.answers.once(jobId, 'withheld')) ctx.metrics.customerAnswersWithheld.inc({ reason: withheldReason(held) });
+}
+
+/**
+ * An answer for the customer cites nothing of the team's knowledge, and `knowledge.customerAnswersNeedSources` is on:
+ * the customer gets the holding reply, the channel's owners the answer as a draft that says it has no source.
+ */
+export async function withholdUnsourced(
+  ctx: JobContext,
+  p: AnswerPayload,
+  jobId: string,
+  parts: string[],
+  readers: AnswerReaders,
+  already: ReadonlyMap<string, string>,
+  guard: CustomerGuard | undefined,
+): Promise<void> {
+  ctx.log.info('an answer for a customer channel cited no source; it goes to the owners as a draft', { job: jobId, channel: p.channel });
+  await postHoldingReply(ctx, p, jobId, already, guard);
+  await deliverPrivately(ctx, p, jobId, parts, { ...readers, delivery: 'holding' }, [], 'unsourced');
+  if (await ctx.stores.answers.once(jobId, 'withheld')) ctx.metrics.customerAnswersWithheld.inc({ reason: 'no_source' });
 }
 
 /**
@@ -160,6 +179,10 @@ export async function deliver(
   if (readers.delivery !== 'thread') return deliverPrivately(ctx, p, jobId, parts, readers, held);
   if (held.length) {
     await withholdAnswer(ctx, p, jobId, parts, readers, held, already, guard);
+    return clearWorking(ctx.slack, p);
+  }
+  if (stored.unsourced && readers.customer) {
+    await withholdUnsourced(ctx, p, jobId, parts, readers, already, guard);
     return clearWorking(ctx.slack, p);
   }
   const teamOnly = !readers.customer;

@@ -4,6 +4,7 @@ import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { applyHandles } from '../../domain/handles.js';
 import { mentionPolicy } from '../../domain/mention-policy.js';
 import { mention } from '../../domain/slack-ids.js';
+import type { Chunk, Place } from '../../domain/knowledge.js';
 import { fitThread } from '../../domain/thread-budget.js';
 import { LunaError } from '../../infra/errors.js';
 import { extraCare, writeBrief, type AccountContext } from '../../llm/account-brief.js';
@@ -20,13 +21,17 @@ import { checkForCustomer, type CustomerGuard } from '../../steps/customer-guard
 import { spendFor } from '../../steps/mention-limits.js';
 import type { StoredAnswer } from '../../stores/answers.js';
 import type { AssessmentStep } from './assessment.js';
+import { groundAnswer } from './knowledge.js';
 import type { AnswerReaders } from './readers.js';
 
 // The answer's model call: the prompt (what the model may know here), the call itself — streamed into Slack where
 // the team reads — and its words made safe for Slack and split into parts, stored before anything is posted.
 
-/** The thread as the model reads it, within a token budget; each call of it builds the prompt anew for that budget. */
-export type PromptFor = (budget?: number) => { system: ReturnType<typeof buildAnswerPrompt>['system']; messages: MessageParam[] };
+/**
+ * The thread as the model reads it, within a token budget; each call of it builds the prompt anew for that budget.
+ * `withPassages: false` leaves the knowledge passages out (the escalation assessment judges the conversation only).
+ */
+export type PromptFor = (budget?: number, withPassages?: boolean) => { system: ReturnType<typeof buildAnswerPrompt>['system']; messages: MessageParam[] };
 
 /**
  * The answer's prompt, for any budget (the answer reads up to the thread budget; the escalation assessment only the
@@ -40,11 +45,12 @@ export function answerPrompt(
   thread: SlackThreadMessage[],
   readers: AnswerReaders,
   context: AccountContext | undefined,
+  passages: readonly Chunk[] = [],
   canary = newCanary(),
 ): { promptFor: PromptFor; canary: string } {
   const customerReads = readers.customer !== undefined && readers.delivery === 'thread';
   const account = !context ? undefined : customerReads ? (extraCare(context) ? ({ extraCare: true } as const) : undefined) : { brief: writeBrief(context) };
-  const promptFor: PromptFor = (budget = ctx.settings.workspace.model.threadTokenBudget) => {
+  const promptFor: PromptFor = (budget = ctx.settings.workspace.model.threadTokenBudget, withPassages = true) => {
     const { kept, omitted } = fitThread(toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId), budget);
     return buildAnswerPrompt({
       persona: ctx.settings.persona,
@@ -56,6 +62,7 @@ export function answerPrompt(
       external: readers.external,
       account,
       canary,
+      ...(withPassages && passages.length ? { passages } : {}),
     });
   };
   return { promptFor, canary };
@@ -80,7 +87,13 @@ export interface Generated {
 export async function generateAnswer(
   ctx: JobContext,
   job: LunaJob<'answer'>,
-  s: { thread: SlackThreadMessage[]; readers: AnswerReaders; guard: CustomerGuard | undefined; prompt: { promptFor: PromptFor; canary: string } },
+  s: {
+    thread: SlackThreadMessage[];
+    readers: AnswerReaders;
+    guard: CustomerGuard | undefined;
+    prompt: { promptFor: PromptFor; canary: string };
+    knowledge: { place: Place; passages: readonly Chunk[] };
+  },
   assessment: AssessmentStep,
   streamed: string | undefined,
 ): Promise<Generated> {
@@ -105,7 +118,7 @@ export async function generateAnswer(
       maxTokens: ctx.settings.workspace.model.maxOutputTokens,
       idleTimeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 1000,
       // Beside the answer, not after it — but only once the API took the answer, so an outage does not double the load.
-      onAccepted: () => assessment.start(s.prompt.promptFor(assessmentBudget(ctx)).messages),
+      onAccepted: () => assessment.start(s.prompt.promptFor(assessmentBudget(ctx), false).messages),
       ...(live ? { onText: (delta: string) => live.push(delta) } : {}),
     });
   } catch (err) {
@@ -126,16 +139,21 @@ export async function generateAnswer(
     streamed: Boolean(streamedNow),
   });
   if (!answer.text.trim()) throw new LunaError('luna_model_output_invalid', 'model returned an empty answer', { retriable: true });
-  const parts = formatParts(ctx, answer.text, answer.stopReason, s.thread, readers);
+  const grounding = await groundAnswer(ctx, p, s.thread, { ...s.knowledge, citations: answer.citations });
+  const parts = formatParts(ctx, answer.text, answer.stopReason, s.thread, readers, grounding.footer);
   const stored = await ctx.stores.answers.storeAnswer(job.id, {
     parts,
     ...(s.guard ? { held: checkForCustomer(s.guard, parts.join('\n'), s.prompt.canary) } : {}),
+    ...(grounding.unsourced ? { unsourced: true } : {}),
   });
   return { stored, streamed: streamedNow, text: answer.text };
 }
 
-/** Slack mrkdwn, mention-safe, split into parts. Where the customer reads, no internal handle or owner can be tagged. */
-function formatParts(ctx: JobContext, text: string, stopReason: string | null, thread: SlackThreadMessage[], readers: AnswerReaders): string[] {
+/**
+ * Slack mrkdwn, mention-safe, split into parts. Where the customer reads, no internal handle or owner can be tagged.
+ * `footer` (the sources, already mrkdwn) follows the rendered answer, so its links are not rendered twice.
+ */
+function formatParts(ctx: JobContext, text: string, stopReason: string | null, thread: SlackThreadMessage[], readers: AnswerReaders, footer: string): string[] {
   const participants = participantsOf(thread, ctx.identity.botUserId);
   // A cut-off answer says so, instead of ending mid-sentence.
   const markdown = stopReason === 'max_tokens' ? `${text}\n\n_I reached my length limit here; ask me to continue for the rest._` : text;
@@ -145,7 +163,7 @@ function formatParts(ctx: JobContext, text: string, stopReason: string | null, t
     ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
     ctx.log.warn('neutralised mentions in model output', { removed: rendered.removed });
   }
-  return labelParts(splitMessage(rendered.text, ANSWER_PART_CHARS));
+  return labelParts(splitMessage(footer ? `${rendered.text}\n\n${footer}` : rendered.text, ANSWER_PART_CHARS));
 }
 
 /**

@@ -40,7 +40,14 @@ export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ 
     ctx.log.warn('could not prepare the App Home trend chart', { user: p.userId, err });
     missing = 'The trend chart could not be prepared this time; press Refresh to try again.';
   }
-  const input: HomeInput = { personaId: persona.id, targets, figures, chart: chart ?? { missing }, requests: await gatherRequests(ctx, p.userId, now) };
+  const input: HomeInput = {
+    personaId: persona.id,
+    targets,
+    figures,
+    chart: chart ?? { missing },
+    requests: await gatherRequests(ctx, p.userId, now),
+    knowledge: await gatherKnowledge(ctx, now),
+  };
 
   try {
     await ctx.slack.views.publish({ user_id: p.userId, view: homeView(input) });
@@ -210,4 +217,11 @@ async function gatherRequests(ctx: JobContext, userId: string, now: number): Pro
     store.openRequests(),
   ]);
   return { yours: yourRequests(mine, userId, now), team: requestFigures([...opened, ...open], now) };
+}
+
+/** With knowledge in use: each source's documents and passages, and the last week's questions without a source. */
+async function gatherKnowledge(ctx: JobContext, now: number): Promise<HomeInput['knowledge']> {
+  if (!ctx.knowledge) return undefined;
+  const [sources, gaps] = await Promise.all([ctx.knowledge.store.summary(), ctx.knowledge.store.gapsSince(now - 7 * 86_400_000)]);
+  return { sources, gaps };
 }

@@ -1,9 +1,9 @@
+import { requestSide } from './side.js';
 import { refuse } from '../../slack-api/tell-only.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { assign, resolve, setPriority } from '../../domain/requests.js';
 import { REQUEST_REFUSAL } from '../../render/request-blocks.js';
 import { changeRequest, requestPolicy } from '../../slack-api/request-card.js';
-import { requestViews } from '../../render/request-views.js';
 
 /**
  * A click on a triage card: Take it assigns the request to the clicker, Resolve resolves it (and its thread, as the
@@ -13,7 +13,7 @@ import { requestViews } from '../../render/request-views.js';
  */
 export async function requestActionJob(job: LunaJob<'request-action'>, ctx: JobContext): Promise<{ outcome: string }> {
   const p = job.data;
-  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  const side = requestSide(ctx);
   const request = await ctx.stores.requests.get(p.requestId);
   if (!request) return { outcome: 'no such request' };
   if (request.card?.channel !== p.channel || request.card.ts !== p.messageTs) return { outcome: 'not the request’s card' };

@@ -1,3 +1,4 @@
+import { requestSide } from './side.js';
 import { z } from 'zod';
 import { PRIORITIES } from '../../config/requests.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
@@ -6,7 +7,6 @@ import { truncate } from '../../domain/text.js';
 import { tokensSpent } from '../../infra/metrics.js';
 import { detectionPrompt, detectRequests, type DetectionInput } from '../../llm/request-detect.js';
 import { estimateTokens, resolveModel } from '../../personas/models.js';
-import { requestViews } from '../../render/request-views.js';
 import { openAndAnnounce } from '../../slack-api/request-card.js';
 import { utcDay, type MessageRef } from '../../stores/signals.js';
 
@@ -35,7 +35,7 @@ export async function requestDetectJob(job: LunaJob<'request-detect'>, ctx: JobC
     detected = refs.length ? await classify(ctx, refs) : { requests: [], overBudget: false };
     await store.storeResult(DETECTION_WINDOW_KEY, windowId, detected);
   }
-  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  const side = requestSide(ctx);
   let opened = 0;
   for (const d of detected.requests) {
     const ref = refs.find((r) => r.channel === d.channel && r.ts === d.ts);

@@ -1,13 +1,13 @@
+import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { tracksRequests } from '../../domain/request-policy.js';
 import { firstWordsOf } from '../../domain/requests.js';
 import { changeRequest } from '../../slack-api/request-card.js';
-import { requestViews } from '../../render/request-views.js';
 
 /** The customer edited a request's opening message: the card shows its new first words. */
 export async function requestEditJob(job: LunaJob<'request-edit'>, ctx: JobContext): Promise<{ outcome: string }> {
   const p = job.data;
-  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  const side = requestSide(ctx);
   if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel)) return { outcome: 'requests are off in this channel' };
   const request = await ctx.stores.requests.findByMessage(p.channel, p.ts);
   if (!request || request.messageTs !== p.ts) return { outcome: 'not a request’s opening message' };

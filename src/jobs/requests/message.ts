@@ -1,7 +1,7 @@
+import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { isPleasantry } from '../../domain/pleasantry.js';
 import { DETECT_BATCH_MAX, DETECT_WINDOW_MS, DETECTION_WINDOW_KEY, tracksRequests, tsMillis } from '../../domain/request-policy.js';
-import { requestViews } from '../../render/request-views.js';
 import { isCustomerMessage, openAndAnnounce } from '../../slack-api/request-card.js';
 
 /**
@@ -19,7 +19,7 @@ export async function requestMessageJob(job: LunaJob<'request-message'>, ctx: Jo
   if (!(await isCustomerMessage(ctx, p))) return { outcome: 'not a customer’s message in a customer channel' };
 
   if (cfg.detection === 'every') {
-    const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+    const side = requestSide(ctx);
     const opened = await openAndAnnounce(
       side,
       { channel: p.channel, messageTs: p.ts, threadTs: p.threadTs, askerId: p.userId, text: p.text, at: tsMillis(p.ts), via: 'every' },

@@ -1,8 +1,8 @@
+import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
 import { assign, resolve, setPriority } from '../../domain/requests.js';
 import { changeRequest, openAndAnnounce, requestPolicy } from '../../slack-api/request-card.js';
-import { requestViews } from '../../render/request-views.js';
 
 /**
  * A configured reaction on a message in a requests channel. `requestReaction` opens a request for the message,
@@ -12,7 +12,7 @@ import { requestViews } from '../../render/request-views.js';
  */
 export async function requestReactionJob(job: LunaJob<'request-reaction'>, ctx: JobContext): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
-  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  const side = requestSide(ctx);
   if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel)) return { outcome: 'requests are off in this channel' };
   if (p.kind === 'request') return openForReaction(job, ctx);
   const request = await ctx.stores.requests.findByMessage(p.channel, p.ts);
@@ -30,7 +30,7 @@ export async function requestReactionJob(job: LunaJob<'request-reaction'>, ctx: 
 
 async function openForReaction(job: LunaJob<'request-reaction'>, ctx: JobContext): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
-  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  const side = requestSide(ctx);
   if ((await ctx.directory.audience(p.channel)).kind !== 'customer') return { outcome: 'not a customer channel' };
   const page = await ctx.slack.conversations.history({ channel: p.channel, oldest: p.ts, latest: p.ts, inclusive: true, limit: 1 });
   const message = (page.messages ?? []).find((m) => m.ts === p.ts);

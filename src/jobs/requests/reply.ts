@@ -1,9 +1,9 @@
+import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { isPleasantry } from '../../domain/pleasantry.js';
 import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
 import { reopen, respond } from '../../domain/requests.js';
 import { changeRequest, requestPolicy } from '../../slack-api/request-card.js';
-import { requestViews } from '../../render/request-views.js';
 
 /**
  * A person's reply in a thread of a requests channel. In a request's thread, the first reply by a person of the
@@ -12,7 +12,7 @@ import { requestViews } from '../../render/request-views.js';
  */
 export async function requestReplyJob(job: LunaJob<'request-reply'>, ctx: JobContext): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
-  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  const side = requestSide(ctx);
   if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel)) return { outcome: 'requests are off in this channel' };
   const request = await ctx.stores.requests.findByMessage(p.channel, p.threadTs);
   if (!request) return { outcome: 'not a request’s thread' };

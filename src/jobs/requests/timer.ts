@@ -1,7 +1,7 @@
+import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { postBreach, sendWarning } from '../../slack-api/request-alerts.js';
 import { syncCard } from '../../slack-api/request-card.js';
-import { requestViews } from '../../render/request-views.js';
 
 const METRIC_TARGET = { firstResponse: 'first_response', resolution: 'resolution' } as const;
 
@@ -12,7 +12,7 @@ const METRIC_TARGET = { firstResponse: 'first_response', resolution: 'resolution
  */
 export async function requestTimerJob(job: LunaJob<'request-timer'>, ctx: JobContext): Promise<{ outcome: string }> {
   const t = job.data;
-  const side = { ...ctx, views: requestViews(ctx.settings.workspace.requests) };
+  const side = requestSide(ctx);
   const outcome = await ctx.stores.requests.fireOnce({ ...t }, job.id, async (r, { again }) => {
     await job.assertHeld();
     if (t.kind === 'warn') {

@@ -1,0 +1,39 @@
+import type { JobContext } from '../../contracts/job-context.js';
+import type { RequestRecord } from '../../domain/requests.js';
+import { mentionPattern } from '../../domain/slack-ids.js';
+import { requestViews } from '../../render/request-views.js';
+import type { RequestSide } from '../../slack-api/request-card.js';
+import { readThread } from '../../slack-api/thread.js';
+
+// What every request job hands the card's code: the job's context, the card's views, and what a resolved request
+// becomes — knowledge (`knowledge.resolvedRequests`): the customer's question and the team's answer from its thread,
+// for that account's channels and internal places. A request reopened or withdrawn leaves the index.
+
+/** The team's answer, as much of it as a passage holds. */
+const ANSWER_CHARS = 4_000;
+
+export function requestSide(ctx: JobContext): RequestSide {
+  return { ...ctx, views: requestViews(ctx.settings.workspace.requests), onResolvedChange: (r, resolved) => rememberResolved(ctx, r, resolved) };
+}
+
+async function rememberResolved(ctx: JobContext, r: RequestRecord, resolved: boolean): Promise<void> {
+  const knowledge = ctx.knowledge;
+  if (!knowledge || !r.accountId) return;
+  if (!resolved) return knowledge.indexer.removeResolvedRequest(r.id);
+  const thread = await readThread(ctx.slack, r.channel, r.threadTs);
+  const words = (text: string | undefined) => (text ?? '').replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim();
+  const answers: string[] = [];
+  for (const m of thread.slice(1)) {
+    if (!m.user || m.bot_id || !words(m.text)) continue;
+    if (!(await ctx.directory.isExternal(m.user))) answers.push(words(m.text));
+  }
+  if (answers.length === 0) return; // resolved without a written answer: nothing to learn from
+  await knowledge.indexer.putResolvedRequest({
+    requestId: r.id,
+    accountId: r.accountId,
+    accountName: r.accountName ?? r.accountId,
+    question: words(thread[0]?.text) || r.firstWords,
+    answer: answers.join('\n\n').slice(0, ANSWER_CHARS),
+    url: r.permalink,
+  });
+}
