@@ -13,7 +13,19 @@
 
 /** @type {Layer[][]} top first; each inner array is one level of siblings */
 const LAYERS = [
-  [{ name: 'wiring', paths: ['^src/main\\.ts$', '^src/luna\\.ts$', '^src/answering\\.ts$', '^src/supervisor\\.ts$', '^src/startup/', '^src/cli/'] }], // cli/: operator commands (npm run requests:export)
+  [
+    {
+      name: 'wiring',
+      paths: [
+        '^src/main\\.ts$',
+        '^src/luna\\.ts$',
+        '^src/answering\\.ts$',
+        '^src/supervisor\\.ts$',
+        '^src/startup/',
+        '^src/cli/',
+      ],
+    },
+  ], // cli/: operator commands (npm run requests:export)
   [{ name: 'http', paths: ['^src/http/'] }], // health/readiness/metrics HTTP server
   [{ name: 'slack', paths: ['^src/slack/'] }], // Bolt app, receivers, listeners
   [{ name: 'queue', paths: ['^src/queue/'] }], // worker runtime, dispatch, retries, schedulers
@@ -69,7 +81,9 @@ const noUpwardImport = levels
 const onlyImports = Object.entries(ONLY_IMPORTS).flatMap(([name, { may, typesOnly }]) => {
   const layer = byName[name];
   // Layers above are no-upward-import's business; here: the ones at or below this layer that are not allowed.
-  const forbidden = levels.filter((l) => l.level >= layer.level && !may.includes(l.name) && !typesOnly.includes(l.name));
+  const forbidden = levels.filter(
+    (l) => l.level >= layer.level && !may.includes(l.name) && !typesOnly.includes(l.name),
+  );
   const rules = [];
   if (forbidden.length > 0) {
     rules.push({
@@ -139,7 +153,8 @@ module.exports = {
     },
     {
       name: 'no-listener-imports-a-listener',
-      comment: 'A listener file imports no other listener: what two listeners share lives in src/slack/ (click.ts, message-events.ts).',
+      comment:
+        'A listener file imports no other listener: what two listeners share lives in src/slack/ (click.ts, message-events.ts).',
       severity: 'error',
       from: { path: '^src/slack/listeners/' },
       to: { path: '^src/slack/listeners/' },
@@ -150,7 +165,11 @@ module.exports = {
       severity: 'error',
       from: { path: [...byName.domain.paths, ...byName.render.paths] },
       to: {
-        path: [`(^|/)node_modules/(${IO_PACKAGES.map(escape).join('|')})/`, `^(${IO_PACKAGES.map(escape).join('|')})$`, `^(node:)?(${IO_BUILTINS.join('|')})$`],
+        path: [
+          `(^|/)node_modules/(${IO_PACKAGES.map(escape).join('|')})/`,
+          `^(${IO_PACKAGES.map(escape).join('|')})$`,
+          `^(node:)?(${IO_BUILTINS.join('|')})$`,
+        ],
       },
     },
     ...onlyImports,

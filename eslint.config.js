@@ -37,7 +37,10 @@ export default defineConfig(
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       // verbatimModuleSyntax already demands `type` on type-only imports; this keeps them inline: import { x, type T }.
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
       // ...and an import whose every name is inline `type` is written `import type`, so it leaves no side-effect import.
       '@typescript-eslint/no-import-type-side-effects': 'error',
       // tsc's noUnusedLocals / noUnusedParameters report these; one tool for it is enough.

@@ -35,7 +35,8 @@ const PHRASES = [
   'please add bulk user import, onboarding 400 seats by hand is painful',
   'billing page shows the wrong seat count again',
 ];
-const text = (i: number) => `#${i}: ${Array.from({ length: 1 + (i % 4) }, (_, k) => PHRASES[(i + k) % PHRASES.length]).join('; ')}.`;
+const text = (i: number) =>
+  `#${i}: ${Array.from({ length: 1 + (i % 4) }, (_, k) => PHRASES[(i + k) % PHRASES.length]).join('; ')}.`;
 
 function isDigest(m: SlackMessage): boolean {
   const p = m.metadata?.event_payload as { job_id?: string; part?: unknown } | undefined;
@@ -53,7 +54,8 @@ async function main() {
   try {
     for (const n of SIZES) {
       const parent = h.slack.addMessage(CH, { user: 'U0BOB', text: text(0) });
-      for (let i = 1; i < n - 1; i++) h.slack.addMessage(CH, { user: `U0C${i % 40}`, text: text(i), thread_ts: parent });
+      for (let i = 1; i < n - 1; i++)
+        h.slack.addMessage(CH, { user: `U0C${i % 40}`, text: text(i), thread_ts: parent });
       h.anthropic.reset();
       h.slack.reset();
       const started = performance.now();
@@ -65,7 +67,12 @@ async function main() {
 
       const reqs = h.anthropic.requests.filter((r) => isDigestRequest(r.body));
       const parts = reqs.filter((r) => JSON.stringify(r.body.messages).includes('Transcript:')).length;
-      const input = reqs.reduce((a, r) => a + (r.usage ? r.usage.input_tokens + r.usage.cache_read_input_tokens + r.usage.cache_creation_input_tokens : 0), 0);
+      const input = reqs.reduce(
+        (a, r) =>
+          a +
+          (r.usage ? r.usage.input_tokens + r.usage.cache_read_input_tokens + r.usage.cache_creation_input_tokens : 0),
+        0,
+      );
       const cached = reqs.reduce((a, r) => a + (r.usage?.cache_read_input_tokens ?? 0), 0);
       const output = reqs.reduce((a, r) => a + (r.usage?.output_tokens ?? 0), 0);
       const reads = h.slack.callsTo('conversations.replies').length;
@@ -84,14 +91,27 @@ async function main() {
   } finally {
     await h.stop();
   }
-  const head = ['messages', 'model calls', 'input tokens', 'of which cache reads', 'output tokens', 'input/msg', 'replies pages', 'wall time'];
+  const head = [
+    'messages',
+    'model calls',
+    'input tokens',
+    'of which cache reads',
+    'output tokens',
+    'input/msg',
+    'replies pages',
+    'wall time',
+  ];
   const widths = head.map((t, i) => Math.max(t.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`\nFeedback digest bench — fake model (${MODEL_MS} ms per call), ${BUDGET.toLocaleString('en-US')}-token budget of messages per call\n`);
+  console.log(
+    `\nFeedback digest bench — fake model (${MODEL_MS} ms per call), ${BUDGET.toLocaleString('en-US')}-token budget of messages per call\n`,
+  );
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-  console.log('\nEvery message is sent to the model exactly once (map); partial digests are merged in budget-sized groups (reduce).');
+  console.log(
+    '\nEvery message is sent to the model exactly once (map); partial digests are merged in budget-sized groups (reduce).',
+  );
 }
 
 main().catch((err) => {

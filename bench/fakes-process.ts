@@ -149,7 +149,12 @@ function replyFor(modelMs: number): FakeReply {
       const question = [...JSON.stringify(body.messages).matchAll(/question (\d+):/g)].at(-1)?.[1];
       const areas = (schema as { properties?: { area?: { enum?: string[] } } }).properties?.area?.enum ?? [];
       if ('strategic' in sample && areas[1] && question !== undefined && Number(question) % ESCALATE_EVERY === 0) {
-        Object.assign(sample, { strategic: true, area: areas[1], confidence: 0.9, decisionNeeded: 'Whether to offer the discount.' });
+        Object.assign(sample, {
+          strategic: true,
+          area: areas[1],
+          confidence: 0.9,
+          decisionNeeded: 'Whether to offer the discount.',
+        });
       }
       return { text: JSON.stringify(sample) };
     },
@@ -178,9 +183,16 @@ async function handle(req: FakesRequest): Promise<unknown> {
   if (req.cmd === 'model') return setModel(req);
   if (req.cmd === 'thread') {
     if (!slack.hasChannel(req.channel)) slack.addChannel({ id: req.channel, name: req.channel.toLowerCase() });
-    const parentTs = slack.addMessage(req.channel, { user: 'U0ALICE', text: 'Acme renewal: what do we do about their escalation?' });
+    const parentTs = slack.addMessage(req.channel, {
+      user: 'U0ALICE',
+      text: 'Acme renewal: what do we do about their escalation?',
+    });
     for (let i = 1; i < req.messages - 1; i++) {
-      slack.addMessage(req.channel, { user: i % 3 ? 'U0BOB' : 'U0ALICE', text: `${THREAD_LINES[i % THREAD_LINES.length]} (#${i})`, thread_ts: parentTs });
+      slack.addMessage(req.channel, {
+        user: i % 3 ? 'U0BOB' : 'U0ALICE',
+        text: `${THREAD_LINES[i % THREAD_LINES.length]} (#${i})`,
+        thread_ts: parentTs,
+      });
     }
     const text = '<@U0LUNA> should we offer Acme the renewal discount they asked for, and who decides?';
     const mentionTs = slack.addMessage(req.channel, { user: 'U0ALICE', text, thread_ts: parentTs });
@@ -192,7 +204,10 @@ async function handle(req: FakesRequest): Promise<unknown> {
     anthropic.reset();
     setModel({ modelMs: req.modelMs });
     return Array.from({ length: req.count }, (_, i) =>
-      slack.addMessage(req.channel, { user: benchUser(i), text: `<@U0LUNA> question ${i}: how do we lift onboarding CSAT?` }),
+      slack.addMessage(req.channel, {
+        user: benchUser(i),
+        text: `<@U0LUNA> question ${i}: how do we lift onboarding CSAT?`,
+      }),
     );
   }
   const threads = () => firstParts.get(req.channel) ?? new Map<string, number>();
@@ -204,14 +219,20 @@ async function handle(req: FakesRequest): Promise<unknown> {
   const lastAnswerAt = Math.max(0, ...req.tss.map((ts) => threads().get(ts) ?? 0));
   await new Promise((r) => setTimeout(r, 300)); // room for a late duplicate to show up
   // An answer is a first part (0); notes and apologies are parts of their own name, and a long answer's later parts are not answers again.
-  const partsIn = (ts: string) => slack.botMessages(req.channel, ts).map((m) => (m.metadata?.event_payload as { part?: unknown } | undefined)?.part);
+  const partsIn = (ts: string) =>
+    slack.botMessages(req.channel, ts).map((m) => (m.metadata?.event_payload as { part?: unknown } | undefined)?.part);
   const parts = req.tss.map(partsIn);
   const counts = parts.map((ps) => ps.filter((p) => p === 0).length);
   const named = (name: string) => parts.reduce((a, ps) => a + ps.filter((p) => p === name).length, 0);
   const usages = anthropic.requests.map((r) => r.usage).filter((u): u is NonNullable<typeof u> => Boolean(u));
   const repeat = usages.slice(1);
-  const sum = (k: 'cache_read_input_tokens' | 'cache_creation_input_tokens' | 'input_tokens') => repeat.reduce((a, u) => a + (u[k] ?? 0), 0);
-  const [read, written, uncached] = [sum('cache_read_input_tokens'), sum('cache_creation_input_tokens'), sum('input_tokens')];
+  const sum = (k: 'cache_read_input_tokens' | 'cache_creation_input_tokens' | 'input_tokens') =>
+    repeat.reduce((a, u) => a + (u[k] ?? 0), 0);
+  const [read, written, uncached] = [
+    sum('cache_read_input_tokens'),
+    sum('cache_creation_input_tokens'),
+    sum('input_tokens'),
+  ];
   const result: Settled = {
     answered: counts.filter((n) => n === 1).length,
     duplicated: counts.filter((n) => n > 1).length,
@@ -228,14 +249,18 @@ async function handle(req: FakesRequest): Promise<unknown> {
     firstAnswerAt: req.tss.map((ts) => threads().get(ts) ?? 0),
     reactionAt: req.tss.map((ts) => reactions.get(req.channel)?.get(ts) ?? 0),
     escalatedAt: req.tss.map((ts) => escalations.get(req.channel)?.get(ts) ?? 0),
-    indicatorLeft: req.tss.filter((ts) => slack.message(req.channel, ts)?.reactions?.some((r) => r.name === WORKING_REACTION)).length,
+    indicatorLeft: req.tss.filter((ts) =>
+      slack.message(req.channel, ts)?.reactions?.some((r) => r.name === WORKING_REACTION),
+    ).length,
     apologies: named('apology'),
     stillWorking: named('still-working'),
     modelCalls: anthropic.requests.map((r) => ({
       at: r.at,
       ok: Boolean(r.usage),
       structured: Boolean(r.body?.output_config?.format),
-      inputTokens: r.usage ? r.usage.input_tokens + r.usage.cache_read_input_tokens + r.usage.cache_creation_input_tokens : 0,
+      inputTokens: r.usage
+        ? r.usage.input_tokens + r.usage.cache_read_input_tokens + r.usage.cache_creation_input_tokens
+        : 0,
       uncachedInputTokens: r.usage?.input_tokens ?? 0,
     })),
   };

@@ -141,7 +141,14 @@ async function redisIn(scope: Scope, args: string[] = [], port?: number): Promis
 }
 
 /** LUNA's environment for one process; the folder testEnv writes the config into is removed afterwards. */
-async function lunaEnv(scope: Scope, fakes: Fakes, redisUrl: string, role: string, config = DEFAULT_CONFIG, extra: Record<string, string> = {}) {
+async function lunaEnv(
+  scope: Scope,
+  fakes: Fakes,
+  redisUrl: string,
+  role: string,
+  config = DEFAULT_CONFIG,
+  extra: Record<string, string> = {},
+) {
   const prefix = 'luna'; // the Redis is the scenario's own
   const env = await testEnv({ slack: { url: fakes.slackUrl }, anthropic: { url: fakes.anthropicUrl }, prefix, config });
   scope.add(() => rmSync(path.dirname(env.LUNA_CONFIG!), { recursive: true, force: true }));
@@ -177,13 +184,25 @@ async function get(url: string): Promise<{ status: number | string; body: string
     return { status: res.status, body: (await res.text()).trim() };
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code;
-    return { status: code === 'ECONNREFUSED' ? 'refused' : (err as Error).name === 'TimeoutError' ? 'timeout' : (code ?? String(err)), body: '' };
+    return {
+      status:
+        code === 'ECONNREFUSED'
+          ? 'refused'
+          : (err as Error).name === 'TimeoutError'
+            ? 'timeout'
+            : (code ?? String(err)),
+      body: '',
+    };
   }
 }
 
 /** Answer counts of mentions over the whole set: once, never, more than once. */
 function tally(counts: number[]) {
-  return { once: counts.filter((n) => n === 1).length, never: counts.filter((n) => n === 0).length, dup: counts.filter((n) => n > 1).length };
+  return {
+    once: counts.filter((n) => n === 1).length,
+    never: counts.filter((n) => n === 0).length,
+    dup: counts.filter((n) => n > 1).length,
+  };
 }
 
 function within(calls: ModelCall[], from: number, until: number): number {
@@ -209,7 +228,8 @@ function logLines(output: string): { json: Array<Record<string, unknown>>; other
 /** The most frequent lines, digits ignored, with their counts. */
 function commonest(lines: string[], top = 2): string {
   const counts = new Map<string, number>();
-  for (const l of lines) counts.set(l.trim().replace(/\d+/g, 'N'), (counts.get(l.trim().replace(/\d+/g, 'N')) ?? 0) + 1);
+  for (const l of lines)
+    counts.set(l.trim().replace(/\d+/g, 'N'), (counts.get(l.trim().replace(/\d+/g, 'N')) ?? 0) + 1);
   return [...counts]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
@@ -251,7 +271,8 @@ function timeline(calls: ModelCall[], t0: number): string {
 }
 
 const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n)}…` : s);
-const msStats = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(0)} / p95 ${percentile(xs, 95).toFixed(0)} / max ${Math.max(...xs).toFixed(0)} ms`;
+const msStats = (xs: number[]) =>
+  `p50 ${percentile(xs, 50).toFixed(0)} / p95 ${percentile(xs, 95).toFixed(0)} / max ${Math.max(...xs).toFixed(0)} ms`;
 
 // ── 1. the AI service answers 529 to everything for a while ──────────────────────────────────────────────────────
 
@@ -319,7 +340,9 @@ async function killWorker(scope: Scope): Promise<Row> {
   const t = tally(settled.counts);
   const retried = settled.modelCalls.filter((c) => c.at >= killedAt).map((c) => c.at - killedAt);
   const done = settled.firstAnswerAt.filter(Boolean).map((at) => at - killedAt);
-  const recovered = logLines(survivor.output()).json.filter((l) => /recovered a job whose worker stopped/.test(String(l.msg)));
+  const recovered = logLines(survivor.output()).json.filter((l) =>
+    /recovered a job whose worker stopped/.test(String(l.msg)),
+  );
   const perJob = new Map<string, number>();
   for (const l of recovered) perJob.set(String(l.job), (perJob.get(String(l.job)) ?? 0) + 1);
   const pickup = retried.length ? Math.max(...retried) : NaN;
@@ -330,7 +353,9 @@ async function killWorker(scope: Scope): Promise<Row> {
     duplicated: String(t.dup),
     apologies: String(settled.apologies),
     modelRequests: `${settled.modelCalls.length} / ${retried.length}`,
-    recover: done.length ? `${s1(Math.max(...done))} (lockSeconds ${LOCK_S})` : `not within ${s1(LOCK_S * 2_000 + 30_000)}`,
+    recover: done.length
+      ? `${s1(Math.max(...done))} (lockSeconds ${LOCK_S})`
+      : `not within ${s1(LOCK_S * 2_000 + 30_000)}`,
     notes: [
       `1 web + 2 workers, queue.lockSeconds ${LOCK_S}; ${k} mentions all mid-answer on the killed worker; the survivor's model calls take ${s1(redoMs)}`,
       `kill → model call again (job picked up): ${retried.length ? retried.map((ms) => s1(ms)).join(', ') : 'none'}; kill → answered: ${done.map((ms) => s1(ms)).join(', ') || 'none'}`,
@@ -351,7 +376,9 @@ async function redisDownAtStart(scope: Scope): Promise<Row> {
   const downMs = QUICK ? 3_000 : 6_000;
   const fakes = await fakesIn(scope);
   const [redisPort, httpPort] = [await freePort(), await freePort()];
-  const env = await lunaEnv(scope, fakes, `redis://127.0.0.1:${redisPort}`, 'all', DEFAULT_CONFIG, { PORT: String(httpPort) });
+  const env = await lunaEnv(scope, fakes, `redis://127.0.0.1:${redisPort}`, 'all', DEFAULT_CONFIG, {
+    PORT: String(httpPort),
+  });
   const child = startChild(env, ENTRY);
   let exitCode: number | null | undefined;
   void child.exited.then((c) => (exitCode = c));
@@ -369,7 +396,8 @@ async function redisDownAtStart(scope: Scope): Promise<Row> {
   await redisIn(scope, [], redisPort);
   const upAt = Date.now();
   let ready = false;
-  if (!exitedWhileDown) ready = await poll(async () => exitCode === undefined && (await get(`${base}/readyz`)).status === 200, 30_000);
+  if (!exitedWhileDown)
+    ready = await poll(async () => exitCode === undefined && (await get(`${base}/readyz`)).status === 200, 30_000);
   const readyMs = Date.now() - upAt;
   let answeredMs: number | undefined;
   let mention = '';
@@ -391,7 +419,9 @@ async function redisDownAtStart(scope: Scope): Promise<Row> {
     duplicated: settled ? String((settled.counts[0] ?? 0) > 1 ? 1 : 0) : '—',
     apologies: settled ? String(settled.apologies) : '—',
     modelRequests: settled ? `${settled.modelCalls.length} / 0` : '—',
-    recover: ready ? `readyz 200 ${s1(readyMs)}, answered ${answeredMs !== undefined ? s1(answeredMs) : 'never'}` : `never (${ended})`,
+    recover: ready
+      ? `readyz 200 ${s1(readyMs)}, answered ${answeredMs !== undefined ? s1(answeredMs) : 'never'}`
+      : `never (${ended})`,
     notes: [
       `1 LUNA_ROLE=all process, REDIS_URL at port ${redisPort} with nothing listening for ${s1(downMs)}, then redis-server started there`,
       `while Redis was down: healthz: ${healthz.status}; readyz: ${readyz.status}, body ${body}; ${ended}`,
@@ -433,14 +463,23 @@ async function redisRestartVolatile(scope: Scope): Promise<Row> {
   // Slack redelivers a mention it got no 200 for; the canary is a new mention after the restart.
   let canaryAck = 0;
   let tries = 0;
-  await poll(async () => (tries++, (canaryAck = (await sendMention(eventsUrl(web), channel, canary!, { text: 'are you back?' })).status) === 200), 15_000, 500);
+  await poll(
+    async () => (
+      tries++,
+      (canaryAck = (await sendMention(eventsUrl(web), channel, canary!, { text: 'are you back?' })).status) === 200
+    ),
+    15_000,
+    500,
+  );
   const canaryAckMs = Date.now() - backAt;
   const settled = await fakes.settle(channel, [...tss, canary!], modelMs * 2 + 15_000);
   const counts = settled.counts.slice(0, n);
   const t = tally(counts);
   const lostAcked = counts.filter((c, i) => c === 0 && load.statuses[i] === 200).length;
   const canaryAt = settled.firstAnswerAt[n] ?? 0;
-  const volatile = [web, worker].flatMap((p) => logLines(p.output()).json.filter((l) => l.level === 'warn' && VOLATILE_WARNING.test(String(l.msg))));
+  const volatile = [web, worker].flatMap((p) =>
+    logLines(p.output()).json.filter((l) => l.level === 'warn' && VOLATILE_WARNING.test(String(l.msg))),
+  );
   const downFor = backAt - killedAt;
   return row('redis-restart-volatile', {
     acked: `${load.acks.length}/${n}`,
@@ -449,7 +488,9 @@ async function redisRestartVolatile(scope: Scope): Promise<Row> {
     duplicated: String(t.dup),
     apologies: String(settled.apologies),
     modelRequests: `${settled.modelCalls.length} / ${within(settled.modelCalls, killedAt, backAt)}`,
-    recover: canaryAt ? `${s1(canaryAt - backAt)} (new mention answered; model ${s1(modelMs)})` : `never (canary ack ${canaryAck})`,
+    recover: canaryAt
+      ? `${s1(canaryAt - backAt)} (new mention answered; model ${s1(modelMs)})`
+      : `never (canary ack ${canaryAck})`,
     notes: [
       `1 web + 1 worker (queue.concurrency 10), Redis --appendonly no --save ''; ${n} mentions acked, model ${s1(modelMs)}; ${inFlight} model calls open when Redis was SIGKILLed, restarted empty after ${s1(downFor)}`,
       `answered: ${t.once} (at most ${inFlight} were running in the worker), lost after a 200: ${lostAcked} (still showing the working indicator at the end: ${settled.indicatorLeft}); canary mention after the restart: ack ${canaryAck} after ${tries} tries (${s1(canaryAckMs)}; Slack redelivers), ${canaryAt ? 'answered' : 'not answered'}`,
@@ -482,7 +523,10 @@ async function redisBlipAof(scope: Scope): Promise<Row> {
     if (status === 200) return;
     firstRetries.push(
       sleep(1_000).then(() =>
-        sendMention(url, channel, tss[i]!, { text: `question ${i}`, retryNum: 1, user: benchUser(i) }).then((r) => ({ i, status: r.status })),
+        sendMention(url, channel, tss[i]!, { text: `question ${i}`, retryNum: 1, user: benchUser(i) }).then((r) => ({
+          i,
+          status: r.status,
+        })),
       ),
     );
   };
@@ -502,7 +546,12 @@ async function redisBlipAof(scope: Scope): Promise<Row> {
   for (const r of retry1) if (r.status === 200) ackedBy.set(r.i, 'retry 1');
   const stillOut = tss.flatMap((_, i) => (ackedBy.has(i) ? [] : [i]));
   const retry2 = await Promise.all(
-    stillOut.map((i) => sendMention(url, channel, tss[i]!, { text: `question ${i}`, retryNum: 2, user: benchUser(i) }).then((r) => ({ i, status: r.status }))),
+    stillOut.map((i) =>
+      sendMention(url, channel, tss[i]!, { text: `question ${i}`, retryNum: 2, user: benchUser(i) }).then((r) => ({
+        i,
+        status: r.status,
+      })),
+    ),
   );
   for (const r of retry2) if (r.status === 200) ackedBy.set(r.i, 'retry 2');
   const settled = await fakes.settle(channel, tss, 45_000);
@@ -510,7 +559,11 @@ async function redisBlipAof(scope: Scope): Promise<Row> {
   const lostAcked = settled.counts.filter((c, i) => c === 0 && ackedBy.has(i)).length;
   const refused = tss.flatMap((_, i) => (load.statuses[i] === 200 ? [] : [i]));
   const byStatus = new Map<string, number>();
-  for (const i of refused) byStatus.set(String(load.statuses[i] || 'no response'), (byStatus.get(String(load.statuses[i] || 'no response')) ?? 0) + 1);
+  for (const i of refused)
+    byStatus.set(
+      String(load.statuses[i] || 'no response'),
+      (byStatus.get(String(load.statuses[i] || 'no response')) ?? 0) + 1,
+    );
   const inBlip = refused.filter((i) => load.sentAt[i]! >= killedAt && load.sentAt[i]! <= backAt).length;
   const sentDuring = load.sentAt.filter((at) => at >= killedAt && at < backAt).length;
   const firstOkAfter = tss
@@ -583,7 +636,9 @@ async function slowModelBacklog(scope: Scope): Promise<Row> {
       `1 web + 1 worker, default config (queue.concurrency 64); ${n} mentions at ${rate}/s, model ${s1(modelMs)}: a backlog of ${Math.max(0, n - 64)} waiting jobs`,
       `mention sent → reactions.add on it: ${delays.length ? msStats(delays) : '—'}; no indicator on ${missing} (within 15 s of the last send)`,
     ],
-    checks: [['working indicator ≤ 1 s after the mention, every mention', missing === 0 && Math.max(...delays) <= 1_000]],
+    checks: [
+      ['working indicator ≤ 1 s after the mention, every mention', missing === 0 && Math.max(...delays) <= 1_000],
+    ],
   });
 }
 
@@ -598,10 +653,18 @@ async function assessment5000(scope: Scope): Promise<Row> {
   const channel = 'C0LONG';
   await fakes.model({ modelMs: 1_000 });
   const thread = await fakes.thread(channel, messages);
-  const ack = await sendMention(eventsUrl(luna), channel, thread.mentionTs, { threadTs: thread.parentTs, text: 'should we offer Acme the renewal discount?' });
+  const ack = await sendMention(eventsUrl(luna), channel, thread.mentionTs, {
+    threadTs: thread.parentTs,
+    text: 'should we offer Acme the renewal discount?',
+  });
   let settled = await fakes.settle(channel, [thread.parentTs], 60_000);
   // The assessment runs beside the answer and may finish just after it is posted.
-  await poll(async () => (settled = await fakes.settle(channel, [thread.parentTs], 0)).modelCalls.some((c) => c.ok && c.structured), 10_000, 300);
+  await poll(
+    async () =>
+      (settled = await fakes.settle(channel, [thread.parentTs], 0)).modelCalls.some((c) => c.ok && c.structured),
+    10_000,
+    300,
+  );
   const answer = settled.modelCalls.filter((c) => c.ok && !c.structured);
   const assess = settled.modelCalls.filter((c) => c.ok && c.structured);
   const sum = (cs: ModelCall[], k: 'inputTokens' | 'uncachedInputTokens') => cs.reduce((a, c) => a + c[k], 0);
@@ -674,7 +737,13 @@ function table(rows: Row[]): string {
 
 function details(rows: Row[]): string {
   return rows
-    .map((r) => [`${r.fault}:`, ...r.notes.map((n) => `  ${n}`), ...r.checks.map(([what, ok]) => `  ${ok ? 'met    ' : 'NOT met'}  ${what}`)].join('\n'))
+    .map((r) =>
+      [
+        `${r.fault}:`,
+        ...r.notes.map((n) => `  ${n}`),
+        ...r.checks.map(([what, ok]) => `  ${ok ? 'met    ' : 'NOT met'}  ${what}`),
+      ].join('\n'),
+    )
     .join('\n');
 }
 
@@ -693,7 +762,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${table([r])}\n`);
   }
   const load1 = loadavg();
-  console.log(`\nLUNA under faults (from ${ENTRY}${QUICK ? ', --quick' : ''}; outage ${OUTAGE_S} s, lockSeconds ${LOCK_S} s in kill-worker)\n`);
+  console.log(
+    `\nLUNA under faults (from ${ENTRY}${QUICK ? ', --quick' : ''}; outage ${OUTAGE_S} s, lockSeconds ${LOCK_S} s in kill-worker)\n`,
+  );
   console.log(table(rows));
   console.log(`\n${details(rows)}`);
   console.log(

@@ -13,10 +13,13 @@ import { SIGNING_SECRET, startHarness } from '../test/helpers/harness.js';
 import { signedRequest, slashCommandForm } from '../test/helpers/slack-sign.js';
 import { benchUser } from './team.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, 'model-ms': { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '20' }, 'model-ms': { type: 'string', default: '0' } },
+});
 const RUNS = Number(values.runs);
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return `p50 ${pct(s, 50).toFixed(0)} ms, p95 ${pct(s, 95).toFixed(0)} ms, max ${s.at(-1)!.toFixed(0)} ms`;
@@ -39,15 +42,25 @@ async function main() {
       const channel = `C0BENCH${i}`;
       h.slack.addChannel({ id: channel, name: `bench-${i}` });
       const sent = Date.now();
-      const res = await signedRequest(h.eventsUrl, slashCommandForm({ text: `Acme Corp run ${i}`, channel_id: channel, user_id: benchUser(i) }), {
-        signingSecret: SIGNING_SECRET,
-      });
+      const res = await signedRequest(
+        h.eventsUrl,
+        slashCommandForm({ text: `Acme Corp run ${i}`, channel_id: channel, user_id: benchUser(i) }),
+        {
+          signingSecret: SIGNING_SECRET,
+        },
+      );
       if (res.status !== 200) throw new Error(`ack ${i} answered ${res.status}`);
       acks.push(res.ms);
-      const done = await h.slack.waitForCall('files.completeUploadExternal', (c) => c.args.channel_id === channel && c.response?.ok === true, 30_000);
+      const done = await h.slack.waitForCall(
+        'files.completeUploadExternal',
+        (c) => c.args.channel_id === channel && c.response?.ok === true,
+        30_000,
+      );
       toPicture.push(done.at - sent);
     }
-    console.log(`journey maps: ${RUNS} sequential /journey-map commands, fake model answering after ${values['model-ms']} ms`);
+    console.log(
+      `journey maps: ${RUNS} sequential /journey-map commands, fake model answering after ${values['model-ms']} ms`,
+    );
     console.log(`  ack (HTTP 200 with the ephemeral): ${summary(acks)}`);
     console.log(`  command → picture shared (completeUploadExternal): ${summary(toPicture)}`);
     console.log(`  SVG → PNG render alone (5-stage fixture, 1600 px wide): ${summary(renders)}`);

@@ -25,7 +25,9 @@ import { KnowledgeStore } from '../src/stores/knowledge.js';
 import { FakeVoyage } from '../test/fakes/voyage-server.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 
-const { values } = parseArgs({ options: { chunks: { type: 'string', default: '10000' }, queries: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({
+  options: { chunks: { type: 'string', default: '10000' }, queries: { type: 'string', default: '1000' } },
+});
 const CHUNKS = Number(values.chunks);
 const QUERIES = Number(values.queries);
 const log = createLogger('error');
@@ -50,7 +52,8 @@ const word = () => {
   return `w${(lo + STOP + 1).toString(36)}`;
 };
 const sentence = (n: number) => Array.from({ length: n }, word).join(' ') + '.';
-const paragraph = () => Array.from({ length: 4 + Math.floor(rand() * 4) }, () => sentence(8 + Math.floor(rand() * 10))).join(' ');
+const paragraph = () =>
+  Array.from({ length: 4 + Math.floor(rand() * 4) }, () => sentence(8 + Math.floor(rand() * 10))).join(' ');
 
 function generate(target: number): KnowledgeDoc[] {
   const docs: KnowledgeDoc[] = [];
@@ -82,11 +85,18 @@ const ms = (x: number) => `${x.toFixed(2)} ms`;
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 const usedMemory = async (r: Redis) => Number(/used_memory:(\d+)/.exec(await r.info('memory'))![1]);
 
-async function measure(label: string, redis: Redis, prefix: string, embedder: VoyageEmbedder | undefined, docs: KnowledgeDoc[]) {
+async function measure(
+  label: string,
+  redis: Redis,
+  prefix: string,
+  embedder: VoyageEmbedder | undefined,
+  docs: KnowledgeDoc[],
+) {
   const store = new KnowledgeStore(redis, prefix);
   const before = await usedMemory(redis);
   const t0 = performance.now();
-  for (let i = 0; i < docs.length; i += 20) await Promise.all(docs.slice(i, i + 20).map((d) => writeDocument({ store, embedder, log }, d, 'bench')));
+  for (let i = 0; i < docs.length; i += 20)
+    await Promise.all(docs.slice(i, i + 20).map((d) => writeDocument({ store, embedder, log }, d, 'bench')));
   const writeMs = performance.now() - t0;
   const memory = (await usedMemory(redis)) - before;
 
@@ -101,8 +111,14 @@ async function measure(label: string, redis: Redis, prefix: string, embedder: Vo
   const rssDelta = rss - rss0;
 
   const latencies: number[] = [];
-  const places = [{ kind: 'internal' as const }, { kind: 'customer' as const, account: 't-T10' }, { kind: 'customer' as const }];
-  const questions = Array.from({ length: QUERIES }, () => Array.from({ length: 4 + Math.floor(rand() * 6) }, word).join(' '));
+  const places = [
+    { kind: 'internal' as const },
+    { kind: 'customer' as const, account: 't-T10' },
+    { kind: 'customer' as const },
+  ];
+  const questions = Array.from({ length: QUERIES }, () =>
+    Array.from({ length: 4 + Math.floor(rand() * 6) }, word).join(' '),
+  );
   for (const [q, question] of questions.entries()) {
     const t = performance.now();
     await retriever.retrieve(question, { place: places[q % 3]! });
@@ -131,8 +147,12 @@ async function measure(label: string, redis: Redis, prefix: string, embedder: Vo
     `  write to Redis            ${(writeMs / 1000).toFixed(2)} s (${((writeMs / retriever.size) * 1000).toFixed(0)} µs a chunk${embedder ? ', embedding calls included' : ''})`,
   );
   console.log(`  Redis memory              ${mb(memory)} (${(memory / retriever.size).toFixed(0)} bytes a chunk)`);
-  console.log(`  load + build in a process ${ms(loadMs)}; process RSS ${mb(rss)} (${rssDelta >= 0 ? '+' : ''}${mb(rssDelta)} while loading)`);
-  console.log(`  retrieval (${QUERIES} questions) p50 ${ms(pct(latencies, 50))}  p95 ${ms(pct(latencies, 95))}  max ${ms(Math.max(...latencies))}`);
+  console.log(
+    `  load + build in a process ${ms(loadMs)}; process RSS ${mb(rss)} (${rssDelta >= 0 ? '+' : ''}${mb(rssDelta)} while loading)`,
+  );
+  console.log(
+    `  retrieval (${QUERIES} questions) p50 ${ms(pct(latencies, 50))}  p95 ${ms(pct(latencies, 95))}  max ${ms(Math.max(...latencies))}`,
+  );
   console.log(`  search alone, in memory   p50 ${ms(pct(searchOnly, 50))}  p95 ${ms(pct(searchOnly, 95))}`);
   console.log(`  catch-up after one document changed ${ms(catchUpMs)}`);
 }
@@ -146,7 +166,13 @@ async function main() {
     await measure('BM25', redis, 'bench-bm25', undefined, docs);
     for (const dimensions of [512, 1024] as const) {
       const embedder = new VoyageEmbedder({ apiKey: 'bench', baseUrl: voyage.url, batchSize: 128, dimensions });
-      await measure(`Hybrid (${dimensions}-dimension embeddings, fake Voyage on loopback)`, redis, `bench-hybrid-${dimensions}`, embedder, docs);
+      await measure(
+        `Hybrid (${dimensions}-dimension embeddings, fake Voyage on loopback)`,
+        redis,
+        `bench-hybrid-${dimensions}`,
+        embedder,
+        docs,
+      );
     }
 
     const corpus = await readFolder('test/fixtures/knowledge/corpus');
@@ -158,7 +184,9 @@ async function main() {
       ['hybrid, fake embeddings', { embedder: new VoyageEmbedder({ apiKey: 'bench', baseUrl: voyage.url }) }],
     ] as const) {
       const r = await evaluate(corpus, questions, options);
-      console.log(`  ${label.padEnd(26)} recall@1 ${(r.recallAt1 * 100).toFixed(1)}%  recall@5 ${(r.recallAt5 * 100).toFixed(1)}%  MRR ${r.mrr.toFixed(3)}`);
+      console.log(
+        `  ${label.padEnd(26)} recall@1 ${(r.recallAt1 * 100).toFixed(1)}%  recall@5 ${(r.recallAt5 * 100).toFixed(1)}%  MRR ${r.mrr.toFixed(3)}`,
+      );
     }
   } finally {
     redis.disconnect();

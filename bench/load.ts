@@ -34,9 +34,21 @@ export interface MentionOptions {
 }
 
 /** One signed `app_mention` event for the message `ts`, as Slack sends it; status 0 when no response came at all. */
-export async function sendMention(url: string, channel: string, ts: string, opts: MentionOptions = {}): Promise<{ status: number; ms: number }> {
+export async function sendMention(
+  url: string,
+  channel: string,
+  ts: string,
+  opts: MentionOptions = {},
+): Promise<{ status: number; ms: number }> {
   const text = `<@U0LUNA> ${opts.text ?? 'how do we lift onboarding CSAT?'}`;
-  const event = eventEnvelope({ type: 'app_mention', user: opts.user ?? 'U0ALICE', text, ts, channel, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) });
+  const event = eventEnvelope({
+    type: 'app_mention',
+    user: opts.user ?? 'U0ALICE',
+    text,
+    ts,
+    channel,
+    ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+  });
   const retry = opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_error' } : {};
   const started = performance.now();
   return signedRequest(url, event, { signingSecret: SIGNING_SECRET, ...retry }).then(
@@ -80,7 +92,8 @@ export async function offerMentions(
         else refused++;
       }),
     );
-    if (alsoTo) inFlight.push(sendMention(alsoTo, channel, ts, { text, user: benchUser(i) }).then((r) => void beside.push(r.ms)));
+    if (alsoTo)
+      inFlight.push(sendMention(alsoTo, channel, ts, { text, user: benchUser(i) }).then((r) => void beside.push(r.ms)));
   }
   await Promise.all(inFlight);
   return { acks, refused, startedAt, beside, sentAt, statuses, latencies };
@@ -143,7 +156,8 @@ export async function startFakes(): Promise<Fakes> {
     slackUrl,
     anthropicUrl,
     setup: (channel, count, modelMs) => call<string[]>({ cmd: 'setup', channel, count, modelMs }),
-    settle: (channel, tss, timeoutMs, escalations) => call<Settled>({ cmd: 'settle', channel, tss, timeoutMs, ...(escalations ? { escalations } : {}) }),
+    settle: (channel, tss, timeoutMs, escalations) =>
+      call<Settled>({ cmd: 'settle', channel, tss, timeoutMs, ...(escalations ? { escalations } : {}) }),
     model: (setting) => call<{ from: number; until: number }>({ cmd: 'model', ...setting }),
     thread: (channel, messages) => call<SeededThread>({ cmd: 'thread', channel, messages }),
     modelRequests: () => call<{ total: number; inFlight: number }>({ cmd: 'requests' }),
@@ -158,9 +172,12 @@ export async function startFakes(): Promise<Fakes> {
 export function buildDist(entry = 'dist/main.js'): void {
   const started = Date.now();
   try {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore' });
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+      stdio: 'ignore',
+    });
   } catch {
     // type errors: the emitted JavaScript is still what we want to measure
   }
-  if (!existsSync(entry) || statSync(entry).mtimeMs < started - 1_000) throw new Error(`building ${entry} failed; try --from src`);
+  if (!existsSync(entry) || statSync(entry).mtimeMs < started - 1_000)
+    throw new Error(`building ${entry} failed; try --from src`);
 }

@@ -54,7 +54,11 @@ async function scenario(outageMs: number): Promise<string> {
       for (let i = 0; Date.now() - started < before + outageMs + after; i++) {
         const at = Date.now();
         const user = benchUser(i);
-        inFlight.push(h.mention({ user, text: `<@U0LUNA> question ${i}` }).then((r) => void sent.push({ ts: r.ts, user, at, status: r.status, ms: r.ms })));
+        inFlight.push(
+          h
+            .mention({ user, text: `<@U0LUNA> question ${i}` })
+            .then((r) => void sent.push({ ts: r.ts, user, at, status: r.status, ms: r.ms })),
+        );
         await new Promise((r) => setTimeout(r, 1000 / RATE));
       }
       await Promise.all(inFlight);
@@ -69,16 +73,24 @@ async function scenario(outageMs: number): Promise<string> {
 
     // Slack delivers what got no 200 again (its first retry comes at once); once is enough here.
     const refused = sent.filter((s) => s.status !== 200);
-    const retried = await Promise.all(refused.map((s) => h.mention({ ts: s.ts, user: s.user, text: '<@U0LUNA> again', retryNum: 1 })));
+    const retried = await Promise.all(
+      refused.map((s) => h.mention({ ts: s.ts, user: s.user, text: '<@U0LUNA> again', retryNum: 1 })),
+    );
     const deliveredOnce = sent.filter((s) => s.status === 200).length + retried.filter((r) => r.status === 200).length;
     let firstRefusedAnswered = NaN;
     if (refused.length) {
-      await until(() => refused.some((s) => answersIn(h.slack, 'C0SUPPORT', s.ts).length > 0), 'a refused mention answered after retry', 30_000).catch(
-        () => {},
-      );
+      await until(
+        () => refused.some((s) => answersIn(h.slack, 'C0SUPPORT', s.ts).length > 0),
+        'a refused mention answered after retry',
+        30_000,
+      ).catch(() => {});
       firstRefusedAnswered = Date.now() - up;
     }
-    await until(() => sent.every((s) => answersIn(h.slack, 'C0SUPPORT', s.ts).length > 0), 'every mention answered', 30_000).catch(() => {});
+    await until(
+      () => sent.every((s) => answersIn(h.slack, 'C0SUPPORT', s.ts).length > 0),
+      'every mention answered',
+      30_000,
+    ).catch(() => {});
     await new Promise((r) => setTimeout(r, 500));
     const counts = sent.map((s) => answersIn(h.slack, 'C0SUPPORT', s.ts).length);
     const during = sent.filter((s) => s.at >= down && s.at <= up).length;
@@ -102,6 +114,8 @@ async function scenario(outageMs: number): Promise<string> {
   }
 }
 
-console.log(`Redis SIGKILLed and restarted on the same port (${AOF ? 'AOF on' : 'no persistence'}), mentions at ${RATE}/s, model 300 ms`);
+console.log(
+  `Redis SIGKILLed and restarted on the same port (${AOF ? 'AOF on' : 'no persistence'}), mentions at ${RATE}/s, model 300 ms`,
+);
 for (const outage of OUTAGES) console.log(await scenario(outage));
 process.exit(0);

@@ -13,7 +13,14 @@ import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RequestsSchema, type Priority } from '../src/config/requests.js';
-import { openRequest, resolve, respond, slaPolicy, type RequestRecord, type RequestTimer } from '../src/domain/requests.js';
+import {
+  openRequest,
+  resolve,
+  respond,
+  slaPolicy,
+  type RequestRecord,
+  type RequestTimer,
+} from '../src/domain/requests.js';
 import { requestTimerJobId, syncRequestTimerScheduler } from '../src/queue/request-timers.js';
 import { RequestStore } from '../src/stores/requests.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
@@ -30,7 +37,13 @@ const DUE = Number(values.due);
 const TICK_MS = Number(values.tick);
 
 // Urgent requests come due in seconds (first response 8 s, warned at 4 s); the rest are hours and days away.
-const POLICY = slaPolicy(RequestsSchema.parse({ hours: undefined, sla: { urgent: { firstResponse: '0.1333m', resolution: '1h' } }, warnAt: 0.5 }));
+const POLICY = slaPolicy(
+  RequestsSchema.parse({
+    hours: undefined,
+    sla: { urgent: { firstResponse: '0.1333m', resolution: '1h' } },
+    warnAt: 0.5,
+  }),
+);
 const TEXTS = [
   'Hi team, our CSV export fails since this morning with a timeout after about thirty seconds. Could you have a look?',
   'SSO login loops back to the sign-in page for everyone in the EU tenant.',
@@ -48,7 +61,11 @@ function record(i: number, at: number, priority: Priority): RequestRecord {
       text: TEXTS[i % TEXTS.length]!,
       at,
       via: 'ai',
-      account: { id: `t-T0ACCT${i % 200}`, name: `Account ${i % 200}`, owner: `U0CSM${String(i % 20).padStart(2, '0')}` },
+      account: {
+        id: `t-T0ACCT${i % 200}`,
+        name: `Account ${i % 200}`,
+        owner: `U0CSM${String(i % 20).padStart(2, '0')}`,
+      },
       priority,
     },
     POLICY,
@@ -69,14 +86,17 @@ async function keyBytes(redis: Redis): Promise<{ records: number; other: number 
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', 'bench:state:*', 'COUNT', 1000);
-    const sizes = await Promise.all(keys.map((k) => redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0') as Promise<number>));
+    const sizes = await Promise.all(
+      keys.map((k) => redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0') as Promise<number>),
+    );
     keys.forEach((k, i) => (k.startsWith('bench:state:req:') ? (records += sizes[i]!) : (other += sizes[i]!)));
     cursor = next;
   } while (cursor !== '0');
   return { records, other };
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(p * xs.length) - 1)] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(p * xs.length) - 1)] ?? NaN;
 
 async function run(size: number) {
   const server = await startRedisServer((port) => ['--port', String(port)]);
@@ -85,7 +105,9 @@ async function run(size: number) {
     const store = new RequestStore(redis, 'bench');
     const base = await usedMemory(redis);
     const now = Date.now();
-    const records = Array.from({ length: size }, (_, i) => record(i, now - (i % 1000) * 1000, PRIORITIES[i % PRIORITIES.length]!));
+    const records = Array.from({ length: size }, (_, i) =>
+      record(i, now - (i % 1000) * 1000, PRIORITIES[i % PRIORITIES.length]!),
+    );
     const t = performance.now();
     await inBatches(records, 200, (r) => store.open(r, { groupMs: 0 }));
     const openMs = performance.now() - t;
@@ -99,25 +121,37 @@ async function run(size: number) {
       await store.dueTimers(now - 3_600_000);
       if (i >= 100) reads.push(performance.now() - s); // the first hundred warm the JIT and the connection
     }
-    const commands = async () => Number(/cmdstat_zrangebyscore:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const commands = async () =>
+      Number(/cmdstat_zrangebyscore:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
     const before = await commands();
     await store.dueTimers(now - 3_600_000);
     const perCheck = (await commands()) - before;
 
     // Warnings coming due over 4 s among them, fired through the Job Scheduler and one job per timer.
-    const queue = new Queue('jobs', { connection: redis, prefix: 'bench', defaultJobOptions: { removeOnComplete: { count: 10_000 } } });
+    const queue = new Queue('jobs', {
+      connection: redis,
+      prefix: 'bench',
+      defaultJobOptions: { removeOnComplete: { count: 10_000 } },
+    });
     const late: number[] = [];
     const start = Date.now();
-    const urgent = Array.from({ length: DUE }, (_, i) => record(size + i, start + Math.floor((i / DUE) * 4_000) - 4_000, 'urgent'));
+    const urgent = Array.from({ length: DUE }, (_, i) =>
+      record(size + i, start + Math.floor((i / DUE) * 4_000) - 4_000, 'urgent'),
+    );
     await inBatches(urgent, 200, (r) => store.open(r, { groupMs: 0 }));
     const worker = new Worker(
       'jobs',
       async (job) => {
         if (job.name === 'request-timers') {
-          return store.dispatchDue(Date.now(), async (timer) => void (await queue.add('request-timer', timer, { jobId: requestTimerJobId(timer) })));
+          return store.dispatchDue(
+            Date.now(),
+            async (timer) => void (await queue.add('request-timer', timer, { jobId: requestTimerJobId(timer) })),
+          );
         }
         const timer = job.data as RequestTimer;
-        return store.fireOnce(timer, job.id!, () => Promise.resolve(void (timer.kind === 'warn' && late.push(Date.now() - timer.at))));
+        return store.fireOnce(timer, job.id!, () =>
+          Promise.resolve(void (timer.kind === 'warn' && late.push(Date.now() - timer.at))),
+        );
       },
       { connection: redis, prefix: 'bench', concurrency: 50 },
     );
@@ -133,7 +167,9 @@ async function run(size: number) {
     const all = [...records, ...urgent];
     const beforeResolve = await usedMemory(redis);
     await inBatches(all, 200, (r) =>
-      store.update(r.id, (x) => resolve(respond(x, { by: 'U0CSM00', at: Date.now() }, POLICY), { by: 'U0CSM00', at: Date.now() }, POLICY)),
+      store.update(r.id, (x) =>
+        resolve(respond(x, { by: 'U0CSM00', at: Date.now() }, POLICY), { by: 'U0CSM00', at: Date.now() }, POLICY),
+      ),
     );
     const afterResolve = await usedMemory(redis);
     const resolvedKeys = await keyBytes(redis);

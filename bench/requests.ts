@@ -61,7 +61,8 @@ const QUESTIONS = [
 ];
 const PLEASANTRIES = ['Thanks!', 'Hi team 👋', 'ok, got it', 'Thank you so much 🙏', 'Great, thanks Anna'];
 const isQuestion = (i: number) => i % 3 !== 2;
-const text = (i: number) => (isQuestion(i) ? `${QUESTIONS[i % QUESTIONS.length]} (ref ${i})` : PLEASANTRIES[i % PLEASANTRIES.length]!);
+const text = (i: number) =>
+  isQuestion(i) ? `${QUESTIONS[i % QUESTIONS.length]} (ref ${i})` : PLEASANTRIES[i % PLEASANTRIES.length]!;
 
 /** The scripted model: every message of the window is a request (pleasantries never reach it). */
 function detectionModel(body: RequestBody) {
@@ -116,7 +117,12 @@ async function main() {
     const envelopesFor = (count: number, pick: (i: number) => { id: string; users: string[] }) => {
       const events = Array.from({ length: count }, (_, i) => {
         const ch = pick(i);
-        return slack.userEvent({ type: 'message', user: ch.users[Math.floor(i / CHANNELS) % 2]!, channel: ch.id, text: text(i) });
+        return slack.userEvent({
+          type: 'message',
+          user: ch.users[Math.floor(i / CHANNELS) % 2]!,
+          channel: ch.id,
+          text: text(i),
+        });
       });
       return { events, envelopes: events.map((e) => eventEnvelope(e, { isExtSharedChannel: true })) };
     };
@@ -176,12 +182,18 @@ async function main() {
       await detectRequests(client, { model: resolveModel('haiku').id, input: one, timeoutMs: 30_000 });
     }
     const single = anthropic.requests.slice(before);
-    const perSingle = (k: 'input_tokens' | 'output_tokens') => single.reduce((a, r) => a + (r.usage?.[k] ?? 0), 0) / SAMPLE;
+    const perSingle = (k: 'input_tokens' | 'output_tokens') =>
+      single.reduce((a, r) => a + (r.usage?.[k] ?? 0), 0) / SAMPLE;
     const singleCalls = (1000 * questions) / N;
 
     const per1000 = (x: number) => Math.round((x * 1000) / N).toLocaleString('en-US');
     const ms = (x: number) => x.toFixed(1);
-    const [fp50, fp99, lp50, lp99] = [percentile(floorAcks, 50), percentile(floorAcks, 99), percentile(acks, 50), percentile(acks, 99)];
+    const [fp50, fp99, lp50, lp99] = [
+      percentile(floorAcks, 50),
+      percentile(floorAcks, 99),
+      percentile(acks, 50),
+      percentile(acks, 99),
+    ];
     console.log(
       `\nRequests bench — ${N.toLocaleString('en-US')} customer messages in ${CHANNELS} channels at ${RATE}/s (${retried.length} delivered twice), ai detection, fake model ${MODEL_MS} ms, LUNA_ROLE ${{ all: 'all', split: 'web + worker', web: 'web alone (the worker after the load)' }[MODE]}\n`,
     );

@@ -28,7 +28,16 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setup as ensureRedis, teardown as stopOwnRedis } from '../test/helpers/global-redis.js';
 import { clearPrefix, testEnv } from '../test/helpers/harness.js';
-import { cpuSecondsOf, descendantsOf, histogramBound, memoryOf, metricSum, scrape, startLunaProcess, type LunaProcess } from '../test/helpers/luna-procs.js';
+import {
+  cpuSecondsOf,
+  descendantsOf,
+  histogramBound,
+  memoryOf,
+  metricSum,
+  scrape,
+  startLunaProcess,
+  type LunaProcess,
+} from '../test/helpers/luna-procs.js';
 import { onPath, startRedisCluster, startRedisServer, type RedisCluster } from '../test/helpers/redis-server.js';
 import type { Settled } from './fakes-process.js';
 import { writeAccountBook, inDays } from '../test/helpers/account-book.js';
@@ -76,8 +85,18 @@ const MODES = {
     tuned: true,
     cluster: false,
   },
-  split: { title: '1 web + 2 workers (LUNA_ROLE=web, worker, worker), default config', roles: ['web', 'worker', 'worker'], tuned: false, cluster: false },
-  cluster: { title: '1 web + 2 workers on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', roles: ['web', 'worker', 'worker'], tuned: false, cluster: true },
+  split: {
+    title: '1 web + 2 workers (LUNA_ROLE=web, worker, worker), default config',
+    roles: ['web', 'worker', 'worker'],
+    tuned: false,
+    cluster: false,
+  },
+  cluster: {
+    title: '1 web + 2 workers on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)',
+    roles: ['web', 'worker', 'worker'],
+    tuned: false,
+    cluster: true,
+  },
   // Diagnostic: the ack path alone, with no worker competing for the CPU (nothing is answered).
   web: { title: '1 web process, no workers (ack cost alone)', roles: ['web'], tuned: false, cluster: false },
 } as const;
@@ -120,15 +139,34 @@ function realistic(channels: string[]): string[] {
 
 /** The account book of the realistic config (LUNA_ACCOUNTS). */
 const ACCOUNT_BOOK = [
-  { name: 'Acme Corp', slack_channels: 'C0ACMESHARED', owner: 'U0CSM1', arr: '240000', plan: 'Enterprise', renewal_date: inDays(60), health: 'yellow' },
-  { name: 'Globex', slack_channels: 'C0GLOBEX', owner: 'U0CSM2', arr: '90000', plan: 'Growth', renewal_date: inDays(200), health: 'green' },
+  {
+    name: 'Acme Corp',
+    slack_channels: 'C0ACMESHARED',
+    owner: 'U0CSM1',
+    arr: '240000',
+    plan: 'Enterprise',
+    renewal_date: inDays(60),
+    health: 'yellow',
+  },
+  {
+    name: 'Globex',
+    slack_channels: 'C0GLOBEX',
+    owner: 'U0CSM2',
+    arr: '90000',
+    plan: 'Growth',
+    renewal_date: inDays(200),
+    health: 'green',
+  },
 ];
 
 /** The mode's luna.config.yml: realistic (or minimal), `tuned`'s two settings, and whatever the command line overrides. */
 function configFor(mode: Mode, channel = 'C0BENCH'): string {
   const concurrency = CONCURRENCY ?? (MODES[mode].tuned ? TUNED.concurrency : undefined);
   const maxCalls = MAX_CALLS ?? (MODES[mode].tuned ? TUNED.maxCalls : undefined);
-  const model = [maxCalls ? `  maxConcurrentCalls: ${maxCalls}` : '', values['no-stream'] ? '  stream: false' : ''].filter(Boolean);
+  const model = [
+    maxCalls ? `  maxConcurrentCalls: ${maxCalls}` : '',
+    values['no-stream'] ? '  stream: false' : '',
+  ].filter(Boolean);
   return [
     'persona: luna',
     ...(MINIMAL ? [] : realistic([channel, `${channel}W`])),
@@ -143,7 +181,9 @@ function configSummary(mode: Mode): string {
   const overrides = configFor(mode)
     .split('\n')
     .filter((l) => /^(queue|model):|^  (concurrency|maxConcurrentCalls|stream):/.test(l));
-  const base = MINIMAL ? 'persona: luna (minimal)' : 'realistic (escalation: 4 owners + fallback, handles, customerChannels, accounts + LUNA_ACCOUNTS)';
+  const base = MINIMAL
+    ? 'persona: luna (minimal)'
+    : 'realistic (escalation: 4 owners + fallback, handles, customerChannels, accounts + LUNA_ACCOUNTS)';
   return [base, ...overrides].join(' ').replace(/\s+/g, ' ');
 }
 
@@ -195,7 +235,8 @@ const sumBuckets = (list: Map<number, number>[]) => {
   for (const b of list) for (const [le, n] of b) out.set(le, (out.get(le) ?? 0) + n);
   return out;
 };
-const subtractBuckets = (a: Map<number, number>, b: Map<number, number>) => new Map([...a].map(([le, n]) => [le, n - (b.get(le) ?? 0)]));
+const subtractBuckets = (a: Map<number, number>, b: Map<number, number>) =>
+  new Map([...a].map(([le, n]) => [le, n - (b.get(le) ?? 0)]));
 
 /** "p50 ≤ x / p95 ≤ y (n calls)" from cumulative buckets: the bucket bound that holds each quantile. */
 function waitSummary(b: Map<number, number>): string {
@@ -229,7 +270,8 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
   const stats = async (clients: Redis[]) => {
     const out = new Map<string, number>();
     for (const info of await Promise.all(clients.map((c) => c.info('commandstats')))) {
-      for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(name!, (out.get(name!) ?? 0) + Number(calls));
+      for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+        out.set(name!, (out.get(name!) ?? 0) + Number(calls));
     }
     return out;
   };
@@ -244,7 +286,8 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
       close: async () => (await clearPrefix(prefix), admin.disconnect()),
     };
   }
-  if (!onPath('redis-server') || !onPath('redis-cli')) throw new Error('--mode cluster needs redis-server and redis-cli on PATH');
+  if (!onPath('redis-server') || !onPath('redis-cli'))
+    throw new Error('--mode cluster needs redis-server and redis-cli on PATH');
   const cluster: RedisCluster = await startRedisCluster(3);
   const admins = cluster.ports.map((port) => new Redis(port, '127.0.0.1'));
   return {
@@ -258,7 +301,13 @@ async function redisTarget(mode: Mode): Promise<RedisTarget> {
 
 let accountBook: string | undefined;
 
-async function env(fakes: Fakes, prefix: string, role: string, config: string, redis: Record<string, string>): Promise<Record<string, string>> {
+async function env(
+  fakes: Fakes,
+  prefix: string,
+  role: string,
+  config: string,
+  redis: Record<string, string>,
+): Promise<Record<string, string>> {
   const e = await testEnv({ slack: { url: fakes.slackUrl }, anthropic: { url: fakes.anthropicUrl }, prefix, config });
   if (!MINIMAL) accountBook ??= await writeAccountBook(ACCOUNT_BOOK);
   return {
@@ -278,7 +327,10 @@ async function warmUp(fakes: Fakes, url: string, channel: string, settle: boolea
 }
 
 async function floorRun(fakes: Fakes, channel: string): Promise<FloorRun> {
-  const floor = await startLunaProcess(await env(fakes, 'bench-floor', 'web', 'persona: luna\n', { REDIS_URL: process.env.REDIS_URL! }), 'bench/floor.ts');
+  const floor = await startLunaProcess(
+    await env(fakes, 'bench-floor', 'web', 'persona: luna\n', { REDIS_URL: process.env.REDIS_URL! }),
+    'bench/floor.ts',
+  );
   try {
     const url = `http://127.0.0.1:${floor.port}/slack/events`;
     await warmUp(fakes, url, channel, false);
@@ -296,17 +348,26 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
   // --beside: a bare Bolt app fed the same events at the same moments, on a machine now busy answering (the
   // floor under load). It costs CPU of its own, so it is off by default.
   const beside = values.beside
-    ? await startLunaProcess(await env(fakes, 'bench-floor', 'web', 'persona: luna\n', { REDIS_URL: process.env.REDIS_URL! }), 'bench/floor.ts')
+    ? await startLunaProcess(
+        await env(fakes, 'bench-floor', 'web', 'persona: luna\n', { REDIS_URL: process.env.REDIS_URL! }),
+        'bench/floor.ts',
+      )
     : undefined;
   try {
-    for (const role of MODES[mode].roles) procs.push(await startLunaProcess(await env(fakes, redis.prefix, role, configFor(mode, channel), redis.env), ENTRY));
+    for (const role of MODES[mode].roles)
+      procs.push(
+        await startLunaProcess(await env(fakes, redis.prefix, role, configFor(mode, channel), redis.env), ENTRY),
+      );
     const answering = procs.some((p) => p.role !== 'web');
     const url = `http://127.0.0.1:${procs[0]!.port}/slack/events`;
     const alsoTo = beside ? `http://127.0.0.1:${beside.port}/slack/events` : undefined;
     await warmUp(fakes, url, channel, answering, alsoTo);
 
     // The measured load: CPU and Redis commands from here to the last answer.
-    const pids = procs.flatMap((p) => [{ role: p.role, pid: p.pid }, ...descendantsOf(p.pid).map((pid) => ({ role: `${p.role}'s worker child`, pid }))]);
+    const pids = procs.flatMap((p) => [
+      { role: p.role, pid: p.pid },
+      ...descendantsOf(p.pid).map((pid) => ({ role: `${p.role}'s worker child`, pid })),
+    ]);
     const cpu0 = pids.map((p) => cpuSecondsOf(p.pid) ?? 0);
     const [fakes0, self0, redis0, stats0] = [
       cpuSecondsOf(fakes.pid) ?? NaN,
@@ -315,15 +376,22 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
       await redis.commandStats(),
     ];
     const slotWait0 = (await Promise.all(procs.map((p) => scrape(p.port)))).map((t) =>
-      Object.fromEntries(['answer', 'background'].map((c) => [c, bucketsOf(t, 'luna_model_slot_wait_seconds', { class: c })])),
+      Object.fromEntries(
+        ['answer', 'background'].map((c) => [c, bucketsOf(t, 'luna_model_slot_wait_seconds', { class: c })]),
+      ),
     );
     const tss = await fakes.setup(channel, N, MODEL_MS);
     const load = await offerMentions(url, channel, tss, RATE, alsoTo);
     const escalations = MINIMAL ? 0 : tss.filter((_, i) => i % ESCALATE_EVERY === 0).length;
     const settled = answering ? await fakes.settle(channel, tss, 120_000, escalations) : undefined;
     const redisCommands = (await redis.commands()) - redis0;
-    const byCommand = new Map([...(await redis.commandStats())].map(([name, n]) => [name, n - (stats0.get(name) ?? 0)]));
-    const benchCpu = { fakes: (cpuSecondsOf(fakes.pid) ?? NaN) - fakes0, loadGenerator: (cpuSecondsOf(process.pid) ?? NaN) - self0 };
+    const byCommand = new Map(
+      [...(await redis.commandStats())].map(([name, n]) => [name, n - (stats0.get(name) ?? 0)]),
+    );
+    const benchCpu = {
+      fakes: (cpuSecondsOf(fakes.pid) ?? NaN) - fakes0,
+      loadGenerator: (cpuSecondsOf(process.pid) ?? NaN) - self0,
+    };
     const processes = pids.map((p, i) => ({
       role: p.role,
       peakMb: memoryOf(p.pid)?.peakMb ?? NaN,
@@ -331,20 +399,38 @@ async function lunaRun(fakes: Fakes, mode: Mode, channel: string): Promise<LunaR
     }));
     const texts = await Promise.all(procs.map((p) => scrape(p.port)));
     const sum = (name: string) => texts.reduce((a, t) => a + metricSum(t, name), 0);
-    const firstTokenMs = (1000 * sum('luna_model_first_token_seconds_sum')) / sum('luna_model_first_token_seconds_count');
+    const firstTokenMs =
+      (1000 * sum('luna_model_first_token_seconds_sum')) / sum('luna_model_first_token_seconds_count');
     const web = texts[0]!;
-    const insideAck = { p50: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.5), p99: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.99) };
+    const insideAck = {
+      p50: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.5),
+      p99: 1000 * histogramBound(web, 'luna_ack_latency_seconds', 0.99),
+    };
     // Scraped after the warm-up too: subtract the warm-up's observations from the measured load's.
     const slotWait = (callClass: string) => {
       const now = texts.map((t) => bucketsOf(t, 'luna_model_slot_wait_seconds', { class: callClass }));
-      return subtractBuckets(sumBuckets(now), sumBuckets(slotWait0.map((b) => b[callClass] ?? new Map<number, number>())));
+      return subtractBuckets(
+        sumBuckets(now),
+        sumBuckets(slotWait0.map((b) => b[callClass] ?? new Map<number, number>())),
+      );
     };
     const waits = { answer: slotWait('answer'), background: slotWait('background') };
     const loopDelay = {
       p99: 1000 * metricSum(web, 'luna_process_nodejs_eventloop_lag_p99_seconds'),
       max: 1000 * metricSum(web, 'luna_process_nodejs_eventloop_lag_max_seconds'),
     };
-    return { load, benchCpu, ...(settled ? { settled } : {}), processes, redisCommands, byCommand, firstTokenMs, insideAck, loopDelay, waits };
+    return {
+      load,
+      benchCpu,
+      ...(settled ? { settled } : {}),
+      processes,
+      redisCommands,
+      byCommand,
+      firstTokenMs,
+      insideAck,
+      loopDelay,
+      waits,
+    };
   } finally {
     await Promise.all([...procs, ...(beside ? [beside] : [])].map((p) => p.stop()));
     await redis.close();
@@ -357,14 +443,24 @@ const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
 function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): string {
   const { load, settled } = run;
   const floor = floorRun.load;
-  const stats = (l: OfferedLoad) => ({ p50: percentile(l.acks, 50), p99: percentile(l.acks, 99), max: Math.max(...l.acks) });
+  const stats = (l: OfferedLoad) => ({
+    p50: percentile(l.acks, 50),
+    p99: percentile(l.acks, 99),
+    max: Math.max(...l.acks),
+  });
   const [f, l, b] = [stats(floor), stats(load), stats({ ...load, acks: load.beside })];
   const ratio = l.p99 / f.p99;
   const peak = Math.max(...run.processes.map((p) => p.peakMb));
   const rows: Array<[string, string]> = [
     ['mode', `${MODES[mode].title}, from ${ENTRY}`],
-    ['machine', `${cpus().length} CPUs, load average ${load1.toFixed(1)} when the run started (other work on the machine skews every number)`],
-    ['offered', `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms per call; luna.config.yml: ${configSummary(mode)}`],
+    [
+      'machine',
+      `${cpus().length} CPUs, load average ${load1.toFixed(1)} when the run started (other work on the machine skews every number)`,
+    ],
+    [
+      'offered',
+      `${N} mentions at ${RATE}/s, model latency ${MODEL_MS} ms per call; luna.config.yml: ${configSummary(mode)}`,
+    ],
     ['ack p50 / p99 / max', `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.max)} ms (${load.refused} refused)`],
     ['bare Bolt p50 / p99 / max', `${ms(f.p50)} / ${ms(f.p99)} / ${ms(f.max)} ms (the floor, same load)`],
     ['ack p99 / floor p99', `${ratio.toFixed(2)}×`],
@@ -376,14 +472,20 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
           ] as [string, string],
         ]
       : []),
-    ['ack inside LUNA', `p50 ≤ ${run.insideAck.p50} ms, p99 ≤ ${run.insideAck.p99} ms (request parsed → job in Redis; luna_ack_latency_seconds buckets)`],
+    [
+      'ack inside LUNA',
+      `p50 ≤ ${run.insideAck.p50} ms, p99 ≤ ${run.insideAck.p99} ms (request parsed → job in Redis; luna_ack_latency_seconds buckets)`,
+    ],
     [
       'event-loop delay',
       `p99 ${ms(run.loopDelay.p99)} ms, max ${ms(run.loopDelay.max)} ms (${MODES[mode].roles[0] === 'all' ? 'the web half and its worker child merged: p99 averaged, max the larger' : `the ${MODES[mode].roles[0]} process`}, over the measured load)`,
     ],
   ];
   const goals: Array<[string, string]> = [
-    ['goal: ack p99 ≤ 2× floor, < 50 ms', `${mark(ratio <= 2)} (${ratio.toFixed(2)}×), ${mark(l.p99 < 50)} (${ms(l.p99)} ms)`],
+    [
+      'goal: ack p99 ≤ 2× floor, < 50 ms',
+      `${mark(ratio <= 2)} (${ratio.toFixed(2)}×), ${mark(l.p99 < 50)} (${ms(l.p99)} ms)`,
+    ],
   ];
   if (settled) {
     const wall = settled.lastAnswerAt - load.startedAt;
@@ -415,7 +517,10 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
         .sort((a, b) => b[1] - a[1])
         .slice(0, 12)
         .map(([name, n]) => `${name} ${(n / N).toFixed(1)}`)
-        .join(', ') + (OWN_REDIS || MODES[mode].cluster ? '' : ' (shared Redis: other clients count too; --own-redis for LUNA alone)'),
+        .join(', ') +
+        (OWN_REDIS || MODES[mode].cluster
+          ? ''
+          : ' (shared Redis: other clients count too; --own-redis for LUNA alone)'),
     ],
     [
       'CPU during the run',
@@ -425,14 +530,19 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
   goals.push(['goal: RSS < 250 MB', `${mark(peak < 250)} (largest process ${peak.toFixed(0)} MB)`]);
   if (settled) {
     const structured = settled.modelCalls.filter((c) => c.structured).length;
-    const escalated = settled.escalatedAt.map((at, i) => (at ? at - settled.firstAnswerAt[i]! : NaN)).filter((d) => !Number.isNaN(d));
+    const escalated = settled.escalatedAt
+      .map((at, i) => (at ? at - settled.firstAnswerAt[i]! : NaN))
+      .filter((d) => !Number.isNaN(d));
     const expected = MINIMAL ? 0 : Math.ceil(N / ESCALATE_EVERY);
     rows.push(
       [
         'model calls',
         `${settled.modelRequests} (at most ${settled.maxModelCallsInFlight} in flight): ${(settled.modelRequests / N).toFixed(2)} per answer (${settled.modelRequests - structured} answers, ${structured} assessments)`,
       ],
-      ['waited for a model slot', `answers ${waitSummary(run.waits.answer)}; assessments ${waitSummary(run.waits.background)}`],
+      [
+        'waited for a model slot',
+        `answers ${waitSummary(run.waits.answer)}; assessments ${waitSummary(run.waits.background)}`,
+      ],
       ...(expected
         ? [
             [
@@ -458,7 +568,8 @@ function report(mode: Mode, floorRun: FloorRun, run: LunaRun, load1: number): st
 
 async function main() {
   const modes = (values.mode === 'both' ? 'all,split' : values.mode).split(',') as Mode[];
-  if (!modes.every((m) => m in MODES)) throw new Error(`--mode takes all, split, web (comma-separated) or both, not "${values.mode}"`);
+  if (!modes.every((m) => m in MODES))
+    throw new Error(`--mode takes all, split, web (comma-separated) or both, not "${values.mode}"`);
   if (ENTRY.endsWith('.js')) buildDist(ENTRY);
   const own = OWN_REDIS ? await startRedisServer((port) => ['--port', String(port), '--appendonly', 'yes']) : undefined;
   if (own) process.env.REDIS_URL = `redis://127.0.0.1:${own.port}`;

@@ -42,7 +42,8 @@ const PHRASES = [
   'is there an API for bulk user import?',
   'our admins cannot reset passwords since this morning',
 ];
-const text = (i: number) => `${PHRASES[i % PHRASES.length]} (${i}) ${i % 3 === 0 ? PHRASES[(i * 7) % PHRASES.length] : ''}`.trim();
+const text = (i: number) =>
+  `${PHRASES[i % PHRASES.length]} (${i}) ${i % 3 === 0 ? PHRASES[(i * 7) % PHRASES.length] : ''}`.trim();
 
 interface Row {
   mode: string;
@@ -55,7 +56,9 @@ interface Row {
 }
 
 async function run(mode: string, batchMessages: number): Promise<Row> {
-  const book = await writeAccountBook([{ name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: 'U0CSM1' }]);
+  const book = await writeAccountBook([
+    { name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: 'U0CSM1' },
+  ]);
   const h: Harness = await startHarness({
     config: `persona: luna
 signals:
@@ -92,7 +95,9 @@ model:
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < events.length) {
           const e = events[next++]!;
-          const res = await signedRequest(h.eventsUrl, eventEnvelope(e, { isExtSharedChannel: true }), { signingSecret: SIGNING_SECRET });
+          const res = await signedRequest(h.eventsUrl, eventEnvelope(e, { isExtSharedChannel: true }), {
+            signingSecret: SIGNING_SECRET,
+          });
           if (res.status !== 200) throw new Error(`ack answered ${res.status}`);
         }
       }),
@@ -108,7 +113,12 @@ model:
     await until(async () => (await classified()) >= N, `${N} messages classified`, 600_000);
     const wallMs = performance.now() - started;
     const reqs = h.anthropic.requests.filter((r) => isSignalRequest(r.body));
-    const input = reqs.reduce((a, r) => a + (r.usage ? r.usage.input_tokens + r.usage.cache_read_input_tokens + r.usage.cache_creation_input_tokens : 0), 0);
+    const input = reqs.reduce(
+      (a, r) =>
+        a +
+        (r.usage ? r.usage.input_tokens + r.usage.cache_read_input_tokens + r.usage.cache_creation_input_tokens : 0),
+      0,
+    );
     const output = reqs.reduce((a, r) => a + (r.usage?.output_tokens ?? 0), 0);
     return { mode, calls: reqs.length, input, output, wallMs, ackedMs };
   } finally {
@@ -130,7 +140,9 @@ async function main() {
   ]);
   const widths = head.map((t, i) => Math.max(t.length, ...cells.map((c) => c[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`\nSignals bench — ${N.toLocaleString('en-US')} customer messages, fake model (${MODEL_MS} ms per call), figures per 1,000 messages\n`);
+  console.log(
+    `\nSignals bench — ${N.toLocaleString('en-US')} customer messages, fake model (${MODEL_MS} ms per call), figures per 1,000 messages\n`,
+  );
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));

@@ -85,7 +85,11 @@ async function run(slack: FakeSlack, anthropic: FakeAnthropic, stream: boolean):
       const ts = slack.addMessage(channel, { user: benchUser(i), text });
       const sentAt = Date.now();
       threads.push({ channel, ts, marker, sentAt });
-      sends.push(signedRequest(url, eventEnvelope({ type: 'app_mention', user: benchUser(i), text, ts, channel }), { signingSecret: SIGNING_SECRET }));
+      sends.push(
+        signedRequest(url, eventEnvelope({ type: 'app_mention', user: benchUser(i), text, ts, channel }), {
+          signingSecret: SIGNING_SECRET,
+        }),
+      );
     }
     await Promise.all(sends);
     const done = (t: (typeof threads)[number]) => completeCall(slack, t.channel) !== undefined;
@@ -101,7 +105,9 @@ async function run(slack: FakeSlack, anthropic: FakeAnthropic, stream: boolean):
   for (const t of threads) {
     const mine = slack.calls.filter((c) => channelOf(c) === t.channel);
     const visible = mine.find(
-      (c) => (c.method === 'chat.startStream' && typeof c.args.markdown_text === 'string' && c.args.markdown_text !== '') || c.method === 'chat.postMessage',
+      (c) =>
+        (c.method === 'chat.startStream' && typeof c.args.markdown_text === 'string' && c.args.markdown_text !== '') ||
+        c.method === 'chat.postMessage',
     );
     const complete = completeCall(slack, t.channel);
     const request = anthropic.requests.find((r) => JSON.stringify(r.body.messages).includes(t.marker));
@@ -153,12 +159,18 @@ async function main() {
         .map(([m, n]) => `${m} ${(n / N).toFixed(1)}`)
         .join(', ')})`;
     const firstGoal = p(streamed.afterFirstToken, 95) <= 300;
-    const completeGoal = p(streamed.complete, 95) <= p(posted.complete, 95) * 1.1 && p(streamed.complete, 50) <= p(posted.complete, 50) * 1.1;
+    const completeGoal =
+      p(streamed.complete, 95) <= p(posted.complete, 95) * 1.1 &&
+      p(streamed.complete, 50) <= p(posted.complete, 50) * 1.1;
     console.log(
       `streaming: ${N} answers offered at ${RATE}/s; fake model ${TTFT} ms to first token, then ${TPS} tokens/s for ${TOKENS} tokens (${text.length} characters); LUNA from ${ENTRY}`,
     );
-    console.log(`  streamed     first visible word ${stats(streamed.firstVisible)}; complete answer ${stats(streamed.complete)}`);
-    console.log(`  posted once  first visible word ${stats(posted.firstVisible)}; complete answer ${stats(posted.complete)}`);
+    console.log(
+      `  streamed     first visible word ${stats(streamed.firstVisible)}; complete answer ${stats(streamed.complete)}`,
+    );
+    console.log(
+      `  posted once  first visible word ${stats(posted.firstVisible)}; complete answer ${stats(posted.complete)}`,
+    );
     console.log(`  streamed: first word after the model's first token ${stats(streamed.afterFirstToken)}`);
     console.log(`  Slack calls per answer, streamed: ${perAnswer(streamed)}`);
     console.log(`  Slack calls per answer, posted once: ${perAnswer(posted)}`);

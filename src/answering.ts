@@ -92,7 +92,10 @@ export async function startAnswering(d: AnsweringDeps): Promise<Answering> {
     knowledge,
   };
   // startWorker is typed for a single Redis; BullMQ takes a Cluster just the same.
-  const worker = startWorker(jobs.client as Redis, env.LUNA_REDIS_PREFIX, workspace.queue, ctx, { order: jobs.threadOrder, gate });
+  const worker = startWorker(jobs.client as Redis, env.LUNA_REDIS_PREFIX, workspace.queue, ctx, {
+    order: jobs.threadOrder,
+    gate,
+  });
   // worker.ts logs every worker error; during an outage that is one per reconnect attempt, so the rate-limited watch takes over.
   worker.removeAllListeners('error');
   d.q.watch.listen(worker, 'worker');
@@ -103,12 +106,20 @@ export async function startAnswering(d: AnsweringDeps): Promise<Answering> {
  * Knowledge, when in use: the shared index in Redis, this process's retriever over it, and an indexer that competes
  * for the lease (the holder reads the folders and sitemaps; every process can put a resolved request).
  */
-async function startKnowledge(settings: Settings, redis: Redis, metrics: Metrics, log: Logger): Promise<Knowledge | undefined> {
+async function startKnowledge(
+  settings: Settings,
+  redis: Redis,
+  metrics: Metrics,
+  log: Logger,
+): Promise<Knowledge | undefined> {
   const { env, workspace } = settings;
   if (!knowledgeInUse(workspace.knowledge, requestsOn(workspace.requests))) return undefined;
   const store = new KnowledgeStore(redis, env.LUNA_REDIS_PREFIX);
   const embedder = env.VOYAGE_API_KEY
-    ? new VoyageEmbedder({ apiKey: env.VOYAGE_API_KEY, ...(env.VOYAGE_BASE_URL ? { baseUrl: env.VOYAGE_BASE_URL } : {}) })
+    ? new VoyageEmbedder({
+        apiKey: env.VOYAGE_API_KEY,
+        ...(env.VOYAGE_BASE_URL ? { baseUrl: env.VOYAGE_BASE_URL } : {}),
+      })
     : undefined;
   const baseDir = settings.configPath ? path.dirname(settings.configPath) : process.cwd();
   const indexer = new KnowledgeIndexer({ store, config: workspace.knowledge, baseDir, embedder, log });
@@ -121,9 +132,16 @@ async function startKnowledge(settings: Settings, redis: Redis, metrics: Metrics
 async function whoAmI(client: WebClient): Promise<JobContext['identity']> {
   try {
     const me = await client.auth.test();
-    return { botUserId: me.user_id ?? '', botId: me.bot_id ?? '', teamId: me.team_id ?? '', ...(me.enterprise_id ? { enterpriseId: me.enterprise_id } : {}) };
+    return {
+      botUserId: me.user_id ?? '',
+      botId: me.bot_id ?? '',
+      teamId: me.team_id ?? '',
+      ...(me.enterprise_id ? { enterpriseId: me.enterprise_id } : {}),
+    };
   } catch (err) {
-    throw new LunaError('luna_slack_failed', `Slack rejected SLACK_BOT_TOKEN (auth.test): ${(err as Error).message}`, { cause: err });
+    throw new LunaError('luna_slack_failed', `Slack rejected SLACK_BOT_TOKEN (auth.test): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

@@ -72,7 +72,12 @@ export async function startLunaListening(settings: Settings, opts: LunaOptions =
   const q = connectQueue(settings, log, intervalMs);
   q.metrics.peers = opts.workerChild?.metrics;
   const slack = settings.env.LUNA_ROLE === 'worker' ? undefined : slackAdapter(settings, log, clientOptions, q);
-  const { server, port } = await serveHttp(settings.env.PORT, q, readinessChecks(q, started, opts.workerChild), slack?.requestListener);
+  const { server, port } = await serveHttp(
+    settings.env.PORT,
+    q,
+    readinessChecks(q, started, opts.workerChild),
+    slack?.requestListener,
+  );
   log.info('HTTP server listening', { role: settings.env.LUNA_ROLE, port });
 
   const stopped = new AbortController();
@@ -128,7 +133,8 @@ async function startRole(
   if (settings.env.LUNA_ROLE !== 'web') {
     started.answering = await startAnswering({ settings, ...deps });
     const { escalationTimers } = await deps.step(recover());
-    if (escalationTimers) deps.log.info('put back follow-up timers of open escalations that had none', { escalationTimers });
+    if (escalationTimers)
+      deps.log.info('put back follow-up timers of open escalations that had none', { escalationTimers });
   }
   if (slack?.socketMode) {
     await deps.step(slack.app.start());
@@ -164,7 +170,11 @@ function closersInOrder(
   ];
 }
 
-function slackClientOptions(settings: Settings, log: Logger, overrides: Partial<WebClientOptions> | undefined): WebClientOptions {
+function slackClientOptions(
+  settings: Settings,
+  log: Logger,
+  overrides: Partial<WebClientOptions> | undefined,
+): WebClientOptions {
   return {
     slackApiUrl: settings.env.SLACK_API_URL,
     logger: toBoltLogger(log, settings.env.LOG_LEVEL),

@@ -55,7 +55,11 @@ async function main(): Promise<void> {
   let start = found.settings;
   if (splitAll(start)) {
     // This process acks; a child of its own answers (same entry point, LUNA_ROLE=worker, the same Redis).
-    running.worker = superviseWorker({ ...process.env, ...(found.local ? { REDIS_URL: found.local.url } : {}) }, log, start.env.LUNA_WORKER_NICE);
+    running.worker = superviseWorker(
+      { ...process.env, ...(found.local ? { REDIS_URL: found.local.url } : {}) },
+      log,
+      start.env.LUNA_WORKER_NICE,
+    );
     start = { ...start, env: { ...start.env, LUNA_ROLE: 'web' } };
   }
   const worker = running.worker;
@@ -88,7 +92,10 @@ async function findRedis(settings: Settings, log: Logger): Promise<{ settings: S
   if (settings.redis.explicit) return { settings };
   const { target } = settings.redis;
   if (target.kind !== 'single' || (await redisAnswers(target.url))) return { settings };
-  const local = await startLocalRedis({ log, ...(settings.env.LUNA_LOCAL_REDIS_PORT ? { port: settings.env.LUNA_LOCAL_REDIS_PORT } : {}) });
+  const local = await startLocalRedis({
+    log,
+    ...(settings.env.LUNA_LOCAL_REDIS_PORT ? { port: settings.env.LUNA_LOCAL_REDIS_PORT } : {}),
+  });
   if (!local) {
     log.warn(
       `no Redis answers at ${describeTarget(target)} and no redis-server is installed — install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL`,

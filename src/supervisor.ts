@@ -77,7 +77,9 @@ export function superviseWorker(env: NodeJS.ProcessEnv, log: Logger, nice = 0): 
       });
     },
     ready() {
-      return ready ? Promise.resolve() : Promise.reject(new Error(child ? 'worker process starting' : 'worker process restarting'));
+      return ready
+        ? Promise.resolve()
+        : Promise.reject(new Error(child ? 'worker process starting' : 'worker process restarting'));
     },
     async stop(graceMs) {
       stopping = true;
@@ -97,7 +99,9 @@ export function serveSupervisor(metrics: Metrics, ready: Promise<void>, stop: (w
   if (!process.send) return;
   process.on('message', (m: ToChild) => {
     if (m.type !== 'metrics') return;
-    void metrics.registry.getMetricsAsJSON().then((json) => process.send?.({ type: 'metrics', id: m.id, metrics: json } satisfies FromChild));
+    void metrics.registry
+      .getMetricsAsJSON()
+      .then((json) => process.send?.({ type: 'metrics', id: m.id, metrics: json } satisfies FromChild));
   });
   ready.then(
     () => process.send?.({ type: 'ready' } satisfies FromChild),

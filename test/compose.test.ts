@@ -18,7 +18,10 @@ const stringList = z.union([z.string().transform((s) => [s]), z.array(z.string()
 const Service = z.looseObject({
   image: z.string().optional(),
   build: z
-    .union([z.string().transform((context) => ({ context, dockerfile: undefined })), z.looseObject({ context: z.string(), dockerfile: z.string().optional() })])
+    .union([
+      z.string().transform((context) => ({ context, dockerfile: undefined })),
+      z.looseObject({ context: z.string(), dockerfile: z.string().optional() }),
+    ])
     .optional(),
   command: stringList.optional(),
   environment: z
@@ -27,21 +30,38 @@ const Service = z.looseObject({
         z.string(),
         z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? '' : String(v))),
       ),
-      z.array(z.string()).transform((l) => Object.fromEntries(l.map((kv) => [kv.split('=', 1)[0]!, kv.slice(kv.indexOf('=') + 1)]))),
+      z
+        .array(z.string())
+        .transform((l) => Object.fromEntries(l.map((kv) => [kv.split('=', 1)[0]!, kv.slice(kv.indexOf('=') + 1)]))),
     ])
     .default({}),
   env_file: z
     .union([
       z.string().transform((s) => [s]),
-      z.array(z.union([z.string(), z.object({ path: z.string(), required: z.boolean().optional() }).transform((e) => e.path)])),
+      z.array(
+        z.union([
+          z.string(),
+          z.object({ path: z.string(), required: z.boolean().optional() }).transform((e) => e.path),
+        ]),
+      ),
     ])
     .default([]),
   ports: z
-    .array(z.union([z.string(), z.number().transform(String), z.looseObject({ target: z.union([z.number(), z.string()]), published: z.unknown() })]))
+    .array(
+      z.union([
+        z.string(),
+        z.number().transform(String),
+        z.looseObject({ target: z.union([z.number(), z.string()]), published: z.unknown() }),
+      ]),
+    )
     .optional(),
   volumes: z
-    .array(z.union([z.string(), z.looseObject({ type: z.string(), source: z.string().optional(), target: z.string() })]))
-    .transform((l) => l.map((v) => (typeof v === 'string' ? { type: 'short', source: v.split(':')[0], target: v.split(':')[1] } : v)))
+    .array(
+      z.union([z.string(), z.looseObject({ type: z.string(), source: z.string().optional(), target: z.string() })]),
+    )
+    .transform((l) =>
+      l.map((v) => (typeof v === 'string' ? { type: 'short', source: v.split(':')[0], target: v.split(':')[1] } : v)),
+    )
     .default([]),
   healthcheck: z.looseObject({ test: stringList.optional(), disable: z.boolean().optional() }).optional(),
   depends_on: z
@@ -77,7 +97,10 @@ const interpolate = (s: string, vars: Record<string, string>): string =>
   );
 
 const seconds = (duration: string): number =>
-  [...duration.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us)/g)].reduce((t, [, n, unit]) => t + Number(n) * { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6 }[unit!]!, 0);
+  [...duration.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us)/g)].reduce(
+    (t, [, n, unit]) => t + Number(n) * { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6 }[unit!]!,
+    0,
+  );
 
 const compose = Compose.parse(parse(read('docker-compose.yml'), { merge: true }));
 const example = parseEnvFile(read('.env.example'));
@@ -152,16 +175,20 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(luna.map(([name, s]) => [name, s] as const))('%s gets every variable env.ts requires for its role, and valid ones', (name, s) => {
-    const env = containerEnv(s);
-    const role = roleOf(s) as Role;
-    const required = requiredFor(role, Boolean(env.SLACK_APP_TOKEN));
-    expect(required.length).toBeGreaterThan(0);
-    for (const variable of required) expect(env[variable], `${name} (LUNA_ROLE=${role}) needs ${variable}`).toBeTruthy();
-    const parsed = EnvSchema.safeParse(env);
-    expect(parsed.error?.issues ?? []).toEqual([]);
-    expect(parsed.data?.LUNA_ROLE).toBe(role);
-  });
+  it.each(luna.map(([name, s]) => [name, s] as const))(
+    '%s gets every variable env.ts requires for its role, and valid ones',
+    (name, s) => {
+      const env = containerEnv(s);
+      const role = roleOf(s) as Role;
+      const required = requiredFor(role, Boolean(env.SLACK_APP_TOKEN));
+      expect(required.length).toBeGreaterThan(0);
+      for (const variable of required)
+        expect(env[variable], `${name} (LUNA_ROLE=${role}) needs ${variable}`).toBeTruthy();
+      const parsed = EnvSchema.safeParse(env);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+      expect(parsed.data?.LUNA_ROLE).toBe(role);
+    },
+  );
 
   it('publishes the port web listens on, and none for workers or Redis', () => {
     for (const [name, s] of services) {
@@ -173,7 +200,10 @@ describe('docker-compose.yml', () => {
       const listens: Env['PORT'] = EnvSchema.parse(containerEnv(s)).PORT;
       expect(s.ports, name).toHaveLength(1);
       const port = s.ports![0]!;
-      const target = typeof port === 'string' ? interpolate(port, example).split(':').at(-1)!.split('/')[0] : interpolate(String(port.target), example);
+      const target =
+        typeof port === 'string'
+          ? interpolate(port, example).split(':').at(-1)!.split('/')[0]
+          : interpolate(String(port.target), example);
       expect(Number(target), `${name} publishes the container port LUNA listens on`).toBe(listens);
     }
   });
@@ -182,7 +212,9 @@ describe('docker-compose.yml', () => {
 describe('.env.example', () => {
   it('names every variable src/config/env.ts reads', () => {
     // LUNA_TEST_* variables exist for the test suite only; an operator never sets them.
-    const missing = Object.keys(EnvSchema.in.shape).filter((name) => !name.startsWith('LUNA_TEST_') && !(name in example));
+    const missing = Object.keys(EnvSchema.in.shape).filter(
+      (name) => !name.startsWith('LUNA_TEST_') && !(name in example),
+    );
     expect(missing).toEqual([]);
   });
 

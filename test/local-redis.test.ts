@@ -30,7 +30,13 @@ async function unsetRedisEnv(slack: FakeSlack, anthropic: FakeAnthropic, extra: 
     anthropic,
     prefix: 'luna',
     config: 'persona: luna\n',
-    env: { REDIS_URL: '', REDIS_CLUSTER_NODES: '', LUNA_TEST_DEFAULT_REDIS_URL: `redis://127.0.0.1:${probe}`, LOG_LEVEL: 'info', ...extra },
+    env: {
+      REDIS_URL: '',
+      REDIS_CLUSTER_NODES: '',
+      LUNA_TEST_DEFAULT_REDIS_URL: `redis://127.0.0.1:${probe}`,
+      LOG_LEVEL: 'info',
+      ...extra,
+    },
   });
 }
 
@@ -59,8 +65,17 @@ describe('the local Redis npm start runs', () => {
 
         // LUNA really runs on it: a mention is acked and answered.
         const ts = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA> local?' });
-        const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> local?', ts, channel: 'C0SUPPORT' });
-        expect((await signedRequest(`http://127.0.0.1:${first.port}/slack/events`, event, { signingSecret: SIGNING_SECRET })).status).toBe(200);
+        const event = eventEnvelope({
+          type: 'app_mention',
+          user: 'U0ALICE',
+          text: '<@U0LUNA> local?',
+          ts,
+          channel: 'C0SUPPORT',
+        });
+        expect(
+          (await signedRequest(`http://127.0.0.1:${first.port}/slack/events`, event, { signingSecret: SIGNING_SECRET }))
+            .status,
+        ).toBe(200);
         await slack.waitFor(() => answersIn(slack, 'C0SUPPORT', ts).length === 1, 15_000, 'the answer');
         const redis = new Redis(url);
         await redis.set('kept-across-starts', 'yes');

@@ -12,8 +12,10 @@ import { DEFAULT_SUGGESTED_PROMPTS } from '../src/personas/prompts.js';
  */
 
 const fixtures = new URL('./fixtures/slack-manifest-schema/', import.meta.url);
-const readJson = (name: string): AnySchemaObject => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as AnySchemaObject;
-const loadManifest = (): Manifest => parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8')) as Manifest;
+const readJson = (name: string): AnySchemaObject =>
+  JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as AnySchemaObject;
+const loadManifest = (): Manifest =>
+  parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8')) as Manifest;
 
 /** Bolt's default path; HTTP mode serves events, commands and interactivity on it (PRODUCT.md, HTTP). */
 const REQUEST_URL = 'https://luna.example.com/slack/events';
@@ -101,7 +103,8 @@ interface Manifest {
   };
 }
 
-const missingEvents = (m: Manifest): string[] => REQUIRED_EVENTS.filter((e) => !m.settings.event_subscriptions.bot_events.includes(e));
+const missingEvents = (m: Manifest): string[] =>
+  REQUIRED_EVENTS.filter((e) => !m.settings.event_subscriptions.bot_events.includes(e));
 
 describe('manifest.yml', () => {
   it("is valid against Slack's published manifest schema", () => {
@@ -116,8 +119,12 @@ describe('manifest.yml', () => {
 
   it('declares /journey-map and the "Feedback digest" message shortcut', () => {
     const { features } = loadManifest();
-    expect(features.slash_commands).toContainEqual(expect.objectContaining({ command: '/journey-map', url: REQUEST_URL, should_escape: false }));
-    expect(features.shortcuts).toContainEqual(expect.objectContaining({ name: 'Feedback digest', type: 'message', callback_id: 'feedback_digest' }));
+    expect(features.slash_commands).toContainEqual(
+      expect.objectContaining({ command: '/journey-map', url: REQUEST_URL, should_escape: false }),
+    );
+    expect(features.shortcuts).toContainEqual(
+      expect.objectContaining({ name: 'Feedback digest', type: 'message', callback_id: 'feedback_digest' }),
+    );
   });
 
   it('turns on interactivity, the home tab and DMs, in HTTP mode', () => {
@@ -148,7 +155,9 @@ describe('manifest.yml', () => {
     // Shown until LUNA sets the persona's own, and what LUNA sets for a persona that names none.
     expect(features.agent_view?.suggested_prompts).toEqual(DEFAULT_SUGGESTED_PROMPTS);
     // The agent experience reports the Messages tab through app_home_opened, and answers are threads in the DM.
-    expect(loadManifest().settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['app_home_opened', 'message.im']));
+    expect(loadManifest().settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['app_home_opened', 'message.im']),
+    );
   });
 });
 
@@ -210,7 +219,9 @@ describe('the schema check is real', () => {
 
   it('lets a typo in an event name through, which is why the product checks exist', () => {
     const m = loadManifest();
-    m.settings.event_subscriptions.bot_events = m.settings.event_subscriptions.bot_events.map((e) => (e === 'app_mention' ? 'app_mentoin' : e));
+    m.settings.event_subscriptions.bot_events = m.settings.event_subscriptions.bot_events.map((e) =>
+      e === 'app_mention' ? 'app_mentoin' : e,
+    );
     expect(schemaErrors(m)).toEqual([]);
     expect(missingEvents(m)).toEqual(['app_mention']);
   });

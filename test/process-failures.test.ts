@@ -40,7 +40,12 @@ describe('a failure nothing handled', () => {
       anthropic,
       prefix,
       config: testConfig(),
-      env: { LUNA_ROLE: 'all', LUNA_WORKER_NICE: '0', NODE_OPTIONS: `--import=${preload}`, LUNA_TEST_FAILURE_FILE: control },
+      env: {
+        LUNA_ROLE: 'all',
+        LUNA_WORKER_NICE: '0',
+        NODE_OPTIONS: `--import=${preload}`,
+        LUNA_TEST_FAILURE_FILE: control,
+      },
     });
     const p = await startLunaProcess(env);
     luna = p;
@@ -53,9 +58,13 @@ describe('a failure nothing handled', () => {
     };
     const answered = async (text: string) => {
       const ts = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text });
-      const res = await signedRequest(`${base}/slack/events`, eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text, ts, channel: 'C0SUPPORT' }), {
-        signingSecret: SIGNING_SECRET,
-      });
+      const res = await signedRequest(
+        `${base}/slack/events`,
+        eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text, ts, channel: 'C0SUPPORT' }),
+        {
+          signingSecret: SIGNING_SECRET,
+        },
+      );
       expect(res.status).toBe(200);
       await until(() => answersIn(slack, 'C0SUPPORT', ts).length === 1, `an answer to "${text}"`, 20_000);
     };
@@ -63,15 +72,23 @@ describe('a failure nothing handled', () => {
     // A rejection in the web half: one error line, counted, and the same process goes on acking and answering.
     await fail(p.pid, 'rejection');
     await until(() => p.output().includes('a test rejection nothing handles'), 'the rejection logged');
-    expect(p.output()).toMatch(/"level":"error","msg":"a failure nothing handled \(an unhandled promise rejection\); LUNA carries on"/);
+    expect(p.output()).toMatch(
+      /"level":"error","msg":"a failure nothing handled \(an unhandled promise rejection\); LUNA carries on"/,
+    );
     expect(metricSum(await scrape(p.port), 'luna_unhandled_errors_total', { kind: 'rejection' })).toBe(1);
     await answered('<@U0LUNA> are you still there?');
 
     // An exception in the worker half: it exits 1 and its supervisor starts it again; answers resume.
     const first = worker()!;
     await fail(first, 'exception');
-    await until(() => p.output().includes('the worker process stopped; starting it again'), 'the supervisor restarting its worker', 20_000);
-    expect(p.output()).toMatch(/"msg":"a failure nothing handled \(an uncaught exception\); LUNA exits so it is started again"/);
+    await until(
+      () => p.output().includes('the worker process stopped; starting it again'),
+      'the supervisor restarting its worker',
+      20_000,
+    );
+    expect(p.output()).toMatch(
+      /"msg":"a failure nothing handled \(an uncaught exception\); LUNA exits so it is started again"/,
+    );
     expect(p.output()).toMatch(/"msg":"the worker process stopped; starting it again","code":1/);
     await until(() => worker() !== undefined && worker() !== first, 'a new worker process', 20_000);
     await until(async () => (await fetch(`${base}/readyz`)).status === 200, 'ready again', 30_000);

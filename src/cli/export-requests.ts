@@ -19,7 +19,9 @@ const USAGE = 'usage: npm run requests:export -- --from YYYY-MM-DD [--to YYYY-MM
 function instant(text: string | undefined, flag: string): number {
   const ms = text === undefined ? NaN : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
   if (!Number.isFinite(ms))
-    throw new UsageError(`${flag} ${text === undefined ? 'is required' : `"${text}" is not a date`}: write it as 2026-11-01 (a UTC day) or an ISO time`);
+    throw new UsageError(
+      `${flag} ${text === undefined ? 'is required' : `"${text}" is not a date`}: write it as 2026-11-01 (a UTC day) or an ISO time`,
+    );
   return ms;
 }
 
@@ -38,17 +40,24 @@ export async function exportRequests(argv: string[], io: ExportIo): Promise<numb
   let to: number;
   let out: string | undefined;
   try {
-    const { values } = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } },
+      strict: true,
+    });
     from = instant(values.from, '--from');
     to = values.to === undefined ? Date.now() : instant(values.to, '--to');
-    if (to <= from) throw new UsageError('--to must be after --from (the period is from --from up to, not including, --to)');
+    if (to <= from)
+      throw new UsageError('--to must be after --from (the period is from --from up to, not including, --to)');
     out = values.out;
   } catch (err) {
     io.stderr(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
 
-  const env = EnvSchema.safeParse(Object.fromEntries(Object.entries(io.env).filter(([, v]) => v !== undefined && v !== '')));
+  const env = EnvSchema.safeParse(
+    Object.fromEntries(Object.entries(io.env).filter(([, v]) => v !== undefined && v !== '')),
+  );
   if (!env.success) {
     for (const issue of env.error.issues) io.stderr(`${String(issue.path[0])}: ${issue.message}\n`);
     return 2;

@@ -77,12 +77,19 @@ export class AccountBookFile {
       const book = parseAccountBook(await readFile(this.path, 'utf8'));
       this.version = version;
       this.book = book;
-      log.info('account book reloaded', { path: this.path, accounts: book.accounts.length, skippedRows: book.problems.length });
+      log.info('account book reloaded', {
+        path: this.path,
+        accounts: book.accounts.length,
+        skippedRows: book.problems.length,
+      });
       reportProblems(book, this.path, log);
       for (const fn of this.listeners) fn(book);
       return true;
     } catch (err) {
-      log.error('the account book changed but could not be read; the previous version stays in use', { path: this.path, err });
+      log.error('the account book changed but could not be read; the previous version stays in use', {
+        path: this.path,
+        err,
+      });
       return false;
     }
   }
@@ -90,7 +97,8 @@ export class AccountBookFile {
 
 /** One warning per skipped row, naming its line and column. */
 export function reportProblems(book: AccountBook, file: string, log: Logger): void {
-  for (const p of book.problems) log.warn(`account book row skipped: line ${p.line}, column ${p.column}: ${p.problem}`, { path: file, ...p });
+  for (const p of book.problems)
+    log.warn(`account book row skipped: line ${p.line}, column ${p.column}: ${p.problem}`, { path: file, ...p });
 }
 
 async function versionOf(file: string): Promise<string> {

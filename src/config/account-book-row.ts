@@ -24,7 +24,8 @@ export const KNOWN_COLUMNS = [
 ] as const;
 
 /** Empty cells are absent values, as CRMs export them. */
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
+const blank = (v: unknown) =>
+  typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v;
 const optional = <S extends z.ZodType>(s: S) => z.preprocess(blank, s.optional());
 
 const CHANNEL = /^(?:[CG][A-Z0-9]{2,}|#?[a-z0-9][a-z0-9._-]{0,79})$/;
@@ -65,14 +66,19 @@ const date = (what: string) =>
   optional(
     z.string().transform((v, ctx) => {
       const out = parseDate(v);
-      if (!out) ctx.addIssue({ code: 'custom', message: `"${v}" is not a date; write the ${what} as 2026-03-31 (or 3/31/2026, 31.03.2026)` });
+      if (!out)
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${v}" is not a date; write the ${what} as 2026-03-31 (or 3/31/2026, 31.03.2026)`,
+        });
       return out ?? '';
     }),
   );
 const count = optional(
   z.string().transform((v, ctx) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) ctx.addIssue({ code: 'custom', message: `"${v}" is not a whole number of milestones (0 or more)` });
+    if (!Number.isInteger(n) || n < 0)
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a whole number of milestones (0 or more)` });
     return n;
   }),
 );
@@ -92,7 +98,8 @@ export const BookRow = z
     arr: optional(
       z.string().transform((v, ctx) => {
         const n = parseAmount(v);
-        if (n === undefined || n < 0) ctx.addIssue({ code: 'custom', message: `"${v}" is not an amount; write ARR as a number such as 120000` });
+        if (n === undefined || n < 0)
+          ctx.addIssue({ code: 'custom', message: `"${v}" is not an amount; write ARR as a number such as 120000` });
         return n ?? 0;
       }),
     ),
@@ -103,7 +110,11 @@ export const BookRow = z
       z
         .string()
         .transform((v) => v.toLowerCase())
-        .pipe(z.enum(ACCOUNT_STATUSES, { error: (i) => `"${String(i.input)}" is not a status; use one of ${ACCOUNT_STATUSES.join(', ')}` })),
+        .pipe(
+          z.enum(ACCOUNT_STATUSES, {
+            error: (i) => `"${String(i.input)}" is not a status; use one of ${ACCOUNT_STATUSES.join(', ')}`,
+          }),
+        ),
     ),
     status_date: date('status date'),
     milestones_done: count,
@@ -111,6 +122,10 @@ export const BookRow = z
   })
   .superRefine((r, ctx) => {
     if (r.milestones_done !== undefined && r.milestones_total !== undefined && r.milestones_done > r.milestones_total) {
-      ctx.addIssue({ code: 'custom', path: ['milestones_done'], message: `${r.milestones_done} done is more than the ${r.milestones_total} in total` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['milestones_done'],
+        message: `${r.milestones_done} done is more than the ${r.milestones_total} in total`,
+      });
     }
   });

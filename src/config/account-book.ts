@@ -105,7 +105,11 @@ export function parseAccountBook(input: string): AccountBook {
       skip_records_with_error: true,
       on_skip: (err) => {
         if (err)
-          problems.push({ line: offset + Number(err.lines ?? 0), column: '(row)', problem: `is not valid CSV: ${err.message.replace(/ at line \d+/, '')}` });
+          problems.push({
+            line: offset + Number(err.lines ?? 0),
+            column: '(row)',
+            problem: `is not valid CSV: ${err.message.replace(/ at line \d+/, '')}`,
+          });
         return undefined;
       },
     }) as unknown as Array<{ record: string[]; info: { lines: number }; raw: string }>;
@@ -150,7 +154,11 @@ export function parseAccountBook(input: string): AccountBook {
     const r = parsed.data;
     const nameKey = r.name.toLowerCase();
     if (seen.has(nameKey)) {
-      problems.push({ line, column: columnOf('name'), problem: `"${r.name}" is already the account on line ${seen.get(nameKey)}; the first row is kept` });
+      problems.push({
+        line,
+        column: columnOf('name'),
+        problem: `"${r.name}" is already the account on line ${seen.get(nameKey)}; the first row is kept`,
+      });
       continue;
     }
     seen.set(nameKey, line);

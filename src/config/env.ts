@@ -31,11 +31,17 @@ const clusterNodes = z.string().transform((raw, ctx) => {
     try {
       url = new URL(withScheme);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `has an entry that is not host:port ("${entry.replace(/\/\/[^@/]*@/, '//…@')}")` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `has an entry that is not host:port ("${entry.replace(/\/\/[^@/]*@/, '//…@')}")`,
+      });
       return z.NEVER;
     }
     if (!/^rediss?:$/.test(url.protocol) || !url.hostname || !url.port || (url.pathname && url.pathname !== '/')) {
-      ctx.addIssue({ code: 'custom', message: `has an entry that is not host:port, redis://host:port or rediss://host:port ("${url.hostname || entry}")` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `has an entry that is not host:port, redis://host:port or rediss://host:port ("${url.hostname || entry}")`,
+      });
       return z.NEVER;
     }
     schemes.add(url.protocol);
@@ -48,8 +54,13 @@ const clusterNodes = z.string().transform((raw, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'lists no nodes' });
     return z.NEVER;
   }
-  if (schemes.size > 1) ctx.addIssue({ code: 'custom', message: 'mixes redis:// and rediss:// entries; TLS is for all nodes or none' });
-  if (auth.size > 1) ctx.addIssue({ code: 'custom', message: 'has entries with different credentials; give them on every entry alike, or on none' });
+  if (schemes.size > 1)
+    ctx.addIssue({ code: 'custom', message: 'mixes redis:// and rediss:// entries; TLS is for all nodes or none' });
+  if (auth.size > 1)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'has entries with different credentials; give them on every entry alike, or on none',
+    });
   return { nodes, tls: schemes.has('rediss:'), username, password };
 });
 
@@ -106,7 +117,11 @@ export const EnvSchema = z
   })
   .superRefine((e, ctx) => {
     if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
-      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'is set together with REDIS_URL; LUNA uses one Redis or one cluster' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CLUSTER_NODES'],
+        message: 'is set together with REDIS_URL; LUNA uses one Redis or one cluster',
+      });
     }
     if (e.REDIS_CLUSTER_NODES && e.LUNA_REDIS_PREFIX !== undefined && !hasHashTag(e.LUNA_REDIS_PREFIX)) {
       ctx.addIssue({
@@ -130,22 +145,28 @@ export function redisTarget(env: Env): { target: RedisTarget; explicit: boolean 
 /** Where each setting comes from, for the one-line fix an operator sees. */
 export const ENV_FIX: Record<string, string> = {
   SLACK_BOT_TOKEN: 'set it to the Bot User OAuth Token (xoxb-…) from your Slack app → OAuth & Permissions',
-  SLACK_SIGNING_SECRET: 'set it to the Signing Secret from your Slack app → Basic Information (or set SLACK_APP_TOKEN for Socket Mode)',
+  SLACK_SIGNING_SECRET:
+    'set it to the Signing Secret from your Slack app → Basic Information (or set SLACK_APP_TOKEN for Socket Mode)',
   SLACK_APP_TOKEN: 'set it to an App-Level Token (xapp-…) with connections:write, or unset it for HTTP mode',
   SLACK_API_URL: 'set it to the base URL of Slack’s Web API, e.g. https://slack.com/api/',
   ANTHROPIC_API_KEY: 'set it to an Anthropic API key (console.anthropic.com → API keys)',
   ANTHROPIC_BASE_URL: 'set it to the Anthropic API base URL, or unset it',
   REDIS_URL: 'set it to redis://host:6379 or rediss://host:6380',
-  REDIS_CLUSTER_NODES: 'set it to host:port,host:port,… of the cluster’s nodes (rediss://host:port entries for TLS), and unset REDIS_URL',
-  LUNA_REDIS_PREFIX: 'wrap the prefix in braces, e.g. LUNA_REDIS_PREFIX={luna}, so every key LUNA and BullMQ write hashes to one cluster slot',
+  REDIS_CLUSTER_NODES:
+    'set it to host:port,host:port,… of the cluster’s nodes (rediss://host:port entries for TLS), and unset REDIS_URL',
+  LUNA_REDIS_PREFIX:
+    'wrap the prefix in braces, e.g. LUNA_REDIS_PREFIX={luna}, so every key LUNA and BullMQ write hashes to one cluster slot',
   LUNA_LOCAL_REDIS_PORT: 'set it to a free TCP port for the local Redis, or unset it',
   LUNA_ALL_MODE: 'use split (worker in its own process, the default) or inline (one process)',
-  LUNA_WORKER_NICE: 'set it to how much lower the worker process runs than the web half, 0 (the same) to 19, or unset it for 10',
+  LUNA_WORKER_NICE:
+    'set it to how much lower the worker process runs than the web half, 0 (the same) to 19, or unset it for 10',
   PORT: 'set it to a TCP port number, e.g. 3000',
   LUNA_ROLE: 'set it to all, web or worker',
   LOG_LEVEL: 'set it to debug, info, warn or error',
-  VOYAGE_API_KEY: 'set it to a Voyage AI API key (dash.voyageai.com → API keys) for hybrid knowledge search, or unset it for keyword search',
-  LUNA_ACCOUNTS: 'point it at a readable CSV export of your accounts (a header row with at least a "name" column), or unset it',
+  VOYAGE_API_KEY:
+    'set it to a Voyage AI API key (dash.voyageai.com → API keys) for hybrid knowledge search, or unset it for keyword search',
+  LUNA_ACCOUNTS:
+    'point it at a readable CSV export of your accounts (a header row with at least a "name" column), or unset it',
 };
 
 /** Which variables a role needs: a worker never receives Slack requests, a web process never calls the model. */

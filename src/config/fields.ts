@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /** Field schemas that several sections of `luna.config.yml` share, written once. */
 
-export const userOrGroupId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…)');
+export const userOrGroupId = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…)');
 export const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…/G…)');
 
 export const timezone = z.string().refine((tz) => {

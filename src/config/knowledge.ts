@@ -24,7 +24,10 @@ const httpUrl = (what: string) =>
 const FolderSourceSchema = z
   .object({
     /** A folder of Markdown, HTML (a help-centre export) and text files, re-read when they change. */
-    path: z.string({ error: 'must be a folder path, such as ./knowledge' }).trim().min(1, 'must be a folder path, such as ./knowledge'),
+    path: z
+      .string({ error: 'must be a folder path, such as ./knowledge' })
+      .trim()
+      .min(1, 'must be a folder path, such as ./knowledge'),
     /** A file's link when its frontmatter names no `url`: this base + the file's path inside the folder. */
     url: httpUrl('a base URL such as https://docs.example.com').optional(),
   })
@@ -42,7 +45,8 @@ function kindOf(raw: unknown): { kind: 'path' | 'sitemap'; entry: Record<string,
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return { problem: 'must be a source: { path: ./folder } or { sitemap: https://…/sitemap.xml }' };
   const entry = raw as Record<string, unknown>;
-  if ('path' in entry && 'sitemap' in entry) return { problem: 'names both path and sitemap; write each as its own source' };
+  if ('path' in entry && 'sitemap' in entry)
+    return { problem: 'names both path and sitemap; write each as its own source' };
   if ('path' in entry) return { kind: 'path', entry };
   if ('sitemap' in entry) return { kind: 'sitemap', entry };
   return { problem: 'names neither path nor sitemap: write { path: ./folder } or { sitemap: https://…/sitemap.xml }' };
@@ -56,14 +60,17 @@ const SourceSchema = z.unknown().transform((raw, ctx): FolderSource | SitemapSou
   }
   const parsed = (k.kind === 'path' ? FolderSourceSchema : SitemapSourceSchema).safeParse(k.entry);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issueText(issue) });
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issueText(issue) });
     return z.NEVER;
   }
   return parsed.data;
 });
 
 function issueText(issue: z.core.$ZodIssue): string {
-  return issue.code === 'unrecognized_keys' ? `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
+  return issue.code === 'unrecognized_keys'
+    ? `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+    : issue.message;
 }
 
 export type FolderSource = z.infer<typeof FolderSourceSchema>;
@@ -90,7 +97,12 @@ export const KnowledgeSchema = z
     k.sources.forEach((s, i) => {
       const key = 'path' in s ? `path ${s.path}` : `sitemap ${s.sitemap}`;
       const first = seen.get(key);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['sources', i], message: `repeats sources[${first}] (${key}); list each source once` });
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i],
+          message: `repeats sources[${first}] (${key}); list each source once`,
+        });
       else seen.set(key, i);
     });
   });

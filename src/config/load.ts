@@ -111,7 +111,16 @@ export async function loadSettings(rawEnv: NodeJS.ProcessEnv = process.env, cwd 
   if (problems.length > 0 || !env || !workspace || !personas || !persona) {
     throw new SettingsError('luna_config_invalid', problems);
   }
-  return { env, redis: redisTarget(env), socketMode, workspace, configPath: configRead, personas, persona, ...(accountBook ? { accountBook } : {}) };
+  return {
+    env,
+    redis: redisTarget(env),
+    socketMode,
+    workspace,
+    configPath: configRead,
+    personas,
+    persona,
+    ...(accountBook ? { accountBook } : {}),
+  };
 }
 
 function parseWorkspace(text: string, configName: string, problems: SettingProblem[]): Workspace | undefined {
@@ -145,7 +154,10 @@ function describeIssue(issue: z.core.$ZodIssue, configName: string): SettingProb
   }
   // A record's bad key (a channel name where an ID belongs): say what the key must be, not just that it is wrong.
   if (issue.code === 'invalid_key') {
-    return { where: `${configName}: ${field}`, problem: `is not a valid key: ${issue.issues[0]?.message ?? issue.message}` };
+    return {
+      where: `${configName}: ${field}`,
+      problem: `is not a valid key: ${issue.issues[0]?.message ?? issue.message}`,
+    };
   }
   return { where: `${configName}: ${field}`, problem: issue.message };
 }
@@ -158,14 +170,19 @@ function checkEscalationAreas(workspace: Workspace, persona: Persona, configName
       problems.push({
         where: `${configName}: escalation.owners[${i}].area`,
         problem: `"${owner.area}" is not a human-handled area of persona "${persona.id}"`,
-        fix: valid.length ? `use one of: ${valid.join('; ')}` : `persona "${persona.id}" lists no human-handled areas in its Scaling Approach`,
+        fix: valid.length
+          ? `use one of: ${valid.join('; ')}`
+          : `persona "${persona.id}" lists no human-handled areas in its Scaling Approach`,
       });
     }
   });
 }
 
 export function formatPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+  return p.reduce<string>(
+    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
+    '',
+  );
 }
 
 function describe(value: string | undefined): string {

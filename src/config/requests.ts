@@ -42,14 +42,19 @@ function parseDuration(raw: string): SlaDuration | undefined {
   return days + minutes > 0 ? { text, days, minutes } : undefined;
 }
 
-const duration = z.string({ error: 'must be a duration such as 30m, 4h or 2d (d = one business day)' }).transform((s, ctx) => {
-  const d = parseDuration(s);
-  if (!d) {
-    ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration: write 30m, 4h, 2d or 1h30m (d = one business day of requests.hours)` });
-    return z.NEVER;
-  }
-  return d;
-});
+const duration = z
+  .string({ error: 'must be a duration such as 30m, 4h or 2d (d = one business day)' })
+  .transform((s, ctx) => {
+    const d = parseDuration(s);
+    if (!d) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${s}" is not a duration: write 30m, 4h, 2d or 1h30m (d = one business day of requests.hours)`,
+      });
+      return z.NEVER;
+    }
+    return d;
+  });
 
 const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -62,7 +67,10 @@ const from = z
 /** `to` may be `24:00` (the end of the day) or `HH:MM+1` (the next morning, for a window that crosses midnight). */
 const to = z
   .string({ error: 'must be a time of day in quotes, such as "18:00"' })
-  .regex(/^(([01]\d|2[0-3]):[0-5]\d(\+1)?|24:00)$/, 'must be a time of day "HH:MM" such as "18:00", "24:00" for midnight, or "06:00+1" for the next morning')
+  .regex(
+    /^(([01]\d|2[0-3]):[0-5]\d(\+1)?|24:00)$/,
+    'must be a time of day "HH:MM" such as "18:00", "24:00" for midnight, or "06:00+1" for the next morning',
+  )
   .transform((s) => (s === '24:00' ? 1440 : minutesOf(s) + (s.endsWith('+1') ? 1440 : 0)));
 
 const holiday = z
@@ -71,7 +79,8 @@ const holiday = z
     error: (issue) => `${JSON.stringify(issue.input)} is not a date "YYYY-MM-DD" such as "2026-12-24"`,
   });
 
-const clockText = (m: number) => `${String(Math.floor((m % 1440) / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+const clockText = (m: number) =>
+  `${String(Math.floor((m % 1440) / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 export const BusinessHoursSchema = z
   .object({
@@ -91,7 +100,11 @@ export const BusinessHoursSchema = z
   .strict()
   .superRefine((h, ctx) => {
     if (h.to === h.from) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `is the same as from (${clockText(h.from)}): the daily window would be empty` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `is the same as from (${clockText(h.from)}): the daily window would be empty`,
+      });
     } else if (h.to < h.from) {
       ctx.addIssue({
         code: 'custom',
@@ -117,7 +130,10 @@ const DEFAULT_SLA: Record<Priority, Record<SlaTarget, string>> = {
 
 const targets = (p: Priority) =>
   z
-    .object({ firstResponse: duration.prefault(DEFAULT_SLA[p].firstResponse), resolution: duration.prefault(DEFAULT_SLA[p].resolution) })
+    .object({
+      firstResponse: duration.prefault(DEFAULT_SLA[p].firstResponse),
+      resolution: duration.prefault(DEFAULT_SLA[p].resolution),
+    })
     .strict()
     .prefault({});
 
@@ -158,7 +174,11 @@ export const RequestsSchema = z
   .strict()
   .superRefine((r, ctx) => {
     if (r.channels !== 'none' && !r.triageChannel) {
-      ctx.addIssue({ code: 'custom', path: ['triageChannel'], message: 'is required when requests.channels is not none: each request’s card is posted there' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['triageChannel'],
+        message: 'is required when requests.channels is not none: each request’s card is posted there',
+      });
     }
     if (Array.isArray(r.channels) && r.triageChannel && r.channels.includes(r.triageChannel)) {
       ctx.addIssue({
@@ -169,7 +189,11 @@ export const RequestsSchema = z
     }
     const reactions = [r.requestReaction, r.assignReaction, r.urgentReaction];
     if (new Set(reactions).size < reactions.length) {
-      ctx.addIssue({ code: 'custom', path: ['assignReaction'], message: 'requestReaction, assignReaction and urgentReaction must be three different emoji' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['assignReaction'],
+        message: 'requestReaction, assignReaction and urgentReaction must be three different emoji',
+      });
     }
     const dayMinutes = r.hours ? r.hours.to - r.hours.from : 1440;
     // A bad window is reported on its own; comparing targets in its days would only add noise.

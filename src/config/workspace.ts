@@ -29,7 +29,9 @@ export const WorkspaceSchema = z
     escalation: z
       .object({
         channel: channelId,
-        owners: z.array(z.object({ area: z.string().min(1), notify: z.array(userOrGroupId).min(1) }).strict()).default([]),
+        owners: z
+          .array(z.object({ area: z.string().min(1), notify: z.array(userOrGroupId).min(1) }).strict())
+          .default([]),
         fallback: z.array(userOrGroupId).default([]),
         acknowledgeWithinMinutes: z
           .number()
@@ -43,8 +45,14 @@ export const WorkspaceSchema = z
       })
       .strict()
       .optional(),
-    handles: z.record(z.string().regex(/^[a-z][\w-]*$/i, 'handle names are words like sales'), userOrGroupId).default({}),
-    digests: z.array(z.object({ channel: channelId, schedule: cron, timezone: timezone.default('UTC'), postTo: channelId }).strict()).default([]),
+    handles: z
+      .record(z.string().regex(/^[a-z][\w-]*$/i, 'handle names are words like sales'), userOrGroupId)
+      .default({}),
+    digests: z
+      .array(
+        z.object({ channel: channelId, schedule: cron, timezone: timezone.default('UTC'), postTo: channelId }).strict(),
+      )
+      .default([]),
     customerChannels: z
       .object({
         /** An internal member's @luna in a customer channel: a private draft first, or straight into the thread. */
@@ -67,7 +75,10 @@ export const WorkspaceSchema = z
     signals: z
       .object({
         channels: channelChoice.default('none'),
-        model: z.string().refine(isClaudeModel, 'must be haiku, sonnet, opus or a Claude model id (claude-…)').default('haiku'),
+        model: z
+          .string()
+          .refine(isClaudeModel, 'must be haiku, sonnet, opus or a Claude model id (claude-…)')
+          .default('haiku'),
         batchMinutes: z.number().positive().max(1440).default(10),
         batchMessages: z.number().int().min(1).max(500).default(50),
         threshold: z.number().min(0).max(1).default(0.7),

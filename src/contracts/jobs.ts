@@ -70,34 +70,57 @@ export function answerJobId(p: Pick<AnswerPayload, 'channel' | 'messageTs'>): st
 export const JOBS = {
   // One job per Slack message, whatever delivered it (a retry, a duplicate, or both `app_mention` and `message.im`).
   answer: queued(AnswerPayload, answerJobId, { ordered: true }),
-  escalate: queued(EscalationRequest, (p) => `escalate-${p.requestId ?? `${p.channel}-${p.threadTs}-${slug(p.area)}-${p.requestedAt}`}`),
+  escalate: queued(
+    EscalationRequest,
+    (p) => `escalate-${p.requestId ?? `${p.channel}-${p.threadTs}-${slug(p.area)}-${p.requestedAt}`}`,
+  ),
   'escalation-timer': queued(EscalationTimer, (p) => `escalation-timer-${p.id}-${p.stage}`),
-  'escalation-action': queued(EscalationAction, (p) => `escalation-action-${p.id}-${p.action}-${p.userId}-${p.actionTs}`),
+  'escalation-action': queued(
+    EscalationAction,
+    (p) => `escalation-action-${p.id}-${p.action}-${p.userId}-${p.actionTs}`,
+  ),
   digest: queued(ThreadDigestPayload, (p) => `digest-${p.channel}-${p.requestTs}`),
   'scheduled-digest': scheduled(ScheduledDigestPayload),
   'digest-done': queued(DigestDonePayload, (p) => `digest-done-${p.digestId}-${p.action}-${p.actionTs}`),
   // Commands by `trigger_id` (unique per invocation; Slack does not retry slash commands), mentions by message.
-  'journey-map': queued(JourneyMapPayload, (p) => (p.source === 'command' ? `journey-map-cmd-${p.requestId}` : `journey-map-${p.channel}-${p.requestId}`)),
+  'journey-map': queued(JourneyMapPayload, (p) =>
+    p.source === 'command' ? `journey-map-cmd-${p.requestId}` : `journey-map-${p.channel}-${p.requestId}`,
+  ),
   'draft-action': queued(DraftAction, (p) => `draft-${p.action}-${p.draftId}-${p.userId}-${p.actionTs}`),
   home: queued(HomePayload, (p, now) => `home-${p.userId}-${p.reason}-${Math.floor(now / HOME_DEDUP_MS)}`),
   // Signals: one job per customer message (a redelivery is the same job), one per account window and trigger.
   'signal-message': queued(SignalMessagePayload, (p) => `signal-msg-${p.channel}-${p.ts}`),
-  'signal-batch': queued(SignalBatchPayload, (p) => `signal-batch-${p.accountId}-${p.windowId}${p.trigger === 'full' ? '-full' : ''}`),
+  'signal-batch': queued(
+    SignalBatchPayload,
+    (p) => `signal-batch-${p.accountId}-${p.windowId}${p.trigger === 'full' ? '-full' : ''}`,
+  ),
   // CSAT: each person's resolved reaction on a message is one job (the survey itself is posted once per thread).
   'thread-resolved': queued(ThreadResolvedPayload, (p) => `resolved-${p.channel}-${p.ts}-${p.userId}`),
   'csat-vote': queued(CsatVotePayload, (p) => `csat-vote-${p.surveyId}-${p.userId}-${p.actionTs}`),
   // One job per click (Slack's action_ts); counting once per person and answer is the store's business.
   feedback: queued(FeedbackPayload, (p) => `feedback-${p.kind}-${p.answerId}-${p.userId}-${p.actionTs}`),
-  'messages-opened': queued(MessagesOpenedPayload, (p, now) => `messages-opened-${p.userId}-${Math.floor(now / PROMPTS_DEDUP_MS)}`),
+  'messages-opened': queued(
+    MessagesOpenedPayload,
+    (p, now) => `messages-opened-${p.userId}-${Math.floor(now / PROMPTS_DEDUP_MS)}`,
+  ),
   // Customer requests: one job per Slack message, reaction event or click (a redelivery is the same job), one per
   // detection window and trigger, one per timer and time (a tick that runs twice queues it once).
   'request-message': queued(RequestMessagePayload, (p) => `request-msg-${p.channel}-${p.ts}`),
   'request-reply': queued(RequestMessagePayload, (p) => `request-reply-${p.channel}-${p.ts}`),
-  'request-reaction': queued(RequestReactionPayload, (p) => `request-reaction-${p.kind}-${p.channel}-${p.ts}-${p.userId}-${p.eventTs}`),
-  'request-action': queued(RequestActionPayload, (p) => `request-action-${p.requestId}-${p.action}-${p.userId}-${p.actionTs}`),
+  'request-reaction': queued(
+    RequestReactionPayload,
+    (p) => `request-reaction-${p.kind}-${p.channel}-${p.ts}-${p.userId}-${p.eventTs}`,
+  ),
+  'request-action': queued(
+    RequestActionPayload,
+    (p) => `request-action-${p.requestId}-${p.action}-${p.userId}-${p.actionTs}`,
+  ),
   'request-edit': queued(RequestEditPayload, (p) => `request-edit-${p.channel}-${p.ts}-${p.eventTs}`),
   'request-delete': queued(RequestDeletePayload, (p) => `request-delete-${p.channel}-${p.ts}`),
-  'request-detect': queued(RequestDetectPayload, (p) => `request-detect-${p.windowId}${p.trigger === 'full' ? '-full' : ''}`),
+  'request-detect': queued(
+    RequestDetectPayload,
+    (p) => `request-detect-${p.windowId}${p.trigger === 'full' ? '-full' : ''}`,
+  ),
   'request-timer': queued(RequestTimerPayload, (p) => `request-timer-${p.requestId}-${p.target}-${p.kind}-${p.at}`),
   'request-timers': scheduled(RequestTimersTickPayload),
 };
@@ -140,14 +163,22 @@ export const JOB_NAMES = {
  * How adapters and jobs queue work, typed by the job's name: a payload of the wrong shape does not
  * compile. The add is idempotent by the catalogue's id; `delayMs` schedules it (timers survive restarts).
  */
-export type Enqueue = <N extends EnqueuedJobName>(name: N, payload: JobPayload<N>, opts?: { delayMs?: number }) => Promise<void>;
+export type Enqueue = <N extends EnqueuedJobName>(
+  name: N,
+  payload: JobPayload<N>,
+  opts?: { delayMs?: number },
+) => Promise<void>;
 
 /**
  * A payload parsed against its job's schema, and the id built from what was parsed (so an id is made of Slack's
  * ids and timestamps and LUNA's record ids only, never of raw input). Throws `luna_job_payload_invalid` for a
  * payload that does not fit.
  */
-export function parsePayload<N extends EnqueuedJobName>(name: N, payload: unknown, now = Date.now()): { data: JobPayload<N>; id: string } {
+export function parsePayload<N extends EnqueuedJobName>(
+  name: N,
+  payload: unknown,
+  now = Date.now(),
+): { data: JobPayload<N>; id: string } {
   const parsed = JOBS[name].payload.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

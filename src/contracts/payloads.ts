@@ -7,7 +7,16 @@ import { ActionTs, ChannelId, SlackTs, TeamId, TriggerId, UserId } from '../doma
  * Slack's (domain/slack-ids.ts): a job id is built from nothing else.
  */
 
-export { ActionTs, ChannelId, EnterpriseId, SlackTs, TeamId, TriggerId, UserId, UsergroupId } from '../domain/slack-ids.js';
+export {
+  ActionTs,
+  ChannelId,
+  EnterpriseId,
+  SlackTs,
+  TeamId,
+  TriggerId,
+  UserId,
+  UsergroupId,
+} from '../domain/slack-ids.js';
 
 /**
  * LUNA's own record ids (escalations, digests; a scheduled digest's is its BullMQ job id, `repeat:…`), as
@@ -213,7 +222,12 @@ const FeedbackClick = {
  */
 export const FeedbackPayload = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('vote'), ...FeedbackClick, vote: z.enum(['positive', 'negative']), messageTs: SlackTs }),
-  z.object({ kind: z.literal('reason'), ...FeedbackClick, reason: z.enum(['wrong', 'not_helpful', 'unsafe', 'other']), responseUrl: z.url().optional() }),
+  z.object({
+    kind: z.literal('reason'),
+    ...FeedbackClick,
+    reason: z.enum(['wrong', 'not_helpful', 'unsafe', 'other']),
+    responseUrl: z.url().optional(),
+  }),
 ]);
 export type FeedbackPayload = z.infer<typeof FeedbackPayload>;
 
@@ -279,7 +293,12 @@ export const RequestActionPayload = z.object({
 export type RequestActionPayload = z.infer<typeof RequestActionPayload>;
 
 /** A message in a requests channel was edited (`message_changed`) or deleted (`message_deleted`). */
-export const RequestEditPayload = z.object({ channel: ChannelId, ts: SlackTs, text: z.string().max(REQUEST_TEXT_MAX), eventTs: SlackTs });
+export const RequestEditPayload = z.object({
+  channel: ChannelId,
+  ts: SlackTs,
+  text: z.string().max(REQUEST_TEXT_MAX),
+  eventTs: SlackTs,
+});
 export type RequestEditPayload = z.infer<typeof RequestEditPayload>;
 export const RequestDeletePayload = z.object({ channel: ChannelId, ts: SlackTs, eventTs: SlackTs });
 export type RequestDeletePayload = z.infer<typeof RequestDeletePayload>;

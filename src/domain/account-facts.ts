@@ -56,17 +56,39 @@ export function internalFacts(k: AccountKnowledge, now: number): InternalFacts {
   if (b?.renewalDate) facts.push({ kind: 'date', fact: 'renewal date', shown: b.renewalDate, date: b.renewalDate });
   if (b?.statusDate) facts.push({ kind: 'date', fact: 'status date', shown: b.statusDate, date: b.statusDate });
   if (b?.health) facts.push(valueFact('health', HEALTH, b.health));
-  if (b?.status) facts.push({ kind: 'labelled', fact: 'account status', shown: b.status, names: STATUS, value: b.status });
-  if (b?.owner) facts.push({ kind: 'person', fact: 'account owner', shown: mention(b.owner), id: b.owner, names: usableNames(k.ownerNames ?? []) });
+  if (b?.status)
+    facts.push({ kind: 'labelled', fact: 'account status', shown: b.status, names: STATUS, value: b.status });
+  if (b?.owner)
+    facts.push({
+      kind: 'person',
+      fact: 'account owner',
+      shown: mention(b.owner),
+      id: b.owner,
+      names: usableNames(k.ownerNames ?? []),
+    });
   for (const [column, value] of Object.entries(b?.extra ?? {})) {
     const fact = extraFact(column, value);
     if (fact) facts.push(fact);
   }
   for (const e of k.escalations) {
     facts.push({ kind: 'phrase', fact: 'escalation area', shown: e.area, text: e.area });
-    const state = e.open ? ['open', e.acknowledged ? 'acknowledged' : 'not yet acknowledged', ...(e.acknowledged ? [] : ['unacknowledged'])] : ['closed'];
-    for (const value of state) facts.push({ kind: 'labelled', fact: 'escalation state', shown: `${e.area}: ${state[0]}`, names: ESCALATION, value });
-    if (e.open) for (const id of e.owners) facts.push({ kind: 'person', fact: `owner of ${e.area}`, shown: id, id, names: [] });
+    const state = e.open
+      ? [
+          'open',
+          e.acknowledged ? 'acknowledged' : 'not yet acknowledged',
+          ...(e.acknowledged ? [] : ['unacknowledged']),
+        ]
+      : ['closed'];
+    for (const value of state)
+      facts.push({
+        kind: 'labelled',
+        fact: 'escalation state',
+        shown: `${e.area}: ${state[0]}`,
+        names: ESCALATION,
+        value,
+      });
+    if (e.open)
+      for (const id of e.owners) facts.push({ kind: 'person', fact: `owner of ${e.area}`, shown: id, id, names: [] });
   }
   for (const title of k.risks) {
     const clean = title.trim().replace(/[.!?]+$/, '');
@@ -81,7 +103,8 @@ export function internalFacts(k: AccountKnowledge, now: number): InternalFacts {
         : { kind: 'labelled', fact: 'signal', shown: label, names: SIGNAL, value: label },
     );
   }
-  for (const c of k.csat) facts.push({ kind: 'figure', fact: c.fact, shown: `${round(c.value)}/5`, names: CSAT, value: c.value, scale: 5 });
+  for (const c of k.csat)
+    facts.push({ kind: 'figure', fact: c.fact, shown: `${round(c.value)}/5`, names: CSAT, value: c.value, scale: 5 });
   for (const t of k.kpis) {
     const unit = t.unit === '%' ? '%' : `/${t.unit}`;
     facts.push({
@@ -101,7 +124,8 @@ const round = (n: number) => String(Math.round(n * 10) / 10);
 /** A value that is a number (`72`, a score) is a figure next to its name; a word (`red`, `At risk`) a labelled value. */
 function valueFact(fact: string, names: string[], raw: string): Fact {
   const n = readNumber(raw.trim().replace(/%$/, ''));
-  if (n.length && /^\s*[\d.,]+\s*%?\s*$/.test(raw)) return { kind: 'figure', fact, shown: raw, names, value: n[0]!.value };
+  if (n.length && /^\s*[\d.,]+\s*%?\s*$/.test(raw))
+    return { kind: 'figure', fact, shown: raw, names, value: n[0]!.value };
   return { kind: 'labelled', fact, shown: raw, names, value: raw.trim() };
 }
 
@@ -114,17 +138,22 @@ function extraFact(column: string, raw: string): Fact | undefined {
   if (!value) return undefined;
   const fact = column.trim();
   const names = [fact.toLowerCase().replace(/[_.-]+/g, ' ')];
-  const date = datesIn(value).find((d) => d.year !== undefined && d.day !== undefined && d.raw.length >= value.length - 1);
+  const date = datesIn(value).find(
+    (d) => d.year !== undefined && d.day !== undefined && d.raw.length >= value.length - 1,
+  );
   if (date) {
     const iso = `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
     return { kind: 'date', fact, shown: value, date: iso };
   }
   const amounts = amountsIn(value);
-  const whole = amounts.length === 1 && amounts[0]!.raw.length >= value.replace(/[^\p{L}\p{N}$€£.,' ]/gu, '').trim().length - 1;
+  const whole =
+    amounts.length === 1 && amounts[0]!.raw.length >= value.replace(/[^\p{L}\p{N}$€£.,' ]/gu, '').trim().length - 1;
   if (whole) {
     const a = amounts[0]!;
     const n = a.values[0]!.value;
-    return n >= 1000 || a.currency ? { kind: 'amount', fact, shown: value, value: n } : { kind: 'figure', fact, shown: value, names, value: n };
+    return n >= 1000 || a.currency
+      ? { kind: 'amount', fact, shown: value, value: n }
+      : { kind: 'figure', fact, shown: value, names, value: n };
   }
   if (value.split(/\s+/).length >= 3 || value.length >= 16) return { kind: 'phrase', fact, shown: value, text: value };
   return { kind: 'labelled', fact, shown: value, names, value };
@@ -144,5 +173,10 @@ function kpiNames(name: string): string[] {
       .toLowerCase()
       .match(/\p{L}+/gu) ?? []
   ).filter((w) => w.length >= 5 && !KPI_FILLER.has(w));
-  return [...new Set([...(abbreviation ? [abbreviation] : []), ...(words.length >= 2 ? [words.slice(0, 2).join(' ')] : words)])];
+  return [
+    ...new Set([
+      ...(abbreviation ? [abbreviation] : []),
+      ...(words.length >= 2 ? [words.slice(0, 2).join(' ')] : words),
+    ]),
+  ];
 }

@@ -22,7 +22,12 @@ export function accountId(name: string, teamId?: string): string {
 }
 
 export function fromBook(row: BookAccount): Account {
-  return { id: accountId(row.name, row.teamId), name: row.name, ...(row.teamId ? { teamId: row.teamId } : {}), book: row };
+  return {
+    id: accountId(row.name, row.teamId),
+    name: row.name,
+    ...(row.teamId ? { teamId: row.teamId } : {}),
+    book: row,
+  };
 }
 
 /** What is known about a channel when asking which account it belongs to. */
@@ -39,9 +44,15 @@ export interface ChannelPlace {
  * (internal channels, by account name); else the channel's other organisation, matched to a book row by
  * team id or name, or standing on its own. Undefined for a channel about no account.
  */
-export function accountForChannel(place: ChannelPlace, book: readonly BookAccount[], configured: Readonly<Record<string, string>>): Account | undefined {
+export function accountForChannel(
+  place: ChannelPlace,
+  book: readonly BookAccount[],
+  configured: Readonly<Record<string, string>>,
+): Account | undefined {
   const name = place.name?.toLowerCase();
-  const listed = book.find((a) => a.channels.some((c) => c === place.channel || (name !== undefined && c.toLowerCase() === name)));
+  const listed = book.find((a) =>
+    a.channels.some((c) => c === place.channel || (name !== undefined && c.toLowerCase() === name)),
+  );
   if (listed) return fromBook(listed);
   const named = configured[place.channel];
   if (named) {
@@ -50,7 +61,9 @@ export function accountForChannel(place: ChannelPlace, book: readonly BookAccoun
   }
   const org = place.customers[0];
   if (!org) return undefined;
-  const row = book.find((a) => a.teamId === org.id) ?? book.find((a) => !a.teamId && a.name.toLowerCase() === org.name.toLowerCase());
+  const row =
+    book.find((a) => a.teamId === org.id) ??
+    book.find((a) => !a.teamId && a.name.toLowerCase() === org.name.toLowerCase());
   return row ? fromBook(row) : { id: accountId(org.name, org.id), name: org.name, teamId: org.id };
 }
 
@@ -140,7 +153,13 @@ export function riskOf(s: AccountState, now: number): RiskRow {
   return { ...s, score: Math.round(score * 100) / 100, reasons };
 }
 
-const CARE_REASONS = new Set(['poor health', 'unacknowledged escalation', 'open escalation', 'churn-risk signal', 'frustration signal']);
+const CARE_REASONS = new Set([
+  'poor health',
+  'unacknowledged escalation',
+  'open escalation',
+  'churn-risk signal',
+  'frustration signal',
+]);
 
 /**
  * Whether an answer the customer reads directly should take extra care: poor health, an escalation still open, or
@@ -182,7 +201,8 @@ export interface Retention {
 export function retention(book: readonly BookAccount[], now: number, periodDays = 365): Retention {
   let retained = 0;
   let churned = 0;
-  const inPeriod = (d: string | undefined) => d !== undefined && daysUntil(d, now) <= 0 && daysUntil(d, now) > -periodDays;
+  const inPeriod = (d: string | undefined) =>
+    d !== undefined && daysUntil(d, now) <= 0 && daysUntil(d, now) > -periodDays;
   for (const a of book) {
     const due = inPeriod(a.renewalDate) || (!a.renewalDate && a.status === 'churned' && inPeriod(a.statusDate));
     if (!due || !a.status) continue;
@@ -194,7 +214,12 @@ export function retention(book: readonly BookAccount[], now: number, periodDays 
 }
 
 /** Milestones done of milestones planned, over accounts that are not churned and list both. */
-export function milestones(book: readonly BookAccount[]): { done: number; total: number; accounts: number; rate: number | null } {
+export function milestones(book: readonly BookAccount[]): {
+  done: number;
+  total: number;
+  accounts: number;
+  rate: number | null;
+} {
   let done = 0;
   let total = 0;
   let accounts = 0;

@@ -43,12 +43,19 @@ export function foreignTeams(facts: ChannelFacts, home: Home): string[] {
   return [...ids].filter((id) => id !== home.teamId && id !== home.enterpriseId);
 }
 
-export function decideAudience(facts: ChannelFacts, home: Home, configured: 'customer' | 'internal' | undefined, names: Organisation[]): Audience {
+export function decideAudience(
+  facts: ChannelFacts,
+  home: Home,
+  configured: 'customer' | 'internal' | undefined,
+  names: Organisation[],
+): Audience {
   if (configured === 'internal') return { kind: 'internal', customers: [], basis: 'config' };
   if (configured === 'customer') return { kind: 'customer', customers: names, basis: 'config' };
   if (facts.is_im) return { kind: 'internal', customers: [], basis: 'direct_message' };
   const shared = facts.is_ext_shared || facts.is_pending_ext_shared || foreignTeams(facts, home).length > 0;
-  return shared ? { kind: 'customer', customers: names, basis: 'slack_connect' } : { kind: 'internal', customers: [], basis: 'internal' };
+  return shared
+    ? { kind: 'customer', customers: names, basis: 'slack_connect' }
+    : { kind: 'internal', customers: [], basis: 'internal' };
 }
 
 /** "Acme Corp", "Acme Corp and Globex", or a neutral phrase when Slack did not say who. */

@@ -112,5 +112,8 @@ class WindowedClock implements BusinessClock {
 function wallClock(day: DateTime, minutes: number): number {
   const d = minutes >= 1440 ? day.plus({ days: 1 }) : day;
   const m = minutes % 1440;
-  return DateTime.fromObject({ year: d.year, month: d.month, day: d.day, hour: Math.floor(m / 60), minute: m % 60 }, { zone: d.zone }).toMillis();
+  return DateTime.fromObject(
+    { year: d.year, month: d.month, day: d.day, hour: Math.floor(m / 60), minute: m % 60 },
+    { zone: d.zone },
+  ).toMillis();
 }

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { daysUntil } from './accounts.js';
-import { amountsIn, dayCountsIn, datesIn, plainForMatch, readNumber, type WrittenAmount, type WrittenDate } from './written-figures.js';
+import {
+  amountsIn,
+  dayCountsIn,
+  datesIn,
+  plainForMatch,
+  readNumber,
+  type WrittenAmount,
+  type WrittenDate,
+} from './written-figures.js';
 
 // What the customer reads is checked, not trusted. Before LUNA posts a text where a customer reads, this check
 // looks in it for every internal fact LUNA holds about the channel's account — in the spellings a model would
@@ -63,7 +71,8 @@ export function findInternalFacts(text: string, facts: InternalFacts, opts: Chec
       .toLowerCase()
       .replace(/[^\p{L}\p{N}]+/gu, '')
       .slice(-12);
-    if (tail && squashed.includes(tail)) hits.push({ reason: 'instructions_echo', fact: "the request's instructions", value: canary, found: canary });
+    if (tail && squashed.includes(tail))
+      hits.push({ reason: 'instructions_echo', fact: "the request's instructions", value: canary, found: canary });
   }
   const scan = new Scan(plain);
   for (const f of facts.facts) {
@@ -109,7 +118,9 @@ class Scan {
   }
   /** Every occurrence of a phrase as whole words (any punctuation or spacing between its words). */
   spans(phrase: string): Array<[number, number]> {
-    return this.once(`spans:${phrase}`, () => [...this.lower.matchAll(wordsPattern(phrase))].map((m) => [m.index, m.index + m[0].length] as [number, number]));
+    return this.once(`spans:${phrase}`, () =>
+      [...this.lower.matchAll(wordsPattern(phrase))].map((m) => [m.index, m.index + m[0].length] as [number, number]),
+    );
   }
 }
 
@@ -123,7 +134,9 @@ function matchFact(f: Fact, s: Scan, now: number): string | undefined {
   switch (f.kind) {
     case 'amount':
       // A small amount is an amount only with its currency (`$250`); otherwise it is any number.
-      return s.amounts.find((a) => (f.value >= 1000 || a.currency) && a.values.some((v) => Math.abs(v.value - f.value) <= v.tolerance))?.raw;
+      return s.amounts.find(
+        (a) => (f.value >= 1000 || a.currency) && a.values.some((v) => Math.abs(v.value - f.value) <= v.tolerance),
+      )?.raw;
     case 'date':
       return matchDate(f.date, s, now);
     case 'labelled':
@@ -146,7 +159,8 @@ function matchFact(f: Fact, s: Scan, now: number): string | undefined {
 
 function matchDate(date: string, s: Scan, now: number): string | undefined {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const same = (w: WrittenDate) => w.month === m && (w.day === undefined ? w.year === y : w.day === d && (w.year === undefined || w.year === y));
+  const same = (w: WrittenDate) =>
+    w.month === m && (w.day === undefined ? w.year === y : w.day === d && (w.year === undefined || w.year === y));
   const written = s.dates.find(same);
   if (written) return written.raw;
   const days = daysUntil(date, now);
@@ -180,7 +194,12 @@ function matchFigure(f: Extract<Fact, { kind: 'figure' }>, s: Scan): string | un
   for (const m of s.plain.matchAll(NUMBER)) {
     const readings = readNumber(m[0]);
     // A whole number stands for itself (`5` is not a CSAT of 4.6); `4.5` for whatever rounds to it.
-    if (!readings.some((r) => (r.decimals === 0 ? r.value === f.value : Math.abs(r.value - f.value) <= 0.5 * 10 ** -r.decimals + 1e-9))) continue;
+    if (
+      !readings.some((r) =>
+        r.decimals === 0 ? r.value === f.value : Math.abs(r.value - f.value) <= 0.5 * 10 ** -r.decimals + 1e-9,
+      )
+    )
+      continue;
     const span: [number, number] = [m.index, m.index + m[0].length];
     // `4.5/5`, `4.5 out of 5`: a measured score on its scale needs no name beside it.
     if (f.scale !== undefined && /[.,]/.test(m[0])) {

@@ -25,7 +25,10 @@ export function messageLine(m: DigestMessage, withThread: boolean, maxChars = PE
   const who = m.user ? `${mention(m.user)}${m.org ? ` (customer: ${m.org})` : ''}` : m.fromBot ? 'a bot' : 'someone';
   const label = `[${m.ref}${withThread ? ` · thread ${m.thread}` : ''} · ${who}]`;
   const flat = m.text.replace(/\s*\n\s*/g, ' ').trim();
-  const text = flat.length <= maxChars ? flat : `${flat.slice(0, maxChars)}… [${flat.length - maxChars} more characters not shown]`;
+  const text =
+    flat.length <= maxChars
+      ? flat
+      : `${flat.slice(0, maxChars)}… [${flat.length - maxChars} more characters not shown]`;
   return `${label} ${text}`;
 }
 

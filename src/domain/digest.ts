@@ -8,7 +8,10 @@ import { z } from 'zod';
  * Constraints the JSON schema cannot carry (numeric ranges) are not put in zod either — structured outputs
  * do not enforce them, so a zod check would reject valid answers. They are clamped in `resolveCitations`.
  */
-const Sources = z.array(z.string()).min(1).describe('Labels of the messages this rests on, e.g. ["m3", "m17"]: the most representative ones, at most 8');
+const Sources = z
+  .array(z.string())
+  .min(1)
+  .describe('Labels of the messages this rests on, e.g. ["m3", "m17"]: the most representative ones, at most 8');
 const Claim = z.object({ text: z.string(), sources: Sources });
 
 export const SENTIMENTS = ['positive', 'leaning_positive', 'mixed', 'leaning_negative', 'negative'] as const;
@@ -24,7 +27,9 @@ export const DigestSchema = z.object({
   ),
   sentiment: z.object({ overall: z.enum(SENTIMENTS), summary: z.string(), sources: Sources }),
   csat: z.object({
-    estimate: z.literal([1, 2, 3, 4, 5]).describe('Estimated customer satisfaction, 1 (very dissatisfied) to 5 (very satisfied)'),
+    estimate: z
+      .literal([1, 2, 3, 4, 5])
+      .describe('Estimated customer satisfaction, 1 (very dissatisfied) to 5 (very satisfied)'),
     reasoning: z.string(),
     sources: Sources,
   }),
@@ -38,7 +43,9 @@ export const DigestSchema = z.object({
       area: z
         .string()
         .nullable()
-        .describe('Exactly one of the strategic areas listed in the request when a human owner of that area must decide; otherwise null'),
+        .describe(
+          'Exactly one of the strategic areas listed in the request when a human owner of that area must decide; otherwise null',
+        ),
       customerWants: z.string(),
       whyStrategic: z.string(),
       decisionNeeded: z.string(),
@@ -95,7 +102,11 @@ export function refOf(index: number): string {
  * Keeps only citations of messages that exist (a label the model made up cites nothing), drops claims
  * left with no source, and clamps the numbers the schema cannot bound.
  */
-export function resolveCitations(d: Digest, known: (ref: string) => boolean, totalMessages: number): { digest: Digest; dropped: number } {
+export function resolveCitations(
+  d: Digest,
+  known: (ref: string) => boolean,
+  totalMessages: number,
+): { digest: Digest; dropped: number } {
   let dropped = 0;
   const clean = (sources: string[]) => [...new Set(sources.map((s) => s.trim().replace(/^\[|\]$/g, '')))].filter(known);
   const keep = <T extends { sources: string[] }>(items: T[]): T[] =>
@@ -123,7 +134,16 @@ export function resolveCitations(d: Digest, known: (ref: string) => boolean, tot
 
 /** Every label the digest cites, in first-cited order. */
 export function citedRefs(d: Digest): string[] {
-  const all = [...d.themes, d.sentiment, d.csat, ...d.painPoints, ...d.praise, ...d.featureRequests, ...d.churnRisks, ...d.actions].flatMap((c) => c.sources);
+  const all = [
+    ...d.themes,
+    d.sentiment,
+    d.csat,
+    ...d.painPoints,
+    ...d.praise,
+    ...d.featureRequests,
+    ...d.churnRisks,
+    ...d.actions,
+  ].flatMap((c) => c.sources);
   return [...new Set(all)];
 }
 

@@ -31,6 +31,9 @@ export function mentionList(ids: string[]): string {
 }
 
 /** Who gets drafts and private alerts for a customer channel: its configured owners, else the fallback. */
-export function channelOwners(workspace: Pick<Workspace, 'customerChannels' | 'escalation'>, channel: string): string[] {
+export function channelOwners(
+  workspace: Pick<Workspace, 'customerChannels' | 'escalation'>,
+  channel: string,
+): string[] {
   return workspace.customerChannels.owners[channel] ?? workspace.escalation?.fallback ?? [];
 }

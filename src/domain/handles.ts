@@ -14,10 +14,13 @@ export function applyHandles(markdown: string, handles: Record<string, string>):
     .map((chunk, i) =>
       i % 2 === 1
         ? chunk
-        : chunk.replace(/(^|[\s(\[*_~>"'])@([a-z][\w-]*)\b(?![@/.\w-]*[@/]\w)/gi, (whole, lead: string, name: string) => {
-            const id = byName.get(name.toLowerCase());
-            return id ? `${lead}${mention(id)}` : whole;
-          }),
+        : chunk.replace(
+            /(^|[\s(\[*_~>"'])@([a-z][\w-]*)\b(?![@/.\w-]*[@/]\w)/gi,
+            (whole, lead: string, name: string) => {
+              const id = byName.get(name.toLowerCase());
+              return id ? `${lead}${mention(id)}` : whole;
+            },
+          ),
     )
     .join('');
 }

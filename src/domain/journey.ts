@@ -26,11 +26,19 @@ export const JourneyStage = z.object({
   goal: phrase("The customer's goal in this stage (at most 14 words)"),
   actions: items('What the customer does (short phrases)'),
   touchpoints: items('Touchpoints and channels (short phrases)'),
-  emotion: z.number().int().min(EMOTION_MIN).max(EMOTION_MAX).describe('How the customer feels: 1 frustrated … 5 delighted'),
+  emotion: z
+    .number()
+    .int()
+    .min(EMOTION_MIN)
+    .max(EMOTION_MAX)
+    .describe('How the customer feels: 1 frustrated … 5 delighted'),
   feeling: phrase('Why they feel that way, in at most 10 words'),
   painPoints: items('Where they get stuck (short phrases)'),
   satisfactionDrivers: items('What makes them happy here (short phrases)'),
-  opportunities: z.array(Opportunity).min(1).describe('Improvements, 1 to 3 per stage, each with an owner and a metric'),
+  opportunities: z
+    .array(Opportunity)
+    .min(1)
+    .describe('Improvements, 1 to 3 per stage, each with an owner and a metric'),
 });
 export type JourneyStage = z.infer<typeof JourneyStage>;
 
@@ -63,9 +71,16 @@ export const JourneyMap = z.object({
     .array(JourneyStage)
     .min(MIN_STAGES)
     .max(MAX_STAGES)
-    .describe('3 to 8 stages in order, as the input fits (e.g. onboarding, adoption, value realisation, renewal, advocacy)'),
-  kpis: z.array(JourneyKpi).min(1).describe('The KPIs this journey moves, each at most once, with how to measure it here'),
-  assumptions: z.array(phrase('An assumption the CSM should confirm')).describe('What you assumed rather than read in the input; 0 to 4 items'),
+    .describe(
+      '3 to 8 stages in order, as the input fits (e.g. onboarding, adoption, value realisation, renewal, advocacy)',
+    ),
+  kpis: z
+    .array(JourneyKpi)
+    .min(1)
+    .describe('The KPIs this journey moves, each at most once, with how to measure it here'),
+  assumptions: z
+    .array(phrase('An assumption the CSM should confirm'))
+    .describe('What you assumed rather than read in the input; 0 to 4 items'),
 });
 export type JourneyMap = z.infer<typeof JourneyMap>;
 
@@ -110,11 +125,19 @@ export function kpisWithTargets(map: Pick<JourneyMap, 'kpis'>, stated: readonly 
   return KPI_KEYS.map((key) => {
     const measure = map.kpis.find((k) => k.kpi === key)?.measure;
     const own = stated.find((t) => KPI_NAMES[key].test(t.name));
-    return { key, label: KPI_TARGETS[key].label, target: own ? targetText(own) : KPI_TARGETS[key].target, ...(measure ? { measure } : {}) };
+    return {
+      key,
+      label: KPI_TARGETS[key].label,
+      target: own ? targetText(own) : KPI_TARGETS[key].target,
+      ...(measure ? { measure } : {}),
+    };
   });
 }
 
 /** The stage where the customer feels worst (the first one, on a tie): where a CSM should look first. */
 export function lowestStage(map: Pick<JourneyMap, 'stages'>): JourneyStage | undefined {
-  return map.stages.reduce<JourneyStage | undefined>((low, s) => (!low || s.emotion < low.emotion ? s : low), undefined);
+  return map.stages.reduce<JourneyStage | undefined>(
+    (low, s) => (!low || s.emotion < low.emotion ? s : low),
+    undefined,
+  );
 }

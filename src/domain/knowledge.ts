@@ -75,7 +75,11 @@ export function questionForRetrieval(asking: string, earlier: readonly string[],
  * where a customer reads, an answer that cited nothing goes to the team as a draft instead; internal places take
  * it, marked as unsourced.
  */
-export function sourcesVerdict(place: Place, citedSources: number, needSources: boolean): 'post' | 'post_unsourced' | 'draft' {
+export function sourcesVerdict(
+  place: Place,
+  citedSources: number,
+  needSources: boolean,
+): 'post' | 'post_unsourced' | 'draft' {
   if (citedSources > 0) return 'post';
   return place.kind === 'customer' && needSources ? 'draft' : 'post_unsourced';
 }
@@ -85,6 +89,9 @@ export function sourcesVerdict(place: Place, citedSources: number, needSources: 
  * needs requests on). Without it answers are as before — and `customerAnswersNeedSources` asks for nothing, since
  * there is nothing to cite.
  */
-export function knowledgeInUse(k: { sources: readonly unknown[]; resolvedRequests: boolean }, requestsOn: boolean): boolean {
+export function knowledgeInUse(
+  k: { sources: readonly unknown[]; resolvedRequests: boolean },
+  requestsOn: boolean,
+): boolean {
   return k.sources.length > 0 || (k.resolvedRequests && requestsOn);
 }

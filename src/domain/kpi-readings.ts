@@ -45,9 +45,17 @@ export function readKpis(targets: readonly KpiTarget[], f: Figures): KpiReading[
     if (metric === 'retention' && f.accounts?.book) return retentionReading(base, f.accounts);
     if (metric === 'milestones' && f.accounts?.book) return milestonesReading(base, f.accounts);
     if (metric === 'retention' || metric === 'milestones') {
-      return { ...base, status: 'not_measured', basis: 'Not measured by LUNA: it needs the account book (LUNA_ACCOUNTS, a CRM export).' };
+      return {
+        ...base,
+        status: 'not_measured',
+        basis: 'Not measured by LUNA: it needs the account book (LUNA_ACCOUNTS, a CRM export).',
+      };
     }
-    return { ...base, status: 'not_measured', basis: 'Not measured by LUNA: it needs data from outside Slack (CRM, product usage).' };
+    return {
+      ...base,
+      status: 'not_measured',
+      basis: 'Not measured by LUNA: it needs data from outside Slack (CRM, product usage).',
+    };
   });
 }
 
@@ -71,7 +79,9 @@ function csatReading(base: { name: string; target?: KpiTarget }, f: Figures): Kp
     ...csatFigure(base.target, m.average),
     basis: `Measured from CSAT surveys: ${plural(m.responses, 'response')}, ${m.responded} of ${plural(m.surveys, 'survey')} answered (${rate}% response rate) in ${WINDOW}${small}.`,
     detail: [
-      estimate.value ? `Estimated from feedback digests: ${estimate.value} — ${estimate.basis}` : `Estimated from feedback digests: no digest in ${WINDOW}.`,
+      estimate.value
+        ? `Estimated from feedback digests: ${estimate.value} — ${estimate.basis}`
+        : `Estimated from feedback digests: no digest in ${WINDOW}.`,
     ],
   };
 }
@@ -80,7 +90,8 @@ function csatReading(base: { name: string; target?: KpiTarget }, f: Figures): Kp
 function csatEstimate(base: { name: string; target?: KpiTarget }, f: Figures): KpiReading {
   const { value, count } = f.csat;
   const digests = `${count} digest${count === 1 ? '' : 's'}`;
-  if (value === null) return { ...base, status: 'no_data', basis: `Estimated from feedback digests; no digest in ${WINDOW}.` };
+  if (value === null)
+    return { ...base, status: 'no_data', basis: `Estimated from feedback digests; no digest in ${WINDOW}.` };
   const small = count < SMALL_SAMPLE ? ' — too few to conclude' : '';
   return {
     ...base,
@@ -102,7 +113,8 @@ function csatFigure(target: KpiTarget | undefined, mean: number): Pick<KpiReadin
 function retentionReading(base: { name: string; target?: KpiTarget }, a: AccountFigures): KpiReading {
   const r = a.retention;
   const period = `the last ${r.periodDays === 365 ? '12 months' : `${r.periodDays} days`}`;
-  if (r.rate === null) return { ...base, status: 'no_data', basis: `From the account book: no renewal with a status fell in ${period}.` };
+  if (r.rate === null)
+    return { ...base, status: 'no_data', basis: `From the account book: no renewal with a status fell in ${period}.` };
   return {
     ...base,
     ...judge(base.target, r.rate, (d) => `${Math.round(d)}`, ' points'),
@@ -113,7 +125,12 @@ function retentionReading(base: { name: string; target?: KpiTarget }, a: Account
 
 function milestonesReading(base: { name: string; target?: KpiTarget }, a: AccountFigures): KpiReading {
   const m = a.milestones;
-  if (m.rate === null) return { ...base, status: 'no_data', basis: 'From the account book: no account lists milestones_done and milestones_total.' };
+  if (m.rate === null)
+    return {
+      ...base,
+      status: 'no_data',
+      basis: 'From the account book: no account lists milestones_done and milestones_total.',
+    };
   return {
     ...base,
     ...judge(base.target, m.rate, (d) => `${Math.round(d)}`, ' points'),
@@ -126,7 +143,8 @@ const plural = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
 
 function integrationReading(base: { name: string; target?: KpiTarget }, f: Figures): KpiReading {
   const { created, done } = f.actionItems;
-  if (created === 0) return { ...base, status: 'no_data', basis: `Digest action items marked Done; no action items in ${WINDOW}.` };
+  if (created === 0)
+    return { ...base, status: 'no_data', basis: `Digest action items marked Done; no action items in ${WINDOW}.` };
   // An item created before the window and marked done inside it can push the ratio past 1.
   const rate = Math.round(Math.min(1, done / created) * 100);
   return {
@@ -137,7 +155,12 @@ function integrationReading(base: { name: string; target?: KpiTarget }, f: Figur
   };
 }
 
-function judge(target: KpiTarget | undefined, value: number, fmt: (d: number) => string, unit: string): Pick<KpiReading, 'status' | 'gap'> {
+function judge(
+  target: KpiTarget | undefined,
+  value: number,
+  fmt: (d: number) => string,
+  unit: string,
+): Pick<KpiReading, 'status' | 'gap'> {
   if (!target) return { status: 'untargeted' };
   const t = target.value;
   const met = { '>': value > t, '>=': value >= t, '<': value < t, '<=': value <= t }[target.comparator];

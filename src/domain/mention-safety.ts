@@ -52,7 +52,11 @@ const DATE = /^<!date\^\d{1,12}\^[^<>&|@!]*\|[^<>&|@!]*>$/;
  * Rewrites every mention `policy` does not allow to inert text and reports the raw tokens it removed.
  * `keep` decides how an allowed token is written (renderAnswer swaps in placeholders that survive escaping).
  */
-export function neutraliseMentions(text: string, policy: MentionPolicy, keep: (token: string) => string = (token) => token): SafeText {
+export function neutraliseMentions(
+  text: string,
+  policy: MentionPolicy,
+  keep: (token: string) => string = (token) => token,
+): SafeText {
   // Plain ASCII without `<`, `@` or `&` reads as itself and holds nothing any pattern below could match
   // (most streamed pieces): no reader's view to build.
   if (INERT_ASCII.test(text)) return { text, removed: [] };
@@ -90,7 +94,9 @@ export function neutraliseMentions(text: string, policy: MentionPolicy, keep: (t
   }
   // Left-overs are escaped as text later, so an allowed one simply stays as written.
   out = rewrite(out, OPENED, (raw, [, sigil = '', name = '']) => judge(raw, sigil + name, () => raw));
-  out = rewrite(out, BARE, (raw, [, name = '']) => (BARE_BROADCASTS.has(name.toLowerCase()) ? inert(raw, name.toLowerCase()) : raw));
+  out = rewrite(out, BARE, (raw, [, name = '']) =>
+    BARE_BROADCASTS.has(name.toLowerCase()) ? inert(raw, name.toLowerCase()) : raw,
+  );
   return { text: out, removed };
 }
 
@@ -163,10 +169,13 @@ const NAMED: Record<string, string> = {
  * so an entity cannot forge the placeholders renderAnswer uses.
  */
 export function decodeEntities(s: string): string {
-  return s.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]{2,8}));/g, (raw, dec?: string, hex?: string, name?: string) => {
-    if (name !== undefined) return NAMED[name] ?? raw;
-    const cp = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
-    const printable = cp >= 0x20 && !(cp >= 0x7f && cp < 0xa0) && !(cp >= 0xd800 && cp <= 0xf8ff) && cp <= 0x10ffff;
-    return printable ? String.fromCodePoint(cp) : raw;
-  });
+  return s.replace(
+    /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]{2,8}));/g,
+    (raw, dec?: string, hex?: string, name?: string) => {
+      if (name !== undefined) return NAMED[name] ?? raw;
+      const cp = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
+      const printable = cp >= 0x20 && !(cp >= 0x7f && cp < 0xa0) && !(cp >= 0xd800 && cp <= 0xf8ff) && cp <= 0x10ffff;
+      return printable ? String.fromCodePoint(cp) : raw;
+    },
+  );
 }

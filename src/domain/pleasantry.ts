@@ -149,7 +149,8 @@ const PHRASES: Array<{ words: string[]; namable: boolean }> = [
 const MAX_WORDS = 14;
 
 /** Slack emoji codes (`:tada:`, `:pray::skin-tone-2:`), pictographs and emoticons. */
-const EMOJI = /:[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|[:;=8][-']?[)(DPp3]|<3|\^_\^/gu;
+const EMOJI =
+  /:[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|[:;=8][-']?[)(DPp3]|<3|\^_\^/gu;
 
 export function isPleasantry(text: string): boolean {
   const unmarked = text
@@ -175,7 +176,14 @@ export function isPleasantry(text: string): boolean {
       i += phrase.words.length;
       // "Thanks Anna", "Hi Tom": one capitalised word right after a greeting, thanks or farewell is a name.
       const next = typed[i];
-      if (phrase.namable && next && /^\p{Lu}/u.test(next) && !PHRASES.some((p) => p.words[0] === words[i]) && !FILLERS.has(words[i]!)) i += 1;
+      if (
+        phrase.namable &&
+        next &&
+        /^\p{Lu}/u.test(next) &&
+        !PHRASES.some((p) => p.words[0] === words[i]) &&
+        !FILLERS.has(words[i]!)
+      )
+        i += 1;
       continue;
     }
     if (FILLERS.has(words[i]!)) {

@@ -59,18 +59,32 @@ export const NO_ACCOUNT = 'No account';
  * Figures over the last `weeks` UTC weeks (this one included). `records`: every request opened in that time and
  * every request open now (the two may overlap; each id counts once). Withdrawn requests count for nothing.
  */
-export function requestFigures(records: readonly RequestRecord[], now: number, weeks = DASHBOARD_WEEKS): RequestFigures {
+export function requestFigures(
+  records: readonly RequestRecord[],
+  now: number,
+  weeks = DASHBOARD_WEEKS,
+): RequestFigures {
   const unique = [...new Map(records.map((r) => [r.id, r])).values()].filter((r) => r.status !== 'withdrawn');
   const starts = weekStarts(weeks, now);
   const since = starts[0]!;
   const inWindow = unique.filter((r) => r.openedAt >= since && r.openedAt <= now);
   const active = unique.filter(isActive);
 
-  const openedPerWeek = starts.map((s, i) => inWindow.filter((r) => r.openedAt >= s && r.openedAt < (starts[i + 1] ?? Number.POSITIVE_INFINITY)).length);
-  const firstResponses = unique.filter((r) => r.firstResponseAt !== undefined && r.firstResponseAt >= since).map((r) => r.firstResponseMs ?? 0);
-  const resolutions = unique.filter((r) => r.status === 'resolved' && (r.resolvedAt ?? 0) >= since).map((r) => r.resolutionMs ?? 0);
+  const openedPerWeek = starts.map(
+    (s, i) =>
+      inWindow.filter((r) => r.openedAt >= s && r.openedAt < (starts[i + 1] ?? Number.POSITIVE_INFINITY)).length,
+  );
+  const firstResponses = unique
+    .filter((r) => r.firstResponseAt !== undefined && r.firstResponseAt >= since)
+    .map((r) => r.firstResponseMs ?? 0);
+  const resolutions = unique
+    .filter((r) => r.status === 'resolved' && (r.resolvedAt ?? 0) >= since)
+    .map((r) => r.resolutionMs ?? 0);
 
-  const attainment = Object.fromEntries(TARGETS.map((t) => [t, attained(inWindow, t, now)])) as Record<SlaTarget, Attainment>;
+  const attainment = Object.fromEntries(TARGETS.map((t) => [t, attained(inWindow, t, now)])) as Record<
+    SlaTarget,
+    Attainment
+  >;
 
   const byAccount = new Map<string, { open: number; breached: number }>();
   for (const r of active) {
@@ -98,7 +112,8 @@ export function requestFigures(records: readonly RequestRecord[], now: number, w
     openBreached: active.filter((r) => r.breached.length > 0).length,
     openByAge: AGE_BUCKETS.map((b, i) => ({
       label: b.label,
-      count: active.filter((r) => now - r.openedAt < b.below && now - r.openedAt >= (AGE_BUCKETS[i - 1]?.below ?? 0)).length,
+      count: active.filter((r) => now - r.openedAt < b.below && now - r.openedAt >= (AGE_BUCKETS[i - 1]?.below ?? 0))
+        .length,
     })),
     topAccounts,
   };

@@ -17,7 +17,10 @@ import { truncate } from './text.js';
 const PRIORITY_RANK = { urgent: 0, high: 1, normal: 2, low: 3 } as const satisfies Record<Priority, number>;
 /** Most urgent first. */
 export const PRIORITY_ORDER = Object.keys(PRIORITY_RANK) as [Priority, ...Priority[]];
-export const TARGET_LABEL = { firstResponse: 'first response', resolution: 'resolution' } as const satisfies Record<SlaTarget, string>;
+export const TARGET_LABEL = { firstResponse: 'first response', resolution: 'resolution' } as const satisfies Record<
+  SlaTarget,
+  string
+>;
 export const TARGETS = Object.keys(TARGET_LABEL) as [SlaTarget, ...SlaTarget[]];
 
 export const REQUEST_STATUSES = ['open', 'first-responded', 'resolved', 'reopened', 'withdrawn'] as const;
@@ -91,7 +94,9 @@ export interface SlaPolicy {
   priorityByPlan: Readonly<Record<string, Priority>>;
 }
 
-export function slaPolicy(cfg: Pick<RequestsConfig, 'hours' | 'sla' | 'warnAt' | 'groupMinutes' | 'priorityByPlan'>): SlaPolicy {
+export function slaPolicy(
+  cfg: Pick<RequestsConfig, 'hours' | 'sla' | 'warnAt' | 'groupMinutes' | 'priorityByPlan'>,
+): SlaPolicy {
   const clock = businessClock(cfg.hours);
   return {
     clock,
@@ -130,7 +135,9 @@ export function firstWordsOf(text: string, max = FIRST_WORDS_MAX): string {
   const plain = text
     .replace(/<@([UW][A-Z0-9]+)(?:\|([^>]*))?>/g, (_, _id: string, label?: string) => `@${label || 'someone'}`)
     .replace(/<#[CG][A-Z0-9]+(?:\|([^>]*))?>/g, (_, label?: string) => `#${label || 'channel'}`)
-    .replace(/<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>/g, (_, label?: string) => (label ? `@${label.replace(/^@/, '')}` : '@group'))
+    .replace(/<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>/g, (_, label?: string) =>
+      label ? `@${label.replace(/^@/, '')}` : '@group',
+    )
     .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, '@$1')
     .replace(/<!date\^[^|>]*\|([^>]*)>/g, '$1')
     .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
@@ -189,10 +196,19 @@ export function canGroup(r: RequestRecord, at: number, p: Pick<SlaPolicy, 'group
 }
 
 /** A follow-up top-level message joins the request; undefined when it cannot (open a new request instead). */
-export function groupFollowUp(r: RequestRecord, m: { ts: string; at: number }, p: Pick<SlaPolicy, 'groupMs'>): RequestRecord | undefined {
+export function groupFollowUp(
+  r: RequestRecord,
+  m: { ts: string; at: number },
+  p: Pick<SlaPolicy, 'groupMs'>,
+): RequestRecord | undefined {
   if (m.ts === r.messageTs || r.followUps.includes(m.ts)) return r;
   if (!canGroup(r, m.at, p)) return undefined;
-  return { ...r, followUps: [...r.followUps, m.ts], lastCustomerAt: Math.max(r.lastCustomerAt, m.at), updatedAt: Math.max(r.updatedAt, m.at) };
+  return {
+    ...r,
+    followUps: [...r.followUps, m.ts],
+    lastCustomerAt: Math.max(r.lastCustomerAt, m.at),
+    updatedAt: Math.max(r.updatedAt, m.at),
+  };
 }
 
 /**
@@ -212,7 +228,10 @@ export function respond(r: RequestRecord, a: { by: string; at: number }, p: SlaP
   };
 }
 
-export function assign(r: RequestRecord, a: { assignee: string; via: NonNullable<RequestRecord['assignedVia']>; at: number }): RequestRecord {
+export function assign(
+  r: RequestRecord,
+  a: { assignee: string; via: NonNullable<RequestRecord['assignedVia']>; at: number },
+): RequestRecord {
   if (r.status === 'withdrawn' || (r.assigneeId === a.assignee && r.assignedVia === a.via)) return r;
   return { ...r, assigneeId: a.assignee, assignedVia: a.via, updatedAt: a.at };
 }
@@ -265,7 +284,10 @@ export function withdraw(r: RequestRecord, at: number): RequestRecord {
  * Due and warning times of both targets at the record's priority. First response counts from the opening;
  * resolution from the last (re)opening, less the business time already spent.
  */
-function schedule(r: Pick<RequestRecord, 'priority' | 'openedAt' | 'reopenedAt' | 'resolutionSpentMs'>, p: SlaPolicy): Pick<RequestRecord, 'due' | 'warn'> {
+function schedule(
+  r: Pick<RequestRecord, 'priority' | 'openedAt' | 'reopenedAt' | 'resolutionSpentMs'>,
+  p: SlaPolicy,
+): Pick<RequestRecord, 'due' | 'warn'> {
   const fr = p.targetMs(r.priority, 'firstResponse');
   const res = p.targetMs(r.priority, 'resolution');
   const start = r.reopenedAt ?? r.openedAt;
@@ -298,7 +320,8 @@ export function timersOf(r: RequestRecord): RequestTimer[] {
   const out: RequestTimer[] = [];
   for (const target of TARGETS) {
     if (targetMet(r, target)) continue;
-    if (!r.warned.includes(target) && !r.breached.includes(target)) out.push({ requestId: r.id, target, kind: 'warn', at: r.warn[target] });
+    if (!r.warned.includes(target) && !r.breached.includes(target))
+      out.push({ requestId: r.id, target, kind: 'warn', at: r.warn[target] });
     if (!r.breached.includes(target)) out.push({ requestId: r.id, target, kind: 'breach', at: r.due[target] });
   }
   return out.sort((a, b) => a.at - b.at);
@@ -309,10 +332,15 @@ export function timersOf(r: RequestRecord): RequestTimer[] {
  * the request closed, the timer already fired, or its time moved (a new priority: the timer of the new time fires
  * instead). `early` when its time has not come (a clock that runs ahead of Redis's, a timer moved later and back).
  */
-export function timerVerdict(r: RequestRecord | undefined, t: Pick<RequestTimer, 'target' | 'kind' | 'at'>, now: number): 'fire' | 'stale' | 'early' {
+export function timerVerdict(
+  r: RequestRecord | undefined,
+  t: Pick<RequestTimer, 'target' | 'kind' | 'at'>,
+  now: number,
+): 'fire' | 'stale' | 'early' {
   if (!r || targetMet(r, t.target)) return 'stale';
   const at = t.kind === 'warn' ? r.warn[t.target] : r.due[t.target];
-  const done = t.kind === 'warn' ? r.warned.includes(t.target) || r.breached.includes(t.target) : r.breached.includes(t.target);
+  const done =
+    t.kind === 'warn' ? r.warned.includes(t.target) || r.breached.includes(t.target) : r.breached.includes(t.target);
   if (done || at !== t.at) return 'stale';
   return at > now ? 'early' : 'fire';
 }
@@ -321,7 +349,9 @@ export function timerVerdict(r: RequestRecord | undefined, t: Pick<RequestTimer,
 export function markFired(r: RequestRecord, t: Pick<RequestTimer, 'target' | 'kind'>, at: number): RequestRecord {
   const list = t.kind === 'warn' ? r.warned : r.breached;
   if (list.includes(t.target)) return r;
-  return t.kind === 'warn' ? { ...r, warned: [...r.warned, t.target], updatedAt: at } : { ...r, breached: [...r.breached, t.target], updatedAt: at };
+  return t.kind === 'warn'
+    ? { ...r, warned: [...r.warned, t.target], updatedAt: at }
+    : { ...r, breached: [...r.breached, t.target], updatedAt: at };
 }
 
 /** The soonest due time of a target still running: how "Your requests" sorts. Infinity when none runs. */

@@ -29,7 +29,17 @@ export interface WrittenAmount {
   currency: boolean;
 }
 
-const SUFFIX: Record<string, number> = { k: 1e3, thousand: 1e3, m: 1e6, mm: 1e6, mn: 1e6, million: 1e6, b: 1e9, bn: 1e9, billion: 1e9 };
+const SUFFIX: Record<string, number> = {
+  k: 1e3,
+  thousand: 1e3,
+  m: 1e6,
+  mm: 1e6,
+  mn: 1e6,
+  million: 1e6,
+  b: 1e9,
+  bn: 1e9,
+  billion: 1e9,
+};
 const CURRENCY = String.raw`(?:us\s?\$|\$|usd|eur|€|£|gbp|chf)`;
 const AMOUNT = new RegExp(
   String.raw`(?<![\p{L}\p{N}.,'])(${CURRENCY}\s?)?(\d{1,3}(?: \d{3})+(?![.,]\d)|\d[\d,.']*\d|\d)\s?(k|thousand|mm|mn|m|million|bn|b|billion)?(?![\p{L}\p{N}])(\s?${CURRENCY})?`,
@@ -107,25 +117,50 @@ export function datesIn(text: string): WrittenDate[] {
   const out: WrittenDate[] = [];
   const add = (raw: string, d: WrittenDate | undefined) =>
     d && d.month >= 1 && d.month <= 12 && (d.day ?? 1) <= 31 && (d.day ?? 1) >= 1 && out.push({ ...d, raw });
-  for (const m of text.matchAll(ISO_DATE)) add(m[0], { raw: m[0], year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) });
+  for (const m of text.matchAll(ISO_DATE))
+    add(m[0], { raw: m[0], year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) });
   for (const m of text.matchAll(NUMERIC_DATE)) {
     const [a, b, y] = [Number(m[1]), Number(m[2]), fullYear(m[3]!)];
     add(m[0], { raw: m[0], year: y, month: a, day: b });
     add(m[0], { raw: m[0], year: y, month: b, day: a });
   }
   const year = (y: string | undefined) => (y ? { year: Number(y) } : {});
-  for (const m of text.matchAll(MONTH_DAY)) add(m[0], { raw: m[0], month: monthOf(m[1]!), day: Number(m[2]), ...year(m[3]) });
-  for (const m of text.matchAll(DAY_MONTH)) add(m[0], { raw: m[0], month: monthOf(m[2]!), day: Number(m[1]), ...year(m[3]) });
+  for (const m of text.matchAll(MONTH_DAY))
+    add(m[0], { raw: m[0], month: monthOf(m[1]!), day: Number(m[2]), ...year(m[3]) });
+  for (const m of text.matchAll(DAY_MONTH))
+    add(m[0], { raw: m[0], month: monthOf(m[2]!), day: Number(m[1]), ...year(m[3]) });
   for (const m of text.matchAll(MONTH_YEAR)) add(m[0], { raw: m[0], month: monthOf(m[1]!), year: Number(m[2]) });
   return out;
 }
 
-const UNITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen'];
+const UNITS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+];
 const TEENS = ['fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
 const TENS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 const NUMBER_WORD = String.raw`(?:\d+|(?:${TENS.join('|')})(?:[-\s](?:${UNITS.slice(1, 10).join('|')}))?|${[...TEENS, ...UNITS].join('|')}|a)`;
-const IN_DAYS = new RegExp(String.raw`${B}(?:in|within|only|just)\s+(?:about\s+|around\s+)?(${NUMBER_WORD})\s+days?${E}`, 'giu');
-const DAYS_AWAY = new RegExp(String.raw`${B}(${NUMBER_WORD})\s+days?\s+(?:from\s+(?:now|today)|away|left|to\s+go|remaining|until|till|before|out)${E}`, 'giu');
+const IN_DAYS = new RegExp(
+  String.raw`${B}(?:in|within|only|just)\s+(?:about\s+|around\s+)?(${NUMBER_WORD})\s+days?${E}`,
+  'giu',
+);
+const DAYS_AWAY = new RegExp(
+  String.raw`${B}(${NUMBER_WORD})\s+days?\s+(?:from\s+(?:now|today)|away|left|to\s+go|remaining|until|till|before|out)${E}`,
+  'giu',
+);
 
 /** `thirty-one` → 31; digits as they are; `a` (a day) → 1. */
 function wordNumber(w: string): number | undefined {

@@ -12,7 +12,11 @@ export interface ReadinessCheck {
  * LUNA's one HTTP server, in every role and mode: health, readiness and metrics, plus Bolt's
  * /slack/events listener when this process receives Slack over HTTP.
  */
-export function createHttpServer(opts: { metrics: Metrics; readiness: ReadinessCheck[]; slack?: RequestListener }): Server {
+export function createHttpServer(opts: {
+  metrics: Metrics;
+  readiness: ReadinessCheck[];
+  slack?: RequestListener;
+}): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {

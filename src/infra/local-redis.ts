@@ -38,7 +38,13 @@ interface State {
 
 /** Whether a Redis answers at `url` (an AUTH refusal counts: something is there and it is Redis). */
 export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -60,11 +66,14 @@ export async function startLocalRedis(o: LocalRedisOptions): Promise<LocalRedis 
   const prev = readState(stateFile);
 
   if (prev?.pid && alive(prev.pid) && (await isOurs(prev.port, prev.pid, dir))) {
-    o.log.info(`using the local Redis a previous LUNA left running at redis://127.0.0.1:${prev.port} (data in ${dir}); single machine only`, {
-      url: `redis://127.0.0.1:${prev.port}`,
-      dir,
-      pid: prev.pid,
-    });
+    o.log.info(
+      `using the local Redis a previous LUNA left running at redis://127.0.0.1:${prev.port} (data in ${dir}); single machine only`,
+      {
+        url: `redis://127.0.0.1:${prev.port}`,
+        dir,
+        pid: prev.pid,
+      },
+    );
     return adopted(prev.port, prev.pid, dir, stateFile, o.log);
   }
 
@@ -93,7 +102,18 @@ class Supervised {
 
   async start(): Promise<void> {
     const args = ['--bind', '127.0.0.1', '--port', String(this.port), '--protected-mode', 'yes', '--daemonize', 'no'];
-    args.push('--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--logfile', path.join(this.dir, 'redis.log'));
+    args.push(
+      '--dir',
+      this.dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--logfile',
+      path.join(this.dir, 'redis.log'),
+    );
     // Its own process group: a Ctrl-C meant for LUNA reaches LUNA, which stops Redis after it has stopped using it.
     const proc = spawn(this.binary, args, { stdio: 'ignore', detached: true });
     this.proc = proc;
@@ -104,7 +124,10 @@ class Supervised {
       if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) {
         proc.kill('SIGKILL');
         await exited;
-        throw new LunaError('luna_redis_unavailable', `the local redis-server did not start on port ${this.port}; see ${path.join(this.dir, 'redis.log')}`);
+        throw new LunaError(
+          'luna_redis_unavailable',
+          `the local redis-server did not start on port ${this.port}; see ${path.join(this.dir, 'redis.log')}`,
+        );
       }
       await sleep(50);
     }
@@ -117,7 +140,11 @@ class Supervised {
     const now = Date.now();
     this.restarts = [...this.restarts.filter((t) => now - t < 60_000), now];
     if (this.restarts.length > 5) {
-      this.log.error('the local Redis keeps exiting; not restarting it again', { code, signal, log: path.join(this.dir, 'redis.log') });
+      this.log.error('the local Redis keeps exiting; not restarting it again', {
+        code,
+        signal,
+        log: path.join(this.dir, 'redis.log'),
+      });
       return;
     }
     this.log.warn('the local Redis exited; restarting it (same port, same data)', { code, signal });
@@ -163,7 +190,12 @@ function adopted(port: number, pid: number, dir: string, stateFile: string, log:
 
 /** The server on `port` is the one with this pid and this data folder. */
 async function isOurs(port: number, pid: number, dir: string): Promise<boolean> {
-  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+  const redis = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -189,7 +221,9 @@ function alive(pid: number): boolean {
 function readState(file: string): State | undefined {
   try {
     const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<State>;
-    return typeof s.port === 'number' ? { port: s.port, pid: typeof s.pid === 'number' ? s.pid : undefined } : undefined;
+    return typeof s.port === 'number'
+      ? { port: s.port, pid: typeof s.pid === 'number' ? s.pid : undefined }
+      : undefined;
   } catch {
     return undefined;
   }

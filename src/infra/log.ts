@@ -63,7 +63,9 @@ function errorFields(e: Error, depth = 0): Record<string, unknown> {
     ...(code !== undefined ? { code } : {}),
     ...(slackError !== undefined ? { slackError } : {}),
     ...(e.stack ? { stack: e.stack } : {}),
-    ...(cause !== undefined && depth < 3 ? { cause: cause instanceof Error ? errorFields(cause, depth + 1) : describe(cause) } : {}),
+    ...(cause !== undefined && depth < 3
+      ? { cause: cause instanceof Error ? errorFields(cause, depth + 1) : describe(cause) }
+      : {}),
   };
 }
 

@@ -1,4 +1,13 @@
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
 
 /** Everything LUNA exposes on /metrics. One registry per app instance, so tests never share counters. */
 /** Tokens one model call used, by kind (the SDK's `usage`, flattened). */
@@ -15,7 +24,20 @@ export function tokensSpent(u: ModelUsage): number {
 }
 
 /** Business time from five minutes to five days (one business day is often 8–9 hours). */
-const REQUEST_BUCKETS = [300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 16 * 3600, 24 * 3600, 48 * 3600, 72 * 3600, 120 * 3600];
+const REQUEST_BUCKETS = [
+  300,
+  900,
+  1800,
+  3600,
+  2 * 3600,
+  4 * 3600,
+  8 * 3600,
+  16 * 3600,
+  24 * 3600,
+  48 * 3600,
+  72 * 3600,
+  120 * 3600,
+];
 
 export class Metrics {
   readonly registry = new Registry();

@@ -44,11 +44,18 @@ export function handleProcessFailures(o: ProcessFailureOptions): void {
   const events = o.events ?? process;
   events.on('unhandledRejection', (reason: unknown) => {
     o.count('rejection');
-    o.log.error('a failure nothing handled (an unhandled promise rejection); LUNA carries on', { err: reason, request: request() });
+    o.log.error('a failure nothing handled (an unhandled promise rejection); LUNA carries on', {
+      err: reason,
+      request: request(),
+    });
   });
   events.on('uncaughtException', (err: Error, origin: string) => {
     o.count('exception');
-    o.log.error('a failure nothing handled (an uncaught exception); LUNA exits so it is started again', { err, origin, request: request() });
+    o.log.error('a failure nothing handled (an uncaught exception); LUNA exits so it is started again', {
+      err,
+      origin,
+      request: request(),
+    });
     exit(1);
   });
 }

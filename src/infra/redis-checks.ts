@@ -34,17 +34,26 @@ async function persistenceOf(node: Pick<RedisClient, 'config'>): Promise<Persist
       detail: `cannot be checked: this Redis does not allow CONFIG (${(err as Error).message.split('\n')[0]}); make sure AOF (appendonly yes) is on`,
     };
   }
-  if (aof === undefined) return { kind: 'unknown', detail: 'cannot be checked: CONFIG GET appendonly returned nothing' };
+  if (aof === undefined)
+    return { kind: 'unknown', detail: 'cannot be checked: CONFIG GET appendonly returned nothing' };
   if (aof === 'yes') return { kind: 'aof', detail: 'AOF on (appendonly yes): acked work survives a Redis restart' };
   if (save?.trim()) {
-    return { kind: 'rdb', detail: `snapshots only (save "${save}"): a Redis restart loses what was acked since the last snapshot; set appendonly yes` };
+    return {
+      kind: 'rdb',
+      detail: `snapshots only (save "${save}"): a Redis restart loses what was acked since the last snapshot; set appendonly yes`,
+    };
   }
-  return { kind: 'none', detail: 'nothing on disk (appendonly no, no save points): acked mentions would be lost on a Redis restart; set appendonly yes' };
+  return {
+    kind: 'none',
+    detail:
+      'nothing on disk (appendonly no, no save points): acked mentions would be lost on a Redis restart; set appendonly yes',
+  };
 }
 
 /** Logs what a persistence check found, at the level it deserves. */
 export function reportPersistence(p: Persistence, where: string, log: Logger): void {
-  if (p.kind === 'none' || p.kind === 'rdb') log.warn(`Redis at ${where} keeps ${p.detail}`, { where, persistence: p.kind });
+  if (p.kind === 'none' || p.kind === 'rdb')
+    log.warn(`Redis at ${where} keeps ${p.detail}`, { where, persistence: p.kind });
   else if (p.kind === 'unknown') log.info(`Redis persistence at ${where} ${p.detail}`, { where, persistence: p.kind });
 }
 

@@ -96,10 +96,19 @@ export class RedisWatch {
     // BullMQ telling a run that lost its job's lock (a Redis restart, a blocked process) that it cannot renew or
     // finish it: expected after a blip, and the run that holds the job now finishes it (queue/worker.ts).
     if (LOCK_LAPSE.test(message)) {
-      this.o.log.warn('a job lock lapsed; the run holding the job now finishes it', { source, where: this.o.where, error: message });
+      this.o.log.warn('a job lock lapsed; the run holding the job now finishes it', {
+        source,
+        where: this.o.where,
+        error: message,
+      });
       return;
     }
-    this.o.log.error('Redis error', { source, where: this.o.where, error: message, ...(seen?.repeated ? { repeatedSinceLastLine: seen.repeated } : {}) });
+    this.o.log.error('Redis error', {
+      source,
+      where: this.o.where,
+      error: message,
+      ...(seen?.repeated ? { repeatedSinceLastLine: seen.repeated } : {}),
+    });
   }
 
   private becameUnreachable(): void {
@@ -115,7 +124,11 @@ export class RedisWatch {
     if (this.reported || this.closed) return;
     this.reported = true;
     const fields = { where: this.o.where, ...(this.lastError ? { error: this.lastError } : {}) };
-    if (this.everUp) this.o.log.warn(`lost the connection to Redis at ${this.o.where}; reconnecting (the ack path waits up to 2 s for it)`, fields);
+    if (this.everUp)
+      this.o.log.warn(
+        `lost the connection to Redis at ${this.o.where}; reconnecting (the ack path waits up to 2 s for it)`,
+        fields,
+      );
     else this.o.log.warn(`waiting for Redis at ${this.o.where}; LUNA serves as soon as it answers`, fields);
     this.timer ??= setInterval(() => {
       if (this.up || this.closed) return;
@@ -138,7 +151,10 @@ export class RedisWatch {
     const again = this.everUp;
     if (this.reported) {
       const downForSeconds = Math.round((Date.now() - this.downSince) / 100) / 10;
-      this.o.log.info(again ? `Redis at ${this.o.where} is reachable again` : `Redis at ${this.o.where} answers`, { where: this.o.where, downForSeconds });
+      this.o.log.info(again ? `Redis at ${this.o.where} is reachable again` : `Redis at ${this.o.where} answers`, {
+        where: this.o.where,
+        downForSeconds,
+      });
     }
     this.everUp = true;
     this.reported = false;

@@ -11,7 +11,8 @@ export interface RedisNode {
 
 /** Where Redis is: a URL (`redis://`, `rediss://`), or the seed nodes of a Redis Cluster. */
 export type RedisTarget =
-  { kind: 'single'; url: string } | { kind: 'cluster'; nodes: RedisNode[]; tls: boolean; username?: string | undefined; password?: string | undefined };
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: RedisNode[]; tls: boolean; username?: string | undefined; password?: string | undefined };
 
 /** The default when neither REDIS_URL nor REDIS_CLUSTER_NODES is set. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -49,8 +50,14 @@ function reconnectDelay(times: number): number {
  */
 export function connectRedis(target: RedisTarget, purpose: 'producer' | 'worker'): RedisClient {
   const perPurpose: RedisOptions =
-    purpose === 'producer' ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : { maxRetriesPerRequest: null, enableOfflineQueue: true };
-  const common: RedisOptions = { connectTimeout: 5_000, connectionName: `luna-${purpose}`, retryStrategy: reconnectDelay };
+    purpose === 'producer'
+      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false }
+      : { maxRetriesPerRequest: null, enableOfflineQueue: true };
+  const common: RedisOptions = {
+    connectTimeout: 5_000,
+    connectionName: `luna-${purpose}`,
+    retryStrategy: reconnectDelay,
+  };
   if (target.kind === 'single') return new Redis(target.url, { ...common, ...perPurpose, lazyConnect: false });
 
   const { enableOfflineQueue, ...perNode } = perPurpose;
@@ -67,7 +74,9 @@ export function connectRedis(target: RedisTarget, purpose: 'producer' | 'worker'
       ...(target.tls ? { tls: {} } : {}),
     },
     // With TLS, keep the node's name as given so the certificate is checked against it (not a resolved IP).
-    ...(target.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+    ...(target.tls
+      ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) }
+      : {}),
   };
   return new Cluster(
     target.nodes.map((n) => ({ host: n.host, port: n.port })),
@@ -84,9 +93,15 @@ export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code === 'luna_redis_unavailable') return true;
-  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNABORTED)$/.test(code)) return true;
+  if (
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNABORTED)$/.test(code)
+  )
+    return true;
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN/.test(message) || isRedisConnectionLoss(err);
+  return (
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN/.test(message) ||
+    isRedisConnectionLoss(err)
+  );
 }
 
 /** The ioredis and BullMQ ways of saying the connection is gone, which nothing else says: safe to match on any error. */

@@ -11,7 +11,11 @@ export class TimeoutError extends Error {
 }
 
 /** `p`, or a rejection with `timedOut()` (a TimeoutError unless given) if `ms` pass first. The timer alone keeps no process alive. */
-export function withTimeout<T>(p: Promise<T>, ms: number, timedOut: () => Error = () => new TimeoutError(ms)): Promise<T> {
+export function withTimeout<T>(
+  p: Promise<T>,
+  ms: number,
+  timedOut: () => Error = () => new TimeoutError(ms),
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(timedOut()), Math.max(0, ms));
     timer.unref();

@@ -7,17 +7,25 @@ import { tellOnly } from '../slack-api/tell-only.js';
 // for a 1–5 rating. A customer's click is their vote (one per person, the last click wins) and is thanked
 // privately; an internal member's click is refused privately and not counted.
 
-export async function csatVoteJob(job: LunaJob<'csat-vote'>, ctx: JobContext): Promise<{ counted: boolean; why?: string }> {
+export async function csatVoteJob(
+  job: LunaJob<'csat-vote'>,
+  ctx: JobContext,
+): Promise<{ counted: boolean; why?: string }> {
   const p = job.data;
   const survey = await ctx.stores.csat.get(p.surveyId);
-  const tell = (text: string, channel = p.channel, threadTs?: string) => tellOnly(ctx.slack, { channel, user: p.userId, threadTs }, text);
+  const tell = (text: string, channel = p.channel, threadTs?: string) =>
+    tellOnly(ctx.slack, { channel, user: p.userId, threadTs }, text);
   if (!survey) {
     await tell(SURVEY_GONE);
     return { counted: false, why: 'no such survey' };
   }
   // A button only counts on the survey's own message: a value copied elsewhere is not a vote.
   if (survey.channel !== p.channel || survey.messageTs !== p.messageTs) {
-    ctx.log.warn('ignored a CSAT click that did not come from its survey message', { survey: p.surveyId, channel: p.channel, messageTs: p.messageTs });
+    ctx.log.warn('ignored a CSAT click that did not come from its survey message', {
+      survey: p.surveyId,
+      channel: p.channel,
+      messageTs: p.messageTs,
+    });
     return { counted: false, why: 'not the survey message' };
   }
   if (!(await ctx.directory.person(p.userId)).external) {

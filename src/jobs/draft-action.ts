@@ -15,26 +15,38 @@ import { mention } from '../domain/slack-ids.js';
  */
 export async function draftActionJob(job: LunaJob<'draft-action'>, ctx: JobContext): Promise<{ posted: number }> {
   const a = job.data;
-  const tell = (text: string) => tellOnly(ctx.slack, { channel: a.channel, user: a.userId }, text).then(() => ({ posted: 0 }));
+  const tell = (text: string) =>
+    tellOnly(ctx.slack, { channel: a.channel, user: a.userId }, text).then(() => ({ posted: 0 }));
   const draft = await ctx.stores.drafts.get(a.draftId);
   if (!draft) return tell('This draft is too old to post; mention me in the thread again for a fresh one.');
   if (!draft.notices.some((n) => n.channel === a.channel && n.ts === a.messageTs)) {
-    ctx.log.warn('ignored a draft click that did not come from the draft’s own message', { draft: a.draftId, channel: a.channel });
+    ctx.log.warn('ignored a draft click that did not come from the draft’s own message', {
+      draft: a.draftId,
+      channel: a.channel,
+    });
     return { posted: 0 };
   }
   const person = await ctx.directory.person(a.userId);
-  if (person.external || !draft.reviewers.includes(a.userId)) return tell('Only the people this draft was sent to can post or discard it.');
+  if (person.external || !draft.reviewers.includes(a.userId))
+    return tell('Only the people this draft was sent to can post or discard it.');
 
   const status = a.action === 'discard' ? 'discarded' : 'posted';
   const thread = status === 'posted' ? await readThread(ctx.slack, draft.channel, draft.threadTs) : [];
   if (status === 'posted' && draft.status === 'pending') {
-    const unconfirmed = await needsConfirmation(ctx, draft, a.action === 'post_confirmed', participantsOf(thread, ctx.identity.botUserId));
+    const unconfirmed = await needsConfirmation(
+      ctx,
+      draft,
+      a.action === 'post_confirmed',
+      participantsOf(thread, ctx.identity.botUserId),
+    );
     if (unconfirmed) return tell(unconfirmed);
   }
   if (!(await ctx.stores.drafts.decide(draft.id, status, a.userId, job.id))) {
     const now = await ctx.stores.drafts.get(draft.id);
     const who = now?.decidedBy ? mention(now.decidedBy) : 'Someone';
-    return tell(now?.status === 'posted' ? `${who} already posted this draft.` : `${who} already discarded this draft.`);
+    return tell(
+      now?.status === 'posted' ? `${who} already posted this draft.` : `${who} already discarded this draft.`,
+    );
   }
   let posted = 0;
   if (status === 'posted') {
@@ -66,7 +78,12 @@ export async function draftActionJob(job: LunaJob<'draft-action'>, ctx: JobConte
  * otherwise the reviewers' copies are redrawn with the facts and that button, and the clicker is told why
  * nothing was posted. Returns that note, or undefined when the draft may be posted.
  */
-async function needsConfirmation(ctx: JobContext, draft: DraftRecord, confirmed: boolean, participants: string[]): Promise<string | undefined> {
+async function needsConfirmation(
+  ctx: JobContext,
+  draft: DraftRecord,
+  confirmed: boolean,
+  participants: string[],
+): Promise<string | undefined> {
   const guard = await guardIfCustomer(ctx, draft.channel, participants);
   const found = guard ? checkForCustomer(guard, draft.parts.join('\n')) : [];
   const unseen = found.filter((f) => !draft.flagged.some((s) => s.fact === f.fact && s.value === f.value));

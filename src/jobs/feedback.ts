@@ -8,7 +8,10 @@ import { refuse, tellOnly } from '../slack-api/tell-only.js';
  * people: someone of another organisation gets a private note and nothing is counted. What is kept is an
  * aggregate (answer, value, reason); see FeedbackStore.
  */
-export async function feedbackJob(job: LunaJob<'feedback'>, ctx: JobContext): Promise<{ counted: boolean; why?: string }> {
+export async function feedbackJob(
+  job: LunaJob<'feedback'>,
+  ctx: JobContext,
+): Promise<{ counted: boolean; why?: string }> {
   const p = job.data;
   const log = ctx.log.child({ job: job.id, answer: p.answerId });
   if (await ctx.directory.isExternal(p.userId, p.userTeamId)) {
@@ -31,16 +34,22 @@ export async function feedbackJob(job: LunaJob<'feedback'>, ctx: JobContext): Pr
   // Only the answer's own buttons count: a click from any other message (a forged or replayed payload) changes nothing.
   const target = await ctx.stores.feedback.target(p.answerId);
   if (!target || target.channel !== p.channel || target.ts !== p.messageTs) {
-    log.warn('ignored a feedback click that did not come from the answer it names', { channel: p.channel, messageTs: p.messageTs, known: Boolean(target) });
+    log.warn('ignored a feedback click that did not come from the answer it names', {
+      channel: p.channel,
+      messageTs: p.messageTs,
+      known: Boolean(target),
+    });
     return { counted: false, why: 'not_the_answer' };
   }
   if (!(await ctx.stores.feedback.vote(p.answerId, p.userId, p.vote))) return { counted: false, why: 'already' };
   ctx.metrics.answerFeedback.inc({ value: p.vote });
   if (p.vote === 'negative') {
     // Best effort: the vote is counted either way.
-    await tellOnly(ctx.slack, { channel: p.channel, user: p.userId, threadTs: target.threadTs }, feedbackReasonMessage(p.answerId)).catch((err: unknown) =>
-      log.warn('could not ask why an answer did not help', { err }),
-    );
+    await tellOnly(
+      ctx.slack,
+      { channel: p.channel, user: p.userId, threadTs: target.threadTs },
+      feedbackReasonMessage(p.answerId),
+    ).catch((err: unknown) => log.warn('could not ask why an answer did not help', { err }));
   }
   return { counted: true };
 }

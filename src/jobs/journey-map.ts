@@ -13,7 +13,13 @@ import { renderJourneyPng } from '../render/journey-svg.js';
 import { journeyMermaid } from '../render/mermaid.js';
 import { slackErrorCode } from '../slack-api/errors.js';
 import { postPart } from '../slack-api/post.js';
-import { participantsOf, postedParts, readThread, toThreadMessages, type SlackThreadMessage } from '../slack-api/thread.js';
+import {
+  participantsOf,
+  postedParts,
+  readThread,
+  toThreadMessages,
+  type SlackThreadMessage,
+} from '../slack-api/thread.js';
 import type { JobContext, LunaJob } from '../contracts/job-context.js';
 import { guardIfCustomer, postChecked } from '../steps/customer-guard.js';
 import { tellOnly } from '../slack-api/tell-only.js';
@@ -33,7 +39,10 @@ const MODEL_TIMEOUT_MS = 180_000;
  * map and each finished step are kept in Redis, and a retry also looks in Slack for a step that finished
  * just before a crash, so the map and the picture are each posted once.
  */
-export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext): Promise<{ stages: number; reused: boolean; msToPicture: number }> {
+export async function journeyMapJob(
+  job: LunaJob<'journey-map'>,
+  ctx: JobContext,
+): Promise<{ stages: number; reused: boolean; msToPicture: number }> {
   const p = job.data;
   const jobId = job.id;
   // Any earlier start (a failed attempt, or a worker that died mid-job) may have posted something already.
@@ -41,7 +50,14 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   const log = ctx.log.child({ job: jobId, channel: p.channel });
   const store = ctx.stores.journeys;
   // A journey map is model work a person asked for: it counts against their limits like a mention (jobs/mention-limits.ts).
-  if (!(await admitMention(ctx, jobId, { userId: p.userId, channel: p.channel, threadTs: p.threadTs, isDirectMessage: p.channel.startsWith('D') }))) {
+  if (
+    !(await admitMention(ctx, jobId, {
+      userId: p.userId,
+      channel: p.channel,
+      threadTs: p.threadTs,
+      isDirectMessage: p.channel.startsWith('D'),
+    }))
+  ) {
     return { stages: 0, reused: false, msToPicture: 0 };
   }
   const route = await routeInternalOutput(ctx, p.channel, p.userId, 'Journey maps');
@@ -50,7 +66,10 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
     return { stages: 0, reused: false, msToPicture: 0 };
   }
   // Where the map goes: the channel or thread it was asked in, or (the customer reads along) the asker's DM.
-  const dest: Destination = route.kind === 'private' ? { channel: route.dm } : { channel: p.channel, ...(p.threadTs ? { threadTs: p.threadTs } : {}) };
+  const dest: Destination =
+    route.kind === 'private'
+      ? { channel: route.dm }
+      : { channel: p.channel, ...(p.threadTs ? { threadTs: p.threadTs } : {}) };
   const thread = p.threadTs ? await readThread(ctx.slack, p.channel, p.threadTs) : undefined;
 
   let map = await store.map(jobId);
@@ -61,9 +80,11 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
       return { stages: 0, reused, msToPicture: 0 };
     }
     if (!retry && p.source === 'mention') {
-      await tellOnly(ctx.slack, { channel: p.channel, user: p.userId, threadTs: p.threadTs }, ':world_map: Building your journey map…').catch((e: unknown) =>
-        log.debug('working note failed', { err: e }),
-      );
+      await tellOnly(
+        ctx.slack,
+        { channel: p.channel, user: p.userId, threadTs: p.threadTs },
+        ':world_map: Building your journey map…',
+      ).catch((e: unknown) => log.debug('working note failed', { err: e }));
     }
     const customers =
       route.kind === 'private' && thread
@@ -75,7 +96,13 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
         : undefined;
     map = await store.storeMap(jobId, await buildMap(ctx, p, thread, customers));
     if (route.kind === 'private') {
-      await sayPrivately(ctx, p.channel, p.userId, ':lock: Your journey map is on its way to you in a DM: the customer reads this channel.', p.threadTs);
+      await sayPrivately(
+        ctx,
+        p.channel,
+        p.userId,
+        ':lock: Your journey map is on its way to you in a DM: the customer reads this channel.',
+        p.threadTs,
+      );
     }
   }
 
@@ -86,29 +113,51 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   let mapTs = await store.postedTs(jobId);
   if (!mapTs && retry) mapTs = await findPostedMap(ctx, p, dest, jobId, route.kind === 'here' ? thread : undefined);
   if (!mapTs) {
-    const note = pictureThread ? 'The picture and its Mermaid source follow below.' : 'The picture and its Mermaid source are in the thread.';
+    const note = pictureThread
+      ? 'The picture and its Mermaid source follow below.'
+      : 'The picture and its Mermaid source are in the thread.';
     const rendered = journeyBlocks(map, mentionPolicy(ctx.settings, [...participants, p.userId]), note, targets);
     if (rendered.removed.length) {
       ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
       log.warn('neutralised mentions in the journey map', { removed: rendered.removed });
     }
-    mapTs = await postPart(ctx.slack, { channel: dest.channel, threadTs: pictureThread, jobId, part: 'map', text: rendered.text, blocks: rendered.blocks });
+    mapTs = await postPart(ctx.slack, {
+      channel: dest.channel,
+      threadTs: pictureThread,
+      jobId,
+      part: 'map',
+      text: rendered.text,
+      blocks: rendered.blocks,
+    });
     await store.setPostedTs(jobId, mapTs);
   }
 
   const uploadThread = pictureThread ?? mapTs;
   const filename = `${slug(map.scenario)}-journey-map-${createHash('sha1').update(jobId).digest('hex').slice(0, 8)}`;
-  const uploaded = (await store.uploaded(jobId)) || (retry && (await alreadyUploaded(ctx, dest.channel, uploadThread, `${filename}.png`)));
+  const uploaded =
+    (await store.uploaded(jobId)) ||
+    (retry && (await alreadyUploaded(ctx, dest.channel, uploadThread, `${filename}.png`)));
   if (!uploaded) {
     const picture = await renderJourneyPng(map, targets);
     await ctx.slack.files.uploadV2({
       channel_id: dest.channel,
       thread_ts: uploadThread,
       initial_comment:
-        `Journey map: ${map.stages.length} stages, ${picture.width}×${picture.height} px. ` + 'The .mmd file is the same map in Mermaid, to edit.',
+        `Journey map: ${map.stages.length} stages, ${picture.width}×${picture.height} px. ` +
+        'The .mmd file is the same map in Mermaid, to edit.',
       file_uploads: [
-        { file: picture.png, filename: `${filename}.png`, title: `Journey map: ${map.scenario}`, alt_text: altText(map) },
-        { content: journeyMermaid(map), filename: `${filename}.mmd`, title: 'Journey map (Mermaid source)', snippet_type: 'text' },
+        {
+          file: picture.png,
+          filename: `${filename}.png`,
+          title: `Journey map: ${map.scenario}`,
+          alt_text: altText(map),
+        },
+        {
+          content: journeyMermaid(map),
+          filename: `${filename}.mmd`,
+          title: 'Journey map (Mermaid source)',
+          snippet_type: 'text',
+        },
       ],
     });
     await store.markUploaded(jobId);
@@ -118,9 +167,17 @@ export async function journeyMapJob(job: LunaJob<'journey-map'>, ctx: JobContext
   return { stages: map.stages.length, reused, msToPicture };
 }
 
-async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThreadMessage[] | undefined, external?: ReadonlyMap<string, string>) {
+async function buildMap(
+  ctx: JobContext,
+  p: JourneyMapPayload,
+  thread: SlackThreadMessage[] | undefined,
+  external?: ReadonlyMap<string, string>,
+) {
   const fitted = thread
-    ? fitThread(toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId), ctx.settings.workspace.model.threadTokenBudget)
+    ? fitThread(
+        toThreadMessages(thread, ctx.identity.botUserId, ctx.identity.botId),
+        ctx.settings.workspace.model.threadTokenBudget,
+      )
     : undefined;
   const where = p.channel.startsWith('D') ? 'a direct message' : `a thread in channel ${mention(p.channel)}`;
   const prompt = buildJourneyPrompt({
@@ -148,7 +205,13 @@ async function buildMap(ctx: JobContext, p: JourneyMapPayload, thread: SlackThre
 }
 
 /** A retry after a crash between posting and recording it: the map message carries this job's metadata. */
-async function findPostedMap(ctx: JobContext, p: JourneyMapPayload, dest: Destination, jobId: string, thread: SlackThreadMessage[] | undefined) {
+async function findPostedMap(
+  ctx: JobContext,
+  p: JourneyMapPayload,
+  dest: Destination,
+  jobId: string,
+  thread: SlackThreadMessage[] | undefined,
+) {
   if (thread) return postedParts(thread, jobId).get('map');
   const recent = await ctx.slack.conversations.history({
     channel: dest.channel,
@@ -165,10 +228,21 @@ async function alreadyUploaded(ctx: JobContext, channel: string, threadTs: strin
 }
 
 /** `@luna journey map` with nothing to map and no thread to read: explain, once. */
-async function postUsageOnce(ctx: JobContext, p: JourneyMapPayload, jobId: string, thread: SlackThreadMessage[]): Promise<void> {
+async function postUsageOnce(
+  ctx: JobContext,
+  p: JourneyMapPayload,
+  jobId: string,
+  thread: SlackThreadMessage[],
+): Promise<void> {
   if (postedParts(thread, jobId).has('usage')) return;
   const guard = await guardIfCustomer(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId));
-  await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'usage', text: JOURNEY_USAGE });
+  await postChecked(ctx, guard, {
+    channel: p.channel,
+    threadTs: p.threadTs,
+    jobId,
+    part: 'usage',
+    text: JOURNEY_USAGE,
+  });
 }
 
 /** A file name people can keep in a QBR folder: the scenario's first words, at most about 40 characters. */
@@ -223,7 +297,8 @@ function failureText(err: unknown, subject: string): string {
   if (code === 'luna_model_unavailable' || code === 'luna_model_stalled') {
     return `I couldn't build a journey map${what}: the AI service did not respond after several tries. Please try again in a few minutes.`;
   }
-  if (CANNOT_POST.has(slackError)) return `I couldn't post the journey map${what} here: invite me to this channel (\`/invite @LUNA\`) and try again.`;
+  if (CANNOT_POST.has(slackError))
+    return `I couldn't post the journey map${what} here: invite me to this channel (\`/invite @LUNA\`) and try again.`;
   return `I couldn't finish the journey map${what}: something went wrong on my side. Please try again in a few minutes.`;
 }
 

@@ -8,7 +8,10 @@ import { DEFAULT_SUGGESTED_PROMPTS } from '../personas/prompts.js';
  * the DM itself: with `thread_ts` (the legacy assistant experience) Slack would silently show nothing. Not
  * for people of another organisation: the prompts are the team's work.
  */
-export async function messagesOpenedJob(job: LunaJob<'messages-opened'>, ctx: JobContext): Promise<{ prompts: number }> {
+export async function messagesOpenedJob(
+  job: LunaJob<'messages-opened'>,
+  ctx: JobContext,
+): Promise<{ prompts: number }> {
   const p = job.data;
   if (await ctx.directory.isExternal(p.userId)) return { prompts: 0 };
   const prompts = ctx.settings.persona.suggestedPrompts ?? DEFAULT_SUGGESTED_PROMPTS;

@@ -9,7 +9,10 @@ import { guardFor, postChecked } from '../steps/customer-guard.js';
 // for a 1–5 rating. A customer's click is their vote (one per person, the last click wins) and is thanked
 // privately; an internal member's click is refused privately and not counted.
 
-export async function threadResolvedJob(job: LunaJob<'thread-resolved'>, ctx: JobContext): Promise<{ survey: 'posted' | 'already' | 'none'; why?: string }> {
+export async function threadResolvedJob(
+  job: LunaJob<'thread-resolved'>,
+  ctx: JobContext,
+): Promise<{ survey: 'posted' | 'already' | 'none'; why?: string }> {
   const p = job.data;
   if (p.userId === ctx.identity.botUserId) return { survey: 'none', why: 'LUNA’s own reaction' };
   const thread = await readThread(ctx.slack, p.channel, p.ts).catch((err: unknown) => {
@@ -17,14 +20,16 @@ export async function threadResolvedJob(job: LunaJob<'thread-resolved'>, ctx: Jo
     throw err;
   });
   if (thread[0]?.ts !== p.ts) return { survey: 'none', why: 'not a thread’s parent message' };
-  if ((await ctx.directory.person(p.userId)).external) return { survey: 'none', why: 'marked by someone of another organisation' };
+  if ((await ctx.directory.person(p.userId)).external)
+    return { survey: 'none', why: 'marked by someone of another organisation' };
 
   const account = await ctx.accounts.forChannel(p.channel);
   if (account) await ctx.stores.accounts.closeThread(account.id, p.channel, p.ts, Date.now());
 
   const csat = ctx.settings.workspace.csat;
   if (!csat.enabled) return { survey: 'none', why: 'csat.enabled is false' };
-  if ((await ctx.directory.audience(p.channel)).kind !== 'customer') return { survey: 'none', why: 'not a customer channel' };
+  if ((await ctx.directory.audience(p.channel)).kind !== 'customer')
+    return { survey: 'none', why: 'not a customer channel' };
 
   const surveyId = `${p.channel}-${p.ts}`;
   const marker = `csat-${surveyId}`;
@@ -34,7 +39,14 @@ export async function threadResolvedJob(job: LunaJob<'thread-resolved'>, ctx: Jo
   // The question is the team's own wording, read by the customer: checked like everything posted there.
   const guard = posted ? undefined : await guardFor(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId));
   const ts =
-    posted ?? (await postChecked(ctx, guard, { channel: p.channel, threadTs: p.ts, jobId: marker, part: 'survey', ...surveyMessage(csat.question, surveyId) }));
+    posted ??
+    (await postChecked(ctx, guard, {
+      channel: p.channel,
+      threadTs: p.ts,
+      jobId: marker,
+      part: 'survey',
+      ...surveyMessage(csat.question, surveyId),
+    }));
   if (!ts) return { survey: 'none', why: 'the survey question names an internal fact' };
   await ctx.stores.csat.create({
     id: surveyId,

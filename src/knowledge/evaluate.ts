@@ -35,7 +35,9 @@ export function readQuestions(csv: string): Question[] {
 
 /** Every readable file of a folder as documents, ids relative to the folder (`file:billing/refunds.md`). */
 export async function readFolder(dir: string, baseUrl?: string): Promise<KnowledgeDoc[]> {
-  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && formatOf(e.name));
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter(
+    (e) => e.isFile() && formatOf(e.name),
+  );
   const docs: KnowledgeDoc[] = [];
   for (const f of files) {
     const full = path.join(f.parentPath, f.name);
@@ -67,7 +69,11 @@ export interface EvalOptions extends IndexOptions {
   embedder?: Embedder | undefined;
 }
 
-export async function evaluate(docs: readonly KnowledgeDoc[], questions: readonly Question[], options: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluate(
+  docs: readonly KnowledgeDoc[],
+  questions: readonly Question[],
+  options: EvalOptions = {},
+): Promise<EvalResult> {
   const chunks: Chunk[] = docs.flatMap((d) => chunkDocument(d));
   const index = new SearchIndex(chunks, options);
   const embedder = options.embedder;
@@ -91,7 +97,8 @@ export async function evaluate(docs: readonly KnowledgeDoc[], questions: readonl
   questions.forEach((q, qi) => {
     const hits = index.search(q.question, { place: { kind: 'internal' }, limit: 40, queryVector: queryVectors[qi] });
     const docsFound: { key: string; url: string | undefined }[] = [];
-    for (const h of hits) if (!docsFound.some((d) => d.key === h.chunk.docId)) docsFound.push({ key: h.chunk.docId, url: h.chunk.url });
+    for (const h of hits)
+      if (!docsFound.some((d) => d.key === h.chunk.docId)) docsFound.push({ key: h.chunk.docId, url: h.chunk.url });
     const rank = docsFound.slice(0, 20).findIndex((d) => d.key === `file:${q.expected}` || d.url === q.expected) + 1;
     if (rank === 1) at1++;
     if (rank >= 1 && rank <= 5) at5++;
@@ -99,5 +106,12 @@ export async function evaluate(docs: readonly KnowledgeDoc[], questions: readonl
     if (rank > 0) rr += 1 / rank;
   });
   const n = questions.length || 1;
-  return { questions: questions.length, chunks: chunks.length, recallAt1: at1 / n, recallAt5: at5 / n, mrr: rr / n, misses };
+  return {
+    questions: questions.length,
+    chunks: chunks.length,
+    recallAt1: at1 / n,
+    recallAt5: at5 / n,
+    mrr: rr / n,
+    misses,
+  };
 }

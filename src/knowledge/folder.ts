@@ -43,12 +43,15 @@ export class FolderSource {
     const { dir } = this.options;
     const info = await stat(dir).catch(() => undefined);
     if (!info?.isDirectory())
-      throw new LunaError('luna_knowledge_source_failed', `knowledge folder ${dir} is not there (or not a folder)`, { retriable: true });
+      throw new LunaError('luna_knowledge_source_failed', `knowledge folder ${dir} is not there (or not a folder)`, {
+        retriable: true,
+      });
     const seen = new Set<string>();
     const watcher = watch(dir, {
       ignoreInitial: false,
       // Hidden files and folders (.git, editors' swap files) and files LUNA does not read are never watched.
-      ignored: (p, stats) => (p !== dir && path.basename(p).startsWith('.')) || Boolean(stats?.isFile() && !formatOf(p)),
+      ignored: (p, stats) =>
+        (p !== dir && path.basename(p).startsWith('.')) || Boolean(stats?.isFile() && !formatOf(p)),
       awaitWriteFinish: { stabilityThreshold: this.options.settleMs ?? 300, pollInterval: 50 },
     });
     this.watcher = watcher;
@@ -63,7 +66,8 @@ export class FolderSource {
     await Promise.all(this.pending.values());
     // Files indexed before but not there now were deleted while LUNA was down.
     for (const [id, record] of await this.w.store.docRecords()) {
-      if (record.origin === this.options.origin && !seen.has(id.slice('file:'.length))) await this.w.store.removeDocument(id);
+      if (record.origin === this.options.origin && !seen.has(id.slice('file:'.length)))
+        await this.w.store.removeDocument(id);
     }
   }
 
@@ -100,7 +104,11 @@ export class FolderSource {
     const parsed = parseContent(format, await readFile(file, 'utf8'), titleFromName(file));
     const relative = path.relative(this.options.dir, file).split(path.sep).join('/');
     const url = parsed.url ?? (this.options.baseUrl ? linkFor(this.options.baseUrl, relative) : undefined);
-    await writeDocument(this.w, { id, origin: this.options.origin, title: parsed.title, url, sections: parsed.sections }, fingerprint);
+    await writeDocument(
+      this.w,
+      { id, origin: this.options.origin, title: parsed.title, url, sections: parsed.sections },
+      fingerprint,
+    );
     this.log.debug('knowledge: file indexed', { file });
   }
 
@@ -112,5 +120,8 @@ export class FolderSource {
 /** `https://docs.example.com` + `billing/refunds.md` → `https://docs.example.com/billing/refunds`. */
 export function linkFor(base: string, relative: string): string {
   const withoutExt = relative.replace(/\.(md|markdown|mdx|html?|txt|text)$/i, '').replace(/(^|\/)index$/i, '');
-  return new URL(withoutExt.split('/').map(encodeURIComponent).join('/'), base.endsWith('/') ? base : `${base}/`).toString();
+  return new URL(
+    withoutExt.split('/').map(encodeURIComponent).join('/'),
+    base.endsWith('/') ? base : `${base}/`,
+  ).toString();
 }

@@ -132,7 +132,10 @@ export class KnowledgeIndexer {
           this.folders.push(folder);
         } catch (err) {
           // The other sources still start; this one is tried again when the lease is next won (a restart).
-          this.log.warn('knowledge: a folder source could not start; its documents stay as they were', { source: s.path, err });
+          this.log.warn('knowledge: a folder source could not start; its documents stay as they were', {
+            source: s.path,
+            err,
+          });
           await folder.close();
         }
       } else {

@@ -105,7 +105,21 @@ const heading: FormatCallback = (elem, walk, builder, options) => {
   builder.closeBlock({ trailingLineBreaks: 2 });
 };
 
-const DROP = ['nav', 'header', 'footer', 'aside', 'script', 'style', 'noscript', 'form', 'button', 'svg', 'iframe', '[role=navigation]', '[aria-hidden=true]'];
+const DROP = [
+  'nav',
+  'header',
+  'footer',
+  'aside',
+  'script',
+  'style',
+  'noscript',
+  'form',
+  'button',
+  'svg',
+  'iframe',
+  '[role=navigation]',
+  '[aria-hidden=true]',
+];
 
 const HTML_OPTIONS: HtmlToTextOptions = {
   wordwrap: false,
@@ -118,7 +132,10 @@ const HTML_OPTIONS: HtmlToTextOptions = {
     { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
   ],
 };
-const TITLE_OPTIONS: HtmlToTextOptions = { wordwrap: false, baseElements: { selectors: ['title'], returnDomByDefault: false } };
+const TITLE_OPTIONS: HtmlToTextOptions = {
+  wordwrap: false,
+  baseElements: { selectors: ['title'], returnDomByDefault: false },
+};
 
 export function parseHtml(content: string, fallbackTitle: string): Parsed {
   const text = convert(content, HTML_OPTIONS);

@@ -104,10 +104,12 @@ export class SearchIndex {
     const filter = (r: { id: unknown }) => allowed(String(r.id));
     let found = this.mini.search(query, { filter });
     // Typos are forgiven only when the words as written find too little: fuzzy matching costs several times more.
-    if (found.length < limit) found = this.mini.search(query, { filter, fuzzy: (term) => (term.length > 5 ? 0.2 : false) });
+    if (found.length < limit)
+      found = this.mini.search(query, { filter, fuzzy: (term) => (term.length > 5 ? 0.2 : false) });
     const keyword = found.slice(0, CANDIDATES).map((r) => ({ id: String(r.id), score: r.score }));
     const semantic = options.queryVector && this.vectors.size > 0 ? this.nearest(options.queryVector, allowed) : [];
-    if (semantic.length === 0) return keyword.slice(0, limit).map((r) => ({ chunk: this.chunks.get(r.id)!, score: r.score }));
+    if (semantic.length === 0)
+      return keyword.slice(0, limit).map((r) => ({ chunk: this.chunks.get(r.id)!, score: r.score }));
     return fuse([keyword.map((r) => r.id), semantic.map((r) => r.id)])
       .slice(0, limit)
       .map((r) => ({ chunk: this.chunks.get(r.id)!, score: r.score }));

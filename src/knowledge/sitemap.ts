@@ -23,7 +23,11 @@ export interface SitemapSourceOptions {
 }
 
 const USER_AGENT = 'LUNA-knowledge/1 (+help-centre indexer)';
-const xml = new XMLParser({ ignoreAttributes: true, processEntities: true, isArray: (name) => name === 'url' || name === 'sitemap' });
+const xml = new XMLParser({
+  ignoreAttributes: true,
+  processEntities: true,
+  isArray: (name) => name === 'url' || name === 'sitemap',
+});
 
 interface Listed {
   loc: string;
@@ -123,7 +127,11 @@ export class SitemapSource {
     const type = res.headers.get('content-type') ?? '';
     const fallback = titleFromName(new URL(p.loc).pathname) || p.loc;
     const parsed = /html/i.test(type) || /^\s*</.test(body) ? parseHtml(body, fallback) : parseText(body, fallback);
-    await writeDocument(this.w, { id: `url:${p.loc}`, origin: this.options.origin, title: parsed.title, url: p.loc, sections: parsed.sections }, fingerprint);
+    await writeDocument(
+      this.w,
+      { id: `url:${p.loc}`, origin: this.options.origin, title: parsed.title, url: p.loc, sections: parsed.sections },
+      fingerprint,
+    );
     return true;
   }
 
@@ -135,7 +143,9 @@ export class SitemapSource {
     });
     if (res.status !== 304 && !res.ok) {
       await res.body?.cancel();
-      throw new LunaError('luna_knowledge_source_failed', `GET ${url} answered ${res.status}`, { retriable: res.status === 429 || res.status >= 500 });
+      throw new LunaError('luna_knowledge_source_failed', `GET ${url} answered ${res.status}`, {
+        retriable: res.status === 429 || res.status >= 500,
+      });
     }
     return res;
   }

@@ -61,11 +61,19 @@ export class VoyageEmbedder implements Embedder {
       res = await fetch(this.url, {
         method: 'POST',
         headers: { authorization: `Bearer ${this.options.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ input, model: this.model, input_type: inputType, output_dimension: this.options.dimensions ?? 512 }),
+        body: JSON.stringify({
+          input,
+          model: this.model,
+          input_type: inputType,
+          output_dimension: this.options.dimensions ?? 512,
+        }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      throw new LunaError('luna_embeddings_failed', `Voyage embeddings request failed: ${(err as Error).message}`, { cause: err, retriable: true });
+      throw new LunaError('luna_embeddings_failed', `Voyage embeddings request failed: ${(err as Error).message}`, {
+        cause: err,
+        retriable: true,
+      });
     }
     if (!res.ok) {
       const detail = (await res.text().catch(() => '')).slice(0, 300);
@@ -77,7 +85,10 @@ export class VoyageEmbedder implements Embedder {
     }
     const parsed = EmbeddingsResponse.safeParse(await res.json().catch(() => undefined));
     if (!parsed.success || parsed.data.data.length !== input.length) {
-      throw new LunaError('luna_embeddings_failed', `Voyage embeddings answered an unexpected body for ${input.length} inputs`);
+      throw new LunaError(
+        'luna_embeddings_failed',
+        `Voyage embeddings answered an unexpected body for ${input.length} inputs`,
+      );
     }
     const vectors: Float32Array[] = new Array<Float32Array>(input.length);
     for (const d of parsed.data.data) vectors[d.index] = Float32Array.from(d.embedding);

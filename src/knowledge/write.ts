@@ -29,7 +29,13 @@ export async function writeDocument(w: Writer, doc: KnowledgeDoc, fingerprint: s
       w.log.warn('knowledge: embeddings failed; the document is searchable by keywords only', { doc: doc.id, err });
     }
   }
-  const record = { origin: doc.origin, title: doc.title, ...(doc.url ? { url: doc.url } : {}), fingerprint, indexedAt: Date.now() };
+  const record = {
+    origin: doc.origin,
+    title: doc.title,
+    ...(doc.url ? { url: doc.url } : {}),
+    fingerprint,
+    indexedAt: Date.now(),
+  };
   return w.store.putDocument(doc.id, record, chunks, vectors);
 }
 

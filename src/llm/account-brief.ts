@@ -24,7 +24,10 @@ const DAY_MS = 86_400_000;
  * (internal places, drafts) and for the check of what a customer will read (steps/customer-guard.ts). Undefined
  * for a DM or a channel about no account. Throws when Redis or Slack cannot be read.
  */
-export async function readAccountContext(ctx: JobContext, p: { channel: string; isDirectMessage?: boolean }): Promise<AccountContext | undefined> {
+export async function readAccountContext(
+  ctx: JobContext,
+  p: { channel: string; isDirectMessage?: boolean },
+): Promise<AccountContext | undefined> {
   if (p.isDirectMessage) return undefined;
   const account = await ctx.accounts.forChannel(p.channel);
   if (!account) return undefined;
@@ -37,11 +40,23 @@ export async function readAccountContext(ctx: JobContext, p: { channel: string; 
     ctx.stores.csat.accountStats(account.id, now - CSAT_DAYS * DAY_MS),
     requestsOn(ctx.settings.workspace.requests) ? ctx.stores.requests.openCountForAccount(account.id, now) : undefined,
   ]);
-  return { account, escalations, digest: digests[0], recentDigests: digests, signals, csat, now, ...(openRequests !== undefined ? { openRequests } : {}) };
+  return {
+    account,
+    escalations,
+    digest: digests[0],
+    recentDigests: digests,
+    signals,
+    csat,
+    now,
+    ...(openRequests !== undefined ? { openRequests } : {}),
+  };
 }
 
 /** The brief of an account context, or undefined: the answer matters more than its brief, so a failed read is logged, not thrown. */
-export async function accountBriefFor(ctx: JobContext, p: { channel: string; isDirectMessage: boolean }): Promise<string | undefined> {
+export async function accountBriefFor(
+  ctx: JobContext,
+  p: { channel: string; isDirectMessage: boolean },
+): Promise<string | undefined> {
   try {
     const context = await readAccountContext(ctx, p);
     return context && writeBrief(context);
@@ -73,11 +88,18 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 export function writeBrief(b: BriefInput): string {
   const a = b.account.book;
   const lines: string[] = [];
-  const head = [`Account: ${b.account.name}`, a?.plan && `plan ${a.plan}`, a?.arr !== undefined && `ARR ${money(a.arr)}`, a?.status && `status ${a.status}`];
+  const head = [
+    `Account: ${b.account.name}`,
+    a?.plan && `plan ${a.plan}`,
+    a?.arr !== undefined && `ARR ${money(a.arr)}`,
+    a?.status && `status ${a.status}`,
+  ];
   lines.push(head.filter(Boolean).join(' · '));
   if (a?.renewalDate) {
     const days = daysUntil(a.renewalDate, b.now);
-    lines.push(`Renewal: ${a.renewalDate} (${days > 0 ? `in ${days} days` : days === 0 ? 'today' : `${-days} days ago`})`);
+    lines.push(
+      `Renewal: ${a.renewalDate} (${days > 0 ? `in ${days} days` : days === 0 ? 'today' : `${-days} days ago`})`,
+    );
   }
   if (a?.health) lines.push(`Health: ${a.health}`);
   if (a?.owner) lines.push(`Account owner: ${mention(a.owner)}`);
@@ -86,7 +108,10 @@ export function writeBrief(b: BriefInput): string {
     open.length
       ? `Open escalations: ${open.length} — ${open
           .slice(0, 3)
-          .map((e) => `${e.area} (opened ${day(e.openedAt)}, ${e.acknowledgedAt ? 'acknowledged' : 'not yet acknowledged'})`)
+          .map(
+            (e) =>
+              `${e.area} (opened ${day(e.openedAt)}, ${e.acknowledgedAt ? 'acknowledged' : 'not yet acknowledged'})`,
+          )
           .join('; ')}`
       : 'Open escalations: none',
   );
@@ -98,7 +123,9 @@ export function writeBrief(b: BriefInput): string {
   );
   if (b.digest) {
     const themes = b.digest.themes.slice(0, 4).join(', ');
-    lines.push(`Latest feedback digest (${day(b.digest.at)}): estimated CSAT ${b.digest.csat}/5${themes ? `; themes: ${themes}` : ''}`);
+    lines.push(
+      `Latest feedback digest (${day(b.digest.at)}): estimated CSAT ${b.digest.csat}/5${themes ? `; themes: ${themes}` : ''}`,
+    );
     const risks = b.digest.risks.slice(0, 3).map((r) => `${r.title} (${pct(r.confidence)})`);
     if (risks.length) lines.push(`Latest risks: ${risks.join('; ')}`);
   }
@@ -107,7 +134,8 @@ export function writeBrief(b: BriefInput): string {
       `Recent signals in customers' messages: ${b.signals.map((s) => `${SIGNAL_LABELS[s.kind].toLowerCase()} ${pct(s.confidence)} (${day(s.at)})`).join(', ')}`,
     );
   }
-  if (a?.milestonesTotal !== undefined && a.milestonesDone !== undefined) lines.push(`Success milestones: ${a.milestonesDone} of ${a.milestonesTotal} done`);
+  if (a?.milestonesTotal !== undefined && a.milestonesDone !== undefined)
+    lines.push(`Success milestones: ${a.milestonesDone} of ${a.milestonesTotal} done`);
   const extra = Object.entries(a?.extra ?? {}).map(([k, v]) => `${k}: ${truncate(v.replace(/\s+/g, ' '), 80)}`);
   if (extra.length) lines.push(`Other facts (account book): ${extra.join('; ')}`);
 

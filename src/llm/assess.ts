@@ -22,7 +22,9 @@ let schemaFor: { key: string; schema: ReturnType<typeof buildSchema> } | undefin
 
 function buildSchema(areas: string[]) {
   return z.object({
-    outOfScope: z.boolean().describe('true when the request is outside the persona scope (code, infrastructure, data analysis…)'),
+    outOfScope: z
+      .boolean()
+      .describe('true when the request is outside the persona scope (code, infrastructure, data analysis…)'),
     strategic: z.boolean().describe('true when a human must make a strategic customer decision in one of the areas'),
     area: z.enum([NO_AREA, ...areas] as [string, ...string[]]),
     confidence: z.number().describe('0 to 1'),
@@ -53,7 +55,10 @@ export interface AssessInput {
  * One structured call on the same model as the answer, with the same cached persona prefix first, so
  * it reads the persona from cache and costs little more than the transcript and a short JSON reply.
  */
-export async function assessConversation(client: Anthropic, input: AssessInput): Promise<{ assessment: Assessment; usage: ModelUsage } | undefined> {
+export async function assessConversation(
+  client: Anthropic,
+  input: AssessInput,
+): Promise<{ assessment: Assessment; usage: ModelUsage } | undefined> {
   const areas = input.settings.workspace.escalation?.owners.map((o) => o.area) ?? [];
   if (areas.length === 0) return undefined;
   const { value, usage } = await callStructured(client, {

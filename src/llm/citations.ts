@@ -56,7 +56,8 @@ export class CitationCollector {
   add(citation: TextCitation): number | undefined {
     if (citation.type !== 'search_result_location') return undefined;
     const chunk =
-      this.chunks[citation.search_result_index - this.firstIndex] ?? this.chunks.find((c) => (c.url ?? `${LINKLESS}${c.docId}`) === citation.source);
+      this.chunks[citation.search_result_index - this.firstIndex] ??
+      this.chunks.find((c) => (c.url ?? `${LINKLESS}${c.docId}`) === citation.source);
     if (!chunk) return undefined;
     const key = chunk.url ?? chunk.docId;
     let source = this.byKey.get(key);
@@ -76,7 +77,9 @@ export class CitationCollector {
     for (const block of content) {
       if (block.type !== 'text') continue;
       const b = block as TextBlock;
-      const numbers = [...new Set((b.citations ?? []).map((c) => this.add(c)).filter((n): n is number => n !== undefined))];
+      const numbers = [
+        ...new Set((b.citations ?? []).map((c) => this.add(c)).filter((n): n is number => n !== undefined)),
+      ];
       out += b.text + (numbers.length ? ` ${numbers.map((n) => `[${n}]`).join('')}` : '');
     }
     return out;
@@ -96,5 +99,7 @@ function link(url: string, title: string): string {
 /** The lines at the answer's end: `Sources:` then `[1] <url|title>` per cited article; empty when nothing was cited. */
 export function sourcesFooter(sources: readonly CitedSource[]): string {
   if (sources.length === 0) return '';
-  return ['*Sources*', ...sources.map((s) => `[${s.n}] ${s.url ? link(s.url, s.title) : escapeMrkdwn(s.title)}`)].join('\n');
+  return ['*Sources*', ...sources.map((s) => `[${s.n}] ${s.url ? link(s.url, s.title) : escapeMrkdwn(s.title)}`)].join(
+    '\n',
+  );
 }

@@ -13,7 +13,13 @@ export type { MessageParam, TextBlockParam };
  * jitter, visible in metrics, surviving restarts). The SDK reads ANTHROPIC_BASE_URL itself.
  */
 export function createAnthropic(apiKey: string, baseURL?: string, fetch?: Fetch): Anthropic {
-  return new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}), ...(fetch ? { fetch } : {}), maxRetries: 0, timeout: 10 * 60_000 });
+  return new Anthropic({
+    apiKey,
+    ...(baseURL ? { baseURL } : {}),
+    ...(fetch ? { fetch } : {}),
+    maxRetries: 0,
+    timeout: 10 * 60_000,
+  });
 }
 
 export type { ModelUsage };
@@ -55,7 +61,10 @@ export async function streamAnswer(client: Anthropic, req: StreamRequest): Promi
   // A streamed answer is what a person watches for: it goes before background calls in the gate.
   const watchdog = new Watchdog(req.idleTimeoutMs, 'answer');
   const stream = watchdog.start(() =>
-    client.messages.stream({ model: req.model, max_tokens: req.maxTokens, system: req.system, messages: req.messages }, { signal: watchdog.signal }),
+    client.messages.stream(
+      { model: req.model, max_tokens: req.maxTokens, system: req.system, messages: req.messages },
+      { signal: watchdog.signal },
+    ),
   );
   let accepted = false;
   stream.on('streamEvent', (event) => {

@@ -65,7 +65,9 @@ function context(scope: DigestScope, task: string): string {
     scope.areas.length
       ? `- Strategic areas with human owners: ${scope.areas.map((a) => `"${a}"`).join('; ')}.`
       : '- No strategic areas are configured: set every churn risk area to null.',
-    scope.handles.length ? `- Team handles: ${scope.handles.map((h) => `@${h}`).join(', ')}.` : '- No team handles are configured.',
+    scope.handles.length
+      ? `- Team handles: ${scope.handles.map((h) => `@${h}`).join(', ')}.`
+      : '- No team handles are configured.',
   ].join('\n');
 }
 

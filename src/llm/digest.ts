@@ -37,7 +37,11 @@ export interface DigestRun {
  * is read exactly once and each level is at most half the size of the one below, so total model input
  * grows linearly with the thread.
  */
-export async function digestWithModel(deps: DigestModelDeps, scope: DigestScope, messages: DigestMessage[]): Promise<DigestRun> {
+export async function digestWithModel(
+  deps: DigestModelDeps,
+  scope: DigestScope,
+  messages: DigestMessage[],
+): Promise<DigestRun> {
   if (messages.length === 0) throw new LunaError('luna_job_payload_invalid', 'a digest needs at least one message');
   const system = digestSystem(deps.persona);
   let calls = 0;
@@ -48,13 +52,17 @@ export async function digestWithModel(deps: DigestModelDeps, scope: DigestScope,
     });
   const chunks = chunkMessages(messages, deps.budgetTokens, new Set(messages.map((m) => m.threadTs)).size > 1);
   const ranges = chunks.map((lines) => rangeOf(lines));
-  let level = await mapLimit(chunks, deps.concurrency ?? 4, (lines, i) => ask(partPrompt(scope, lines, i + 1, chunks.length)));
+  let level = await mapLimit(chunks, deps.concurrency ?? 4, (lines, i) =>
+    ask(partPrompt(scope, lines, i + 1, chunks.length)),
+  );
   let covers = ranges;
   while (level.length > 1) {
     const items = level.map((digest, i) => ({ digest, covers: covers[i]!, json: JSON.stringify(digest) }));
     const groups = packByBudget(items, (p) => estimateTokens(p.json) + 16, deps.budgetTokens, 2);
     // A leftover partial on its own goes up a level as it is.
-    level = await mapLimit(groups, deps.concurrency ?? 4, async (group) => (group.length === 1 ? group[0]!.digest : ask(mergePrompt(scope, group))));
+    level = await mapLimit(groups, deps.concurrency ?? 4, async (group) =>
+      group.length === 1 ? group[0]!.digest : ask(mergePrompt(scope, group)),
+    );
     covers = groups.map((g) => joinRanges(g.map((p) => p.covers)));
   }
   return { digest: level[0]!, calls, parts: chunks.length };

@@ -17,7 +17,12 @@ export interface JourneyPromptInput {
   /** What to map, as the person typed it; may be empty when a thread is the evidence. */
   subject: string;
   /** The thread the request came from (parent first), already fitted to the token budget. */
-  thread?: { kept: ThreadMessage[]; omitted: number; where: string; external?: ReadonlyMap<string, string> | undefined };
+  thread?: {
+    kept: ThreadMessage[];
+    omitted: number;
+    where: string;
+    external?: ReadonlyMap<string, string> | undefined;
+  };
 }
 
 /** The persona's cached prefix first (shared with answers), then the task; the request or thread follows. */
@@ -26,10 +31,20 @@ export function buildJourneyPrompt(input: JourneyPromptInput): { system: TextBlo
     { type: 'text', text: cachedPrefix(input.persona), cache_control: { type: 'ephemeral' } },
     { type: 'text', text: `${INSTRUCTIONS}\n- Today is ${new Date().toISOString().slice(0, 10)}.` },
   ];
-  const ask = input.subject ? `Map this customer, segment or scenario: ${input.subject}` : 'Map the customer journey of the customer this thread is about.';
-  if (!input.thread) return { system, messages: [{ role: 'user', content: `/journey-map ${input.subject}\n\n${ask}` }] };
+  const ask = input.subject
+    ? `Map this customer, segment or scenario: ${input.subject}`
+    : 'Map the customer journey of the customer this thread is about.';
+  if (!input.thread)
+    return { system, messages: [{ role: 'user', content: `/journey-map ${input.subject}\n\n${ask}` }] };
   // The same transcript an answer gets; its last message is the request for the map.
   const { kept, omitted, where, external } = input.thread;
-  const { messages } = buildAnswerPrompt({ persona: input.persona, thread: kept, omitted, where, handles: {}, external });
+  const { messages } = buildAnswerPrompt({
+    persona: input.persona,
+    thread: kept,
+    omitted,
+    where,
+    handles: {},
+    external,
+  });
   return { system, messages: [...messages, { role: 'user', content: `${ask} Use the thread above as evidence.` }] };
 }

@@ -21,13 +21,22 @@ export function retryAfterMs(headers: Pick<Headers, 'get'> | undefined): number 
 }
 
 /** Error types that mean the request itself is wrong, even when they arrive inside a stream. */
-const REQUEST_ERRORS = new Set(['invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'request_too_large']);
+const REQUEST_ERRORS = new Set([
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+]);
 
 /** A retriable status, an overload mid-stream or a dropped connection is worth retrying; another 4xx means our request is wrong. */
 export function classifyModelError(err: unknown): LunaError {
   if (err instanceof LunaError) return err;
   if (err instanceof Anthropic.APIConnectionError) {
-    return new LunaError('luna_model_unavailable', `Anthropic unreachable: ${err.message}`, { retriable: true, cause: err });
+    return new LunaError('luna_model_unavailable', `Anthropic unreachable: ${err.message}`, {
+      retriable: true,
+      cause: err,
+    });
   }
   if (err instanceof Anthropic.APIError) {
     const status = Number(err.status ?? 0);
@@ -55,7 +64,11 @@ export function isUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof Anthropic.APIConnectionError) return true;
     if (e instanceof Anthropic.APIError) return isRetriableStatus(Number(e.status ?? 0));
-    if (e instanceof LunaError && (e.code === 'luna_model_stalled' || (e.code === 'luna_model_unavailable' && e.retriable && !e.cause))) return true;
+    if (
+      e instanceof LunaError &&
+      (e.code === 'luna_model_stalled' || (e.code === 'luna_model_unavailable' && e.retriable && !e.cause))
+    )
+      return true;
   }
   return false;
 }

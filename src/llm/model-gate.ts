@@ -67,7 +67,9 @@ export class ModelGate {
   private outageLogged = false;
 
   constructor(private readonly o: ModelGateOptions) {
-    this.slots = o.maxConcurrentCalls ? o.store.slots(o.maxConcurrentCalls, answerReserve(o.maxConcurrentCalls)) : undefined;
+    this.slots = o.maxConcurrentCalls
+      ? o.store.slots(o.maxConcurrentCalls, answerReserve(o.maxConcurrentCalls))
+      : undefined;
     this.fetch = (input, init) => this.send(input, init);
   }
 
@@ -79,7 +81,9 @@ export class ModelGate {
     await this.o.queue.rateLimit(wanted);
     if (!this.outageLogged) {
       this.outageLogged = true;
-      this.o.log.warn('AI service unavailable or rate-limited: pausing model calls on every worker', { ms: Math.round(wanted) });
+      this.o.log.warn('AI service unavailable or rate-limited: pausing model calls on every worker', {
+        ms: Math.round(wanted),
+      });
     }
   }
 
@@ -180,7 +184,11 @@ export class ModelGate {
       }
       if (await this.o.store.takeProbe(holder, this.o.probeTimeoutMs)) return true;
       if (Date.now() > giveUpAt) {
-        throw new LunaError('luna_model_unavailable', 'the AI service is still unavailable; waiting for it to come back', { retriable: true });
+        throw new LunaError(
+          'luna_model_unavailable',
+          'the AI service is still unavailable; waiting for it to come back',
+          { retriable: true },
+        );
       }
       await sleep(200 + Math.random() * 200, signal);
       await this.waitOutPause(signal);

@@ -95,11 +95,15 @@ export function cachedPrefix(persona: Persona): string {
 function requestContext(ctx: AnswerContext): string {
   const handles = Object.keys(ctx.handles);
   return [
-    ctx.canary ? `# This request (reference ${ctx.canary}: for LUNA's records only, never part of an answer)` : '# This request',
+    ctx.canary
+      ? `# This request (reference ${ctx.canary}: for LUNA's records only, never part of an answer)`
+      : '# This request',
     `- You are answering in ${ctx.where}.`,
     ...(ctx.customer
       ? customerNotes(ctx.customer)
-      : ['- Only your own team reads this place. When a strategic decision is needed, say that the right owners are being looped in.']),
+      : [
+          '- Only your own team reads this place. When a strategic decision is needed, say that the right owners are being looped in.',
+        ]),
     handles.length
       ? `- Team handles that will notify a real team: ${handles.map((h) => `@${h}`).join(', ')}. Other handles stay plain text.`
       : '- No team handles are configured; handles you name stay plain text.',
@@ -140,14 +144,22 @@ function customerNotes(c: CustomerReaders): string[] {
     `- This channel is shared with ${c.customerNames}: people of ${c.customerNames} read your answer. Participants marked "(${c.customerNames})" in the transcript are the customer.`,
     `- Write for the customer, as their customer-success partner: helpful, warm, concrete. Never show internal analysis: no satisfaction scores or estimates, no churn risk or account health, no escalations, areas or internal owners, no KPI targets, no internal names or handles.`,
     '- Make no promises (discounts, credits, terms, dates, exceptions). When a decision is needed, say only that their account team will follow up here: here you do not name escalation areas or say that owners are being looped in, whatever your persona says for internal conversations.',
-    ...(c.draftFor ? [`- This is a draft: ${mention(c.draftFor)} of your own team reviews it before it is posted for the customer.`] : []),
+    ...(c.draftFor
+      ? [`- This is a draft: ${mention(c.draftFor)} of your own team reviews it before it is posted for the customer.`]
+      : []),
   ];
 }
 
 function transcript(thread: ThreadMessage[], omitted: number, external?: ReadonlyMap<string, string>): string {
   const lines = thread.map((m, i) => {
     const org = m.user ? external?.get(m.user) : undefined;
-    const who = m.fromLuna ? 'LUNA (you)' : m.fromBot ? 'a bot' : m.user ? `${mention(m.user)}${org ? ` (${org})` : ''}` : 'someone';
+    const who = m.fromLuna
+      ? 'LUNA (you)'
+      : m.fromBot
+        ? 'a bot'
+        : m.user
+          ? `${mention(m.user)}${org ? ` (${org})` : ''}`
+          : 'someone';
     const label = `[#${i === 0 ? 1 : i + 1 + omitted} · ${who}]`;
     const line = `${label} ${m.text}`;
     return i === 0 && omitted > 0 ? `${line}\n[… ${omitted} earlier replies left out to fit the context …]` : line;

@@ -16,10 +16,14 @@ export const detectionSchema = z.object({
     .array(
       z.object({
         label: z.string().describe('The message’s label (m1, m2…)'),
-        request: z.boolean().describe('true when the customer asks a question or reports a problem the team must answer or act on'),
+        request: z
+          .boolean()
+          .describe('true when the customer asks a question or reports a problem the team must answer or act on'),
         priority: z
           .enum(['urgent', 'high', 'normal', 'low', 'none'])
-          .describe('How urgent it reads: urgent only for an outage or a blocker in production; none when it is no request'),
+          .describe(
+            'How urgent it reads: urgent only for an outage or a blocker in production; none when it is no request',
+          ),
       }),
     )
     .describe('One entry per message, in the order given'),
@@ -40,7 +44,12 @@ export function detectionPrompt(input: DetectionInput): { system: TextBlockParam
   const lines = input.messages.map((m) => `[${m.label} · ${mention(m.user)} (${m.account})] ${m.text}`);
   return {
     system: [{ type: 'text', text: INSTRUCTIONS }],
-    messages: [{ role: 'user', content: `Customer messages (${input.messages.length}):\n\n${lines.join('\n\n')}\n\nClassify each message.` }],
+    messages: [
+      {
+        role: 'user',
+        content: `Customer messages (${input.messages.length}):\n\n${lines.join('\n\n')}\n\nClassify each message.`,
+      },
+    ],
   };
 }
 

@@ -20,8 +20,14 @@ export function signalSchema(areas: readonly string[]) {
         z.object({
           kind: z.enum(SIGNAL_KINDS),
           confidence: z.number().describe('0 to 1: how sure you are the messages carry this signal'),
-          summary: z.string().describe('One sentence in your own words: what the customer said or wants (no quotes longer than a few words)'),
-          messages: z.array(z.string()).describe('Labels of the messages it rests on (s1, s2…), the most telling first, at most 5'),
+          summary: z
+            .string()
+            .describe(
+              'One sentence in your own words: what the customer said or wants (no quotes longer than a few words)',
+            ),
+          messages: z
+            .array(z.string())
+            .describe('Labels of the messages it rests on (s1, s2…), the most telling first, at most 5'),
           area: z
             .enum([NO_AREA, ...areas] as [string, ...string[]])
             .describe('churn_risk only: the human-handled area whose owner must decide; otherwise none'),
@@ -61,7 +67,9 @@ AREAS
 /** The request for one batch (the caller estimates its cost before sending it). */
 export function signalPrompt(input: SignalInput): { system: TextBlockParam[]; messages: MessageParam[] } {
   const areas = input.areas.length ? input.areas.map((a) => `  - ${a}`).join('\n') : '  (none configured: always none)';
-  const lines = input.messages.map((m) => `[${m.label} · ${mention(m.user)} (${m.organisation})${m.inThread ? ' · in a thread' : ''}] ${m.text}`);
+  const lines = input.messages.map(
+    (m) => `[${m.label} · ${mention(m.user)} (${m.organisation})${m.inThread ? ' · in a thread' : ''}] ${m.text}`,
+  );
   return {
     system: [{ type: 'text', text: INSTRUCTIONS.replace('AREAS', areas) }],
     messages: [

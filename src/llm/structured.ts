@@ -31,7 +31,10 @@ function formatOf<S extends z.ZodType>(schema: S): ReturnType<typeof zodOutputFo
  * gets one more try with the validation error shown to the model; a second failure is
  * `luna_model_output_invalid` (retriable: a later attempt may well succeed).
  */
-export async function callStructured<S extends z.ZodType>(client: Anthropic, req: StructuredRequest<S>): Promise<{ value: z.infer<S>; usage: ModelUsage }> {
+export async function callStructured<S extends z.ZodType>(
+  client: Anthropic,
+  req: StructuredRequest<S>,
+): Promise<{ value: z.infer<S>; usage: ModelUsage }> {
   const format = formatOf(req.schema);
   let messages = req.messages;
   const total: ModelUsage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
@@ -51,20 +54,30 @@ export async function callStructured<S extends z.ZodType>(client: Anthropic, req
       return { value: format.parse(raw), usage: total };
     } catch (err) {
       if (deadline.expired) {
-        throw new LunaError('luna_model_stalled', `model sent no answer within ${req.timeoutMs} ms; aborted`, { retriable: true, cause: err });
-      }
-      const invalid = raw !== '' && !(err instanceof LunaError);
-      if (!invalid) throw classifyModelError(err);
-      if (attempt >= 2) {
-        throw new LunaError('luna_model_output_invalid', `model output failed the schema twice: ${(err as Error).message}`, {
+        throw new LunaError('luna_model_stalled', `model sent no answer within ${req.timeoutMs} ms; aborted`, {
           retriable: true,
           cause: err,
         });
       }
+      const invalid = raw !== '' && !(err instanceof LunaError);
+      if (!invalid) throw classifyModelError(err);
+      if (attempt >= 2) {
+        throw new LunaError(
+          'luna_model_output_invalid',
+          `model output failed the schema twice: ${(err as Error).message}`,
+          {
+            retriable: true,
+            cause: err,
+          },
+        );
+      }
       messages = [
         ...messages,
         { role: 'assistant', content: raw },
-        { role: 'user', content: `That output did not match the required schema:\n${(err as Error).message}\nReply again with JSON that matches it exactly.` },
+        {
+          role: 'user',
+          content: `That output did not match the required schema:\n${(err as Error).message}\nReply again with JSON that matches it exactly.`,
+        },
       ];
     } finally {
       deadline.stop();

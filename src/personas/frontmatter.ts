@@ -8,7 +8,9 @@ export interface FrontmatterProblem {
   fix: string;
 }
 
-export type FrontmatterResult = { ok: true; data: Record<string, unknown>; body: string; warnings: string[] } | { ok: false; problem: FrontmatterProblem };
+export type FrontmatterResult =
+  | { ok: true; data: Record<string, unknown>; body: string; warnings: string[] }
+  | { ok: false; problem: FrontmatterProblem };
 
 const YAML_LANGUAGES = new Set(['', 'yaml', 'yml']);
 
@@ -52,7 +54,9 @@ export function readFrontmatter(text: string): FrontmatterResult {
     if (error) {
       // gray-matter hands over the block starting with the newline after "---", so YAML lines are file lines.
       const at = error.linePos ? ` at line ${error.linePos[0].line}` : '';
-      throw new YamlSyntaxError(`YAML syntax error${at}: ${firstLineOf(error.message).replace(/ at line \d+, column \d+:?$/, '')}`);
+      throw new YamlSyntaxError(
+        `YAML syntax error${at}: ${firstLineOf(error.message).replace(/ at line \d+, column \d+:?$/, '')}`,
+      );
     }
     return doc.toJS() as object;
   };
@@ -74,9 +78,17 @@ export function readFrontmatter(text: string): FrontmatterResult {
     });
   } catch (error) {
     if (error instanceof YamlSyntaxError) {
-      return fail('frontmatter', error.message, 'fix the YAML between the --- lines (quote values that contain ": " or start with a special character)');
+      return fail(
+        'frontmatter',
+        error.message,
+        'fix the YAML between the --- lines (quote values that contain ": " or start with a special character)',
+      );
     }
-    return fail('frontmatter', `could not be read: ${error instanceof Error ? error.message : String(error)}`, MISSING_FIX);
+    return fail(
+      'frontmatter',
+      `could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      MISSING_FIX,
+    );
   }
 
   const data: unknown = file.data;
@@ -88,7 +100,8 @@ export function readFrontmatter(text: string): FrontmatterResult {
 
 class YamlSyntaxError extends Error {}
 
-const MISSING_FIX = 'start the file with a --- block holding at least `description: <what this persona does>`, then ---';
+const MISSING_FIX =
+  'start the file with a --- block holding at least `description: <what this persona does>`, then ---';
 
 function fail(field: string, problem: string, fix: string): FrontmatterResult {
   return { ok: false, problem: { field, problem, fix } };

@@ -81,7 +81,9 @@ function kpiSection(lines: string[]): string[] {
 function cleanName(name: string): string {
   return name
     .replace(/[*_`]/g, '')
-    .replace(/\s*\(([^)]*)\)/g, (_all, inner: string) => (/^[A-Z]{2,6}$/.test(inner.trim()) ? ` (${inner.trim()})` : ''))
+    .replace(/\s*\(([^)]*)\)/g, (_all, inner: string) =>
+      /^[A-Z]{2,6}$/.test(inner.trim()) ? ` (${inner.trim()})` : '',
+    )
     .replace(/\s+/g, ' ')
     .trim();
 }

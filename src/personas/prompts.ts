@@ -18,12 +18,22 @@ export const MAX_LOADING_MESSAGES = 10;
 
 /** `features.agent_view.suggested_prompts` of manifest.yml (test/manifest.test.ts keeps the two the same). */
 export const DEFAULT_SUGGESTED_PROMPTS: readonly SuggestedPrompt[] = [
-  { title: 'Map a journey', message: 'Draft a customer journey map for new enterprise customers in their first 90 days.' },
-  { title: 'Spot churn risk', message: 'Which signals should we watch to catch churn risk early in a mid-market account?' },
+  {
+    title: 'Map a journey',
+    message: 'Draft a customer journey map for new enterprise customers in their first 90 days.',
+  },
+  {
+    title: 'Spot churn risk',
+    message: 'Which signals should we watch to catch churn risk early in a mid-market account?',
+  },
   { title: 'Act on feedback', message: 'How do we turn recurring onboarding complaints into an improvement plan?' },
 ];
 
-export const DEFAULT_LOADING_MESSAGES: readonly string[] = ['Reading the thread…', 'Thinking it through…', 'Writing the answer…'];
+export const DEFAULT_LOADING_MESSAGES: readonly string[] = [
+  'Reading the thread…',
+  'Thinking it through…',
+  'Writing the answer…',
+];
 
 const HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
 const ITEM = /^\s*(?:[-*+]|\d+[.)])\s+(.*)$/;

@@ -52,7 +52,14 @@ export async function loadPersonas(dir: string): Promise<PersonaRegistry> {
     names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.md') && !n.startsWith('.')).sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw folderError(dir, code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code ?? String(error)})`);
+    throw folderError(
+      dir,
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'ENOTDIR'
+          ? 'is not a folder'
+          : `cannot be read (${code ?? String(error)})`,
+    );
   }
 
   const problems: SettingProblem[] = [];
@@ -85,7 +92,13 @@ function loadPersona(name: string, file: string, bytes: Buffer): Persona | Setti
   const at = (field: string) => `${file}: ${field}`;
   const text = decodeUtf8(bytes);
   if (typeof text !== 'string') {
-    return [{ where: at('encoding'), problem: `is not UTF-8 text (undecodable bytes at line ${text.badLine})`, fix: 'save the file as UTF-8' }];
+    return [
+      {
+        where: at('encoding'),
+        problem: `is not UTF-8 text (undecodable bytes at line ${text.badLine})`,
+        fix: 'save the file as UTF-8',
+      },
+    ];
   }
 
   const fm = readFrontmatter(text);
@@ -94,10 +107,16 @@ function loadPersona(name: string, file: string, bytes: Buffer): Persona | Setti
   const dialect: Dialect = Object.hasOwn(fm.data, 'tools') ? 'chatmode' : 'agent';
   const schema = dialect === 'chatmode' ? chatmodeFrontmatterSchema : agentFrontmatterSchema;
   const parsed = schema.safeParse(fm.data);
-  const problems: SettingProblem[] = parsed.success ? [] : parsed.error.issues.map((i) => describeIssue(i, fm.data, at));
+  const problems: SettingProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => describeIssue(i, fm.data, at));
   const systemPrompt = fm.body.trim();
   if (systemPrompt === '') {
-    problems.push({ where: at('body'), problem: 'is empty; the body is the system prompt', fix: 'write the persona under the frontmatter' });
+    problems.push({
+      where: at('body'),
+      problem: 'is empty; the body is the system prompt',
+      fix: 'write the persona under the frontmatter',
+    });
   }
   if (!parsed.success || problems.length > 0) return problems;
 
@@ -106,7 +125,9 @@ function loadPersona(name: string, file: string, bytes: Buffer): Persona | Setti
   const warnings = fm.warnings.map((w) => `${file}: ${w}`);
   const replacementChar = text.indexOf('\uFFFD');
   if (replacementChar !== -1) {
-    warnings.push(`${at('encoding')}: contains "\uFFFD" at line ${lineOf(text, replacementChar)}; the text was damaged by an earlier conversion`);
+    warnings.push(
+      `${at('encoding')}: contains "\uFFFD" at line ${lineOf(text, replacementChar)}; the text was damaged by an earlier conversion`,
+    );
   }
   for (const key of Object.keys(fm.data).filter((k) => !Object.hasOwn(schema.shape, k))) {
     warnings.push(`${at(key)}: unknown ${dialect} frontmatter key, ignored`);
@@ -167,7 +188,8 @@ const FIELD_FIX: Record<string, string> = {
   name: 'write `name: <short name>` or remove the line (the file name is used then)',
   color: 'write a colour name such as `color: cyan`, or remove the line',
   tools: "write the tools as a list, e.g. `tools: ['search', 'think']`",
-  suggestedPrompts: 'write 1 to 4 entries, each `- title: <short title>` with `message: <the prompt>`, or remove the key',
+  suggestedPrompts:
+    'write 1 to 4 entries, each `- title: <short title>` with `message: <the prompt>`, or remove the key',
   loadingMessages: 'write 1 to 10 short lines, e.g. `- Reading the thread…`, or remove the key',
 };
 
@@ -179,12 +201,18 @@ const EXPECTED: Record<string, string> = {
   tools: 'a list of text entries',
 };
 
-function describeIssue(issue: z.core.$ZodIssue, data: Record<string, unknown>, at: (field: string) => string): SettingProblem {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  data: Record<string, unknown>,
+  at: (field: string) => string,
+): SettingProblem {
   const [key, index] = issue.path;
   const field = String(key ?? 'frontmatter');
   const fix = FIELD_FIX[field] ?? 'fix or remove this key';
   if (field === 'suggestedPrompts' || field === 'loadingMessages') {
-    const where = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+    const where = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join('');
     const tooLong = issue.code === 'too_big' && issue.origin === 'string';
     const problem =
       issue.code === 'too_big'
@@ -202,7 +230,8 @@ function describeIssue(issue: z.core.$ZodIssue, data: Record<string, unknown>, a
   }
   if (!(field in data)) return { where: at(field), problem: 'is missing', fix };
   const value = data[field];
-  const problem = issue.code === 'too_small' ? 'is empty' : `must be ${EXPECTED[field] ?? 'valid'}, got ${kindOf(value)}`;
+  const problem =
+    issue.code === 'too_small' ? 'is empty' : `must be ${EXPECTED[field] ?? 'valid'}, got ${kindOf(value)}`;
   return { where: at(field), problem, fix };
 }
 

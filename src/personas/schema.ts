@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
-const suggestedPrompt = z.object({ title: z.string().trim().min(1).max(75), message: z.string().trim().min(1).max(2000) }).strict();
+const suggestedPrompt = z
+  .object({ title: z.string().trim().min(1).max(75), message: z.string().trim().min(1).max(2000) })
+  .strict();
 
 /** Frontmatter keys both dialects share. `name` is honoured in either; it falls back to the file name. */
 const sharedKeys = {

@@ -12,12 +12,21 @@ import { JOB_NAMES } from '../contracts/jobs.js';
  * is removed here. A new schedule's watermark starts now: its first digest covers what arrives after it
  * was configured (an existing watermark is never moved back).
  */
-export async function syncDigestSchedulers(queue: Queue, digests: Workspace['digests'], state: DigestState, log: Logger): Promise<void> {
+export async function syncDigestSchedulers(
+  queue: Queue,
+  digests: Workspace['digests'],
+  state: DigestState,
+  log: Logger,
+): Promise<void> {
   const wanted = new Map(digests.map((d) => [digestSchedulerId(d), d]));
   for (const [id, d] of wanted) {
     await state.initWatermark(id, tsOf(Date.now()));
     const data: ScheduledDigestPayload = { schedulerId: id, channel: d.channel, postTo: d.postTo };
-    await queue.upsertJobScheduler(id, { pattern: d.schedule, tz: d.timezone }, { name: JOB_NAMES.scheduledDigest, data });
+    await queue.upsertJobScheduler(
+      id,
+      { pattern: d.schedule, tz: d.timezone },
+      { name: JOB_NAMES.scheduledDigest, data },
+    );
   }
   for (const s of await queue.getJobSchedulers(0, -1)) {
     if (s.key.startsWith('digest-') && !wanted.has(s.key)) {
@@ -25,5 +34,8 @@ export async function syncDigestSchedulers(queue: Queue, digests: Workspace['dig
       log.info('removed a scheduled digest that is no longer configured', { schedule: s.key });
     }
   }
-  if (wanted.size) log.info('scheduled digests', { schedules: [...wanted.values()].map((d) => `${d.channel} → ${d.postTo} at "${d.schedule}" ${d.timezone}`) });
+  if (wanted.size)
+    log.info('scheduled digests', {
+      schedules: [...wanted.values()].map((d) => `${d.channel} → ${d.postTo} at "${d.schedule}" ${d.timezone}`),
+    });
 }

@@ -28,7 +28,11 @@ export function createEnqueue(queue: Queue, order: ThreadOrder, o: EnqueueOption
   const waitMs = o.waitMs ?? ACK_WAIT_MS;
   return async (name, payload, opts = {}) => {
     const { data, id } = parsePayload(name, payload);
-    const add = () => Promise.all([queue.add(name, data, { jobId: id, ...(opts.delayMs ? { delay: opts.delayMs } : {}) }), order.register(name, id, data)]);
+    const add = () =>
+      Promise.all([
+        queue.add(name, data, { jobId: id, ...(opts.delayMs ? { delay: opts.delayMs } : {}) }),
+        order.register(name, id, data),
+      ]);
     await riding(add, o.redis, Date.now() + waitMs, o.where);
   };
 }
@@ -37,7 +41,10 @@ export function createEnqueue(queue: Queue, order: ThreadOrder, o: EnqueueOption
 async function riding<T>(attempt: () => Promise<T>, redis: RedisClient, deadline: number, where: string): Promise<T> {
   for (;;) {
     try {
-      const late = () => new LunaError('luna_redis_unavailable', `Redis at ${where} did not take the job within the wait`, { retriable: true });
+      const late = () =>
+        new LunaError('luna_redis_unavailable', `Redis at ${where} did not take the job within the wait`, {
+          retriable: true,
+        });
       return await withTimeout(attempt(), deadline - Date.now(), late);
     } catch (err) {
       if (!isConnectionError(err)) throw err;
@@ -52,5 +59,8 @@ async function riding<T>(attempt: () => Promise<T>, redis: RedisClient, deadline
 function unavailable(where: string, err: unknown): LunaError {
   if (err instanceof LunaError && err.code === 'luna_redis_unavailable') return err;
   const why = err instanceof Error ? err.message : String(err);
-  return new LunaError('luna_redis_unavailable', `Redis at ${where} is unreachable, so nothing was queued (${why})`, { retriable: true, cause: err });
+  return new LunaError('luna_redis_unavailable', `Redis at ${where} is unreachable, so nothing was queued (${why})`, {
+    retriable: true,
+    cause: err,
+  });
 }

@@ -20,7 +20,10 @@ export const REQUEST_TIMER_TICK_MS = 1_000;
  * Upserts the tick's Job Scheduler (every instance upserts the same id, so there is one), or removes it when
  * requests are off. Ticks keep no history: each is cheap and the next follows within a second.
  */
-export async function syncRequestTimerScheduler(queue: Queue, o: { enabled: boolean; jobName: string; everyMs?: number }): Promise<void> {
+export async function syncRequestTimerScheduler(
+  queue: Queue,
+  o: { enabled: boolean; jobName: string; everyMs?: number },
+): Promise<void> {
   if (!o.enabled) {
     await queue.removeJobScheduler(REQUEST_TIMERS_SCHEDULER);
     return;

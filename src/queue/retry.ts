@@ -13,8 +13,10 @@ export function asLunaError(err: unknown): LunaError {
   if (slack) return slack;
   const message = (err as Error | undefined)?.message ?? String(err);
   // The Slack client could not encode a value (a lone UTF-16 surrogate): the same value fails the same way every time.
-  if (err instanceof URIError) return new LunaError('luna_unexpected', `a value could not be sent: ${message}`, { retriable: false, cause: err });
-  if (isRedisConnectionLoss(err)) return new LunaError('luna_redis_unavailable', `Redis is unreachable: ${message}`, { retriable: true, cause: err });
+  if (err instanceof URIError)
+    return new LunaError('luna_unexpected', `a value could not be sent: ${message}`, { retriable: false, cause: err });
+  if (isRedisConnectionLoss(err))
+    return new LunaError('luna_redis_unavailable', `Redis is unreachable: ${message}`, { retriable: true, cause: err });
   return new LunaError('luna_unexpected', message, { retriable: true, cause: err });
 }
 

@@ -60,7 +60,10 @@ export class ThreadOrder {
     const pending = earlier.length - done.length;
     if (!pending) return false;
     if (Date.now() - job.timestamp > this.maxWaitMs) {
-      this.o.log.warn('an earlier mention in this thread is still pending; answering out of order', { job: job.id, pending });
+      this.o.log.warn('an earlier mention in this thread is still pending; answering out of order', {
+        job: job.id,
+        pending,
+      });
       return false;
     }
     const delay = Math.min(this.recheckMs * pending, 2_000) * (0.8 + Math.random() * 0.4);

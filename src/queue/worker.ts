@@ -60,16 +60,21 @@ export function startWorker(
       ctx.metrics.jobDuration.observe({ job: job.name, outcome: 'error' }, (performance.now() - started) / 1000);
       // Another run has the job now: this one stops without a word (BullMQ will not let it finish the job either).
       if (raw instanceof LunaError && raw.code === 'luna_job_superseded') {
-        ctx.log.warn('this run lost its job to another run (its lock lapsed); it stops without posting, the other run answers', {
-          job: job.id,
-          name: job.name,
-        });
+        ctx.log.warn(
+          'this run lost its job to another run (its lock lapsed); it stops without posting, the other run answers',
+          {
+            job: job.id,
+            name: job.name,
+          },
+        );
         throw raw;
       }
       // The AI service is unavailable: every worker pauses and the job goes back without spending an attempt,
       // until its deadline; past it, the person waiting hears so now instead of after more tries.
       const deadline = typed.receivedAt + ctx.settings.workspace.model.giveUpAfterMinutes * 60_000;
-      const verdict = scale ? await scale.gate.onFailure(raw, deadline, attemptStartedAt).catch(() => 'not_an_outage' as const) : 'not_an_outage';
+      const verdict = scale
+        ? await scale.gate.onFailure(raw, deadline, attemptStartedAt).catch(() => 'not_an_outage' as const)
+        : 'not_an_outage';
       if (verdict === 'deferred') {
         ctx.metrics.modelWaits.inc();
         await handler
@@ -77,7 +82,8 @@ export function startWorker(
           .catch((e: unknown) => ctx.log.warn('could not tell the user LUNA is still on it', { job: job.id, err: e }));
         throw Worker.RateLimitError();
       }
-      const err = verdict === 'expired' ? finalError(raw, ctx.settings.workspace.model.giveUpAfterMinutes) : asLunaError(raw);
+      const err =
+        verdict === 'expired' ? finalError(raw, ctx.settings.workspace.model.giveUpAfterMinutes) : asLunaError(raw);
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (cannotSucceed(err)) {
         // About a conversation, thread or message that does not exist, or carrying a value Slack cannot take: it
@@ -100,9 +106,17 @@ export function startWorker(
         });
         throw new UnrecoverableError(err.message);
       }
-      ctx.log.warn('job attempt failed', { job: job.id, name: job.name, attempt: job.attemptsMade + 1, retriable: err.retriable, err });
+      ctx.log.warn('job attempt failed', {
+        job: job.id,
+        name: job.name,
+        attempt: job.attemptsMade + 1,
+        retriable: err.retriable,
+        err,
+      });
       if (!err.retriable || last) {
-        await handler.onGiveUp(typed, ctx, err).catch((e: unknown) => ctx.log.error('could not tell the user', { job: job.id, err: e }));
+        await handler
+          .onGiveUp(typed, ctx, err)
+          .catch((e: unknown) => ctx.log.error('could not tell the user', { job: job.id, err: e }));
         if (!err.retriable) throw new UnrecoverableError(err.message);
       }
       throw err;
@@ -114,7 +128,10 @@ export function startWorker(
       const earlier = runs.get(job.id!);
       if (earlier) {
         earlier.token = token;
-        ctx.log.warn('a job whose lock lapsed came back to the process still running it; that run goes on under the new lock', { job: job.id });
+        ctx.log.warn(
+          'a job whose lock lapsed came back to the process still running it; that run goes on under the new lock',
+          { job: job.id },
+        );
         return earlier.done;
       }
       const run: Run = { token, done: Promise.resolve() };
@@ -136,7 +153,8 @@ export function startWorker(
       maxStalledCount: 2,
       limiter: PAUSABLE_LIMITER,
       settings: {
-        backoffStrategy: (attemptsMade, _type, err) => retryDelayMs(attemptsMade, queue.backoffSeconds * 1000, retryAfterOf(err)),
+        backoffStrategy: (attemptsMade, _type, err) =>
+          retryDelayMs(attemptsMade, queue.backoffSeconds * 1000, retryAfterOf(err)),
       },
     },
   );
@@ -159,7 +177,8 @@ function parseJob(job: Job, run: Run, lockMs: number): LunaJob | string {
   const spec = (JOBS as Partial<Record<string, (typeof JOBS)[JobName]>>)[job.name];
   if (!spec) return `no job named "${job.name}" in the catalogue`;
   const parsed = spec.payload.safeParse(job.data);
-  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+  if (!parsed.success)
+    return parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
   return {
     id: job.id!,
     name: job.name as JobName,
@@ -169,7 +188,9 @@ function parseJob(job: Job, run: Run, lockMs: number): LunaJob | string {
     receivedAt: receivedAtOf(parsed.data, job.timestamp),
     assertHeld: async () => {
       if (run.token && !(await job.extendLock(run.token, lockMs))) {
-        throw new LunaError('luna_job_superseded', `job ${job.id} is no longer held by this run (its lock lapsed)`, { retriable: false });
+        throw new LunaError('luna_job_superseded', `job ${job.id} is no longer held by this run (its lock lapsed)`, {
+          retriable: false,
+        });
       }
     },
   };
@@ -183,5 +204,9 @@ function receivedAtOf(data: unknown, queuedAt: number): number {
 /** The outage outlasted \`model.giveUpAfterMinutes\`: a final failure, so the handler's apology goes out now. */
 function finalError(raw: unknown, minutes: number): LunaError {
   const cause = asLunaError(raw);
-  return new LunaError(cause.code, `${cause.message} (still unavailable ${minutes} minutes after the request arrived)`, { cause: raw, retriable: false });
+  return new LunaError(
+    cause.code,
+    `${cause.message} (still unavailable ${minutes} minutes after the request arrived)`,
+    { cause: raw, retriable: false },
+  );
 }

@@ -16,7 +16,12 @@ export type FeedbackValue = (typeof FEEDBACK_VALUES)[number];
 export const FEEDBACK_REASONS = ['wrong', 'not_helpful', 'unsafe', 'other'] as const;
 export type FeedbackReason = (typeof FEEDBACK_REASONS)[number];
 
-const REASON_LABELS: Record<FeedbackReason, string> = { wrong: 'Wrong', not_helpful: 'Not helpful', unsafe: 'Unsafe', other: 'Other' };
+const REASON_LABELS: Record<FeedbackReason, string> = {
+  wrong: 'Wrong',
+  not_helpful: 'Not helpful',
+  unsafe: 'Unsafe',
+  other: 'Other',
+};
 
 /** A button value: what was pressed and for which answer (`positive:answer-C0…-1700…`). */
 export function feedbackValue(kind: string, answerId: string): string {
@@ -41,7 +46,11 @@ export function feedbackBlock(answerId: string): types.ContextActionsBlock {
       {
         type: 'feedback_buttons',
         action_id: FEEDBACK_ACTION,
-        positive_button: { text: { type: 'plain_text', text: '👍' }, accessibility_label: 'This answer helped', value: feedbackValue('positive', answerId) },
+        positive_button: {
+          text: { type: 'plain_text', text: '👍' },
+          accessibility_label: 'This answer helped',
+          value: feedbackValue('positive', answerId),
+        },
         negative_button: {
           text: { type: 'plain_text', text: '👎' },
           accessibility_label: 'This answer did not help',

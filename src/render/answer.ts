@@ -12,7 +12,11 @@ const PLACEHOLDER = /\uE000(\d+)\uE001/g;
  */
 export function renderAnswer(markdown: string, policy: MentionPolicy): { text: string; removed: string[] } {
   const kept: string[] = [];
-  const safe = neutraliseMentions(markdown.replace(SENTINELS, ''), policy, (token) => `\uE000${kept.push(token) - 1}\uE001`);
+  const safe = neutraliseMentions(
+    markdown.replace(SENTINELS, ''),
+    policy,
+    (token) => `\uE000${kept.push(token) - 1}\uE001`,
+  );
   const text = markdownToMrkdwn(safe.text).replace(PLACEHOLDER, (_m, i: string) => kept[Number(i)] ?? '');
   return { text, removed: safe.removed };
 }

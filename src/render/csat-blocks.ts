@@ -17,7 +17,12 @@ export function surveyMessage(question: string, surveyId: string): { text: strin
       {
         type: 'actions',
         block_id: 'csat',
-        elements: [1, 2, 3, 4, 5].map((n) => ({ type: 'button', action_id: csatActionId(n), value: surveyId, text: { type: 'plain_text', text: String(n) } })),
+        elements: [1, 2, 3, 4, 5].map((n) => ({
+          type: 'button',
+          action_id: csatActionId(n),
+          value: surveyId,
+          text: { type: 'plain_text', text: String(n) },
+        })),
       },
       { type: 'context', elements: [{ type: 'mrkdwn', text: '1 = very dissatisfied · 5 = very satisfied' }] },
     ],

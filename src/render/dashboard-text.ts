@@ -12,7 +12,9 @@ const SPARKS = '▁▂▃▄▅▆▇█';
 
 /** A week-per-character trend of percentages (`·` for a week without data): `▅▆·█`. */
 export function sparkline(values: ReadonlyArray<number | null>): string {
-  return values.map((v) => (v === null ? '·' : SPARKS[Math.min(SPARKS.length - 1, Math.floor((v / 100) * SPARKS.length))])).join('');
+  return values
+    .map((v) => (v === null ? '·' : SPARKS[Math.min(SPARKS.length - 1, Math.floor((v / 100) * SPARKS.length))]))
+    .join('');
 }
 
 /** "14 min", "2.5 h", "3.1 days". */

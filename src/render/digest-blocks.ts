@@ -48,7 +48,11 @@ export function doneValue(digestId: string, action: number): string {
  * Model text goes through the same mention safety and mrkdwn conversion as answers; citations become
  * permalinks. Content that does not fit one message continues in the next, never dropped.
  */
-export function renderDigest(record: DigestRecord, done: ReadonlyMap<number, DoneMark>, policy: MentionPolicy): { parts: RenderedPart[]; removed: string[] } {
+export function renderDigest(
+  record: DigestRecord,
+  done: ReadonlyMap<number, DoneMark>,
+  policy: MentionPolicy,
+): { parts: RenderedPart[]; removed: string[] } {
   const removed: string[] = [];
   const safe = (s: string) => {
     const r = renderAnswer(s.replace(/\s*\n\s*/g, ' ').trim(), policy);
@@ -65,15 +69,20 @@ export function renderDigest(record: DigestRecord, done: ReadonlyMap<number, Don
   };
   const d = record.digest;
   const blocks: Array<{ block: DigestBlock; action?: number }> = [];
-  const add = (block: DigestBlock, action?: number) => blocks.push(action === undefined ? { block } : { block, action });
+  const add = (block: DigestBlock, action?: number) =>
+    blocks.push(action === undefined ? { block } : { block, action });
 
   add({ type: 'header', text: { type: 'plain_text', text: ':bar_chart: Feedback digest', emoji: true } });
   add({ type: 'context', elements: [{ type: 'mrkdwn', text: scopeLine(record) }] });
-  for (const text of sectionTexts([`*Sentiment:* ${SENTIMENT_LABEL[d.sentiment.overall]} — ${safe(d.sentiment.summary)}${cite(d.sentiment.sources)}`])) {
+  for (const text of sectionTexts([
+    `*Sentiment:* ${SENTIMENT_LABEL[d.sentiment.overall]} — ${safe(d.sentiment.summary)}${cite(d.sentiment.sources)}`,
+  ])) {
     add(section(text));
   }
   const stars = ':star:'.repeat(d.csat.estimate);
-  for (const text of sectionTexts([`*Estimated CSAT:* ${stars} ${d.csat.estimate}/5 — ${safe(d.csat.reasoning)}${cite(d.csat.sources)}`])) {
+  for (const text of sectionTexts([
+    `*Estimated CSAT:* ${stars} ${d.csat.estimate}/5 — ${safe(d.csat.reasoning)}${cite(d.csat.sources)}`,
+  ])) {
     add(section(text));
   }
   add({ type: 'divider' });
@@ -84,7 +93,10 @@ export function renderDigest(record: DigestRecord, done: ReadonlyMap<number, Don
   };
   list(
     'Themes',
-    d.themes.map((t) => `*${safe(t.title)}* (${t.count} ${t.count === 1 ? 'message' : 'messages'}) — ${safe(t.summary)}${cite(t.sources)}`),
+    d.themes.map(
+      (t) =>
+        `*${safe(t.title)}* (${t.count} ${t.count === 1 ? 'message' : 'messages'}) — ${safe(t.summary)}${cite(t.sources)}`,
+    ),
   );
   list(
     'Top pain points',
@@ -118,7 +130,13 @@ export function renderDigest(record: DigestRecord, done: ReadonlyMap<number, Don
       const first = j === 0;
       const button: Button | undefined =
         first && !mark
-          ? { type: 'button', action_id: DONE_ACTION_ID, text: { type: 'plain_text', text: 'Done' }, value: doneValue(record.id, i), style: 'primary' }
+          ? {
+              type: 'button',
+              action_id: DONE_ACTION_ID,
+              text: { type: 'plain_text', text: 'Done' },
+              value: doneValue(record.id, i),
+              style: 'primary',
+            }
           : undefined;
       const block: DigestBlock = {
         type: 'section',
@@ -141,7 +159,13 @@ export function renderDigest(record: DigestRecord, done: ReadonlyMap<number, Don
   }
   const summary = `Feedback digest: ${record.scope.messages} messages, estimated CSAT ${d.csat.estimate}/5, ${d.actions.length} recommended actions`;
   parts.forEach(
-    (p, i) => (p.text = parts.length === 1 ? summary : i === 0 ? `${summary} (1/${parts.length})` : `Feedback digest, continued (${i + 1}/${parts.length})`),
+    (p, i) =>
+      (p.text =
+        parts.length === 1
+          ? summary
+          : i === 0
+            ? `${summary} (1/${parts.length})`
+            : `Feedback digest, continued (${i + 1}/${parts.length})`),
   );
   return { parts, removed };
 }
@@ -169,8 +193,11 @@ function scopeLine(r: DigestRecord): string {
   const s = r.scope;
   const people = `${s.people} ${s.people === 1 ? 'person' : 'people'}`;
   const read = s.parts > 1 ? ` · read in ${s.parts} parts` : '';
-  const privately = s.sharedWith ? ` · :lock: sent to you privately: ${escapeAngles(s.sharedWith)} reads that channel` : '';
-  if (s.kind === 'thread') return `Thread in ${mention(s.channel)} · ${s.messages} messages from ${people}${read}${privately}`;
+  const privately = s.sharedWith
+    ? ` · :lock: sent to you privately: ${escapeAngles(s.sharedWith)} reads that channel`
+    : '';
+  if (s.kind === 'thread')
+    return `Thread in ${mention(s.channel)} · ${s.messages} messages from ${people}${read}${privately}`;
   const since = s.since ? ` since ${slackDate(Number(s.since.split('.')[0]) * 1000)}` : '';
   return `${mention(s.channel)} · ${s.threads} ${s.threads === 1 ? 'thread' : 'threads'} with new messages (${s.messages} read) from ${people}${since}${read}`;
 }
@@ -182,7 +209,8 @@ function slackDate(epochMs: number): string {
 }
 
 /** What someone of another organisation is told, privately, when they press Done. */
-export const DONE_REFUSED = ":lock: Only members of this workspace's own team can mark digest actions done. Nothing was changed.";
+export const DONE_REFUSED =
+  ":lock: Only members of this workspace's own team can mark digest actions done. Nothing was changed.";
 
 /** A Done click on a digest LUNA has no record of posting (older than that record): it cannot be checked, so it is not marked. */
 export const DONE_UNTRACKED =

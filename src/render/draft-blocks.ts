@@ -8,7 +8,11 @@ import { mention } from '../domain/slack-ids.js';
  * A draft that names internal facts is posted only through `post_confirmed`, a button of its own that carries
  * Slack's confirmation dialog naming the facts: a click on plain Post never posts such a draft unchanged.
  */
-export const DRAFT_ACTIONS = { post: 'draft_post', post_confirmed: 'draft_post_confirmed', discard: 'draft_discard' } as const;
+export const DRAFT_ACTIONS = {
+  post: 'draft_post',
+  post_confirmed: 'draft_post_confirmed',
+  discard: 'draft_discard',
+} as const;
 
 /** Slack's section text limit is 3,000 characters; a part is cut into sections below it. */
 const SECTION_CHARS = 2_900;
@@ -49,7 +53,9 @@ export function draftNotice(d: DraftNoticeInput): { text: string; blocks: types.
       { type: 'section', text: { type: 'mrkdwn', text: intro } },
       ...(flagged.length ? [flaggedSection(flagged, who)] : []),
       { type: 'divider' },
-      ...body.slice(0, flagged.length ? 44 : 45).map((text): types.SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+      ...body
+        .slice(0, flagged.length ? 44 : 45)
+        .map((text): types.SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
       { type: 'divider' },
       {
         type: 'actions',
@@ -64,8 +70,19 @@ export function draftNotice(d: DraftNoticeInput): { text: string; blocks: types.
                 text: { type: 'plain_text', text: 'Post in thread' },
                 confirm: postConfirmation(flagged, d.readers),
               }
-            : { type: 'button', action_id: DRAFT_ACTIONS.post, style: 'primary', value: d.draftId, text: { type: 'plain_text', text: 'Post in thread' } },
-          { type: 'button', action_id: DRAFT_ACTIONS.discard, value: d.draftId, text: { type: 'plain_text', text: 'Discard' } },
+            : {
+                type: 'button',
+                action_id: DRAFT_ACTIONS.post,
+                style: 'primary',
+                value: d.draftId,
+                text: { type: 'plain_text', text: 'Post in thread' },
+              },
+          {
+            type: 'button',
+            action_id: DRAFT_ACTIONS.discard,
+            value: d.draftId,
+            text: { type: 'plain_text', text: 'Discard' },
+          },
         ],
       },
     ],
@@ -93,7 +110,10 @@ function flaggedSection(flagged: readonly FactHit[], who: string): types.Section
 function postConfirmation(flagged: readonly FactHit[], readers: string): types.ConfirmationDialog {
   return {
     title: { type: 'plain_text', text: 'Post internal facts?' },
-    text: { type: 'plain_text', text: truncate(`${readers} will read this draft, and it names: ${factNames(flagged)}. Post it as it is?`, 300) },
+    text: {
+      type: 'plain_text',
+      text: truncate(`${readers} will read this draft, and it names: ${factNames(flagged)}. Post it as it is?`, 300),
+    },
     confirm: { type: 'plain_text', text: 'Post as it is' },
     deny: { type: 'plain_text', text: 'Cancel' },
     style: 'danger',
@@ -109,7 +129,10 @@ export function decidedNotice(d: { threadLink: string; status: 'posted' | 'disca
     d.status === 'posted'
       ? `:white_check_mark: Posted in ${d.threadLink} by ${mention(d.by)}.`
       : `:wastebasket: Discarded by ${mention(d.by)}; nothing was posted in ${d.threadLink}.`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text} (draft for ${escapeAngles(d.readers)})` } }] };
+  return {
+    text,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text} (draft for ${escapeAngles(d.readers)})` } }],
+  };
 }
 
 /** A customer mentioned LUNA where it stays silent (`externalMentions: ignore`): the owners hear of it. */

@@ -25,7 +25,10 @@ function modelField(text: string, max = 2900): string {
 
 export interface EscalationView {
   record: Pick<EscalationRecord, 'id' | 'area' | 'status' | 'owners' | 'handledBy' | 'handledAt' | 'fallbackAt'>;
-  request: Pick<EscalationRequest, 'customerWants' | 'whyStrategic' | 'decisionNeeded' | 'summary' | 'confidence' | 'source'>;
+  request: Pick<
+    EscalationRequest,
+    'customerWants' | 'whyStrategic' | 'decisionNeeded' | 'summary' | 'confidence' | 'source'
+  >;
   permalink: string;
   evidence: string[];
   fallback: string[];
@@ -45,7 +48,10 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
   if (v.evidence.length) {
     const recent = v.evidence.slice(-8).map((e) => `• ${modelField(e, 300)}`);
     const more = v.evidence.length > 8 ? `\n_(and ${v.evidence.length - 8} earlier)_` : '';
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*New evidence since*\n${recent.join('\n')}${more}`.slice(0, 2990) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*New evidence since*\n${recent.join('\n')}${more}`.slice(0, 2990) },
+    });
   }
   blocks.push({
     type: 'context',
@@ -61,7 +67,12 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
   if (r.fallbackAt && r.status === 'open') {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `:rotating_light: Not acknowledged in time; re-escalated to ${mentionList(v.fallback)}` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `:rotating_light: Not acknowledged in time; re-escalated to ${mentionList(v.fallback)}`,
+        },
+      ],
     });
   }
   if (r.status === 'open') {
@@ -69,16 +80,39 @@ export function escalationMessage(v: EscalationView): { text: string; blocks: ob
       type: 'actions',
       block_id: `escalation:${r.id}`.slice(0, 255),
       elements: [
-        { type: 'button', action_id: ESCALATION_ACTIONS.acknowledge, text: { type: 'plain_text', text: 'Acknowledge' }, style: 'primary', value: r.id },
-        { type: 'button', action_id: ESCALATION_ACTIONS.take, text: { type: 'plain_text', text: "I'll take it" }, value: r.id },
-        { type: 'button', action_id: ESCALATION_ACTIONS.notStrategic, text: { type: 'plain_text', text: 'Not strategic' }, value: r.id },
+        {
+          type: 'button',
+          action_id: ESCALATION_ACTIONS.acknowledge,
+          text: { type: 'plain_text', text: 'Acknowledge' },
+          style: 'primary',
+          value: r.id,
+        },
+        {
+          type: 'button',
+          action_id: ESCALATION_ACTIONS.take,
+          text: { type: 'plain_text', text: "I'll take it" },
+          value: r.id,
+        },
+        {
+          type: 'button',
+          action_id: ESCALATION_ACTIONS.notStrategic,
+          text: { type: 'plain_text', text: 'Not strategic' },
+          value: r.id,
+        },
       ],
     });
   } else {
-    const when = r.handledAt ? `<!date^${Math.floor(r.handledAt / 1000)}^{date_short_pretty} at {time}|${new Date(r.handledAt).toISOString()}>` : '';
+    const when = r.handledAt
+      ? `<!date^${Math.floor(r.handledAt / 1000)}^{date_short_pretty} at {time}|${new Date(r.handledAt).toISOString()}>`
+      : '';
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `:white_check_mark: ${STATUS_TEXT[r.status]} by ${r.handledBy ? mention(r.handledBy) : 'someone'} ${when}`.trim() }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `:white_check_mark: ${STATUS_TEXT[r.status]} by ${r.handledBy ? mention(r.handledBy) : 'someone'} ${when}`.trim(),
+        },
+      ],
     });
   }
   return { text: `Escalation (${r.area}): ${modelField(q.decisionNeeded, 200)} ${owners}`, blocks };

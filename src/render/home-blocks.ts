@@ -44,11 +44,21 @@ const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
 const section = (text: string): types.SectionBlock => ({ type: 'section', text: mrkdwn(text) });
 const context = (...texts: string[]): types.ContextBlock => ({ type: 'context', elements: texts.map(mrkdwn) });
 const divider: types.DividerBlock = { type: 'divider' };
-const header: types.HeaderBlock = { type: 'header', text: { type: 'plain_text', text: 'LUNA · success metrics', emoji: true } };
+const header: types.HeaderBlock = {
+  type: 'header',
+  text: { type: 'plain_text', text: 'LUNA · success metrics', emoji: true },
+};
 const refresh: types.ActionsBlock = {
   type: 'actions',
   block_id: 'home_actions',
-  elements: [{ type: 'button', action_id: HOME_REFRESH_ACTION, text: { type: 'plain_text', text: 'Refresh', emoji: true }, value: 'refresh' }],
+  elements: [
+    {
+      type: 'button',
+      action_id: HOME_REFRESH_ACTION,
+      text: { type: 'plain_text', text: 'Refresh', emoji: true },
+      value: 'refresh',
+    },
+  ],
 };
 /** Persona text is the operator's, but `<`, `>` and `&` would still be read as Slack markup. */
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -66,7 +76,9 @@ export function homeView(input: HomeInput): types.HomeView {
     ),
     refresh,
     divider,
-    ...(input.requests ? [...yourRequestsBlocks(input.requests.yours), divider, ...requestTeamBlocks(input.requests.team), divider] : []),
+    ...(input.requests
+      ? [...yourRequestsBlocks(input.requests.yours), divider, ...requestTeamBlocks(input.requests.team), divider]
+      : []),
     ...(input.knowledge ? [...knowledgeBlocks(input.knowledge), divider] : []),
     section(`*KPIs against the targets of persona \`${escapeAngles(input.personaId)}\`*`),
     ...readKpis(input.targets, f).map(kpiBlock),
@@ -87,9 +99,16 @@ export function homeView(input: HomeInput): types.HomeView {
     },
     divider,
     'fileId' in input.chart
-      ? { type: 'image', slack_file: { id: input.chart.fileId }, alt_text: input.chart.altText.slice(0, 2000), title: { type: 'plain_text', text: TITLE } }
+      ? {
+          type: 'image',
+          slack_file: { id: input.chart.fileId },
+          alt_text: input.chart.altText.slice(0, 2000),
+          title: { type: 'plain_text', text: TITLE },
+        }
       : context(`:chart_with_upwards_trend: ${input.chart.missing}`),
-    context(`Weeks are UTC weeks starting Monday. LUNA keeps these weekly counts for ${RETENTION_WEEKS} weeks, then they expire.`),
+    context(
+      `Weeks are UTC weeks starting Monday. LUNA keeps these weekly counts for ${RETENTION_WEEKS} weeks, then they expire.`,
+    ),
   ];
   return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks };
 }
@@ -104,7 +123,9 @@ export function homeForeignView(): types.HomeView {
     callback_id: HOME_CALLBACK_ID,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'LUNA', emoji: true } },
-      section(":wave: Hi! This tab is a dashboard for this workspace's own team, so there is nothing to show you here."),
+      section(
+        ":wave: Hi! This tab is a dashboard for this workspace's own team, so there is nothing to show you here.",
+      ),
       context('You can still mention LUNA in the channels you share with this team.'),
     ],
   };
@@ -123,13 +144,21 @@ function kpiBlock(k: KpiReading): types.SectionBlock {
   const target = k.target ? ` · target ${targetText(k.target)}` : '';
   const value = k.value ? ` — *${k.value}*` : '';
   const gap = k.gap ? ` · ${k.gap}` : '';
-  const status = k.status === 'no_data' ? ' — no data yet' : k.status === 'not_measured' ? ' — not measured by LUNA' : '';
+  const status =
+    k.status === 'no_data' ? ' — no data yet' : k.status === 'not_measured' ? ' — not measured by LUNA' : '';
   const detail = (k.detail ?? []).map((d) => `\n_${d}_`).join('');
-  return section(`${STATUS_EMOJI[k.status]} *${escapeAngles(k.name)}*${value}${status}${target}${gap}\n_${k.basis}_${detail}`);
+  return section(
+    `${STATUS_EMOJI[k.status]} *${escapeAngles(k.name)}*${value}${status}${target}${gap}\n_${k.basis}_${detail}`,
+  );
 }
 
 const AT_RISK_ROWS = 8;
-const HEALTH_EMOJI = { high: ':red_circle:', medium: ':large_orange_circle:', low: ':large_green_circle:', unknown: ':white_circle:' } as const;
+const HEALTH_EMOJI = {
+  high: ':red_circle:',
+  medium: ':large_orange_circle:',
+  low: ':large_green_circle:',
+  unknown: ':white_circle:',
+} as const;
 
 /**
  * Accounts at risk, riskiest first: health, open escalations, the latest signal, renewal, owner and a link
@@ -142,7 +171,8 @@ function atRiskBlocks(f: Figures): types.KnownBlock[] {
   const head = section(
     `*Accounts at risk* (${a.known} account${a.known === 1 ? '' : 's'} known${a.book ? '' : '; no account book: set LUNA_ACCOUNTS for health, renewals and owners'})`,
   );
-  if (a.atRisk.length === 0) return [head, context(a.known ? 'No account shows a risk right now.' : 'No account known yet.'), divider];
+  if (a.atRisk.length === 0)
+    return [head, context(a.known ? 'No account shows a risk right now.' : 'No account known yet.'), divider];
   return [head, ...a.atRisk.slice(0, AT_RISK_ROWS).map((r) => riskRow(r, f.now)), divider];
 }
 
@@ -157,7 +187,9 @@ function riskRow(r: RiskRow, now: number): types.SectionBlock {
     r.latestSignal
       ? `latest signal: ${SIGNAL_LABELS[r.latestSignal.kind].toLowerCase()} ${Math.round(r.latestSignal.confidence * 100)}% (${dayMonth(r.latestSignal.at)})`
       : 'no signal',
-    book?.renewalDate ? `renewal ${book.renewalDate} (${renewalIn(daysUntil(book.renewalDate, now))})` : 'no renewal date',
+    book?.renewalDate
+      ? `renewal ${book.renewalDate} (${renewalIn(daysUntil(book.renewalDate, now))})`
+      : 'no renewal date',
     book?.owner ? `owner ${mention(book.owner)}` : 'no owner',
     ...(r.channel ? [mention(r.channel)] : []),
   ];
@@ -171,11 +203,17 @@ function renewalIn(days: number): string {
 /** Beside the persona's KPIs: how helpful the team finds LUNA's answers, from the feedback buttons on them. */
 function helpfulnessBlocks(f: Figures): types.KnownBlock[] {
   const h = helpfulness(f);
-  const figure = h.share === null ? ' — no ratings yet' : ` — *${h.share}%* thumbs-up · ${plural(h.count, 'rating')} in the last ${DASHBOARD_WEEKS} weeks`;
+  const figure =
+    h.share === null
+      ? ' — no ratings yet'
+      : ` — *${h.share}%* thumbs-up · ${plural(h.count, 'rating')} in the last ${DASHBOARD_WEEKS} weeks`;
   const blocks: types.KnownBlock[] = [
-    section(`${h.share === null ? STATUS_EMOJI.no_data : ':thumbsup:'} *Answer helpfulness*${figure}\n_Measured from feedback buttons on LUNA's answers._`),
+    section(
+      `${h.share === null ? STATUS_EMOJI.no_data : ':thumbsup:'} *Answer helpfulness*${figure}\n_Measured from feedback buttons on LUNA's answers._`,
+    ),
   ];
-  if (h.count > 0) blocks.push(context(`Thumbs-up share week by week, oldest first (· = no ratings): \`${sparkline(h.trend)}\``));
+  if (h.count > 0)
+    blocks.push(context(`Thumbs-up share week by week, oldest first (· = no ratings): \`${sparkline(h.trend)}\``));
   return blocks;
 }
 
@@ -189,7 +227,9 @@ function escalationBlocks(f: Figures): types.KnownBlock[] {
         mrkdwn(`*Open now*\n${e.open}`),
         mrkdwn(`*Overdue*\n${e.overdue}${e.overdue ? ' :rotating_light:' : ''}`),
         mrkdwn(`*Acknowledged*\n${e.acknowledged} of ${e.opened} opened`),
-        mrkdwn(`*Median time to acknowledge*\n${e.medianMinutesToAcknowledge === null ? '—' : duration(e.medianMinutesToAcknowledge)}`),
+        mrkdwn(
+          `*Median time to acknowledge*\n${e.medianMinutesToAcknowledge === null ? '—' : duration(e.medianMinutesToAcknowledge)}`,
+        ),
         mrkdwn(`*Marked not strategic*\n${e.notStrategic}`),
         mrkdwn(`*Re-escalated to the fallback*\n${e.reassigned}`),
       ],
@@ -228,7 +268,9 @@ function usageBlocks(f: Figures): types.KnownBlock[] {
   return [
     section(
       `*Limits today* (UTC)\nYour mentions: *${n(u.mine)}* of ${n(u.perDay)} · at most ${n(u.perMinute)} a minute\n` +
-        (orgs.length ? `Model tokens for other organisations' people:\n${orgs.join('\n')}` : "No other organisation's people asked LUNA today."),
+        (orgs.length
+          ? `Model tokens for other organisations' people:\n${orgs.join('\n')}`
+          : "No other organisation's people asked LUNA today."),
     ),
     divider,
   ];

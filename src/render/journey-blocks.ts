@@ -1,5 +1,12 @@
 import type * as types from '@slack/types';
-import { emotionEmoji, emotionWord, kpisWithTargets, lowestStage, type JourneyMap, type JourneyStage } from '../domain/journey.js';
+import {
+  emotionEmoji,
+  emotionWord,
+  kpisWithTargets,
+  lowestStage,
+  type JourneyMap,
+  type JourneyStage,
+} from '../domain/journey.js';
 import type { MentionPolicy } from '../domain/mention-safety.js';
 import type { KpiTarget } from '../personas/kpis.js';
 import { renderAnswer } from './answer.js';
@@ -38,7 +45,12 @@ export interface RenderedJourney {
  * (goal, emotion, actions, touchpoints, pain points, drivers, opportunities with owner and metric), and
  * the persona's KPIs with their targets in a context block. Model text is mention-safe mrkdwn.
  */
-export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNote: string, targets: readonly KpiTarget[] = []): RenderedJourney {
+export function journeyBlocks(
+  map: JourneyMap,
+  policy: MentionPolicy,
+  pictureNote: string,
+  targets: readonly KpiTarget[] = [],
+): RenderedJourney {
   const removed: string[] = [];
   const safe = (s: string, max = PHRASE_MAX) => {
     const one = truncate(s.replace(/\s+/g, ' ').trim(), max);
@@ -49,7 +61,11 @@ export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNot
   };
   const stageLines = (s: JourneyStage, i: number, max: number) => {
     const say = (v: string) => safe(v, max);
-    const list = (label: string, values: string[]) => [`*${label}*`, ...values.slice(0, ITEMS_SHOWN).map((v) => `• ${say(v)}`), ...more(values)];
+    const list = (label: string, values: string[]) => [
+      `*${label}*`,
+      ...values.slice(0, ITEMS_SHOWN).map((v) => `• ${say(v)}`),
+      ...more(values),
+    ];
     return [
       `*${i + 1}. ${say(s.name)}*   ${emotionEmoji(s.emotion)} *${s.emotion}/5 ${emotionWord(s.emotion)}* — _${say(s.feeling)}_`,
       `_Goal:_ ${say(s.goal)}`,
@@ -58,7 +74,9 @@ export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNot
       ...list('Pain points', s.painPoints),
       ...list('Satisfaction drivers', s.satisfactionDrivers),
       '*Opportunities*',
-      ...s.opportunities.slice(0, ITEMS_SHOWN).map((o) => `• ${say(o.idea)} — owner: *${say(o.owner)}*; metric: ${say(o.metric)}`),
+      ...s.opportunities
+        .slice(0, ITEMS_SHOWN)
+        .map((o) => `• ${say(o.idea)} — owner: *${say(o.owner)}*; metric: ${say(o.metric)}`),
       ...more(s.opportunities),
     ];
   };
@@ -73,7 +91,10 @@ export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNot
 
   const low = lowestStage(map);
   const blocks: JourneyBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`Journey map: ${plain(map.scenario)}`, HEADER_MAX), emoji: false } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncate(`Journey map: ${plain(map.scenario)}`, HEADER_MAX), emoji: false },
+    },
     {
       type: 'section',
       text: {
@@ -81,12 +102,18 @@ export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNot
         text: fit([
           `*Actor:* ${safe(map.actor)}`,
           `*Stages:* ${map.stages.map((s) => `${safe(s.name)} ${s.emotion}/5`).join(' → ')}`,
-          ...(low ? [`*Lowest point:* ${safe(low.name)} (${low.emotion}/5, ${emotionWord(low.emotion).toLowerCase()}): start there.`] : []),
+          ...(low
+            ? [
+                `*Lowest point:* ${safe(low.name)} (${low.emotion}/5, ${emotionWord(low.emotion).toLowerCase()}): start there.`,
+              ]
+            : []),
         ]),
       },
     },
   ];
-  map.stages.forEach((s, i) => blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: stageText(s, i) } }));
+  map.stages.forEach((s, i) =>
+    blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: stageText(s, i) } }),
+  );
   blocks.push({ type: 'divider' });
   blocks.push({
     type: 'context',
@@ -100,7 +127,10 @@ export function journeyBlocks(map: JourneyMap, policy: MentionPolicy, pictureNot
       .slice(0, ITEMS_SHOWN)
       .map((a) => safe(a))
       .join(' · ');
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: fit([`_Assumptions to confirm:_ ${assumptions}`]) }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: fit([`_Assumptions to confirm:_ ${assumptions}`]) }],
+    });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: pictureNote }] });
   return { text: `Journey map: ${safe(map.scenario)}`, blocks, removed };

@@ -1,4 +1,11 @@
-import { emotionWord, EMOTION_MAX, EMOTION_MIN, kpisWithTargets, type JourneyMap, type JourneyStage } from '../domain/journey.js';
+import {
+  emotionWord,
+  EMOTION_MAX,
+  EMOTION_MIN,
+  kpisWithTargets,
+  type JourneyMap,
+  type JourneyStage,
+} from '../domain/journey.js';
 import type { KpiTarget } from '../personas/kpis.js';
 import { drawable, textWidth, type FontWeight } from './font.js';
 import { wrapText } from './text-wrap.js';
@@ -89,7 +96,12 @@ interface Para {
 const lineHeight = (size: number) => Math.round(size * 1.38);
 
 /** Lays paragraphs out top-down in a column `width` wide; returns the lines, bullets and height used. */
-function flow(paras: Para[], x: number, top: number, width: number): { lines: TextLine[]; bullets: Bullet[]; height: number } {
+function flow(
+  paras: Para[],
+  x: number,
+  top: number,
+  width: number,
+): { lines: TextLine[]; bullets: Bullet[]; height: number } {
   const lines: TextLine[] = [];
   const bullets: Bullet[] = [];
   let cursor = 0;
@@ -135,10 +147,25 @@ function list(values: string[], size: number, bullet: string): Para[] {
 }
 
 const ROWS: RowSpec[] = [
-  { label: 'Feels', fill: '#f4f5f8', accent: '#9aa3b2', paras: (s, sz) => [{ text: s.feeling, size: sz.body, maxLines: 4 }] },
+  {
+    label: 'Feels',
+    fill: '#f4f5f8',
+    accent: '#9aa3b2',
+    paras: (s, sz) => [{ text: s.feeling, size: sz.body, maxLines: 4 }],
+  },
   { label: 'Doing', fill: '#f4f5f8', accent: '#9aa3b2', paras: (s, sz) => list(s.actions, sz.body, '#7d8696') },
-  { label: 'Touchpoints', fill: '#f4f5f8', accent: '#9aa3b2', paras: (s, sz) => list(s.touchpoints, sz.body, '#7d8696') },
-  { label: 'Pain points', fill: '#fdeeee', accent: '#d64545', paras: (s, sz) => list(s.painPoints, sz.body, '#d64545') },
+  {
+    label: 'Touchpoints',
+    fill: '#f4f5f8',
+    accent: '#9aa3b2',
+    paras: (s, sz) => list(s.touchpoints, sz.body, '#7d8696'),
+  },
+  {
+    label: 'Pain points',
+    fill: '#fdeeee',
+    accent: '#d64545',
+    paras: (s, sz) => list(s.painPoints, sz.body, '#d64545'),
+  },
   {
     label: 'Satisfaction drivers',
     fill: '#eaf3fc',
@@ -152,7 +179,15 @@ const ROWS: RowSpec[] = [
     paras: (s, sz) =>
       capped(s.opportunities, sz.body, (o, i) => [
         { text: o.idea, size: sz.body, bullet: '#2e9e5b', maxLines: 4, gap: i ? 10 : 0 },
-        { text: `Owner: ${o.owner}`, size: sz.small, weight: 'bold', fill: '#23734a', indent: true, maxLines: 2, gap: 2 },
+        {
+          text: `Owner: ${o.owner}`,
+          size: sz.small,
+          weight: 'bold',
+          fill: '#23734a',
+          indent: true,
+          maxLines: 2,
+          gap: 2,
+        },
         { text: `Metric: ${o.metric}`, size: sz.small, fill: COLORS.muted, indent: true, maxLines: 3 },
       ]),
   },
@@ -184,11 +219,18 @@ export function layoutJourney(map: JourneyMap, targets: readonly KpiTarget[] = [
 
   // A row: a label box on the left and one box per stage, all as tall as the tallest content.
   const row = (label: string, cells: Array<{ paras: Para[]; fill: string }>, kind: BoxKind, accent: string) => {
-    const lab = flow([{ text: label, size: sz.label, weight: 'bold', maxLines: 3 }], MARGIN + PAD, y + PAD, LABEL_W - 2 * PAD);
+    const lab = flow(
+      [{ text: label, size: sz.label, weight: 'bold', maxLines: 3 }],
+      MARGIN + PAD,
+      y + PAD,
+      LABEL_W - 2 * PAD,
+    );
     const flows = cells.map((c, i) => flow(c.paras, colX(i) + PAD, y + PAD, colW - 2 * PAD));
     const h = Math.max(lab.height, ...flows.map((f) => f.height)) + 2 * PAD;
     boxes.push({ kind: 'row-label', x: MARGIN, y, w: LABEL_W, h, accent, lines: lab.lines, bullets: [] });
-    flows.forEach((f, i) => boxes.push({ kind, x: colX(i), y, w: colW, h, fill: cells[i]!.fill, lines: f.lines, bullets: f.bullets }));
+    flows.forEach((f, i) =>
+      boxes.push({ kind, x: colX(i), y, w: colW, h, fill: cells[i]!.fill, lines: f.lines, bullets: f.bullets }),
+    );
     y += h + GAP;
   };
 
@@ -224,10 +266,24 @@ export function layoutJourney(map: JourneyMap, targets: readonly KpiTarget[] = [
     const width = CANVAS_WIDTH - MARGIN - contentX;
     const paras = list(assumptions, sz.small + 1, COLORS.muted).map((p) => ({ ...p, maxLines: 2, fill: COLORS.muted }));
     const f = flow(paras, contentX + PAD, y + PAD, width - 2 * PAD);
-    const lab = flow([{ text: 'Assumptions to confirm', size: sz.label, weight: 'bold', maxLines: 3 }], MARGIN + PAD, y + PAD, LABEL_W - 2 * PAD);
+    const lab = flow(
+      [{ text: 'Assumptions to confirm', size: sz.label, weight: 'bold', maxLines: 3 }],
+      MARGIN + PAD,
+      y + PAD,
+      LABEL_W - 2 * PAD,
+    );
     const h = Math.max(f.height, lab.height) + 2 * PAD;
     boxes.push({ kind: 'row-label', x: MARGIN, y, w: LABEL_W, h, accent: '#9aa3b2', lines: lab.lines, bullets: [] });
-    boxes.push({ kind: 'assumptions', x: contentX, y, w: width, h, fill: '#f8f8fb', lines: f.lines, bullets: f.bullets });
+    boxes.push({
+      kind: 'assumptions',
+      x: contentX,
+      y,
+      w: width,
+      h,
+      fill: '#f8f8fb',
+      lines: f.lines,
+      bullets: f.bullets,
+    });
     y += h + GAP;
   }
   const footnote = 'Made by LUNA. Scores and assumptions are a first draft: confirm them with the account team.';
@@ -243,14 +299,34 @@ function layoutEmotion(map: JourneyMap, y: number, size: number, colX: (i: numbe
   const top = y + 52;
   const bottom = y + EMOTION_ROW_H - 26;
   const levelY = (score: number) => top + ((EMOTION_MAX - score) * (bottom - top)) / (EMOTION_MAX - EMOTION_MIN);
-  const labelLines: TextLine[] = [{ text: 'Emotion', x: MARGIN + PAD, y: y + PAD + 16, size: 16, weight: 'bold', fill: COLORS.ink }];
+  const labelLines: TextLine[] = [
+    { text: 'Emotion', x: MARGIN + PAD, y: y + PAD + 16, size: 16, weight: 'bold', fill: COLORS.ink },
+  ];
   const levels: JourneyLayout['levels'] = [];
   for (let score = EMOTION_MAX; score >= EMOTION_MIN; score--) {
     const ly = levelY(score);
-    labelLines.push({ text: `${score} ${emotionWord(score)}`, x: MARGIN + PAD, y: ly + size * 0.35, size, weight: 'regular', fill: COLORS.muted });
+    labelLines.push({
+      text: `${score} ${emotionWord(score)}`,
+      x: MARGIN + PAD,
+      y: ly + size * 0.35,
+      size,
+      weight: 'regular',
+      fill: COLORS.muted,
+    });
     levels.push({ score, y: ly, x1: colX(0), x2: colX(map.stages.length - 1) + colW });
   }
-  const boxes: LayoutBox[] = [{ kind: 'row-label', x: MARGIN, y, w: LABEL_W, h: EMOTION_ROW_H, accent: COLORS.curve, lines: labelLines, bullets: [] }];
+  const boxes: LayoutBox[] = [
+    {
+      kind: 'row-label',
+      x: MARGIN,
+      y,
+      w: LABEL_W,
+      h: EMOTION_ROW_H,
+      accent: COLORS.curve,
+      lines: labelLines,
+      bullets: [],
+    },
+  ];
   const points = map.stages.map((s, i) => {
     boxes.push({ kind: 'emotion', x: colX(i), y, w: colW, h: EMOTION_ROW_H, fill: '#fafafc', lines: [], bullets: [] });
     return { x: colX(i) + colW / 2, y: levelY(s.emotion), score: s.emotion };
@@ -259,7 +335,13 @@ function layoutEmotion(map: JourneyMap, y: number, size: number, colX: (i: numbe
 }
 
 /** One box per persona KPI, each with its target in large type and how to measure it here. */
-function layoutKpis(map: JourneyMap, targets: readonly KpiTarget[], y: number, contentX: number, boxes: LayoutBox[]): number {
+function layoutKpis(
+  map: JourneyMap,
+  targets: readonly KpiTarget[],
+  y: number,
+  contentX: number,
+  boxes: LayoutBox[],
+): number {
   const kpis = kpisWithTargets(map, targets);
   const w = (CANVAS_WIDTH - MARGIN - contentX - (kpis.length - 1) * GAP) / kpis.length;
   const flows = kpis.map((k, i) =>
@@ -274,9 +356,16 @@ function layoutKpis(map: JourneyMap, targets: readonly KpiTarget[], y: number, c
       w - 2 * PAD,
     ),
   );
-  const lab = flow([{ text: 'KPIs and targets', size: 16, weight: 'bold', maxLines: 3 }], MARGIN + PAD, y + PAD, LABEL_W - 2 * PAD);
+  const lab = flow(
+    [{ text: 'KPIs and targets', size: 16, weight: 'bold', maxLines: 3 }],
+    MARGIN + PAD,
+    y + PAD,
+    LABEL_W - 2 * PAD,
+  );
   const h = Math.max(lab.height, ...flows.map((f) => f.height)) + 2 * PAD;
   boxes.push({ kind: 'row-label', x: MARGIN, y, w: LABEL_W, h, accent: COLORS.accent, lines: lab.lines, bullets: [] });
-  flows.forEach((f, i) => boxes.push({ kind: 'kpi', x: contentX + i * (w + GAP), y, w, h, fill: '#f1effe', lines: f.lines, bullets: [] }));
+  flows.forEach((f, i) =>
+    boxes.push({ kind: 'kpi', x: contentX + i * (w + GAP), y, w, h, fill: '#f1effe', lines: f.lines, bullets: [] }),
+  );
   return y + h;
 }

@@ -2,7 +2,14 @@ import { renderAsync } from '@resvg/resvg-js';
 import type { JourneyMap } from '../domain/journey.js';
 import type { KpiTarget } from '../personas/kpis.js';
 import { FONT_FAMILY, FONT_FILES } from './font.js';
-import { CANVAS_WIDTH, COLORS, layoutJourney, type EmotionPoint, type JourneyLayout, type LayoutBox } from './journey-layout.js';
+import {
+  CANVAS_WIDTH,
+  COLORS,
+  layoutJourney,
+  type EmotionPoint,
+  type JourneyLayout,
+  type LayoutBox,
+} from './journey-layout.js';
 import { escapeAngles } from '../domain/text.js';
 
 /** The journey-map picture: layout → SVG → PNG with resvg, using only the fonts shipped in assets/fonts. */
@@ -13,12 +20,15 @@ const n = (v: number) => Number(v.toFixed(1));
 
 function boxSvg(b: LayoutBox): string {
   const out: string[] = [];
-  if (b.fill) out.push(`<rect x="${n(b.x)}" y="${n(b.y)}" width="${n(b.w)}" height="${n(b.h)}" rx="8" fill="${b.fill}"/>`);
+  if (b.fill)
+    out.push(`<rect x="${n(b.x)}" y="${n(b.y)}" width="${n(b.w)}" height="${n(b.h)}" rx="8" fill="${b.fill}"/>`);
   if (b.accent) out.push(`<rect x="${n(b.x)}" y="${n(b.y)}" width="4" height="${n(b.h)}" rx="2" fill="${b.accent}"/>`);
   for (const d of b.bullets) out.push(`<circle cx="${n(d.cx)}" cy="${n(d.cy)}" r="${d.r}" fill="${d.fill}"/>`);
   for (const l of b.lines) {
     const weight = l.weight === 'bold' ? ' font-weight="700"' : '';
-    out.push(`<text x="${n(l.x)}" y="${n(l.y)}" font-size="${l.size}"${weight} fill="${l.fill}">${escapeAngles(l.text, { quotes: true })}</text>`);
+    out.push(
+      `<text x="${n(l.x)}" y="${n(l.y)}" font-size="${l.size}"${weight} fill="${l.fill}">${escapeAngles(l.text, { quotes: true })}</text>`,
+    );
   }
   return out.join('');
 }
@@ -44,7 +54,8 @@ export function journeySvg(layout: JourneyLayout): string {
     `<rect width="100%" height="100%" fill="${COLORS.page}"/>`,
     ...layout.boxes.map(boxSvg),
     ...layout.levels.map(
-      (l) => `<line x1="${n(l.x1)}" y1="${n(l.y)}" x2="${n(l.x2)}" y2="${n(l.y)}" stroke="${COLORS.grid}" stroke-width="1.5" stroke-dasharray="5 6"/>`,
+      (l) =>
+        `<line x1="${n(l.x1)}" y1="${n(l.y)}" x2="${n(l.x2)}" y2="${n(l.y)}" stroke="${COLORS.grid}" stroke-width="1.5" stroke-dasharray="5 6"/>`,
     ),
     `<path d="${curvePath(layout.points)}" fill="none" stroke="${COLORS.curve}" stroke-width="4" stroke-linecap="round"/>`,
     ...layout.points.map((p) => {
@@ -68,7 +79,12 @@ export interface JourneyPicture {
 /** Rasterises on libuv's thread pool, so a large map does not stall the worker's other jobs. */
 export async function rasterize(svg: string): Promise<{ png: Buffer; width: number; height: number; pixels: Buffer }> {
   const image = await renderAsync(svg, {
-    font: { loadSystemFonts: false, fontFiles: [FONT_FILES.regular, FONT_FILES.bold], defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    font: {
+      loadSystemFonts: false,
+      fontFiles: [FONT_FILES.regular, FONT_FILES.bold],
+      defaultFontFamily: FONT_FAMILY,
+      sansSerifFamily: FONT_FAMILY,
+    },
     fitTo: { mode: 'width', value: CANVAS_WIDTH },
     background: COLORS.page,
     logLevel: 'off',

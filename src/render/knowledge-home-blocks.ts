@@ -29,13 +29,18 @@ export function knowledgeBlocks(k: KnowledgeHome): types.KnownBlock[] {
     : 'Nothing indexed yet: check `knowledge.sources` in luna.config.yml.';
   const gaps = k.gaps
     .slice(0, GAPS_SHOWN)
-    .map((g) => `• ${escapeAngles(truncate(g.question.replace(/\s+/g, ' '), 140)) || '_(no words)_'} — ${mention(g.channel)}`);
+    .map(
+      (g) =>
+        `• ${escapeAngles(truncate(g.question.replace(/\s+/g, ' '), 140)) || '_(no words)_'} — ${mention(g.channel)}`,
+    );
   const more = k.gaps.length > GAPS_SHOWN ? [`…and ${k.gaps.length - GAPS_SHOWN} more.`] : [];
   return [
     section(`*Knowledge*\n${sources}`),
     section(
       `*Questions without a source this week* (${k.gaps.length})\n${gaps.length ? [...gaps, ...more].join('\n') : 'None: every answer that searched the team’s knowledge cited it.'}`,
     ),
-    context('Write an article for a question that keeps coming back: LUNA finds it within a minute of the file changing.'),
+    context(
+      'Write an article for a question that keeps coming back: LUNA finds it within a minute of the file changing.',
+    ),
   ];
 }

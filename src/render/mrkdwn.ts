@@ -106,7 +106,9 @@ function renderTable(rows: string[]): string[] {
   const grid = [header, ...body].map((row) => splitRow(row).map((cell) => renderInline(cell, 'plain').trim()));
   const right = splitRow(delimiter).map((cell) => /-:$/.test(cell));
   const columns = Math.max(...grid.map((row) => row.length));
-  const widths = Array.from({ length: columns }, (_, c) => Math.max(1, ...grid.map((row) => visibleLength(row[c] ?? ''))));
+  const widths = Array.from({ length: columns }, (_, c) =>
+    Math.max(1, ...grid.map((row) => visibleLength(row[c] ?? ''))),
+  );
   const format = (row: string[]): string =>
     widths
       .map((w, c) => {
@@ -147,12 +149,14 @@ function splitRow(row: string): string[] {
 }
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-const WIDE = /\p{Extended_Pictographic}|[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u;
+const WIDE =
+  /\p{Extended_Pictographic}|[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/u;
 
 /** Columns a monospace font gives the text: an entity is one character, emoji and CJK take two. */
 function visibleLength(escaped: string): number {
   let width = 0;
-  for (const { segment } of graphemes.segment(escaped.replace(/&(?:amp|lt|gt);/g, '_'))) width += WIDE.test(segment) ? 2 : 1;
+  for (const { segment } of graphemes.segment(escaped.replace(/&(?:amp|lt|gt);/g, '_')))
+    width += WIDE.test(segment) ? 2 : 1;
   return width;
 }
 
@@ -172,17 +176,30 @@ const wrap = (open: string, close: string) => (m: RegExpExecArray, mode: Mode) =
   const inner = renderInline(m[1]!, mode);
   return mode === 'plain' ? inner : open + inner + close;
 };
-const bold = (m: RegExpExecArray, mode: Mode) => (mode === 'rich' ? `*${renderInline(m[1]!, mode)}*` : renderInline(m[1]!, mode));
+const bold = (m: RegExpExecArray, mode: Mode) =>
+  mode === 'rich' ? `*${renderInline(m[1]!, mode)}*` : renderInline(m[1]!, mode);
 
 const INLINE_RULES: InlineRule[] = [
-  { re: /(`+)([^`]|[^`][^]*?[^`])\1(?!`)/y, render: (m, mode) => (mode === 'plain' ? literal(m[2]!) : m[1]! + literal(m[2]!) + m[1]!) },
-  { re: new RegExp(String.raw`!\[([^\]]*)\]` + LINK_TARGET, 'y'), render: (m, mode) => link(m[1]!, m[2] ?? m[3]!, mode) },
-  { re: new RegExp(String.raw`\[((?:[^\[\]]|\[[^\[\]]*\])+)\]` + LINK_TARGET, 'y'), render: (m, mode) => link(m[1]!, m[2] ?? m[3]!, mode) },
+  {
+    re: /(`+)([^`]|[^`][^]*?[^`])\1(?!`)/y,
+    render: (m, mode) => (mode === 'plain' ? literal(m[2]!) : m[1]! + literal(m[2]!) + m[1]!),
+  },
+  {
+    re: new RegExp(String.raw`!\[([^\]]*)\]` + LINK_TARGET, 'y'),
+    render: (m, mode) => link(m[1]!, m[2] ?? m[3]!, mode),
+  },
+  {
+    re: new RegExp(String.raw`\[((?:[^\[\]]|\[[^\[\]]*\])+)\]` + LINK_TARGET, 'y'),
+    render: (m, mode) => link(m[1]!, m[2] ?? m[3]!, mode),
+  },
   { re: /<((?:https?:\/\/|mailto:)[^\s<>|]+)(?:\|([^<>]*))?>/iy, render: (m, mode) => link(m[2] ?? '', m[1]!, mode) },
   { re: /<br\s*\/?>/iy, render: (_m, mode) => (mode === 'plain' ? ' ' : '\n') },
   // Bare URLs stay as written (Slack links them itself); matching them keeps `_` inside them from italicising.
   { re: /https?:\/\/[^\s<>]*[^\s<>.,;:!?'")\]*_~]/iy, render: (m) => literal(m[0]) },
-  { re: /\*\*\*(?=\S)([^]*?\S)\*\*\*/y, render: (m, mode) => (mode === 'rich' ? `*_${renderInline(m[1]!, mode)}_*` : wrap('_', '_')(m, mode)) },
+  {
+    re: /\*\*\*(?=\S)([^]*?\S)\*\*\*/y,
+    render: (m, mode) => (mode === 'rich' ? `*_${renderInline(m[1]!, mode)}_*` : wrap('_', '_')(m, mode)),
+  },
   { re: /\*\*(?=\S)([^]*?\S)\*\*/y, render: bold },
   { re: /(?<![\p{L}\p{N}_])__(?=\S)([^]*?\S)__(?![\p{L}\p{N}_])/uy, render: bold },
   { re: /~~(?=\S)([^]*?\S)~~/y, render: wrap('~', '~') },

@@ -16,7 +16,11 @@ import { slackDate } from './slack-date.js';
  * markup in them can become a link or a date.
  */
 
-export const REQUEST_ACTIONS = { take: 'request_take', resolve: 'request_resolve', priority: 'request_priority' } as const;
+export const REQUEST_ACTIONS = {
+  take: 'request_take',
+  resolve: 'request_resolve',
+  priority: 'request_priority',
+} as const;
 
 const REQUEST_ID = /^[CGD][A-Z0-9]+-\d+\.\d+$/;
 const PRIORITY_SET: ReadonlySet<string> = new Set(PRIORITY_ORDER);
@@ -65,8 +69,10 @@ function account(r: Pick<RequestRecord, 'accountName'>): string {
 export function statusLine(r: RequestRecord): string {
   const line = {
     open: () => ':large_yellow_circle: Open — waiting for a first response',
-    'first-responded': () => `:speech_balloon: First response by ${person(r.firstResponderId)} ${slackDate(r.firstResponseAt ?? r.updatedAt)}`,
-    reopened: () => `:arrows_counterclockwise: Reopened ${slackDate(r.reopenedAt ?? r.updatedAt)}: the customer wrote again`,
+    'first-responded': () =>
+      `:speech_balloon: First response by ${person(r.firstResponderId)} ${slackDate(r.firstResponseAt ?? r.updatedAt)}`,
+    reopened: () =>
+      `:arrows_counterclockwise: Reopened ${slackDate(r.reopenedAt ?? r.updatedAt)}: the customer wrote again`,
     resolved: () => `:white_check_mark: Resolved by ${person(r.resolvedBy)} ${slackDate(r.resolvedAt ?? r.updatedAt)}`,
     withdrawn: () => ':heavy_minus_sign: Withdrawn: the customer deleted the message',
   }[r.status]();
@@ -95,7 +101,9 @@ export interface RequestCardInput {
 /** The triage card: who, what, how urgent, whose, where it stands, when it is due, and the buttons. */
 export function requestCard({ record: r, targets }: RequestCardInput): { text: string; blocks: types.KnownBlock[] } {
   const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text });
-  const assignee = r.assigneeId ? `${person(r.assigneeId)}${r.assignedVia === 'owner' ? ' (account owner)' : ''}` : '_Unassigned_';
+  const assignee = r.assigneeId
+    ? `${person(r.assigneeId)}${r.assignedVia === 'owner' ? ' (account owner)' : ''}`
+    : '_Unassigned_';
   const links = [
     link(r.permalink, 'Open the thread'),
     r.followUps.length ? `${r.followUps.length + 1} messages` : undefined,
@@ -132,13 +140,22 @@ export function requestCard({ record: r, targets }: RequestCardInput): { text: s
 }
 
 function cardActions(r: RequestRecord): types.ActionsBlock {
-  const option = (p: Priority): types.PlainTextOption => ({ text: { type: 'plain_text', text: PRIORITY_LABEL[p] }, value: requestActionValue(r.id, p) });
+  const option = (p: Priority): types.PlainTextOption => ({
+    text: { type: 'plain_text', text: PRIORITY_LABEL[p] },
+    value: requestActionValue(r.id, p),
+  });
   return {
     type: 'actions',
     block_id: `request:${r.id}`,
     elements: [
       { type: 'button', action_id: REQUEST_ACTIONS.take, text: { type: 'plain_text', text: 'Take it' }, value: r.id },
-      { type: 'button', action_id: REQUEST_ACTIONS.resolve, text: { type: 'plain_text', text: 'Resolve' }, style: 'primary', value: r.id },
+      {
+        type: 'button',
+        action_id: REQUEST_ACTIONS.resolve,
+        text: { type: 'plain_text', text: 'Resolve' },
+        style: 'primary',
+        value: r.id,
+      },
       {
         type: 'static_select',
         action_id: REQUEST_ACTIONS.priority,
@@ -154,8 +171,15 @@ function cardActions(r: RequestRecord): types.ActionsBlock {
  * The reply under the card when a target is breached: what was due when, naming the assignee (else the channel's
  * owners), so the right people are notified once.
  */
-export function breachReply(r: RequestRecord, target: SlaTarget, targetText: string, notify: readonly string[]): string {
-  const who = notify.length ? mentionList([...notify]) : 'Nobody is assigned and the channel has no owners: please take it.';
+export function breachReply(
+  r: RequestRecord,
+  target: SlaTarget,
+  targetText: string,
+  notify: readonly string[],
+): string {
+  const who = notify.length
+    ? mentionList([...notify])
+    : 'Nobody is assigned and the channel has no owners: please take it.';
   return `:rotating_light: *${TARGET_LABEL[target].replace(/^./, (c) => c.toUpperCase())} SLA breached* (${escapeAngles(targetText)}, due ${slackDate(r.due[target])}) for ${account(r)}. ${who}`;
 }
 

@@ -24,14 +24,19 @@ export function yourRequestsBlocks(rows: readonly YourRequest[]): types.KnownBlo
   if (rows.length === 0) return [head, context('No open customer request is assigned to you.')];
   const shown = rows.slice(0, YOUR_REQUESTS_ROWS).map((r) => {
     const due = `${TARGET_LABEL[r.target]} ${r.overdue ? ':rotating_light: *overdue*, was due' : 'due'} ${slackDate(r.dueAt)}`;
-    return section(`*${escapeAngles(r.account)}* · ${r.priority} · ${due}${threadLink(r.permalink)}\n>${customerWords(r.firstWords, 120)}`);
+    return section(
+      `*${escapeAngles(r.account)}* · ${r.priority} · ${due}${threadLink(r.permalink)}\n>${customerWords(r.firstWords, 120)}`,
+    );
   });
-  const more = rows.length > YOUR_REQUESTS_ROWS ? [context(`…and ${rows.length - YOUR_REQUESTS_ROWS} more assigned to you.`)] : [];
+  const more =
+    rows.length > YOUR_REQUESTS_ROWS ? [context(`…and ${rows.length - YOUR_REQUESTS_ROWS} more assigned to you.`)] : [];
   return [head, ...shown, ...more];
 }
 
 function spreadText(s: Spread): string {
-  return s.median === null || s.p90 === null ? '—' : `median ${businessDuration(s.median)} · p90 ${businessDuration(s.p90)} (${s.count})`;
+  return s.median === null || s.p90 === null
+    ? '—'
+    : `median ${businessDuration(s.median)} · p90 ${businessDuration(s.p90)} (${s.count})`;
 }
 
 /** The team's figures over the dashboard's weeks: volume, speed in business time, SLA attainment, what is open now. */
@@ -42,7 +47,9 @@ export function requestTeamBlocks(f: RequestFigures): types.KnownBlock[] {
     return mrkdwn(`*SLA met: ${label}*\n${a.percent === null ? '—' : `${a.percent}% (${a.met} of ${a.decided})`}`);
   });
   const accounts = f.topAccounts.length
-    ? f.topAccounts.map((a) => `• *${escapeAngles(a.account)}*: ${a.open} open${a.breached ? ` (${a.breached} breached)` : ''}`).join('\n')
+    ? f.topAccounts
+        .map((a) => `• *${escapeAngles(a.account)}*: ${a.open} open${a.breached ? ` (${a.breached} breached)` : ''}`)
+        .join('\n')
     : 'No open requests.';
   return [
     section(`*Customer requests* (last ${f.weeks} weeks)`),

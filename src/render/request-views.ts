@@ -11,8 +11,10 @@ export function requestViews(cfg: Pick<RequestsConfig, 'sla'>) {
   const targets = (r: RequestRecord) => targetTexts(cfg, r.priority);
   return {
     card: (r: RequestRecord) => requestCard({ record: r, targets: targets(r) }),
-    warning: (r: RequestRecord, target: 'firstResponse' | 'resolution', cardLink?: string) => warningMessage(r, target, cardLink),
-    breach: (r: RequestRecord, target: 'firstResponse' | 'resolution', notify: readonly string[]) => breachReply(r, target, targets(r)[target], notify),
+    warning: (r: RequestRecord, target: 'firstResponse' | 'resolution', cardLink?: string) =>
+      warningMessage(r, target, cardLink),
+    breach: (r: RequestRecord, target: 'firstResponse' | 'resolution', notify: readonly string[]) =>
+      breachReply(r, target, targets(r)[target], notify),
     unassigned: (r: RequestRecord, cardLink?: string) => unassignedNotice(r, cardLink),
   };
 }

@@ -29,7 +29,9 @@ const safe = (s: string, max: number) => escapeAngles(truncate(s.replace(/\s+/g,
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function signalSection(s: AlertSignal): types.SectionBlock {
-  const quotes = s.quotes.slice(0, 3).map((q) => `>${safe(q.text, 280)}\n>— ${mention(q.user)} · <${q.link}|view message>`);
+  const quotes = s.quotes
+    .slice(0, 3)
+    .map((q) => `>${safe(q.text, 280)}\n>— ${mention(q.user)} · <${q.link}|view message>`);
   const lines = [
     `${EMOJI[s.kind]} *${SIGNAL_LABELS[s.kind]}* · ${pct(s.confidence)} confident`,
     safe(s.summary, 400),
@@ -40,21 +42,35 @@ function signalSection(s: AlertSignal): types.SectionBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2990) } };
 }
 
-export function signalAlert(a: { account: string; channel: string; signals: AlertSignal[] }): { text: string; blocks: types.KnownBlock[] } {
+export function signalAlert(a: { account: string; channel: string; signals: AlertSignal[] }): {
+  text: string;
+  blocks: types.KnownBlock[];
+} {
   const kinds = a.signals.map((s) => `${SIGNAL_LABELS[s.kind].toLowerCase()} (${pct(s.confidence)})`).join(', ');
   const account = escapeAngles(a.account);
   return {
     text: `Signals in ${a.account}'s messages in ${mention(a.channel)}: ${kinds}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `:bell: *${account}* — signals in their messages in ${mention(a.channel)}` } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `:bell: *${account}* — signals in their messages in ${mention(a.channel)}` },
+      },
       ...a.signals.slice(0, 8).map(signalSection),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Only you see this. Nothing was posted where the customer reads.' }] },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: 'Only you see this. Nothing was posted where the customer reads.' }],
+      },
     ],
   };
 }
 
 /** For the `marketing` handle's people: a customer speaking up for the product. */
-export function advocacyNote(a: { account: string; channel: string; owner?: string | undefined; signal: AlertSignal }): {
+export function advocacyNote(a: {
+  account: string;
+  channel: string;
+  owner?: string | undefined;
+  signal: AlertSignal;
+}): {
   text: string;
   blocks: types.KnownBlock[];
 } {
@@ -70,7 +86,15 @@ export function advocacyNote(a: { account: string; channel: string; owner?: stri
         },
       },
       signalSection(a.signal),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Sent to the @marketing handle by LUNA. Talk to the account owner before reaching out.' }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: 'Sent to the @marketing handle by LUNA. Talk to the account owner before reaching out.',
+          },
+        ],
+      },
     ],
   };
 }

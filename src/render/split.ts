@@ -27,7 +27,8 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * also leaves LABEL_RESERVE characters free, so `labelParts(splitMessage(text, n))` stays within `n`.
  */
 export function splitMessage(text: string, maxChars = 3500): string[] {
-  if (!Number.isInteger(maxChars) || maxChars < MIN_CHARS) throw new RangeError(`maxChars must be an integer ≥ ${MIN_CHARS}`);
+  if (!Number.isInteger(maxChars) || maxChars < MIN_CHARS)
+    throw new RangeError(`maxChars must be an integer ≥ ${MIN_CHARS}`);
   const whole = text.replace(LEADING_BLANK_LINES, '').trimEnd();
   if (whole.length <= maxChars) return whole ? [whole] : [];
   const parts: string[] = [];
@@ -88,7 +89,8 @@ function findCut(rest: string, limit: number, head: string): { end: number; next
 
 function isSafeCut(rest: string, end: number, head: string): boolean {
   const before = rest.slice(0, end);
-  if (!/\S/.test(before) || insideToken(rest, end) || insideEntity(rest, end) || !isGraphemeBoundary(rest, end)) return false;
+  if (!/\S/.test(before) || insideToken(rest, end) || insideEntity(rest, end) || !isGraphemeBoundary(rest, end))
+    return false;
   // Ending a part right after an opening fence would post an empty code block.
   return !(insideFence(head + before) && /(?:^|\n)[ \t]*```[^\n]*$/.test(before.trimEnd()));
 }

@@ -11,7 +11,12 @@ const SOFT_BREAK_AFTER = /[-/_.]/;
  * `-`, `/`, `_` or `.` when one is near, otherwise between characters. Beyond `maxLines` the last kept line
  * ends with an ellipsis, so a cut is visible. Every line is non-empty; empty text gives no lines.
  */
-export function wrapText(text: string, maxWidth: number, measure: Measure, maxLines = Number.POSITIVE_INFINITY): string[] {
+export function wrapText(
+  text: string,
+  maxWidth: number,
+  measure: Measure,
+  maxLines = Number.POSITIVE_INFINITY,
+): string[] {
   const words = text.split(/\s+/).filter(Boolean);
   const lines: string[] = [];
   let current = '';

@@ -75,17 +75,28 @@ export function trendChartSvg(chart: TrendChart): string {
     // This week's column, behind both panels.
     `<rect x="${n(LEFT + (pts.length - 1) * col)}" y="${CSAT_TOP - 50}" width="${n(col)}" height="${LABEL_Y + 18 - (CSAT_TOP - 50)}" rx="10" fill="${BAND}"/>`,
     text(LEFT - 60, 72, 'Estimated CSAT and escalations per week', { size: 42, bold: true }),
-    text(LEFT - 60, 120, `Last ${pts.length} weeks · aggregates recorded by LUNA, no message content`, { size: 26, fill: MUTED }),
-    text(LEFT - 60, CSAT_TITLE_Y, 'Estimated CSAT (1–5, from feedback digests)', { size: 28, bold: true, fill: CSAT_COLOR }),
+    text(LEFT - 60, 120, `Last ${pts.length} weeks · aggregates recorded by LUNA, no message content`, {
+      size: 26,
+      fill: MUTED,
+    }),
+    text(LEFT - 60, CSAT_TITLE_Y, 'Estimated CSAT (1–5, from feedback digests)', {
+      size: 28,
+      bold: true,
+      fill: CSAT_COLOR,
+    }),
   ];
 
   for (let v = 1; v <= 5; v++) {
-    out.push(`<line x1="${LEFT}" y1="${n(csatY(v))}" x2="${RIGHT}" y2="${n(csatY(v))}" stroke="${COLORS.grid}" stroke-width="1.5"/>`);
+    out.push(
+      `<line x1="${LEFT}" y1="${n(csatY(v))}" x2="${RIGHT}" y2="${n(csatY(v))}" stroke="${COLORS.grid}" stroke-width="1.5"/>`,
+    );
     out.push(text(LEFT - 24, csatY(v) + 9, String(v), { size: 26, fill: MUTED, anchor: 'end' }));
   }
   if (chart.csatTarget !== undefined) {
     const y = csatY(chart.csatTarget.value);
-    out.push(`<line x1="${LEFT}" y1="${n(y)}" x2="${RIGHT}" y2="${n(y)}" stroke="${TARGET_COLOR}" stroke-width="3" stroke-dasharray="12 9"/>`);
+    out.push(
+      `<line x1="${LEFT}" y1="${n(y)}" x2="${RIGHT}" y2="${n(y)}" stroke="${TARGET_COLOR}" stroke-width="3" stroke-dasharray="12 9"/>`,
+    );
     out.push(text(RIGHT + 16, y - 6, 'Target', { size: 24, bold: true, fill: TARGET_COLOR }));
     out.push(text(RIGHT + 16, y + 24, chart.csatTarget.text, { size: 24, bold: true, fill: TARGET_COLOR }));
   }
@@ -94,12 +105,17 @@ export function trendChartSvg(chart: TrendChart): string {
   const none = pts.every((p) => p.csat === null);
   if (none)
     out.push(
-      text((LEFT + RIGHT) / 2, (CSAT_TOP + CSAT_BOTTOM) / 2 + 10, `No feedback digests in the last ${pts.length} weeks`, {
-        size: 28,
-        fill: MUTED,
-        anchor: 'middle',
-        halo: true,
-      }),
+      text(
+        (LEFT + RIGHT) / 2,
+        (CSAT_TOP + CSAT_BOTTOM) / 2 + 10,
+        `No feedback digests in the last ${pts.length} weeks`,
+        {
+          size: 28,
+          fill: MUTED,
+          anchor: 'middle',
+          halo: true,
+        },
+      ),
     );
   let segment: string[] = [];
   const segments: string[][] = [];
@@ -107,13 +123,23 @@ export function trendChartSvg(chart: TrendChart): string {
     if (p.csat === null) {
       if (segment.length) segments.push(segment);
       segment = [];
-      if (!none) out.push(text(cx(i), (CSAT_TOP + CSAT_BOTTOM) / 2 + 8, 'no digest', { size: 22, fill: MUTED, anchor: 'middle', halo: true }));
+      if (!none)
+        out.push(
+          text(cx(i), (CSAT_TOP + CSAT_BOTTOM) / 2 + 8, 'no digest', {
+            size: 22,
+            fill: MUTED,
+            anchor: 'middle',
+            halo: true,
+          }),
+        );
     } else segment.push(`${n(cx(i))},${n(csatY(p.csat))}`);
   });
   if (segment.length) segments.push(segment);
   for (const s of segments) {
     if (s.length > 1)
-      out.push(`<polyline points="${s.join(' ')}" fill="none" stroke="${CSAT_COLOR}" stroke-width="5" stroke-linejoin="round" stroke-linecap="round"/>`);
+      out.push(
+        `<polyline points="${s.join(' ')}" fill="none" stroke="${CSAT_COLOR}" stroke-width="5" stroke-linejoin="round" stroke-linecap="round"/>`,
+      );
   }
   pts.forEach((p, i) => {
     if (p.csat === null) return;
@@ -122,22 +148,51 @@ export function trendChartSvg(chart: TrendChart): string {
     // The value goes on the side the line does not come from: below a dip, above anything else.
     const neighbours = [pts[i - 1]?.csat, pts[i + 1]?.csat].filter((v): v is number => v !== null && v !== undefined);
     const dip = neighbours.length > 0 && neighbours.every((v) => v > p.csat!);
-    out.push(text(cx(i), dip ? y + 40 : y - 22, formatCsat(p.csat), { size: 26, bold: true, fill: CSAT_COLOR, anchor: 'middle', halo: true }));
+    out.push(
+      text(cx(i), dip ? y + 40 : y - 22, formatCsat(p.csat), {
+        size: 26,
+        bold: true,
+        fill: CSAT_COLOR,
+        anchor: 'middle',
+        halo: true,
+      }),
+    );
   });
 
-  out.push(text(LEFT - 60, ESC_TITLE_Y, 'Escalations opened (handed to humans)', { size: 28, bold: true, fill: ESC_COLOR }));
+  out.push(
+    text(LEFT - 60, ESC_TITLE_Y, 'Escalations opened (handed to humans)', { size: 28, bold: true, fill: ESC_COLOR }),
+  );
   const max = Math.max(1, ...pts.map((p) => p.escalations));
   const barW = Math.min(72, col * 0.5);
   pts.forEach((p, i) => {
     const h = p.escalations > 0 ? Math.max(6, (p.escalations / max) * (ESC_BOTTOM - ESC_TOP - 30)) : 0;
-    if (h > 0) out.push(`<rect x="${n(cx(i) - barW / 2)}" y="${n(ESC_BOTTOM - h)}" width="${n(barW)}" height="${n(h)}" rx="6" fill="${ESC_COLOR}"/>`);
-    out.push(text(cx(i), ESC_BOTTOM - h - 10, String(p.escalations), { size: 26, bold: true, fill: p.escalations ? ESC_COLOR : MUTED, anchor: 'middle' }));
+    if (h > 0)
+      out.push(
+        `<rect x="${n(cx(i) - barW / 2)}" y="${n(ESC_BOTTOM - h)}" width="${n(barW)}" height="${n(h)}" rx="6" fill="${ESC_COLOR}"/>`,
+      );
+    out.push(
+      text(cx(i), ESC_BOTTOM - h - 10, String(p.escalations), {
+        size: 26,
+        bold: true,
+        fill: p.escalations ? ESC_COLOR : MUTED,
+        anchor: 'middle',
+      }),
+    );
   });
-  out.push(`<line x1="${LEFT}" y1="${ESC_BOTTOM}" x2="${RIGHT}" y2="${ESC_BOTTOM}" stroke="${MUTED}" stroke-width="2"/>`);
+  out.push(
+    `<line x1="${LEFT}" y1="${ESC_BOTTOM}" x2="${RIGHT}" y2="${ESC_BOTTOM}" stroke="${MUTED}" stroke-width="2"/>`,
+  );
 
   pts.forEach((p, i) => {
     const current = i === pts.length - 1;
-    out.push(text(cx(i), LABEL_Y, current ? 'This week' : p.label, { size: 24, bold: current, fill: current ? INK : MUTED, anchor: 'middle' }));
+    out.push(
+      text(cx(i), LABEL_Y, current ? 'This week' : p.label, {
+        size: 24,
+        bold: current,
+        fill: current ? INK : MUTED,
+        anchor: 'middle',
+      }),
+    );
   });
   out.push(text(LEFT - 60, CHART_HEIGHT - 16, 'Week starting (UTC)', { size: 20, fill: MUTED }));
   out.push('</svg>');

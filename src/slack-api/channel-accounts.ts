@@ -22,7 +22,11 @@ export class ChannelAccounts {
   async forChannel(channel: string): Promise<Account | undefined> {
     if (channel.startsWith('D')) return undefined;
     const audience = await this.directory.audience(channel);
-    const account = accountForChannel({ channel, name: audience.name, customers: audience.customers }, this.rows(), this.config.channels);
+    const account = accountForChannel(
+      { channel, name: audience.name, customers: audience.customers },
+      this.rows(),
+      this.config.channels,
+    );
     if (account) await this.store.register(account, channel);
     return account;
   }
@@ -39,7 +43,11 @@ export class ChannelAccounts {
     for (const k of known) {
       const entry = byId.get(k.id);
       if (entry) entry.channels = [...new Set([...entry.channels, ...k.channels])];
-      else byId.set(k.id, { account: { id: k.id, name: k.name, ...(k.teamId ? { teamId: k.teamId } : {}) }, channels: k.channels });
+      else
+        byId.set(k.id, {
+          account: { id: k.id, name: k.name, ...(k.teamId ? { teamId: k.teamId } : {}) },
+          channels: k.channels,
+        });
     }
     return [...byId.values()];
   }

@@ -23,7 +23,11 @@ interface HistoryMessage extends SlackThreadMessage {
  * clock: the caller moves its watermark to the newest message it actually read, so clock skew between
  * LUNA and Slack, or a message posted mid-read, can delay a message to the next run but never skip it.
  */
-export async function threadsWithNewMessages(client: WebClient, channel: string, since: string): Promise<SlackThreadMessage[][]> {
+export async function threadsWithNewMessages(
+  client: WebClient,
+  channel: string,
+  since: string,
+): Promise<SlackThreadMessage[][]> {
   const sinceMs = Number(since.split('.')[0]) * 1000;
   const oldest = tsOf(Math.max(0, sinceMs - THREAD_LOOKBACK_DAYS * 86_400_000));
   const parents: HistoryMessage[] = [];
@@ -33,7 +37,8 @@ export async function threadsWithNewMessages(client: WebClient, channel: string,
     for (const m of (page.messages ?? []) as HistoryMessage[]) {
       if (!m.ts || m.subtype === 'thread_broadcast' || !FEEDBACK_SUBTYPES.has(m.subtype)) continue;
       const posted = compareTs(m.ts, since) > 0;
-      const repliedTo = (m.reply_count ?? 0) > 0 && m.latest_reply !== undefined && compareTs(m.latest_reply, since) > 0;
+      const repliedTo =
+        (m.reply_count ?? 0) > 0 && m.latest_reply !== undefined && compareTs(m.latest_reply, since) > 0;
       if (posted || repliedTo) parents.push(m);
     }
     cursor = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;

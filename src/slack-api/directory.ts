@@ -1,6 +1,14 @@
 import type { WebClient } from '@slack/web-api';
 import type { Workspace } from '../config/workspace.js';
-import { decideAudience, foreignTeams, type Audience, type ChannelFacts, type Home, type Organisation, type Person } from '../domain/audience.js';
+import {
+  decideAudience,
+  foreignTeams,
+  type Audience,
+  type ChannelFacts,
+  type Home,
+  type Organisation,
+  type Person,
+} from '../domain/audience.js';
 import type { DirectoryStore } from '../stores/directory.js';
 import { slackErrorCode } from './errors.js';
 
@@ -25,7 +33,10 @@ export class Directory {
     const facts = (info.channel ?? {}) as ChannelFacts;
     const teams = foreignTeams(facts, this.home);
     const names = await Promise.all(teams.map((t) => this.organisation(t)));
-    const audience = { ...decideAudience(facts, this.home, configured, names), ...(facts.name ? { name: facts.name } : {}) };
+    const audience = {
+      ...decideAudience(facts, this.home, configured, names),
+      ...(facts.name ? { name: facts.name } : {}),
+    };
     await this.store.setChannel(channel, audience);
     return audience;
   }
@@ -36,7 +47,8 @@ export class Directory {
     if (cached) return cached;
     const res = await this.slack.users.info({ user: userId }).catch((err: unknown) => {
       // Someone Slack will not show LUNA is, where it matters (a customer channel), treated as the customer.
-      if (slackErrorCode(err) === 'user_not_found' || slackErrorCode(err) === 'user_not_visible') return { user: { is_stranger: true } };
+      if (slackErrorCode(err) === 'user_not_found' || slackErrorCode(err) === 'user_not_visible')
+        return { user: { is_stranger: true } };
       throw err;
     });
     const u = (res.user ?? {}) as {
@@ -47,9 +59,14 @@ export class Directory {
       profile?: { real_name?: string; display_name?: string };
     };
     const team = u.team_id;
-    const sameEnterprise = this.home.enterpriseId !== undefined && u.enterprise_user?.enterprise_id === this.home.enterpriseId;
+    const sameEnterprise =
+      this.home.enterpriseId !== undefined && u.enterprise_user?.enterprise_id === this.home.enterpriseId;
     const external = Boolean(u.is_stranger) || (team !== undefined && team !== this.home.teamId && !sameEnterprise);
-    const names = [...new Set([u.real_name, u.profile?.real_name, u.profile?.display_name].filter((n): n is string => Boolean(n?.trim())))];
+    const names = [
+      ...new Set(
+        [u.real_name, u.profile?.real_name, u.profile?.display_name].filter((n): n is string => Boolean(n?.trim())),
+      ),
+    ];
     const person: Person = {
       id: userId,
       external,
@@ -106,7 +123,8 @@ export class Directory {
       return org;
     } catch (err) {
       // A team LUNA may not look up is still another organisation; its id stands in for the name.
-      if (slackErrorCode(err) === 'team_not_found' || slackErrorCode(err) === 'missing_scope') return { id: teamId, name: 'an external organisation' };
+      if (slackErrorCode(err) === 'team_not_found' || slackErrorCode(err) === 'missing_scope')
+        return { id: teamId, name: 'an external organisation' };
       throw err;
     }
   }

@@ -24,7 +24,15 @@ export async function dmOnce(
   m: { jobId: string; part: string; since: number; text: string; blocks?: Array<KnownBlock | Block> },
 ): Promise<string> {
   const channel = await dmChannel(slack, userId);
-  const recent = await slack.conversations.history({ channel, oldest: (m.since / 1000 - 60).toFixed(6), include_all_metadata: true, limit: 200 });
+  const recent = await slack.conversations.history({
+    channel,
+    oldest: (m.since / 1000 - 60).toFixed(6),
+    include_all_metadata: true,
+    limit: 200,
+  });
   const posted = postedParts((recent.messages ?? []) as SlackThreadMessage[], m.jobId).get(m.part);
-  return posted ?? postPart(slack, { channel, jobId: m.jobId, part: m.part, text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+  return (
+    posted ??
+    postPart(slack, { channel, jobId: m.jobId, part: m.part, text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) })
+  );
 }

@@ -48,13 +48,25 @@ export function fromSlackError(err: unknown): LunaError | undefined {
   const opts = { cause: err };
   switch (e.code) {
     case ErrorCode.RateLimitedError:
-      return new LunaError('luna_slack_failed', message(e), { ...opts, retriable: true, retryAfterMs: (e.retryAfter ?? 1) * 1000, slackError: 'ratelimited' });
+      return new LunaError('luna_slack_failed', message(e), {
+        ...opts,
+        retriable: true,
+        retryAfterMs: (e.retryAfter ?? 1) * 1000,
+        slackError: 'ratelimited',
+      });
     case ErrorCode.PlatformError: {
       const slackError = e.data?.error ?? '';
-      return new LunaError('luna_slack_failed', message(e), { ...opts, retriable: !FINAL_SLACK_ERRORS.has(slackError), slackError });
+      return new LunaError('luna_slack_failed', message(e), {
+        ...opts,
+        retriable: !FINAL_SLACK_ERRORS.has(slackError),
+        slackError,
+      });
     }
     case ErrorCode.HTTPError:
-      return new LunaError('luna_slack_failed', message(e), { ...opts, retriable: (e.statusCode ?? 500) >= 500 || e.statusCode === 429 });
+      return new LunaError('luna_slack_failed', message(e), {
+        ...opts,
+        retriable: (e.statusCode ?? 500) >= 500 || e.statusCode === 429,
+      });
     case ErrorCode.RequestError:
       return new LunaError('luna_slack_failed', message(e), { ...opts, retriable: true });
     default:

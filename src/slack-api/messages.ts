@@ -14,7 +14,10 @@ export interface MessageId {
  * top-level messages with one `conversations.history` window per channel, replies with one
  * `conversations.replies` per thread. A message deleted since is simply absent from the result.
  */
-export async function readMessages(slack: WebClient, ids: readonly MessageId[]): Promise<Map<string, SlackThreadMessage>> {
+export async function readMessages(
+  slack: WebClient,
+  ids: readonly MessageId[],
+): Promise<Map<string, SlackThreadMessage>> {
   const out = new Map<string, SlackThreadMessage>();
   const wanted = new Set(ids.map((m) => keyOf(m)));
   const topByChannel = new Map<string, string[]>();
@@ -35,7 +38,8 @@ export async function readMessages(slack: WebClient, ids: readonly MessageId[]):
         limit: 200,
         ...(cursor ? { cursor } : {}),
       });
-      for (const m of (page.messages ?? []) as SlackThreadMessage[]) if (wanted.has(`${channel}/${m.ts}`)) out.set(`${channel}/${m.ts}`, m);
+      for (const m of (page.messages ?? []) as SlackThreadMessage[])
+        if (wanted.has(`${channel}/${m.ts}`)) out.set(`${channel}/${m.ts}`, m);
       cursor = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
     } while (cursor);
   }

@@ -17,7 +17,10 @@ const PERMALINK = /^(https:\/\/[^/]+\/archives\/)[A-Z0-9]+\/p\d+(?:\?.*)?$/;
  * instead of 5,000 calls for a 5,000-message digest. Should Slack ever answer in another shape, each
  * message gets its own call (only cited messages are linked, so that stays bounded).
  */
-export async function permalinkBuilder(client: WebClient, sample: MessageLocation): Promise<(m: MessageLocation) => Promise<string>> {
+export async function permalinkBuilder(
+  client: WebClient,
+  sample: MessageLocation,
+): Promise<(m: MessageLocation) => Promise<string>> {
   const first = await client.chat.getPermalink({ channel: sample.channel, message_ts: sample.ts });
   const base = PERMALINK.exec(first.permalink ?? '')?.[1];
   if (base) return (m) => Promise.resolve(buildPermalink(base, m));

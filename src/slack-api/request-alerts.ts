@@ -43,7 +43,10 @@ async function people(ctx: Ctx, r: RequestRecord): Promise<string[]> {
   try {
     return [...(await ctx.directory.expand(ids))];
   } catch (err) {
-    ctx.log.warn('could not expand the channel owners’ user groups; telling the people named', { request: r.id, slackError: slackErrorCode(err) });
+    ctx.log.warn('could not expand the channel owners’ user groups; telling the people named', {
+      request: r.id,
+      slackError: slackErrorCode(err),
+    });
     return ids.filter((id) => id.startsWith('U') || id.startsWith('W'));
   }
 }
@@ -78,7 +81,13 @@ export async function sendWarning(ctx: Ctx, r: RequestRecord, target: SlaTarget,
  * The breach, as a reply under the card naming the assignee (else the owners): those named are notified once.
  * `again`: an earlier attempt of this job may have posted it already; the card's thread says.
  */
-export async function postBreach(ctx: Ctx, r: RequestRecord, target: SlaTarget, jobId: string, again: boolean): Promise<void> {
+export async function postBreach(
+  ctx: Ctx,
+  r: RequestRecord,
+  target: SlaTarget,
+  jobId: string,
+  again: boolean,
+): Promise<void> {
   const triage = r.card?.channel ?? ctx.settings.workspace.requests.triageChannel;
   if (!triage) return;
   if (again && r.card) {
@@ -86,7 +95,13 @@ export async function postBreach(ctx: Ctx, r: RequestRecord, target: SlaTarget, 
     if (postedParts(thread, jobId).has('breach')) return;
   }
   const text = ctx.views.breach(r, target, recipients(ctx, r));
-  await postPart(ctx.slack, { channel: triage, ...(r.card ? { threadTs: r.card.ts } : {}), jobId, part: 'breach', text });
+  await postPart(ctx.slack, {
+    channel: triage,
+    ...(r.card ? { threadTs: r.card.ts } : {}),
+    jobId,
+    part: 'breach',
+    text,
+  });
 }
 
 /** Told privately to the channel's owners when a request opens with nobody to assign it to. */

@@ -2,7 +2,15 @@ import type * as types from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Settings } from '../config/load.js';
 import { moreUrgent } from '../domain/request-policy.js';
-import { openRequest, respond, slaPolicy, startingPriority, type OpenInput, type RequestRecord, type SlaPolicy } from '../domain/requests.js';
+import {
+  openRequest,
+  respond,
+  slaPolicy,
+  startingPriority,
+  type OpenInput,
+  type RequestRecord,
+  type SlaPolicy,
+} from '../domain/requests.js';
 import type { Logger } from '../infra/log.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { Stores } from '../stores/index.js';
@@ -67,14 +75,20 @@ const cardJob = (id: string) => `request-card-${id}`;
  * Opens a request for a customer's message (or joins it to their open one within groupMinutes) and posts its
  * card. `again`: this job ran before, so a request it finds without a card may be its own, card half posted.
  */
-export async function openAndAnnounce(ctx: Ctx, m: Omit<OpenInput, 'account'>, o: { group: boolean; again: boolean }): Promise<OpenResult> {
+export async function openAndAnnounce(
+  ctx: Ctx,
+  m: Omit<OpenInput, 'account'>,
+  o: { group: boolean; again: boolean },
+): Promise<OpenResult> {
   const policy = requestPolicy(ctx);
   const account = await ctx.accounts.forChannel(m.channel);
   const plan = startingPriority(account?.book?.plan, policy.priorityByPlan);
   const input: OpenInput = {
     ...m,
     priority: moreUrgent(plan, m.priority),
-    ...(account ? { account: { id: account.id, name: account.name, plan: account.book?.plan, owner: account.book?.owner } } : {}),
+    ...(account
+      ? { account: { id: account.id, name: account.name, plan: account.book?.plan, owner: account.book?.owner } }
+      : {}),
   };
   const result = await ctx.stores.requests.open(openRequest(input, policy), policy, { group: o.group });
   if (result.outcome === 'opened') {
@@ -120,7 +134,9 @@ async function postCard(ctx: Ctx, opened: RequestRecord, again: boolean): Promis
   const triage = ctx.settings.workspace.requests.triageChannel;
   if (!triage) return opened;
   const permalink = opened.permalink ?? (await permalinkOf(ctx, opened));
-  const withLink = permalink ? ((await ctx.stores.requests.update(opened.id, (r) => (r.permalink ? r : { ...r, permalink })))?.record ?? opened) : opened;
+  const withLink = permalink
+    ? ((await ctx.stores.requests.update(opened.id, (r) => (r.permalink ? r : { ...r, permalink })))?.record ?? opened)
+    : opened;
   const existing = again ? await findCard(ctx, triage, withLink) : undefined;
   const card = ctx.views.card(withLink);
   const ts =
@@ -133,9 +149,16 @@ async function postCard(ctx: Ctx, opened: RequestRecord, again: boolean): Promis
       blocks: card.blocks,
       meta: { request_id: opened.id },
     }));
-  const saved = await ctx.stores.requests.update(opened.id, (r) => (r.card ? r : { ...r, card: { channel: triage, ts } }));
+  const saved = await ctx.stores.requests.update(opened.id, (r) =>
+    r.card ? r : { ...r, card: { channel: triage, ts } },
+  );
   if (saved && saved.record.updatedAt !== withLink.updatedAt) await syncCard(ctx, saved.record);
-  ctx.log.info('request opened', { request: opened.id, via: opened.via, priority: opened.priority, account: opened.accountId });
+  ctx.log.info('request opened', {
+    request: opened.id,
+    via: opened.via,
+    priority: opened.priority,
+    account: opened.accountId,
+  });
   return saved?.record ?? withLink;
 }
 
@@ -143,14 +166,22 @@ async function permalinkOf(ctx: Ctx, r: RequestRecord): Promise<string | undefin
   try {
     return (await ctx.slack.chat.getPermalink({ channel: r.channel, message_ts: r.messageTs })).permalink;
   } catch (err) {
-    ctx.log.warn('no permalink for a request’s message; its card links nothing', { request: r.id, slackError: slackErrorCode(err) });
+    ctx.log.warn('no permalink for a request’s message; its card links nothing', {
+      request: r.id,
+      slackError: slackErrorCode(err),
+    });
     return undefined;
   }
 }
 
 /** A card an earlier attempt posted, read back from the triage channel's history by its marker. */
 async function findCard(ctx: Ctx, triage: string, r: RequestRecord): Promise<string | undefined> {
-  const page = await ctx.slack.conversations.history({ channel: triage, oldest: (r.openedAt / 1000 - 60).toFixed(6), include_all_metadata: true, limit: 200 });
+  const page = await ctx.slack.conversations.history({
+    channel: triage,
+    oldest: (r.openedAt / 1000 - 60).toFixed(6),
+    include_all_metadata: true,
+    limit: 200,
+  });
   return postedParts((page.messages ?? []) as SlackThreadMessage[], cardJob(r.id)).get('card');
 }
 
@@ -162,7 +193,8 @@ export async function syncCard(ctx: Pick<RequestSide, 'slack' | 'log' | 'views'>
     await ctx.slack.chat.update({ channel: r.card.channel, ts: r.card.ts, text: card.text, blocks: card.blocks });
   } catch (err) {
     // Someone deleted the card: the request goes on without one.
-    if (slackErrorCode(err) === 'message_not_found') ctx.log.warn('a request’s card is gone; not updated', { request: r.id });
+    if (slackErrorCode(err) === 'message_not_found')
+      ctx.log.warn('a request’s card is gone; not updated', { request: r.id });
     else throw err;
   }
 }
@@ -189,6 +221,7 @@ export async function changeRequest(
     ctx.metrics.requestResolution.observe({ priority: r.priority }, r.resolutionMs / 1000);
   }
   await syncCard(ctx, r);
-  if ((before.status === 'resolved') !== (r.status === 'resolved')) await ctx.onResolvedChange?.(r, r.status === 'resolved');
+  if ((before.status === 'resolved') !== (r.status === 'resolved'))
+    await ctx.onResolvedChange?.(r, r.status === 'resolved');
   return result;
 }

@@ -17,7 +17,13 @@ export const STREAM_BUFFER_CHARS = 256;
 export const STREAM_FLUSH_MS = 1_000;
 
 /** Slack errors that mean "no streaming here" (or not at all): the answer is posted once instead, silently. */
-const REFUSALS = new Set(['channel_type_not_supported', 'unknown_method', 'not_allowed_token_type', 'missing_scope', 'messages_tab_disabled']);
+const REFUSALS = new Set([
+  'channel_type_not_supported',
+  'unknown_method',
+  'not_allowed_token_type',
+  'missing_scope',
+  'messages_tab_disabled',
+]);
 /** Refusals Slack gives for the whole app (a method it lacks): not asked again for a while, in any channel. */
 const APP_WIDE = new Set(['unknown_method', 'not_allowed_token_type', 'missing_scope']);
 const REMEMBER_MS = 10 * 60_000;
@@ -148,7 +154,9 @@ export class AnswerStream {
           channel,
           thread_ts: this.target.threadTs,
           markdown_text: text,
-          ...(this.target.recipient ? { recipient_user_id: this.target.recipient.userId, recipient_team_id: this.target.recipient.teamId } : {}),
+          ...(this.target.recipient
+            ? { recipient_user_id: this.target.recipient.userId, recipient_team_id: this.target.recipient.teamId }
+            : {}),
         });
         this.#ts = res.ts!;
         if (this.#state === 'idle') this.#state = 'streaming';
@@ -176,7 +184,11 @@ export class AnswerStream {
 }
 
 /** Takes a stream out of streaming state. One that is not streaming (stopped already, or timed out) is fine. */
-export async function stopStream(slack: WebClient, channel: string, ts: string): Promise<'stopped' | 'not_streaming' | 'gone'> {
+export async function stopStream(
+  slack: WebClient,
+  channel: string,
+  ts: string,
+): Promise<'stopped' | 'not_streaming' | 'gone'> {
   try {
     await slack.chat.stopStream({ channel, ts });
     return 'stopped';
@@ -200,6 +212,12 @@ export async function finishStream(slack: WebClient, p: StreamedPart): Promise<b
   if ((await stopStream(slack, p.channel, p.ts)) === 'gone') return false;
   // Blocks are always given: what streamed is replaced whole, whatever form Slack kept it in.
   const blocks = p.blocks ?? [{ type: 'section', text: { type: 'mrkdwn', text: p.text } }];
-  await slack.chat.update({ channel: p.channel, ts: p.ts, text: p.text, blocks, metadata: partMetadata(p.jobId, p.part, p.meta) });
+  await slack.chat.update({
+    channel: p.channel,
+    ts: p.ts,
+    text: p.text,
+    blocks,
+    metadata: partMetadata(p.jobId, p.part, p.meta),
+  });
   return true;
 }

@@ -16,7 +16,12 @@ type Message = string | { text: string; blocks: KnownBlock[] };
 /** Tells `to.user` alone. Failures are the caller's: rethrown as they come. */
 export async function tellOnly(slack: WebClient, to: OnlyTo, message: Message): Promise<void> {
   const body = typeof message === 'string' ? { text: message } : message;
-  await slack.chat.postEphemeral({ channel: to.channel, user: to.user, ...(to.threadTs ? { thread_ts: to.threadTs } : {}), ...body });
+  await slack.chat.postEphemeral({
+    channel: to.channel,
+    user: to.user,
+    ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
+    ...body,
+  });
 }
 
 /**

@@ -20,20 +20,35 @@ export interface WorkingOn {
 }
 
 /** Shows the indicator: the assistant status in a DM (rotating `loading`), else the reaction. Never fails the caller. */
-export async function showWorking(slack: WebClient, log: Logger, on: WorkingOn, loading?: readonly string[]): Promise<void> {
+export async function showWorking(
+  slack: WebClient,
+  log: Logger,
+  on: WorkingOn,
+  loading?: readonly string[],
+): Promise<void> {
   if (on.isDirectMessage && loading) {
     const shown = await slack.assistant.threads
-      .setStatus({ channel_id: on.channel, thread_ts: on.threadTs, status: 'is thinking…', loading_messages: [...loading] })
+      .setStatus({
+        channel_id: on.channel,
+        thread_ts: on.threadTs,
+        status: 'is thinking…',
+        loading_messages: [...loading],
+      })
       .then(() => true)
       .catch(() => false);
     if (shown) return;
   }
-  await slack.reactions.add({ channel: on.channel, timestamp: on.messageTs, name: WORKING_REACTION }).catch((err: unknown) => {
-    if (slackErrorCode(err) !== 'already_reacted') log.debug('could not show the working indicator', { channel: on.channel, err });
-  });
+  await slack.reactions
+    .add({ channel: on.channel, timestamp: on.messageTs, name: WORKING_REACTION })
+    .catch((err: unknown) => {
+      if (slackErrorCode(err) !== 'already_reacted')
+        log.debug('could not show the working indicator', { channel: on.channel, err });
+    });
 }
 
 /** Takes the reaction down (a DM's assistant status clears itself when LUNA replies). Never fails the caller. */
 export async function clearWorking(slack: WebClient, on: Pick<WorkingOn, 'channel' | 'messageTs'>): Promise<void> {
-  await slack.reactions.remove({ channel: on.channel, timestamp: on.messageTs, name: WORKING_REACTION }).catch(() => {});
+  await slack.reactions
+    .remove({ channel: on.channel, timestamp: on.messageTs, name: WORKING_REACTION })
+    .catch(() => {});
 }

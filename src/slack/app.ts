@@ -1,4 +1,11 @@
-import { App, HTTPReceiver, type AppOptions, type AuthorizeResult, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import {
+  App,
+  HTTPReceiver,
+  type AppOptions,
+  type AuthorizeResult,
+  type Receiver,
+  type ReceiverEvent,
+} from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { RequestListener } from 'node:http';
 import { toBoltLogger, type Logger } from '../infra/log.js';
@@ -127,7 +134,11 @@ class GuardedApp extends App {
   override async processEvent(event: ReceiverEvent): Promise<void> {
     const reason = unroutable(event.body);
     if (reason !== undefined) {
-      this.log.warn('ignored a Slack request LUNA cannot route', { reason, kind: requestKind(event.body), shape: shapeOf(event.body) });
+      this.log.warn('ignored a Slack request LUNA cannot route', {
+        reason,
+        kind: requestKind(event.body),
+        shape: shapeOf(event.body),
+      });
       await event.ack();
       return;
     }
@@ -138,7 +149,10 @@ class GuardedApp extends App {
     };
     await super.processEvent({ ...event, ack });
     if (acked) return;
-    this.log.debug('acked a Slack request no listener handles', { kind: requestKind(event.body), target: requestTarget(event.body) });
+    this.log.debug('acked a Slack request no listener handles', {
+      kind: requestKind(event.body),
+      target: requestTarget(event.body),
+    });
     await event.ack();
   }
 }

@@ -19,7 +19,11 @@ export function messageClick<A extends z.ZodType>(action: A) {
 }
 
 /** Who clicked and where, as the jobs that check a click take it (`userTeamId` only when Slack sent one). */
-export function clickedBy(click: { user: { id: string; team_id?: string | undefined }; channel: { id: string }; message: { ts: string } }): {
+export function clickedBy(click: {
+  user: { id: string; team_id?: string | undefined };
+  channel: { id: string };
+  message: { ts: string };
+}): {
   userId: string;
   userTeamId?: string;
   channel: string;

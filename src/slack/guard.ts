@@ -56,13 +56,19 @@ export function gateRequests(inner: RequestListener, o: GateOptions): RequestLis
  * answers 400 when a verified body is not one JSON object. Unverified requests pass untouched: Bolt refuses
  * them (401) and logs why, as it always did. What passes comes with its parsed body when it was verified.
  */
-async function checkBody(req: IncomingMessage, res: ServerResponse, o: GateOptions): Promise<{ body?: unknown } | 'answered'> {
+async function checkBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: GateOptions,
+): Promise<{ body?: unknown } | 'answered'> {
   let buffered: BufferedIncomingMessage;
   try {
     buffered = await HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit);
   } catch (err) {
     if (HTTPModuleFunctions.isRawBodyError(err) && (err as { statusCode?: number }).statusCode === 413) {
-      o.log.warn('refused a Slack request larger than Bolt accepts', { limitBytes: HTTPModuleFunctions.defaultBodyLimit });
+      o.log.warn('refused a Slack request larger than Bolt accepts', {
+        limitBytes: HTTPModuleFunctions.defaultBodyLimit,
+      });
       answer(res, 413);
       return 'answered';
     }
@@ -70,8 +76,12 @@ async function checkBody(req: IncomingMessage, res: ServerResponse, o: GateOptio
   }
   const raw = buffered.rawBody.toString();
   const signature = req.headers['x-slack-signature'];
-  const headers = { 'x-slack-signature': String(signature), 'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']) };
-  if (typeof signature !== 'string' || !isValidSlackRequest({ signingSecret: o.signingSecret, body: raw, headers })) return {};
+  const headers = {
+    'x-slack-signature': String(signature),
+    'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
+  };
+  if (typeof signature !== 'string' || !isValidSlackRequest({ signingSecret: o.signingSecret, body: raw, headers }))
+    return {};
   let body: unknown;
   try {
     // Bolt's own reading of a body (a form's `payload` field is JSON; any other form is a slash command).
@@ -97,7 +107,8 @@ function answer(res: ServerResponse, status: number): void {
 // ── What Bolt and LUNA's listeners read before anything else ────────────────────────────────────────────────
 
 /** A JSON object: not null, not a list. */
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A non-null object, never an array: Bolt reads fields of it. */
 const Obj = z.custom<Record<string, unknown>>(isObject, 'is not an object');
@@ -175,7 +186,8 @@ export function unroutable(body: unknown): string | undefined {
     }
     return undefined;
   }
-  if (body.command !== undefined) return typeof body.command === 'string' ? undefined : 'a slash command whose command is not a string';
+  if (body.command !== undefined)
+    return typeof body.command === 'string' ? undefined : 'a slash command whose command is not a string';
   if (typeof body.type === 'string' && INTERACTIVE.has(body.type)) {
     const i = Interactive.safeParse(body);
     if (!Interactive.shape.user.safeParse(body.user).success) return `a ${body.type} payload without a user`;
@@ -196,7 +208,8 @@ export function issuesOf(error: z.ZodError): string[] {
 function problem(what: string, error: z.ZodError): string {
   const issue = error.issues[0];
   const at = issue?.path.map(String).join('.') || 'body';
-  const wrong = issue?.code === 'invalid_type' ? 'has the wrong type' : issue?.code === 'custom' ? issue.message : 'is malformed';
+  const wrong =
+    issue?.code === 'invalid_type' ? 'has the wrong type' : issue?.code === 'custom' ? issue.message : 'is malformed';
   return `${what} whose ${at} ${wrong}`;
 }
 
@@ -231,6 +244,8 @@ export function shapeOf(value: unknown, depth = 2): string {
   if (typeof value !== 'object') return typeof value;
   if (depth === 0) return 'object';
   const entries = Object.entries(value);
-  const shown = entries.slice(0, 12).map(([k, v]) => `${/^[a-z0-9_]{1,40}$/i.test(k) ? k : '?'}: ${shapeOf(v, depth - 1)}`);
+  const shown = entries
+    .slice(0, 12)
+    .map(([k, v]) => `${/^[a-z0-9_]{1,40}$/i.test(k) ? k : '?'}: ${shapeOf(v, depth - 1)}`);
   return `{${shown.join(', ')}${entries.length > 12 ? `, …${entries.length - 12} more` : ''}}`;
 }

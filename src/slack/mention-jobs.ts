@@ -1,4 +1,9 @@
-import { SUBJECT_MAX, type AnswerPayload, type JourneyMapPayload, type ThreadDigestPayload } from '../contracts/jobs.js';
+import {
+  SUBJECT_MAX,
+  type AnswerPayload,
+  type JourneyMapPayload,
+  type ThreadDigestPayload,
+} from '../contracts/jobs.js';
 import type { SlackAdapterDeps } from './deps.js';
 
 // What an @luna mention asks for besides an answer (mentionIntent decides): the digest of its thread, or a journey
@@ -6,7 +11,9 @@ import type { SlackAdapterDeps } from './deps.js';
 // build theirs from a shortcut and a command.
 
 /** `@luna digest` in a thread: the mention's own fields say which thread and who asked. */
-export function threadDigestPayload(m: Pick<AnswerPayload, 'teamId' | 'channel' | 'threadTs' | 'messageTs' | 'userId' | 'receivedAt'>): ThreadDigestPayload {
+export function threadDigestPayload(
+  m: Pick<AnswerPayload, 'teamId' | 'channel' | 'threadTs' | 'messageTs' | 'userId' | 'receivedAt'>,
+): ThreadDigestPayload {
   return {
     ...(m.teamId ? { teamId: m.teamId } : {}),
     channel: m.channel,

@@ -31,7 +31,11 @@ export const IncomingMessage = z.object({
 export type IncomingMessage = z.infer<typeof IncomingMessage>;
 
 /** The event's fields, or undefined (logged with the fields at fault, never their values) when they are not Slack's. */
-export function parseMessage(event: unknown, kind: string, deps: Pick<SlackAdapterDeps, 'log'>): IncomingMessage | undefined {
+export function parseMessage(
+  event: unknown,
+  kind: string,
+  deps: Pick<SlackAdapterDeps, 'log'>,
+): IncomingMessage | undefined {
   const m = IncomingMessage.safeParse(event);
   if (m.success) return m.data;
   deps.log.warn(`ignored a malformed ${kind} event`, { issues: issuesOf(m.error) });

@@ -1,4 +1,11 @@
-import { defaultProcessEventErrorHandler, SocketModeReceiver, type App, type Receiver, type ReceiverEvent, type SocketModeReceiverOptions } from '@slack/bolt';
+import {
+  defaultProcessEventErrorHandler,
+  SocketModeReceiver,
+  type App,
+  type Receiver,
+  type ReceiverEvent,
+  type SocketModeReceiverOptions,
+} from '@slack/bolt';
 import { withRequest } from '../infra/process-failures.js';
 import { isObject, requestKind, shapeOf } from './guard.js';
 
@@ -16,7 +23,10 @@ interface SocketEnvelope {
  * not an object is handed on under another type: the client then passes its payload on as it is, and the app's
  * gate acks it (so Slack does not redeliver it) and logs its shape.
  */
-function sanitised(data: string | ArrayBuffer, logger: SocketModeReceiverOptions['logger']): string | ArrayBuffer | undefined {
+function sanitised(
+  data: string | ArrayBuffer,
+  logger: SocketModeReceiverOptions['logger'],
+): string | ArrayBuffer | undefined {
   let message: unknown;
   try {
     message = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data));
@@ -24,7 +34,9 @@ function sanitised(data: string | ArrayBuffer, logger: SocketModeReceiverOptions
     return data; // the client drops what is not JSON itself
   }
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    logger?.warn(`ignored a Socket Mode frame that is not a JSON object (${message === null ? 'null' : Array.isArray(message) ? 'array' : typeof message})`);
+    logger?.warn(
+      `ignored a Socket Mode frame that is not a JSON object (${message === null ? 'null' : Array.isArray(message) ? 'array' : typeof message})`,
+    );
     return undefined;
   }
   const m = message as { type?: unknown; payload?: unknown };
@@ -57,7 +69,9 @@ export class DeferredAckSocketModeReceiver implements Receiver {
       const frame = isBinary ? data : sanitised(data, opts.logger);
       if (frame === undefined) return;
       for (const read of reads) {
-        Promise.resolve(read(frame, isBinary)).catch((err: unknown) => opts.logger.warn(`Socket Mode could not read a frame: ${String(err)}`));
+        Promise.resolve(read(frame, isBinary)).catch((err: unknown) =>
+          opts.logger.warn(`Socket Mode could not read a frame: ${String(err)}`),
+        );
       }
     });
   }
@@ -103,6 +117,8 @@ export class DeferredAckSocketModeReceiver implements Receiver {
       response = undefined;
     }
     if (!acked) return;
-    await envelope.ack(response).catch((err: unknown) => logger.warn(`Socket Mode ack failed; Slack will redeliver: ${String(err)}`));
+    await envelope
+      .ack(response)
+      .catch((err: unknown) => logger.warn(`Socket Mode ack failed; Slack will redeliver: ${String(err)}`));
   }
 }

@@ -20,7 +20,11 @@ export interface WorkerChildReadiness {
 }
 
 /** What /readyz checks, in the order it lists them. */
-export function readinessChecks(q: QueueSide, progress: StartProgress, workerChild?: WorkerChildReadiness): ReadinessCheck[] {
+export function readinessChecks(
+  q: QueueSide,
+  progress: StartProgress,
+  workerChild?: WorkerChildReadiness,
+): ReadinessCheck[] {
   return [
     { name: 'redis', check: () => redisServes(q, progress) },
     // Loaded before anything started: ready by construction, listed so /readyz names all it depends on.
@@ -35,7 +39,9 @@ export function readinessChecks(q: QueueSide, progress: StartProgress, workerChi
 /** Redis is reachable, answers a PING now, and LUNA has finished starting on it. */
 async function redisServes(q: QueueSide, progress: StartProgress): Promise<void> {
   if (!q.watch.reachable) throw new Error(q.watch.problem());
-  await q.producer.client.ping().catch((err: Error) => Promise.reject(new Error(`unreachable at ${q.watch.where} (${err.message})`)));
+  await q.producer.client
+    .ping()
+    .catch((err: Error) => Promise.reject(new Error(`unreachable at ${q.watch.where} (${err.message})`)));
   if (!progress.serving) throw new Error(`answers at ${q.watch.where}; LUNA is still starting`);
 }
 
@@ -44,7 +50,12 @@ function loadedBeforeStart(): Promise<void> {
 }
 
 /** LUNA's one HTTP server, listening on `port` (0: a free one); Bolt's /slack/events on it in HTTP mode. */
-export async function serveHttp(port: number, q: QueueSide, readiness: ReadinessCheck[], slack?: RequestListener): Promise<{ server: Server; port: number }> {
+export async function serveHttp(
+  port: number,
+  q: QueueSide,
+  readiness: ReadinessCheck[],
+  slack?: RequestListener,
+): Promise<{ server: Server; port: number }> {
   const server = createHttpServer({ metrics: q.metrics, readiness, ...(slack ? { slack } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -26,7 +26,13 @@ export interface RedisFor<P extends 'producer' | 'worker'> {
   threadOrder: ThreadOrder;
 }
 
-export function storesOn<P extends 'producer' | 'worker'>(purpose: P, client: RedisClient, prefix: string, queue: Queue, log: Logger): RedisFor<P> {
+export function storesOn<P extends 'producer' | 'worker'>(
+  purpose: P,
+  client: RedisClient,
+  prefix: string,
+  queue: Queue,
+  log: Logger,
+): RedisFor<P> {
   const stores = createStores(client, prefix);
   return { purpose, client, stores, threadOrder: new ThreadOrder({ store: stores.threads, queue, log }) };
 }
@@ -62,9 +68,12 @@ export function connectQueue(settings: Settings, log: Logger, redisCheckInterval
   const enqueue = createEnqueue(queue, producer.threadOrder, { redis: client, where: watch.where });
   // While Redis is away a scrape shows no job counts instead of hanging.
   const metrics = new Metrics(() =>
-    watch.reachable ? bounded(queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'), 1_000, {}) : Promise.resolve({}),
+    watch.reachable
+      ? bounded(queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'), 1_000, {})
+      : Promise.resolve({}),
   );
   // Read at scrape time from the store, bounded like the job counts: a Redis away shows the last figure.
-  metrics.openRequests = () => (watch.reachable ? bounded(producer.stores.requests.openCount(), 1_000, undefined) : Promise.resolve(undefined));
+  metrics.openRequests = () =>
+    watch.reachable ? bounded(producer.stores.requests.openCount(), 1_000, undefined) : Promise.resolve(undefined);
   return { watch, queue, producer, enqueue, metrics };
 }

@@ -17,12 +17,19 @@ import type { QueueSide } from './queue.js';
  * requests are off; the timers themselves are data in Redis and need nothing put back). Only processes that run workers do:
  * a web-only fleet (possibly on another config version) never re-times digests.
  */
-export async function recoverOwnedState(settings: Settings, q: QueueSide, log: Logger): Promise<Record<string, number>> {
+export async function recoverOwnedState(
+  settings: Settings,
+  q: QueueSide,
+  log: Logger,
+): Promise<Record<string, number>> {
   if (settings.env.LUNA_ROLE === 'web') return {};
   const { workspace } = settings;
   const { stores } = q.producer;
   await syncDigestSchedulers(q.queue, workspace.digests, stores.digests, log);
-  await syncRequestTimerScheduler(q.queue, { enabled: requestsOn(workspace.requests), jobName: JOB_NAMES.requestTimers });
+  await syncRequestTimerScheduler(q.queue, {
+    enabled: requestsOn(workspace.requests),
+    jobName: JOB_NAMES.requestTimers,
+  });
   const escalationTimers = await restoreEscalationTimers({
     queue: q.queue,
     escalations: stores.escalations,
@@ -56,7 +63,13 @@ export async function checkRedis(q: QueueSide, o: RedisReadyOptions): Promise<vo
   await step(warnOnEvictingRedis(redis, log));
   progress.persistence = await step(checkPersistence(redis));
   reportPersistence(progress.persistence, where, log);
-  const dataWatch = new DataLossWatch({ marker: q.producer.stores.marker, log, where, recover: o.recover, intervalMs: o.intervalMs });
+  const dataWatch = new DataLossWatch({
+    marker: q.producer.stores.marker,
+    log,
+    where,
+    recover: o.recover,
+    intervalMs: o.intervalMs,
+  });
   progress.dataWatch = dataWatch;
   await step(dataWatch.start());
   q.watch.onReachable((again) => {

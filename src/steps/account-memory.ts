@@ -17,7 +17,9 @@ export async function rememberDigest(ctx: JobContext, record: DigestRecord): Pro
       at: record.createdAt,
       csat: record.digest.csat.estimate,
       themes: record.digest.themes.slice(0, 8).map((t) => truncate(t.title, 80)),
-      risks: record.digest.churnRisks.slice(0, 5).map((r) => ({ title: truncate(r.signal, 160), area: r.area, confidence: r.confidence })),
+      risks: record.digest.churnRisks
+        .slice(0, 5)
+        .map((r) => ({ title: truncate(r.signal, 160), area: r.area, confidence: r.confidence })),
     });
   });
 }
@@ -38,7 +40,12 @@ export async function rememberEscalation(ctx: JobContext, record: EscalationReco
 }
 
 /** Acknowledged or taken: acknowledged; marked not strategic: closed. */
-export async function rememberEscalationAction(ctx: JobContext, id: string, action: 'acknowledged' | 'taken' | 'not_strategic', at: number): Promise<void> {
+export async function rememberEscalationAction(
+  ctx: JobContext,
+  id: string,
+  action: 'acknowledged' | 'taken' | 'not_strategic',
+  at: number,
+): Promise<void> {
   await quietly(ctx, 'escalation action', () =>
     ctx.stores.accounts.escalationUpdate(id, action === 'not_strategic' ? { closedAt: at } : { acknowledgedAt: at }),
   );

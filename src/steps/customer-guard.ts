@@ -20,25 +20,46 @@ export interface CustomerGuard {
 }
 
 /** The guard for a channel a customer reads, from an account context the caller already read (undefined: no account). */
-export async function guardFrom(ctx: JobContext, channel: string, context: AccountContext | undefined, participants: Iterable<string>): Promise<CustomerGuard> {
+export async function guardFrom(
+  ctx: JobContext,
+  channel: string,
+  context: AccountContext | undefined,
+  participants: Iterable<string>,
+): Promise<CustomerGuard> {
   const knowledge = await knowledgeOf(ctx, context);
   return { channel, facts: internalFacts(knowledge, context?.now ?? Date.now()), visible: new Set(participants) };
 }
 
 /** The guard for a channel a customer reads, reading the account's facts now. */
-export async function guardFor(ctx: JobContext, channel: string, participants: Iterable<string>): Promise<CustomerGuard> {
-  return guardFrom(ctx, channel, await readAccountContext(ctx, { channel, isDirectMessage: channel.startsWith('D') }), participants);
+export async function guardFor(
+  ctx: JobContext,
+  channel: string,
+  participants: Iterable<string>,
+): Promise<CustomerGuard> {
+  return guardFrom(
+    ctx,
+    channel,
+    await readAccountContext(ctx, { channel, isDirectMessage: channel.startsWith('D') }),
+    participants,
+  );
 }
 
 /** The guard where the channel is a customer's, else undefined (only the team reads there: nothing to check). */
-export async function guardIfCustomer(ctx: JobContext, channel: string, participants: Iterable<string>): Promise<CustomerGuard | undefined> {
+export async function guardIfCustomer(
+  ctx: JobContext,
+  channel: string,
+  participants: Iterable<string>,
+): Promise<CustomerGuard | undefined> {
   if (channel.startsWith('D') || (await ctx.directory.audience(channel)).kind === 'internal') return undefined;
   return guardFor(ctx, channel, participants);
 }
 
 /** What of `text` the customer must not read; `canary` is the one placed in the model request that wrote it. */
 export function checkForCustomer(guard: CustomerGuard, text: string, canary?: string): FactHit[] {
-  return findInternalFacts(text, guard.facts, { visiblePeople: guard.visible, ...(canary ? { canaries: [canary] } : {}) });
+  return findInternalFacts(text, guard.facts, {
+    visiblePeople: guard.visible,
+    ...(canary ? { canaries: [canary] } : {}),
+  });
 }
 
 /**
@@ -46,7 +67,11 @@ export function checkForCustomer(guard: CustomerGuard, text: string, canary?: st
  * read: checked like any answer when `guard` says a customer reads there. Wording that names a fact — a config
  * text, say — is not posted and is logged for the operator. Returns the message's ts, or undefined if held back.
  */
-export async function postChecked(ctx: JobContext, guard: CustomerGuard | undefined, part: LunaPart): Promise<string | undefined> {
+export async function postChecked(
+  ctx: JobContext,
+  guard: CustomerGuard | undefined,
+  part: LunaPart,
+): Promise<string | undefined> {
   const hits = guard ? checkForCustomer(guard, [part.text, ...blockTexts(part.blocks)].join('\n')) : [];
   if (hits.length) {
     ctx.log.error('held back a fixed text from a customer channel: it names internal facts', {

@@ -7,7 +7,12 @@ import type { DraftRecord } from '../stores/drafts.js';
 // answer job sends them; the draft-action job redraws them.
 
 /** Every reviewer's copy of the draft shows the decision, and loses its buttons. */
-export async function showDecision(ctx: JobContext, draft: DraftRecord, status: 'posted' | 'discarded', by: string): Promise<void> {
+export async function showDecision(
+  ctx: JobContext,
+  draft: DraftRecord,
+  status: 'posted' | 'discarded',
+  by: string,
+): Promise<void> {
   const link = await threadLink(ctx.slack, draft.channel, draft.askedTs);
   const view = decidedNotice({ threadLink: link, status, by, readers: draft.readers });
   for (const n of draft.notices) await ctx.slack.chat.update({ channel: n.channel, ts: n.ts, ...view });
@@ -15,6 +20,10 @@ export async function showDecision(ctx: JobContext, draft: DraftRecord, status: 
 
 /** Every reviewer's copy of a pending draft is redrawn: the facts the check found now, and Post asking to confirm them. */
 export async function showFlagged(ctx: JobContext, draft: DraftRecord): Promise<void> {
-  const notice = draftNotice({ ...draft, draftId: draft.id, threadLink: await threadLink(ctx.slack, draft.channel, draft.askedTs) });
+  const notice = draftNotice({
+    ...draft,
+    draftId: draft.id,
+    threadLink: await threadLink(ctx.slack, draft.channel, draft.askedTs),
+  });
   for (const n of draft.notices) await ctx.slack.chat.update({ channel: n.channel, ts: n.ts, ...notice });
 }

@@ -20,7 +20,9 @@ export async function requestEscalation(ctx: Pick<JobContext, 'enqueue'>, req: E
 export async function escalateChurnRisk(
   ctx: Pick<JobContext, 'enqueue' | 'settings'>,
   risk: { area: string | null; confidence: number },
-  request: (area: string) => Promise<Omit<EscalationRequest, 'area' | 'confidence'>> | Omit<EscalationRequest, 'area' | 'confidence'>,
+  request: (
+    area: string,
+  ) => Promise<Omit<EscalationRequest, 'area' | 'confidence'>> | Omit<EscalationRequest, 'area' | 'confidence'>,
 ): Promise<string | undefined> {
   const escalation = ctx.settings.workspace.escalation;
   if (!escalation) return undefined;
@@ -29,7 +31,13 @@ export async function escalateChurnRisk(
       risk.area,
       escalation.owners.map((o) => o.area),
     ) ?? NO_AREA;
-  if (!shouldEscalate({ outOfScope: false, strategic: true, area, confidence: risk.confidence }, escalation.confidenceThreshold)) return undefined;
+  if (
+    !shouldEscalate(
+      { outOfScope: false, strategic: true, area, confidence: risk.confidence },
+      escalation.confidenceThreshold,
+    )
+  )
+    return undefined;
   await requestEscalation(ctx, { ...(await request(area)), area, confidence: risk.confidence });
   return area;
 }

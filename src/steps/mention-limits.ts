@@ -12,8 +12,10 @@ import type { LimitVerdict } from '../stores/limits.js';
  */
 
 const NOTES: Record<Exclude<LimitVerdict, 'ok'>, (limit: number) => string> = {
-  person_minute: (n) => `:hourglass: That's more than ${n} questions in a minute, so I'm pausing for you. Ask again in a minute and I'll answer.`,
-  person_day: (n) => `:hourglass: You've reached today's limit of ${n} questions to me. I'll answer again tomorrow (UTC).`,
+  person_minute: (n) =>
+    `:hourglass: That's more than ${n} questions in a minute, so I'm pausing for you. Ask again in a minute and I'll answer.`,
+  person_day: (n) =>
+    `:hourglass: You've reached today's limit of ${n} questions to me. I'll answer again tomorrow (UTC).`,
 };
 
 /** Who asked LUNA for model work (an answer, a digest, a journey map), and where. */
@@ -41,12 +43,16 @@ export async function admitMention(ctx: JobContext, jobId: string, p: Asked): Pr
   if (await ctx.stores.answers.once(jobId, 'limited')) ctx.metrics.mentionsLimited.inc({ limit: verdict });
   ctx.log.info('a mention over a limit gets no model call', { job: jobId, user: p.userId, limit: verdict, note });
   if (note) {
-    const text = NOTES[verdict](verdict === 'person_minute' ? limits.mentionsPerPersonPerMinute : limits.mentionsPerPersonPerDay);
+    const text = NOTES[verdict](
+      verdict === 'person_minute' ? limits.mentionsPerPersonPerMinute : limits.mentionsPerPersonPerDay,
+    );
     const thread = p.threadTs ? { thread_ts: p.threadTs } : {};
     const sent = p.isDirectMessage
       ? ctx.slack.chat.postMessage({ channel: p.channel, ...thread, text })
       : tellOnly(ctx.slack, { channel: p.channel, user: p.userId, threadTs: p.threadTs }, text);
-    await sent.catch((err: unknown) => ctx.log.warn('could not tell someone they are over a limit', { channel: p.channel, err }));
+    await sent.catch((err: unknown) =>
+      ctx.log.warn('could not tell someone they are over a limit', { channel: p.channel, err }),
+    );
   }
   // The listener put the working reaction up at enqueue; nothing is coming.
   if (p.messageTs && !p.isDirectMessage) await clearWorking(ctx.slack, { channel: p.channel, messageTs: p.messageTs });

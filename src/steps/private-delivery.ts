@@ -20,23 +20,39 @@ export type Route = { kind: 'here' } | ({ kind: 'private' } & PrivateRoute) | { 
  * asker's DM (a customer channel, asked by the team), or nowhere (asked by a customer: internal analysis
  * is for the team).
  */
-export async function routeInternalOutput(ctx: JobContext, channel: string, userId: string, what: string): Promise<Route> {
+export async function routeInternalOutput(
+  ctx: JobContext,
+  channel: string,
+  userId: string,
+  what: string,
+): Promise<Route> {
   if (channel.startsWith('D')) return { kind: 'here' };
   const audience = await ctx.directory.audience(channel);
   if (audience.kind === 'internal') return { kind: 'here' };
-  if ((await ctx.directory.person(userId)).external) return { kind: 'refused', why: `${what} are prepared for the account team, so I don't share them here.` };
+  if ((await ctx.directory.person(userId)).external)
+    return { kind: 'refused', why: `${what} are prepared for the account team, so I don't share them here.` };
   return { kind: 'private', dm: await dmChannel(ctx.slack, userId), sharedWith: customerNames(audience) };
 }
 
 /** The short note in the channel, seen only by the person who asked. Best effort: the DM is what matters. */
-export async function sayPrivately(ctx: JobContext, channel: string, userId: string, text: string, threadTs?: string): Promise<void> {
+export async function sayPrivately(
+  ctx: JobContext,
+  channel: string,
+  userId: string,
+  text: string,
+  threadTs?: string,
+): Promise<void> {
   await ctx.slack.chat
     .postEphemeral({ channel, user: userId, text, ...(threadTs ? { thread_ts: threadTs } : {}) })
     .catch((err: unknown) => ctx.log.debug('could not post an ephemeral note', { channel, err }));
 }
 
 /** The customer's people among these users (id → organisation name), for prompts that mark the customer's voice. */
-export async function customersAmong(ctx: JobContext, channel: string, users: Iterable<string>): Promise<Map<string, string>> {
+export async function customersAmong(
+  ctx: JobContext,
+  channel: string,
+  users: Iterable<string>,
+): Promise<Map<string, string>> {
   if (channel.startsWith('D') || (await ctx.directory.audience(channel)).kind === 'internal') return new Map();
   const people = await ctx.directory.people(users);
   return new Map([...people.values()].filter((p) => p.external).map((p) => [p.id, p.organisation?.name ?? 'external']));

@@ -13,7 +13,12 @@ const UNREADABLE_GROUP = new Set(['no_such_subteam', 'subteam_not_found', 'missi
  * Whether this person may handle an escalation of `area`: one of its owners or the fallback as
  * luna.config.yml names them now (user groups expanded, cached for minutes), and one of ours.
  */
-export async function mayHandleEscalation(ctx: JobContext, area: string, userId: string, userTeamId?: string): Promise<boolean> {
+export async function mayHandleEscalation(
+  ctx: JobContext,
+  area: string,
+  userId: string,
+  userTeamId?: string,
+): Promise<boolean> {
   const esc = ctx.settings.workspace.escalation;
   if (!esc) return false;
   if (await ctx.directory.isExternal(userId, userTeamId)) return false;
@@ -29,7 +34,10 @@ async function members(ctx: JobContext, ids: string[]): Promise<Set<string>> {
     } catch (err) {
       const code = slackErrorCode(err);
       if (code === undefined || !UNREADABLE_GROUP.has(code)) throw err;
-      ctx.log.warn('a configured user group could not be expanded; its members cannot press owner buttons', { group: id, slackError: code });
+      ctx.log.warn('a configured user group could not be expanded; its members cannot press owner buttons', {
+        group: id,
+        slackError: code,
+      });
     }
   }
   return out;

@@ -47,7 +47,12 @@ export const SignalMemory = z.object({
 export type SignalMemory = z.infer<typeof SignalMemory>;
 
 /** Accounts LUNA has seen (Slack Connect organisations are not in any book): name, team, channels. */
-export const KnownAccount = z.object({ id: z.string(), name: z.string(), teamId: z.string().optional(), channels: z.array(z.string()) });
+export const KnownAccount = z.object({
+  id: z.string(),
+  name: z.string(),
+  teamId: z.string().optional(),
+  channels: z.array(z.string()),
+});
 export type KnownAccount = z.infer<typeof KnownAccount>;
 
 export class AccountStore {
@@ -89,7 +94,12 @@ export class AccountStore {
   /** The first record of an escalation wins (retries and evidence appends do not reopen it). */
   async escalationOpened(accountId: string, e: EscalationMemory): Promise<void> {
     const hash = this.key(accountId, 'escalations');
-    await this.redis.multi().hsetnx(hash, e.id, JSON.stringify(e)).expire(hash, TTL).set(this.escAccountKey(e.id), accountId, 'EX', TTL).exec();
+    await this.redis
+      .multi()
+      .hsetnx(hash, e.id, JSON.stringify(e))
+      .expire(hash, TTL)
+      .set(this.escAccountKey(e.id), accountId, 'EX', TTL)
+      .exec();
   }
 
   /** Marks an escalation acknowledged or closed, once (the first time is kept). */
@@ -100,7 +110,10 @@ export class AccountStore {
     const raw = await this.redis.hget(hash, escalationId);
     if (!raw) return;
     const e = EscalationMemory.parse(JSON.parse(raw));
-    const next = { ...e, ...(e.acknowledgedAt === undefined && change.acknowledgedAt ? { acknowledgedAt: change.acknowledgedAt } : {}) };
+    const next = {
+      ...e,
+      ...(e.acknowledgedAt === undefined && change.acknowledgedAt ? { acknowledgedAt: change.acknowledgedAt } : {}),
+    };
     if (next.closedAt === undefined && change.closedAt) next.closedAt = change.closedAt;
     await this.redis.multi().hset(hash, escalationId, JSON.stringify(next)).expire(hash, TTL).exec();
   }
@@ -113,7 +126,9 @@ export class AccountStore {
 
   /** The thread was marked resolved: its escalations are closed. */
   async closeThread(accountId: string, channel: string, threadTs: string, at: number): Promise<number> {
-    const open = (await this.escalations(accountId)).filter((e) => e.channel === channel && e.threadTs === threadTs && e.closedAt === undefined);
+    const open = (await this.escalations(accountId)).filter(
+      (e) => e.channel === channel && e.threadTs === threadTs && e.closedAt === undefined,
+    );
     for (const e of open) await this.escalationUpdate(e.id, { closedAt: at });
     return open.length;
   }
@@ -122,7 +137,13 @@ export class AccountStore {
 
   /** A batch's signals, once per batch; newest first. */
   async rememberSignals(accountId: string, batch: string, signals: SignalMemory[]): Promise<void> {
-    await this.prependOnce(this.key(accountId, 'signal-batches'), batch, this.key(accountId, 'signals'), signals, KEEP_SIGNALS);
+    await this.prependOnce(
+      this.key(accountId, 'signal-batches'),
+      batch,
+      this.key(accountId, 'signals'),
+      signals,
+      KEEP_SIGNALS,
+    );
   }
 
   async signals(accountId: string, n = KEEP_SIGNALS): Promise<SignalMemory[]> {

@@ -36,7 +36,13 @@ export class AnswerStore {
 
   /** Stores the answer unless another attempt stored its own first; returns whichever stands. */
   async storeAnswer(jobId: string, answer: StoredAnswer): Promise<StoredAnswer> {
-    const set = await this.redis.set(this.key('answer', jobId), JSON.stringify(answer), 'EX', JOB_STATE_TTL_SECONDS, 'NX');
+    const set = await this.redis.set(
+      this.key('answer', jobId),
+      JSON.stringify(answer),
+      'EX',
+      JOB_STATE_TTL_SECONDS,
+      'NX',
+    );
     return set ? answer : ((await this.answer(jobId)) ?? answer);
   }
 

@@ -53,8 +53,14 @@ export class CsatStore {
     );
     const [[, created] = []] = (await this.redis.multi().hsetnx(key, 'id', s.id).exec()) ?? [];
     if (created === 1) {
-      const m = this.redis.multi().hset(key, fields).expire(key, TTL).zadd(this.allKey, 'NX', s.postedAt, s.id).expire(this.allKey, TTL);
-      if (s.accountId) m.zadd(this.accountKey(s.accountId), 'NX', s.postedAt, s.id).expire(this.accountKey(s.accountId), TTL);
+      const m = this.redis
+        .multi()
+        .hset(key, fields)
+        .expire(key, TTL)
+        .zadd(this.allKey, 'NX', s.postedAt, s.id)
+        .expire(this.allKey, TTL);
+      if (s.accountId)
+        m.zadd(this.accountKey(s.accountId), 'NX', s.postedAt, s.id).expire(this.accountKey(s.accountId), TTL);
       await m.exec();
     }
     return (await this.get(s.id)) ?? s;

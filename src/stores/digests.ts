@@ -31,7 +31,13 @@ export class DigestState {
 
   /** First writer wins, so two racing attempts post the same digest. */
   async storeRecord(record: DigestRecord): Promise<DigestRecord> {
-    const set = await this.redis.set(this.key('record', record.id), JSON.stringify(record), 'EX', RECORD_TTL_SECONDS, 'NX');
+    const set = await this.redis.set(
+      this.key('record', record.id),
+      JSON.stringify(record),
+      'EX',
+      RECORD_TTL_SECONDS,
+      'NX',
+    );
     return set ? record : ((await this.record(record.id)) ?? record);
   }
 
@@ -43,7 +49,12 @@ export class DigestState {
   /** True only for the first click on that action. */
   async markDone(id: string, action: number, mark: DoneMark): Promise<boolean> {
     const key = this.key('done', id);
-    const [[, set] = []] = (await this.redis.multi().hsetnx(key, String(action), JSON.stringify(mark)).expire(key, RECORD_TTL_SECONDS).exec()) ?? [];
+    const [[, set] = []] =
+      (await this.redis
+        .multi()
+        .hsetnx(key, String(action), JSON.stringify(mark))
+        .expire(key, RECORD_TTL_SECONDS)
+        .exec()) ?? [];
     return set === 1;
   }
 
@@ -53,7 +64,11 @@ export class DigestState {
    */
   async recordPosted(id: string, part: number, channel: string, ts: string): Promise<void> {
     const key = this.key('posted', id);
-    await this.redis.multi().hset(key, String(part), JSON.stringify({ channel, ts })).expire(key, RECORD_TTL_SECONDS).exec();
+    await this.redis
+      .multi()
+      .hset(key, String(part), JSON.stringify({ channel, ts }))
+      .expire(key, RECORD_TTL_SECONDS)
+      .exec();
   }
 
   /** The parts of this digest LUNA posted, by part number, each with its channel and ts. */

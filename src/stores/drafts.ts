@@ -66,7 +66,10 @@ export class DraftStore {
   ) {}
 
   async get(id: string): Promise<DraftRecord | undefined> {
-    const [h, notices] = await Promise.all([this.redis.hgetall(this.key(id)), this.redis.hvals(this.key(id, 'notices'))]);
+    const [h, notices] = await Promise.all([
+      this.redis.hgetall(this.key(id)),
+      this.redis.hvals(this.key(id, 'notices')),
+    ]);
     if (!h.content) return undefined;
     return DraftRecord.parse({
       ...(JSON.parse(h.content) as object),
@@ -106,7 +109,13 @@ export class DraftStore {
   }
 
   /** True when this call (or an earlier try of the same job) decided the draft; false when someone else did first. */
-  async decide(id: string, status: 'posted' | 'discarded', by: string, jobId: string, at = Date.now()): Promise<boolean> {
+  async decide(
+    id: string,
+    status: 'posted' | 'discarded',
+    by: string,
+    jobId: string,
+    at = Date.now(),
+  ): Promise<boolean> {
     return (await this.redis.eval(DECIDE, 1, this.key(id), status, by, String(at), jobId)) === 1;
   }
 

@@ -48,11 +48,21 @@ export class EscalationStore {
     return Object.keys(h).length ? EscalationRecord.parse(h) : undefined;
   }
 
-  async create(r: Omit<EscalationRecord, 'owners' | 'request'> & { owners: string[]; request: object }, deadline: number): Promise<void> {
+  async create(
+    r: Omit<EscalationRecord, 'owners' | 'request'> & { owners: string[]; request: object },
+    deadline: number,
+  ): Promise<void> {
     const fields = Object.fromEntries(
-      Object.entries({ ...r, owners: JSON.stringify(r.owners), request: JSON.stringify(r.request) }).filter(([, v]) => v !== undefined),
+      Object.entries({ ...r, owners: JSON.stringify(r.owners), request: JSON.stringify(r.request) }).filter(
+        ([, v]) => v !== undefined,
+      ),
     );
-    await this.redis.multi().hset(this.key(r.id), fields).expire(this.key(r.id), TTL_SECONDS).zadd(this.openKey, deadline, r.id).exec();
+    await this.redis
+      .multi()
+      .hset(this.key(r.id), fields)
+      .expire(this.key(r.id), TTL_SECONDS)
+      .zadd(this.openKey, deadline, r.id)
+      .exec();
   }
 
   async set(id: string, fields: Partial<Record<keyof EscalationRecord, string | number>>): Promise<void> {
@@ -60,7 +70,12 @@ export class EscalationStore {
   }
 
   /** Moves an open escalation to a handled state exactly once; false if someone got there first. */
-  async handle(id: string, status: 'acknowledged' | 'taken' | 'not_strategic', by: string, at: number): Promise<boolean> {
+  async handle(
+    id: string,
+    status: 'acknowledged' | 'taken' | 'not_strategic',
+    by: string,
+    at: number,
+  ): Promise<boolean> {
     // "I'll take it" may follow an acknowledgement; nothing else changes a handled escalation.
     const script = `
       local s = redis.call('HGET', KEYS[1], 'status')
@@ -84,7 +99,17 @@ export class EscalationStore {
       redis.call('RPUSH', KEYS[1], ARGV[2])
       redis.call('EXPIRE', KEYS[1], ARGV[3]) redis.call('EXPIRE', KEYS[2], ARGV[3])
       return 1`;
-    return (await this.redis.eval(script, 2, this.key(id, 'evidence'), this.key(id, 'applied'), requestId, text, TTL_SECONDS)) === 1;
+    return (
+      (await this.redis.eval(
+        script,
+        2,
+        this.key(id, 'evidence'),
+        this.key(id, 'applied'),
+        requestId,
+        text,
+        TTL_SECONDS,
+      )) === 1
+    );
   }
 
   /** Per-thread+area lock so two messages escalating at once make one post, not two. */
@@ -92,7 +117,12 @@ export class EscalationStore {
     return (await this.redis.set(this.key(id, 'lock'), token, 'PX', ms, 'NX')) === 'OK';
   }
   async unlock(id: string, token: string): Promise<void> {
-    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.key(id, 'lock'), token);
+    await this.redis.eval(
+      `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+      1,
+      this.key(id, 'lock'),
+      token,
+    );
   }
 
   /** Every open escalation's id and acknowledgement deadline (ms), oldest deadline first. */
@@ -107,7 +137,10 @@ export class EscalationStore {
   async counts(now: number): Promise<{ open: number; overdue: number }> {
     // An escalation nobody handled outlives its record (90 days): stop counting it then.
     await this.redis.zremrangebyscore(this.openKey, '-inf', String(now - TTL_SECONDS * 1000));
-    const [open, overdue] = await Promise.all([this.redis.zcard(this.openKey), this.redis.zcount(this.openKey, '-inf', now)]);
+    const [open, overdue] = await Promise.all([
+      this.redis.zcard(this.openKey),
+      this.redis.zcount(this.openKey, '-inf', now),
+    ]);
     return { open, overdue };
   }
 }

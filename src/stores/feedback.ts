@@ -72,7 +72,12 @@ export class FeedbackStore {
   /** Why a thumbs-down: counted once, and only for someone whose vote on this answer was a thumbs-down. */
   async reason(answerId: string, userId: string, reason: Reason): Promise<'counted' | 'already' | 'no_thumbs_down'> {
     const weekly = counterKey(this.prefix, `feedback_reason_${reason}` as CounterName, this.now());
-    const keys = [this.voterKey('vote', answerId, userId), this.voterKey('reason', answerId, userId), this.key('answer', answerId), weekly];
+    const keys = [
+      this.voterKey('vote', answerId, userId),
+      this.voterKey('reason', answerId, userId),
+      this.key('answer', answerId),
+      weekly,
+    ];
     const r = await this.redis.eval(REASON, keys.length, ...keys, reason, FEEDBACK_TTL_SECONDS, WEEKLY_TTL_SECONDS);
     return r === 1 ? 'counted' : r === 0 ? 'already' : 'no_thumbs_down';
   }

@@ -17,7 +17,9 @@ export class JourneyStore {
   /** First writer wins, so two racing attempts post the same map. */
   async storeMap(jobId: string, map: JourneyMap): Promise<JourneyMap> {
     const key = this.key(jobId);
-    const [[, set] = []] = (await this.redis.multi().hsetnx(key, 'map', JSON.stringify(map)).expire(key, JOB_STATE_TTL_SECONDS).exec()) ?? [];
+    const [[, set] = []] =
+      (await this.redis.multi().hsetnx(key, 'map', JSON.stringify(map)).expire(key, JOB_STATE_TTL_SECONDS).exec()) ??
+      [];
     return set === 1 ? map : ((await this.map(jobId)) ?? map);
   }
 
@@ -34,7 +36,11 @@ export class JourneyStore {
   }
 
   async markUploaded(jobId: string): Promise<void> {
-    await this.redis.multi().hset(this.key(jobId), 'uploaded', '1').expire(this.key(jobId), JOB_STATE_TTL_SECONDS).exec();
+    await this.redis
+      .multi()
+      .hset(this.key(jobId), 'uploaded', '1')
+      .expire(this.key(jobId), JOB_STATE_TTL_SECONDS)
+      .exec();
   }
 
   private key(jobId: string): string {

@@ -172,15 +172,33 @@ export class KnowledgeStore {
     return this.replace(docId, '', [], []);
   }
 
-  private async replace(docId: string, meta: string, chunkArgs: string[], vectorArgs: (string | Buffer)[]): Promise<number> {
+  private async replace(
+    docId: string,
+    meta: string,
+    chunkArgs: string[],
+    vectorArgs: (string | Buffer)[],
+  ): Promise<number> {
     const k = this.keys;
-    const args = [docId, meta, String(chunkArgs.length / 2), ...chunkArgs, String(vectorArgs.length / 2), ...vectorArgs, String(LOG_LENGTH)];
+    const args = [
+      docId,
+      meta,
+      String(chunkArgs.length / 2),
+      ...chunkArgs,
+      String(vectorArgs.length / 2),
+      ...vectorArgs,
+      String(LOG_LENGTH),
+    ];
     return Number(await this.redis.eval(REPLACE, 5, k.chunks, k.vectors, k.docs, k.version, k.log, ...args));
   }
 
   /** The whole index, consistent at one version. */
   async load(): Promise<Snapshot> {
-    const res = await this.redis.multi().get(this.keys.version).hgetall(this.keys.chunks).hgetallBuffer(this.keys.vectors).exec();
+    const res = await this.redis
+      .multi()
+      .get(this.keys.version)
+      .hgetall(this.keys.chunks)
+      .hgetallBuffer(this.keys.vectors)
+      .exec();
     const [version, chunks, vectors] = (res ?? []).map(([err, value]) => {
       if (err) throw err;
       return value;
@@ -211,7 +229,10 @@ export class KnowledgeStore {
     const records = docIds.length ? await this.redis.hmget(this.keys.docs, ...docIds) : [];
     const chunkIds = records.flatMap((raw) => (raw ? DocRecordSchema.parse(JSON.parse(raw)).chunkIds : []));
     const [chunks, vectors] = chunkIds.length
-      ? await Promise.all([this.redis.hmget(this.keys.chunks, ...chunkIds), this.redis.hmgetBuffer(this.keys.vectors, ...chunkIds)])
+      ? await Promise.all([
+          this.redis.hmget(this.keys.chunks, ...chunkIds),
+          this.redis.hmgetBuffer(this.keys.vectors, ...chunkIds),
+        ])
       : [[], []];
     const present = chunks.flatMap((raw) => (raw ? [ChunkSchema.parse(JSON.parse(raw))] : []));
     const vectorMap = new Map<string, Float32Array>();

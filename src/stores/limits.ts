@@ -55,7 +55,12 @@ export class LimitStore {
   ) {}
 
   /** Counts `jobId` as a mention of `userId` if the limits allow it; the same job asked again gets the same answer. */
-  async admit(jobId: string, userId: string, limits: { perMinute: number; perDay: number }, now = Date.now()): Promise<Admission> {
+  async admit(
+    jobId: string,
+    userId: string,
+    limits: { perMinute: number; perDay: number },
+    now = Date.now(),
+  ): Promise<Admission> {
     const day = utcDay(now);
     const untilTomorrow = DAY_MS - (now % DAY_MS);
     const raw = (await this.redis.eval(
@@ -103,7 +108,10 @@ export class LimitStore {
 
   /** Every organisation that spent tokens today, most first, with the name it was last seen under. */
   async organisationsToday(now = Date.now()): Promise<Array<{ id: string; name: string; tokens: number }>> {
-    const [spent, names] = await Promise.all([this.redis.hgetall(this.key('org-tokens', utcDay(now))), this.redis.hgetall(this.key('org-names'))]);
+    const [spent, names] = await Promise.all([
+      this.redis.hgetall(this.key('org-tokens', utcDay(now))),
+      this.redis.hgetall(this.key('org-names')),
+    ]);
     return Object.entries(spent)
       .map(([id, tokens]) => ({ id, name: names[id] ?? id, tokens: Number(tokens) }))
       .sort((a, b) => b.tokens - a.tokens || a.name.localeCompare(b.name));

@@ -61,7 +61,17 @@ export class ModelCallStore {
    */
   async noteFailure(probe: boolean, sentAt = Date.now(), now = Date.now()): Promise<number> {
     const keys = [this.key('outage'), this.key('outage-ended')];
-    return Number(await this.redis.eval(NOTE_FAILURE, 2, ...keys, String(now), String(OUTAGE_TTL_MS), probe ? '1' : '0', String(sentAt)));
+    return Number(
+      await this.redis.eval(
+        NOTE_FAILURE,
+        2,
+        ...keys,
+        String(now),
+        String(OUTAGE_TTL_MS),
+        probe ? '1' : '0',
+        String(sentAt),
+      ),
+    );
   }
 
   /** A request went through: the API is back. True for the caller that ended the outage (one line per outage). */
@@ -80,7 +90,12 @@ export class ModelCallStore {
   }
 
   async releaseProbe(holder: string): Promise<void> {
-    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.key('probe'), holder);
+    await this.redis.eval(
+      `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+      1,
+      this.key('probe'),
+      holder,
+    );
   }
 
   private key(name: string): string {

@@ -39,7 +39,8 @@ export const CLOSED_RETENTION_DAYS = 120;
 const BATCH = 500;
 const CAS_ATTEMPTS = 16;
 
-type Saved = { outcome: 'saved' } | { outcome: 'exists' | 'conflict'; current: string } | { outcome: 'group'; into: string };
+type Saved =
+  { outcome: 'saved' } | { outcome: 'exists' | 'conflict'; current: string } | { outcome: 'group'; into: string };
 
 export type OpenResult =
   | { outcome: 'opened'; record: RequestRecord }
@@ -50,7 +51,9 @@ export type OpenResult =
 
 /** How long a record is kept from now. */
 export function retentionMs(r: RequestRecord, now: number): number {
-  const end = isActive(r) ? r.openedAt + OPEN_RETENTION_DAYS * DAY : (r.resolvedAt ?? r.withdrawnAt ?? r.updatedAt) + CLOSED_RETENTION_DAYS * DAY;
+  const end = isActive(r)
+    ? r.openedAt + OPEN_RETENTION_DAYS * DAY
+    : (r.resolvedAt ?? r.withdrawnAt ?? r.updatedAt) + CLOSED_RETENTION_DAYS * DAY;
   return Math.max(60_000, end - now);
 }
 
@@ -124,7 +127,11 @@ export class RequestStore {
    * Opens `record` (built by domain's `openRequest`), or joins the customer's request that is open in the channel
    * within groupMinutes (`group: false` never joins: a reaction opens a request of its own).
    */
-  async open(record: RequestRecord, policy: Pick<SlaPolicy, 'groupMs'>, opts: { group?: boolean } = {}): Promise<OpenResult> {
+  async open(
+    record: RequestRecord,
+    policy: Pick<SlaPolicy, 'groupMs'>,
+    opts: { group?: boolean } = {},
+  ): Promise<OpenResult> {
     const grouping = (opts.group ?? true) && policy.groupMs > 0;
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const saved = await this.save(grouping ? 'open' : 'open-nogroup', undefined, record, policy.groupMs);
@@ -139,7 +146,11 @@ export class RequestStore {
     throw new Error(`request ${record.id}: could not open it after ${CAS_ATTEMPTS} attempts`);
   }
 
-  private async join(intoId: string, message: RequestRecord, policy: Pick<SlaPolicy, 'groupMs'>): Promise<OpenResult | undefined> {
+  private async join(
+    intoId: string,
+    message: RequestRecord,
+    policy: Pick<SlaPolicy, 'groupMs'>,
+  ): Promise<OpenResult | undefined> {
     const m = { ts: message.messageTs, at: message.openedAt };
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const raw = await this.redis.get(this.k.record(intoId));
@@ -159,7 +170,10 @@ export class RequestStore {
    * Applies a pure transition to the stored record. `change` returns the record itself when nothing changes;
    * undefined when the request is unknown (expired, never opened).
    */
-  async update(id: string, change: (r: RequestRecord) => RequestRecord): Promise<{ record: RequestRecord; changed: boolean } | undefined> {
+  async update(
+    id: string,
+    change: (r: RequestRecord) => RequestRecord,
+  ): Promise<{ record: RequestRecord; changed: boolean } | undefined> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const raw = await this.redis.get(this.k.record(id));
       if (!raw) return undefined;
@@ -192,10 +206,12 @@ export class RequestStore {
     if (previous) {
       for (const key of this.openKeys(previous)) ops.push('zrem', at(key), previous.id);
       for (const target of TARGETS)
-        for (const kind of ['warn', 'breach'] as const) ops.push('zrem', at(this.k.timers), timerMember({ requestId: previous.id, target, kind }));
+        for (const kind of ['warn', 'breach'] as const)
+          ops.push('zrem', at(this.k.timers), timerMember({ requestId: previous.id, target, kind }));
     }
     if (isActive(next)) {
-      for (const key of this.openKeys(next)) ops.push('zadd', at(key), String(key === this.assigneeKey(next) ? nextDue(next) : next.openedAt), next.id);
+      for (const key of this.openKeys(next))
+        ops.push('zadd', at(key), String(key === this.assigneeKey(next) ? nextDue(next) : next.openedAt), next.id);
     }
     ops.push('zadd', at(this.k.opened), String(next.openedAt), next.id);
     for (const t of timersOf(next)) ops.push('zadd', at(this.k.timers), String(t.at), timerMember(t));
@@ -262,7 +278,11 @@ export class RequestStore {
 
   /** Requests that opened in [from, to), oldest first: what an export of the period holds. */
   async openedBetween(from: number, to: number): Promise<RequestRecord[]> {
-    await this.redis.zremrangebyscore(this.k.opened, '-inf', `(${Date.now() - (OPEN_RETENTION_DAYS + CLOSED_RETENTION_DAYS) * DAY}`);
+    await this.redis.zremrangebyscore(
+      this.k.opened,
+      '-inf',
+      `(${Date.now() - (OPEN_RETENTION_DAYS + CLOSED_RETENTION_DAYS) * DAY}`,
+    );
     return this.records(this.k.opened, await this.redis.zrangebyscore(this.k.opened, String(from), `(${to}`));
   }
 
@@ -301,7 +321,11 @@ export class RequestStore {
    * unless its time moved meanwhile (then the new time stays). Returns how many were handed over; stops after
    * `max` so one tick never runs away.
    */
-  async dispatchDue(now: number, dispatch: (t: RequestTimer) => Promise<void>, o: { batch?: number; max?: number } = {}): Promise<number> {
+  async dispatchDue(
+    now: number,
+    dispatch: (t: RequestTimer) => Promise<void>,
+    o: { batch?: number; max?: number } = {},
+  ): Promise<number> {
     const batch = o.batch ?? BATCH;
     const max = o.max ?? 20 * BATCH;
     let handed = 0;
@@ -341,7 +365,13 @@ export class RequestStore {
       await this.redis.zadd(this.k.timers, String(t.at), timerMember(t));
       return 'early';
     }
-    const claimed = (await this.redis.eval(CLAIM, 1, this.k.fired(t.requestId, t.target, t.kind), token, String(retentionMs(record, now)))) as number;
+    const claimed = (await this.redis.eval(
+      CLAIM,
+      1,
+      this.k.fired(t.requestId, t.target, t.kind),
+      token,
+      String(retentionMs(record, now)),
+    )) as number;
     if (claimed === 0) return 'taken';
     await fire(record, { again: claimed === 2 });
     await this.update(t.requestId, (r) => markFired(r, t, now));
@@ -359,6 +389,7 @@ export function timerMember(t: Pick<RequestTimer, 'requestId' | 'target' | 'kind
 
 function parseTimerMember(member: string, at: number): RequestTimer | undefined {
   const [requestId, target, kind] = member.split('|');
-  if (!requestId || (target !== 'firstResponse' && target !== 'resolution') || (kind !== 'warn' && kind !== 'breach')) return undefined;
+  if (!requestId || (target !== 'firstResponse' && target !== 'resolution') || (kind !== 'warn' && kind !== 'breach'))
+    return undefined;
   return { requestId, target, kind, at };
 }

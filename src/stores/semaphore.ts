@@ -164,7 +164,16 @@ export class RedisSemaphore {
         let got: [number, number];
         try {
           const waiterTtl = Math.max(500, this.pollMs * 10);
-          const args = [this.opts.limit, this.laterLimit, this.leaseMs, this.processId, waiterTtl, this.waiters.first.length, first.length, ...ids];
+          const args = [
+            this.opts.limit,
+            this.laterLimit,
+            this.leaseMs,
+            this.processId,
+            waiterTtl,
+            this.waiters.first.length,
+            first.length,
+            ...ids,
+          ];
           got = (await this.redis.eval(ACQUIRE, 2, ...this.keys, ...args)) as [number, number];
         } catch (err) {
           // Redis failed: the calls this round was for fail with it (their jobs retry).

@@ -57,7 +57,11 @@ export class SignalStore {
   ) {}
 
   /** Adds a message to the account's open window (opening one at `now` if none is); the same message twice is one. */
-  async add(accountId: string, ref: MessageRef, now: number): Promise<{ windowId: string; size: number; opened: boolean }> {
+  async add(
+    accountId: string,
+    ref: MessageRef,
+    now: number,
+  ): Promise<{ windowId: string; size: number; opened: boolean }> {
     const [windowId, size, opened] = (await this.redis.eval(
       ADD,
       2,
@@ -104,12 +108,25 @@ export class SignalStore {
     return raw ? parse(JSON.parse(raw)) : undefined;
   }
   async storeResult(accountId: string, windowId: string, value: unknown): Promise<void> {
-    await this.redis.set(`${this.batchKey(accountId, windowId)}:result`, JSON.stringify(value), 'EX', WINDOW_TTL_SECONDS);
+    await this.redis.set(
+      `${this.batchKey(accountId, windowId)}:result`,
+      JSON.stringify(value),
+      'EX',
+      WINDOW_TTL_SECONDS,
+    );
   }
 
   /** True the first time it is called for `what` of this batch (each alert goes once). */
   async once(accountId: string, windowId: string, what: string): Promise<boolean> {
-    return (await this.redis.set(`${this.batchKey(accountId, windowId)}:once:${what}`, '1', 'EX', WINDOW_TTL_SECONDS, 'NX')) === 'OK';
+    return (
+      (await this.redis.set(
+        `${this.batchKey(accountId, windowId)}:once:${what}`,
+        '1',
+        'EX',
+        WINDOW_TTL_SECONDS,
+        'NX',
+      )) === 'OK'
+    );
   }
 
   // ── the daily token budget (UTC days) ──────────────────────────────────────────────────────────
@@ -120,7 +137,8 @@ export class SignalStore {
 
   async spend(day: string, tokens: number): Promise<number> {
     const key = this.key('budget', day);
-    const [[, total] = []] = (await this.redis.multi().incrby(key, tokens).expire(key, BUDGET_TTL_SECONDS).exec()) ?? [];
+    const [[, total] = []] =
+      (await this.redis.multi().incrby(key, tokens).expire(key, BUDGET_TTL_SECONDS).exec()) ?? [];
     return Number(total);
   }
 

@@ -10,7 +10,11 @@ export class ThreadOrderStore {
 
   async add(thread: ThreadRef, jobId: string): Promise<void> {
     const key = this.key(thread);
-    const replies = await this.redis.pipeline().zadd(key, 'NX', thread.messageTs, jobId).expire(key, JOB_STATE_TTL_SECONDS).exec();
+    const replies = await this.redis
+      .pipeline()
+      .zadd(key, 'NX', thread.messageTs, jobId)
+      .expire(key, JOB_STATE_TTL_SECONDS)
+      .exec();
     const failed = replies?.find(([err]) => err)?.[0];
     if (failed) throw failed;
   }

@@ -9,7 +9,16 @@ import { parse } from 'csv-parse/sync';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
-import { assign, markFired, openRequest, reopen, resolve, respond, slaPolicy, type RequestRecord } from '../../src/domain/requests.js';
+import {
+  assign,
+  markFired,
+  openRequest,
+  reopen,
+  resolve,
+  respond,
+  slaPolicy,
+  type RequestRecord,
+} from '../../src/domain/requests.js';
 import { exportRequests } from '../../src/cli/export-requests.js';
 import { REQUEST_CSV_COLUMNS } from '../../src/render/requests-csv.js';
 import { RequestStore } from '../../src/stores/requests.js';
@@ -43,7 +52,10 @@ async function call(args: string[]): Promise<{ code: number; stdout: string; std
   return { code, stdout, stderr };
 }
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
     execFile(
       process.execPath,
@@ -118,8 +130,17 @@ describe('npm run requests:export', () => {
       breached: '',
     });
     // A formula-looking account name cannot run in a spreadsheet; a breach is listed; a reopened request has no resolution yet.
-    expect(rows[1]).toMatchObject({ account: `'=HYPERLINK("http://x")`, breached: 'first_response', first_response_at: '', resolved_at: '' });
-    expect(rows[2]).toMatchObject({ resolved_at: '', resolution_business_minutes: '', first_response_business_minutes: '60' });
+    expect(rows[1]).toMatchObject({
+      account: `'=HYPERLINK("http://x")`,
+      breached: 'first_response',
+      first_response_at: '',
+      resolved_at: '',
+    });
+    expect(rows[2]).toMatchObject({
+      resolved_at: '',
+      resolution_business_minutes: '',
+      first_response_business_minutes: '60',
+    });
   });
 
   it('writes to standard output without --out, and an empty period is just the header', async () => {

@@ -26,10 +26,26 @@ describe('the account book parser', () => {
       line: 2,
     });
     // Unknown columns are kept as facts, under their header as written; the quoted line break stays in the value.
-    expect(acme!.extra).toEqual({ 'Record ID': '101', 'Lifecycle Stage': 'customer', Notes: 'Prefers email.\nExec sponsor: Jo "JJ" Park' });
+    expect(acme!.extra).toEqual({
+      'Record ID': '101',
+      'Lifecycle Stage': 'customer',
+      Notes: 'Prefers email.\nExec sponsor: Jo "JJ" Park',
+    });
     // The row after a two-line record starts on line 4.
-    expect(globex).toMatchObject({ channels: ['C0GLOBEX', 'globex-team'], renewalDate: '2026-01-15', status: 'renewed', statusDate: '2026-01-10', line: 4 });
-    expect(initech).toMatchObject({ renewalDate: '2026-11-30', health: '72', status: 'churned', statusDate: '2026-11-28', line: 5 });
+    expect(globex).toMatchObject({
+      channels: ['C0GLOBEX', 'globex-team'],
+      renewalDate: '2026-01-15',
+      status: 'renewed',
+      statusDate: '2026-01-10',
+      line: 4,
+    });
+    expect(initech).toMatchObject({
+      renewalDate: '2026-11-30',
+      health: '72',
+      status: 'churned',
+      statusDate: '2026-11-28',
+      line: 5,
+    });
   });
 
   it('reads a Salesforce-style export: every field quoted, CRLF line ends, a comma inside a quoted value', async () => {
@@ -77,12 +93,17 @@ describe('the account book parser', () => {
   it('a row that is not even CSV (an unclosed quote) is reported, the rows before it load', () => {
     const book = parseAccountBook('name,arr\nOk,1\n"Broken,2\nLater,3\n');
     expect(book.accounts.map((a) => a.name)).toEqual(['Ok']);
-    expect(book.problems[0]).toMatchObject({ column: '(row)', problem: expect.stringMatching(/not valid CSV/) as unknown });
+    expect(book.problems[0]).toMatchObject({
+      column: '(row)',
+      problem: expect.stringMatching(/not valid CSV/) as unknown,
+    });
   });
 
   it('a file without a name column, or an empty one, is no account book', () => {
     expect(() => parseAccountBook('company,arr\nAcme,1\n')).toThrow(AccountBookError);
-    expect(() => parseAccountBook('company,arr\nAcme,1\n')).toThrow(/no "name" column \(its header row is: company, arr\)/);
+    expect(() => parseAccountBook('company,arr\nAcme,1\n')).toThrow(
+      /no "name" column \(its header row is: company, arr\)/,
+    );
     expect(() => parseAccountBook('')).toThrow(/is empty/);
   });
 });

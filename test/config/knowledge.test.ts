@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/load.js';
 import { SettingsError } from '../../src/infra/errors.js';
 
-const ENV = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', ANTHROPIC_API_KEY: 'sk-test', LUNA_PERSONAS_DIR: path.resolve('personas') };
+const ENV = {
+  SLACK_BOT_TOKEN: 'xoxb-1',
+  SLACK_SIGNING_SECRET: 'secret',
+  ANTHROPIC_API_KEY: 'sk-test',
+  LUNA_PERSONAS_DIR: path.resolve('personas'),
+};
 
 async function load(yaml: string) {
   const dir = await mkdtemp(path.join(tmpdir(), 'luna-knowledge-config-'));
@@ -38,7 +43,10 @@ knowledge:
 describe('luna.config.yml: knowledge', () => {
   it('reads PRODUCT.md’s example', async () => {
     expect((await load(EXAMPLE)).workspace.knowledge).toEqual({
-      sources: [{ path: './knowledge', url: 'https://docs.example.com' }, { sitemap: 'https://docs.example.com/sitemap.xml' }],
+      sources: [
+        { path: './knowledge', url: 'https://docs.example.com' },
+        { sitemap: 'https://docs.example.com/sitemap.xml' },
+      ],
       refreshHours: 24,
       resolvedRequests: true,
       customerAnswersNeedSources: true,

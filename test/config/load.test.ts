@@ -79,15 +79,25 @@ describe('loadSettings', () => {
   });
 
   it('needs no signing secret in Socket Mode and no Anthropic key for a web-only process', async () => {
-    await expect(withConfig(undefined, { ...BASE_ENV, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' })).resolves.toMatchObject({
+    await expect(
+      withConfig(undefined, { ...BASE_ENV, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' }),
+    ).resolves.toMatchObject({
       socketMode: true,
     });
-    await expect(withConfig(undefined, { ...BASE_ENV, ANTHROPIC_API_KEY: undefined, LUNA_ROLE: 'web' })).resolves.toBeDefined();
+    await expect(
+      withConfig(undefined, { ...BASE_ENV, ANTHROPIC_API_KEY: undefined, LUNA_ROLE: 'web' }),
+    ).resolves.toBeDefined();
   });
 
   it('rejects malformed variables with what was expected', async () => {
     const problems = await problemsOf(
-      withConfig(undefined, { ...BASE_ENV, SLACK_BOT_TOKEN: 'xoxp-user', REDIS_URL: 'http://x', LUNA_ROLE: 'boss', PORT: 'eighty' }),
+      withConfig(undefined, {
+        ...BASE_ENV,
+        SLACK_BOT_TOKEN: 'xoxp-user',
+        REDIS_URL: 'http://x',
+        LUNA_ROLE: 'boss',
+        PORT: 'eighty',
+      }),
     );
     expect(problems.find((p) => p.startsWith('SLACK_BOT_TOKEN'))).toMatch(/xoxb-/);
     expect(problems.find((p) => p.startsWith('REDIS_URL'))).toMatch(/redis:\/\//);
@@ -96,7 +106,10 @@ describe('loadSettings', () => {
   });
 
   it('REDIS_CLUSTER_NODES: a cluster client with TLS from rediss:// entries, and a prefix without a hash tag is an error naming the fix', async () => {
-    const tls = await withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: 'rediss://:pw@10.0.0.1:6380, rediss://:pw@10.0.0.2:6380' });
+    const tls = await withConfig(undefined, {
+      ...BASE_ENV,
+      REDIS_CLUSTER_NODES: 'rediss://:pw@10.0.0.1:6380, rediss://:pw@10.0.0.2:6380',
+    });
     expect(tls.redis).toEqual({
       target: {
         kind: 'cluster',
@@ -111,25 +124,37 @@ describe('loadSettings', () => {
       explicit: true,
     });
     expect(tls.env.LUNA_REDIS_PREFIX).toBe('{luna}'); // unset on a cluster: the hash-tagged default
-    const plain = await withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001', LUNA_REDIS_PREFIX: 'acme{luna}' });
+    const plain = await withConfig(undefined, {
+      ...BASE_ENV,
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001',
+      LUNA_REDIS_PREFIX: 'acme{luna}',
+    });
     expect(plain.redis.target).toMatchObject({ kind: 'cluster', tls: false });
 
-    const noTag = await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000', LUNA_REDIS_PREFIX: 'luna' }));
-    expect(noTag).toEqual([expect.stringMatching(/^LUNA_REDIS_PREFIX: .*"luna" has no \{hash tag\}/)]);
-    const fix = await withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000', LUNA_REDIS_PREFIX: '{}luna' }).catch(
-      (e: SettingsError) => e.problems[0]!.fix,
+    const noTag = await problemsOf(
+      withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000', LUNA_REDIS_PREFIX: 'luna' }),
     );
+    expect(noTag).toEqual([expect.stringMatching(/^LUNA_REDIS_PREFIX: .*"luna" has no \{hash tag\}/)]);
+    const fix = await withConfig(undefined, {
+      ...BASE_ENV,
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      LUNA_REDIS_PREFIX: '{}luna',
+    }).catch((e: SettingsError) => e.problems[0]!.fix);
     expect(fix).toMatch(/LUNA_REDIS_PREFIX=\{luna\}/);
     // The same prefix is fine on a single Redis.
     await expect(withConfig(undefined, { ...BASE_ENV, LUNA_REDIS_PREFIX: 'luna' })).resolves.toBeDefined();
 
-    expect(await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://x:6379' }))).toEqual([
-      expect.stringMatching(/^REDIS_CLUSTER_NODES: .*together with REDIS_URL/),
+    expect(
+      await problemsOf(
+        withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://x:6379' }),
+      ),
+    ).toEqual([expect.stringMatching(/^REDIS_CLUSTER_NODES: .*together with REDIS_URL/)]);
+    expect(
+      await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: 'redis://a:1,rediss://b:2' })),
+    ).toEqual([expect.stringMatching(/mixes redis:\/\/ and rediss:\/\//)]);
+    expect(await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: 'just-a-host' }))).toEqual([
+      expect.stringMatching(/not host:port/),
     ]);
-    expect(await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: 'redis://a:1,rediss://b:2' }))).toEqual([
-      expect.stringMatching(/mixes redis:\/\/ and rediss:\/\//),
-    ]);
-    expect(await problemsOf(withConfig(undefined, { ...BASE_ENV, REDIS_CLUSTER_NODES: 'just-a-host' }))).toEqual([expect.stringMatching(/not host:port/)]);
   });
 
   it('reports broken YAML with its line', async () => {
@@ -169,9 +194,16 @@ colour: blue
 
   it('customerChannels: defaults as PRODUCT.md says, and a bad value names its field and the allowed values', async () => {
     const ok = await withConfig('persona: luna\n');
-    expect(ok.workspace.customerChannels).toEqual({ answers: 'draft', externalMentions: 'draft', owners: {}, channels: {} });
+    expect(ok.workspace.customerChannels).toEqual({
+      answers: 'draft',
+      externalMentions: 'draft',
+      owners: {},
+      channels: {},
+    });
     const problems = await problemsOf(
-      withConfig('customerChannels:\n  answers: sometimes\n  externalMentions: shout\n  owners:\n    C0ACME: [bob]\n  channels:\n    C0GUESTS: partner\n'),
+      withConfig(
+        'customerChannels:\n  answers: sometimes\n  externalMentions: shout\n  owners:\n    C0ACME: [bob]\n  channels:\n    C0GUESTS: partner\n',
+      ),
     );
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -221,7 +253,11 @@ escalation:
       threshold: 0.7,
       dailyTokenBudget: 2_000_000,
     });
-    expect(defaults.workspace.csat).toEqual({ enabled: false, resolvedReaction: 'white_check_mark', question: 'How did we do on this one?' });
+    expect(defaults.workspace.csat).toEqual({
+      enabled: false,
+      resolvedReaction: 'white_check_mark',
+      question: 'How did we do on this one?',
+    });
     const s = await withConfig(`
 accounts:
   channels:
@@ -241,7 +277,10 @@ csat:
     expect(s.workspace.accounts.channels).toEqual({ C0ACMEINTERNAL: 'Acme Corp' });
     expect(s.workspace.signals.channels).toBe('all');
     expect(s.workspace.csat).toMatchObject({ enabled: true, resolvedReaction: 'white_check_mark' });
-    expect((await withConfig('signals:\n  channels: [C0ONE, G0TWO]\n')).workspace.signals.channels).toEqual(['C0ONE', 'G0TWO']);
+    expect((await withConfig('signals:\n  channels: [C0ONE, G0TWO]\n')).workspace.signals.channels).toEqual([
+      'C0ONE',
+      'G0TWO',
+    ]);
   });
 
   it('a bad value in accounts, signals or csat names the field and what it may be', async () => {
@@ -293,7 +332,9 @@ limits:
     expect(text).toMatch(/limits\.mentionsPerPersonPerDay: .*>=1/);
     expect(text).toMatch(/limits\.organisationDailyTokens: .*number/);
     expect(text).toMatch(/limits: unknown field tokensPerPerson/);
-    expect(await problemsOf(withConfig('limits:\n  mentionsPerPersonPerMinute: 50\n  mentionsPerPersonPerDay: 20\n'))).toEqual([
+    expect(
+      await problemsOf(withConfig('limits:\n  mentionsPerPersonPerMinute: 50\n  mentionsPerPersonPerDay: 20\n')),
+    ).toEqual([
       'luna.config.yml: limits.mentionsPerPersonPerMinute: mentionsPerPersonPerMinute cannot be more than mentionsPerPersonPerDay',
     ]);
   });

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/load.js';
 import { SettingsError } from '../../src/infra/errors.js';
 
-const ENV = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', ANTHROPIC_API_KEY: 'sk-test', LUNA_PERSONAS_DIR: path.resolve('personas') };
+const ENV = {
+  SLACK_BOT_TOKEN: 'xoxb-1',
+  SLACK_SIGNING_SECRET: 'secret',
+  ANTHROPIC_API_KEY: 'sk-test',
+  LUNA_PERSONAS_DIR: path.resolve('personas'),
+};
 
 async function load(yaml: string) {
   const dir = await mkdtemp(path.join(tmpdir(), 'luna-requests-config-'));
@@ -68,11 +73,19 @@ describe('luna.config.yml: requests', () => {
 
   it('is off by default, with PRODUCT.md’s defaults and the clocks running around the clock', async () => {
     const r = (await load('persona: luna\n')).workspace.requests;
-    expect(r).toMatchObject({ channels: 'none', detection: 'ai', requestReaction: 'ticket', assignReaction: 'eyes', urgentReaction: 'rotating_light' });
+    expect(r).toMatchObject({
+      channels: 'none',
+      detection: 'ai',
+      requestReaction: 'ticket',
+      assignReaction: 'eyes',
+      urgentReaction: 'rotating_light',
+    });
     expect(r).toMatchObject({ groupMinutes: 2, warnAt: 0.75, priorityByPlan: {} });
     expect(r.hours).toBeUndefined();
     expect(r.triageChannel).toBeUndefined();
-    expect(Object.fromEntries(Object.entries(r.sla).map(([p, t]) => [p, `${t.firstResponse.text}/${t.resolution.text}`]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(r.sla).map(([p, t]) => [p, `${t.firstResponse.text}/${t.resolution.text}`])),
+    ).toEqual({
       urgent: '30m/4h',
       high: '1h/1d',
       normal: '4h/3d',
@@ -81,7 +94,11 @@ describe('luna.config.yml: requests', () => {
   });
 
   it('keeps the defaults of a priority it is not told about, and of a target left out', async () => {
-    const r = (await load('requests:\n  sla:\n    urgent: { firstResponse: 15m }\n    normal: { firstResponse: 1h, resolution: 1h30m }\n')).workspace.requests;
+    const r = (
+      await load(
+        'requests:\n  sla:\n    urgent: { firstResponse: 15m }\n    normal: { firstResponse: 1h, resolution: 1h30m }\n',
+      )
+    ).workspace.requests;
     expect(r.sla.urgent.firstResponse.minutes).toBe(15);
     expect(r.sla.urgent.resolution.text).toBe('4h');
     expect(r.sla.normal.resolution).toEqual({ text: '1h30m', days: 0, minutes: 90 });
@@ -89,9 +106,12 @@ describe('luna.config.yml: requests', () => {
   });
 
   it('takes a window that crosses midnight when it says so with +1, and 24:00 as the end of the day', async () => {
-    const night = (await load('requests:\n  hours: { timezone: Asia/Tokyo, days: [mon], from: "22:00", to: "06:00+1" }\n')).workspace.requests.hours;
+    const night = (
+      await load('requests:\n  hours: { timezone: Asia/Tokyo, days: [mon], from: "22:00", to: "06:00+1" }\n')
+    ).workspace.requests.hours;
     expect(night).toMatchObject({ from: 22 * 60, to: 30 * 60 });
-    const day = (await load('requests:\n  hours: { timezone: UTC, from: "00:00", to: "24:00" }\n')).workspace.requests.hours;
+    const day = (await load('requests:\n  hours: { timezone: UTC, from: "00:00", to: "24:00" }\n')).workspace.requests
+      .hours;
     expect(day).toMatchObject({ from: 0, to: 1440, days: ['mon', 'tue', 'wed', 'thu', 'fri'] });
   });
 
@@ -133,7 +153,9 @@ requests:
 
   it('refuses a "to" before "from" without +1, and says how to write a night shift', async () => {
     const found = await problems('requests:\n  hours: { timezone: Europe/Berlin, from: "18:00", to: "09:00" }\n');
-    expect(found).toEqual(['luna.config.yml: requests.hours.to: "09:00" is before from "18:00"; for a window that ends the next morning write to: "09:00+1"']);
+    expect(found).toEqual([
+      'luna.config.yml: requests.hours.to: "09:00" is before from "18:00"; for a window that ends the next morning write to: "09:00+1"',
+    ]);
     expect(await problems('requests:\n  hours: { timezone: UTC, from: "09:00", to: "09:00" }\n')).toEqual([
       'luna.config.yml: requests.hours.to: is the same as from (09:00): the daily window would be empty',
     ]);
@@ -157,7 +179,9 @@ requests:
   it('refuses a resolution target shorter than the first response, in business days of the configured hours', async () => {
     // With 09:00–12:00, 1d is three hours: shorter than 4h.
     expect(
-      await problems('requests:\n  hours: { timezone: UTC, from: "09:00", to: "12:00" }\n  sla:\n    high: { firstResponse: 4h, resolution: 1d }\n'),
+      await problems(
+        'requests:\n  hours: { timezone: UTC, from: "09:00", to: "12:00" }\n  sla:\n    high: { firstResponse: 4h, resolution: 1d }\n',
+      ),
     ).toEqual([
       'luna.config.yml: requests.sla.high.resolution: 1d is shorter than firstResponse 4h: the resolution target must be at least the first-response target',
     ]);

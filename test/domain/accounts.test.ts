@@ -16,11 +16,24 @@ describe('accounts', () => {
 
   it('a channel’s account: listed by id or name, mapped by config, or the Slack Connect organisation (by team id, then name)', () => {
     expect(accountForChannel({ channel: 'C0GLOBEX', customers: [] }, book, {})?.name).toBe('Globex');
-    expect(accountForChannel({ channel: 'C0X', name: 'Acme-Internal', customers: [] }, book, {})).toMatchObject({ id: 't-T0ACME', name: 'Acme Corp' });
-    expect(accountForChannel({ channel: 'C0MAP', customers: [] }, book, { C0MAP: 'initech' })).toMatchObject({ id: 'n-initech', name: 'Initech' });
-    expect(accountForChannel({ channel: 'C0MAP', customers: [] }, book, { C0MAP: 'Nobody Ltd' })).toEqual({ id: 'n-nobody-ltd', name: 'Nobody Ltd' });
-    expect(accountForChannel({ channel: 'C0SC', customers: [{ id: 'T0ACME', name: 'ACME (Slack)' }] }, book, {})?.name).toBe('Acme Corp');
-    expect(accountForChannel({ channel: 'C0SC', customers: [{ id: 'T0INI', name: 'initech' }] }, book, {})?.name).toBe('Initech');
+    expect(accountForChannel({ channel: 'C0X', name: 'Acme-Internal', customers: [] }, book, {})).toMatchObject({
+      id: 't-T0ACME',
+      name: 'Acme Corp',
+    });
+    expect(accountForChannel({ channel: 'C0MAP', customers: [] }, book, { C0MAP: 'initech' })).toMatchObject({
+      id: 'n-initech',
+      name: 'Initech',
+    });
+    expect(accountForChannel({ channel: 'C0MAP', customers: [] }, book, { C0MAP: 'Nobody Ltd' })).toEqual({
+      id: 'n-nobody-ltd',
+      name: 'Nobody Ltd',
+    });
+    expect(
+      accountForChannel({ channel: 'C0SC', customers: [{ id: 'T0ACME', name: 'ACME (Slack)' }] }, book, {})?.name,
+    ).toBe('Acme Corp');
+    expect(accountForChannel({ channel: 'C0SC', customers: [{ id: 'T0INI', name: 'initech' }] }, book, {})?.name).toBe(
+      'Initech',
+    );
     expect(accountForChannel({ channel: 'C0SC', customers: [{ id: 'T0NEW', name: 'Newco' }] }, book, {})).toEqual({
       id: 't-T0NEW',
       name: 'Newco',
@@ -56,7 +69,10 @@ describe('accounts', () => {
     );
     expect(r).toEqual({ retained: 2, churned: 2, rate: 50, periodDays: 365 });
     expect(
-      milestones([row({ name: 'a', milestonesDone: 1, milestonesTotal: 4 }), row({ name: 'b', status: 'churned', milestonesDone: 0, milestonesTotal: 9 })]),
+      milestones([
+        row({ name: 'a', milestonesDone: 1, milestonesTotal: 4 }),
+        row({ name: 'b', status: 'churned', milestonesDone: 0, milestonesTotal: 9 }),
+      ]),
     ).toEqual({
       done: 1,
       total: 4,
@@ -79,7 +95,11 @@ describe('accounts', () => {
         state(
           'burning',
           { health: 'Red', renewalDate: '2026-06-30' },
-          { openEscalations: 1, unacknowledged: 1, latestSignal: { kind: 'churn_risk', confidence: 0.9, at: NOW - 86_400_000 } },
+          {
+            openEscalations: 1,
+            unacknowledged: 1,
+            latestSignal: { kind: 'churn_risk', confidence: 0.9, at: NOW - 86_400_000 },
+          },
         ),
         state('gone', { health: 'Red', status: 'churned' }),
         state('old signal', {}, { latestSignal: { kind: 'churn_risk', confidence: 0.9, at: NOW - 60 * 86_400_000 } }),
@@ -98,7 +118,15 @@ describe('accounts', () => {
       account: {
         id: 'n-big',
         name: 'Big Co',
-        book: row({ name: 'Big Co', plan: 'Enterprise', arr: 1e6, renewalDate: '2026-07-01', health: 'Red', owner: 'U0CSM1', extra }),
+        book: row({
+          name: 'Big Co',
+          plan: 'Enterprise',
+          arr: 1e6,
+          renewalDate: '2026-07-01',
+          health: 'Red',
+          owner: 'U0CSM1',
+          extra,
+        }),
       },
       escalations: Array.from({ length: 20 }, (_, i) => ({
         id: `e${i}`,

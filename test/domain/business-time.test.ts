@@ -99,7 +99,13 @@ describe('business time: daylight-saving changes', () => {
 });
 
 describe('business time: a window that crosses midnight', () => {
-  const NIGHTS = hours({ timezone: 'Europe/Berlin', days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '22:00', to: '06:00+1', holidays: ['2026-11-13'] });
+  const NIGHTS = hours({
+    timezone: 'Europe/Berlin',
+    days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+    from: '22:00',
+    to: '06:00+1',
+    holidays: ['2026-11-13'],
+  });
   const clock = businessClock(NIGHTS);
   const B = 'Europe/Berlin';
 
@@ -142,7 +148,13 @@ describe('business time: properties', () => {
     BERLIN_OFFICE,
     BERLIN_SATURDAY_NIGHTS,
     ...ZONES.map((timezone) =>
-      hours({ timezone, days: ['mon', 'wed', 'sat', 'sun'], from: '01:30', to: '03:15', holidays: ['2026-03-29', '2026-10-25', '2026-11-01'] }),
+      hours({
+        timezone,
+        days: ['mon', 'wed', 'sat', 'sun'],
+        from: '01:30',
+        to: '03:15',
+        holidays: ['2026-03-29', '2026-10-25', '2026-11-01'],
+      }),
     ),
     ...ZONES.map((timezone) => hours({ timezone, days: ['fri', 'sat', 'sun'], from: '20:00', to: '04:00+1' })),
     hours({ timezone: 'America/New_York', days: ['sun'], from: '00:00', to: '24:00' }),
@@ -165,25 +177,41 @@ describe('business time: properties', () => {
 
   it('add is monotonic in the duration, and never ends before it starts', () => {
     fc.assert(
-      fc.property(calendar, instant, fc.double({ min: 0, max: 5, noNaN: true }), fc.double({ min: 0, max: 5, noNaN: true }), (i, t, a, b) => {
-        const clock = businessClock(CALENDARS[i]);
-        const [d1, d2] = [a, b].map((days) => Math.round(days * clock.dayMs)).sort((x, y) => x - y) as [number, number];
-        expect(clock.add(t, d1)).toBeLessThanOrEqual(clock.add(t, d2));
-        expect(clock.add(t, d1)).toBeGreaterThanOrEqual(t);
-      }),
+      fc.property(
+        calendar,
+        instant,
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        (i, t, a, b) => {
+          const clock = businessClock(CALENDARS[i]);
+          const [d1, d2] = [a, b].map((days) => Math.round(days * clock.dayMs)).sort((x, y) => x - y) as [
+            number,
+            number,
+          ];
+          expect(clock.add(t, d1)).toBeLessThanOrEqual(clock.add(t, d2));
+          expect(clock.add(t, d1)).toBeGreaterThanOrEqual(t);
+        },
+      ),
       runs,
     );
   });
 
   it('measure adds up over a split, and an added deadline with d > 0 falls inside business time', () => {
     fc.assert(
-      fc.property(calendar, instant, fc.nat(20 * 24 * H), fc.nat(20 * 24 * H), fc.double({ min: 0, max: 3, noNaN: true }), (i, a, x, y, days) => {
-        const clock = businessClock(CALENDARS[i]);
-        const d = Math.max(1, Math.round(days * clock.dayMs));
-        expect(clock.measure(a, a + x) + clock.measure(a + x, a + x + y)).toBe(clock.measure(a, a + x + y));
-        // The last millisecond before the deadline is business time.
-        expect(clock.running(clock.add(a, d) - 1)).toBe(true);
-      }),
+      fc.property(
+        calendar,
+        instant,
+        fc.nat(20 * 24 * H),
+        fc.nat(20 * 24 * H),
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        (i, a, x, y, days) => {
+          const clock = businessClock(CALENDARS[i]);
+          const d = Math.max(1, Math.round(days * clock.dayMs));
+          expect(clock.measure(a, a + x) + clock.measure(a + x, a + x + y)).toBe(clock.measure(a, a + x + y));
+          // The last millisecond before the deadline is business time.
+          expect(clock.running(clock.add(a, d) - 1)).toBe(true);
+        },
+      ),
       runs,
     );
   });

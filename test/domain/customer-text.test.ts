@@ -132,16 +132,34 @@ describe('the customer-text check: internal facts in the spellings a model uses'
     ].join('\n');
     const hits = findInternalFacts(leak, facts);
     expect(hits.map((h) => h.fact)).toEqual(
-      expect.arrayContaining(['ARR', 'renewal date', 'health', 'account status', 'account owner', 'escalation area', 'escalation state', 'measured CSAT']),
+      expect.arrayContaining([
+        'ARR',
+        'renewal date',
+        'health',
+        'account status',
+        'account owner',
+        'escalation area',
+        'escalation state',
+        'measured CSAT',
+      ]),
     );
-    expect(hits.find((h) => h.fact === 'ARR')).toEqual({ reason: 'internal_fact', fact: 'ARR', value: '$120,000', found: '$120,000' });
+    expect(hits.find((h) => h.fact === 'ARR')).toEqual({
+      reason: 'internal_fact',
+      fact: 'ARR',
+      value: '$120,000',
+      found: '$120,000',
+    });
     expect(withheldReason(hits)).toBe('internal_fact');
   });
 
   it('an echo of the instructions is caught by their canary, however it was spaced or cased', () => {
     const canaries = ['luna-ref-3f9a0c1b2d4e'];
-    expect(findInternalFacts('ok: LUNA REF 3F9A 0C1B 2D4E', facts, { canaries }).map((h) => h.reason)).toEqual(['instructions_echo']);
-    expect(withheldReason(findInternalFacts('# This request (ref luna-ref-3f9a0c1b2d4e) Health: red', facts, { canaries }))).toBe('instructions_echo');
+    expect(findInternalFacts('ok: LUNA REF 3F9A 0C1B 2D4E', facts, { canaries }).map((h) => h.reason)).toEqual([
+      'instructions_echo',
+    ]);
+    expect(
+      withheldReason(findInternalFacts('# This request (ref luna-ref-3f9a0c1b2d4e) Health: red', facts, { canaries })),
+    ).toBe('instructions_echo');
     expect(findInternalFacts('Happy to help with SSO.', facts, { canaries })).toEqual([]);
   });
 
@@ -164,7 +182,14 @@ describe('the customer-text check: internal facts in the spellings a model uses'
 
   it('a numeric health is a score next to its name; a plain-text extra column next to its header', () => {
     const scored = internalFacts(
-      { book: { ...book, health: '72', extra: { Tier: 'Gold' } }, escalations: [], risks: [], signals: [], csat: [], kpis: [] },
+      {
+        book: { ...book, health: '72', extra: { Tier: 'Gold' } },
+        escalations: [],
+        risks: [],
+        signals: [],
+        csat: [],
+        kpis: [],
+      },
       NOW,
     );
     const hit = (t: string) => findInternalFacts(t, scored).map((h) => h.fact);

@@ -57,7 +57,18 @@ describe('citations', () => {
         { title: 'SSO', count: 1, summary: 's', sources: ['m1', 'm2', '[m2]', 'm99'] },
         { title: 'Ghost', count: 4, summary: 's', sources: ['m77'] },
       ],
-      churnRisks: [{ signal: 's', customer: null, area: null, customerWants: 'w', whyStrategic: 'y', decisionNeeded: 'd', confidence: 3, sources: ['m3'] }],
+      churnRisks: [
+        {
+          signal: 's',
+          customer: null,
+          area: null,
+          customerWants: 'w',
+          whyStrategic: 'y',
+          decisionNeeded: 'd',
+          confidence: 3,
+          sources: ['m3'],
+        },
+      ],
       actions: [{ action: 'a', owner: 'CS lead', sources: ['x'] }],
     });
     const { digest: out, dropped } = resolveCitations(d, (r) => ['m1', 'm2', 'm3'].includes(r), 3);
@@ -79,7 +90,9 @@ describe('citations', () => {
   });
 
   it('matches areas case-insensitively and orders ts exactly', () => {
-    expect(matchArea('complex customer NEGOTIATIONS ', ['Complex customer negotiations'])).toBe('Complex customer negotiations');
+    expect(matchArea('complex customer NEGOTIATIONS ', ['Complex customer negotiations'])).toBe(
+      'Complex customer negotiations',
+    );
     expect(matchArea(null, ['A'])).toBeUndefined();
     expect(compareTs('1700000000.000100', '1700000000.000099')).toBeGreaterThan(0);
     expect(compareTs('999999999.9', '1000000000.000000')).toBeLessThan(0);

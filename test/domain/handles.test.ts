@@ -14,7 +14,9 @@ describe('applyHandles', () => {
   });
 
   it('leaves code, emails and package names alone', () => {
-    expect(applyHandles('Mail sales@acme.com or use `@sales` in code', handles)).toBe('Mail sales@acme.com or use `@sales` in code');
+    expect(applyHandles('Mail sales@acme.com or use `@sales` in code', handles)).toBe(
+      'Mail sales@acme.com or use `@sales` in code',
+    );
     expect(applyHandles('```\n@sales\n```', handles)).toBe('```\n@sales\n```');
     expect(applyHandles('npm i @sales/sdk', handles)).toBe('npm i @sales/sdk');
   });

@@ -56,9 +56,19 @@ describe('journey helpers', () => {
 
   it('takes the targets the persona states: LUNA’s agree with the built-in ones, another persona’s replace them', () => {
     const luna = parseKpiTargets(readFileSync(new URL('../../personas/luna.md', import.meta.url), 'utf8'));
-    expect(kpisWithTargets({ kpis: [] }, luna).map((k) => k.target)).toEqual(Object.values(KPI_TARGETS).map((k) => k.target));
-    const stricter = parseKpiTargets('## KPIs and targets\n- Customer satisfaction (CSAT): above 4.8 out of 5\n- Journey conversion: at least 60%\n');
-    expect(kpisWithTargets({ kpis: [] }, stricter).map((k) => k.target)).toEqual(['> 4.8/5', '> 90%', '> 85%', '> 80%', '≥ 60%']);
+    expect(kpisWithTargets({ kpis: [] }, luna).map((k) => k.target)).toEqual(
+      Object.values(KPI_TARGETS).map((k) => k.target),
+    );
+    const stricter = parseKpiTargets(
+      '## KPIs and targets\n- Customer satisfaction (CSAT): above 4.8 out of 5\n- Journey conversion: at least 60%\n',
+    );
+    expect(kpisWithTargets({ kpis: [] }, stricter).map((k) => k.target)).toEqual([
+      '> 4.8/5',
+      '> 90%',
+      '> 85%',
+      '> 80%',
+      '≥ 60%',
+    ]);
   });
 
   it('finds the lowest point (first on a tie) and names emotions', () => {

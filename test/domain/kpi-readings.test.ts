@@ -19,7 +19,10 @@ describe('the KPI readings', () => {
   });
 
   it('on target, with no data, and with too few digests to conclude', () => {
-    const [csat, , integration] = readKpis(LUNA, figures({ csat: { value: 4.75, count: 2 }, actionItems: { created: 0, done: 0 } }));
+    const [csat, , integration] = readKpis(
+      LUNA,
+      figures({ csat: { value: 4.75, count: 2 }, actionItems: { created: 0, done: 0 } }),
+    );
     expect(csat).toMatchObject({ status: 'met', value: '4.8/5', gap: 'on target' });
     expect(csat!.basis).toMatch(/2 digests .*too few to conclude/);
     expect(integration).toMatchObject({ status: 'no_data' });

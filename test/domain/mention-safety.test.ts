@@ -12,7 +12,9 @@ const WJ = '\u2060';
 function expectNothingNotifies(text: string): void {
   const seen = decodeEntities(text)
     .normalize('NFKC')
-    .replace(/\p{Default_Ignorable_Code_Point}/gu, (ch, at: number, all: string) => (ch === WJ && all[at - 1] === '@' ? ch : ''));
+    .replace(/\p{Default_Ignorable_Code_Point}/gu, (ch, at: number, all: string) =>
+      ch === WJ && all[at - 1] === '@' ? ch : '',
+    );
   expect(seen).not.toMatch(/<\s*!\s*(channel|here|everyone|group)/i);
   // After a word, dot or slash it is an address or a URL path, which Slack never treats as a mention.
   expect(seen).not.toMatch(/(?<![\p{L}\p{N}_.+\-/=@])@(channel|here|everyone)(?![\p{L}\p{N}_])/iu);
@@ -142,7 +144,14 @@ describe('neutraliseMentions', () => {
   });
 
   it('keeps allowed mentions live, rebuilt in canonical form', () => {
-    const input = ['<@U0OWNER>', '<@U0OWNER|owner>', '&lt;@U0OWNER&gt;', '<@u0owner>', '<!subteam^S0SALES>', '<!subteam^S0SALES|@sales>'].join(' ');
+    const input = [
+      '<@U0OWNER>',
+      '<@U0OWNER|owner>',
+      '&lt;@U0OWNER&gt;',
+      '<@u0owner>',
+      '<!subteam^S0SALES>',
+      '<!subteam^S0SALES|@sales>',
+    ].join(' ');
     const safe = check(input);
     expect(safe.text).toBe('<@U0OWNER> <@U0OWNER> <@U0OWNER> <@U0OWNER> <!subteam^S0SALES> <!subteam^S0SALES>');
     expect(safe.removed).toEqual([]);

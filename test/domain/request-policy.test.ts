@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
-import { moreUrgent, requestReactionKind, requestsOn, targetTexts, tracksRequests, whoToTell } from '../../src/domain/request-policy.js';
+import {
+  moreUrgent,
+  requestReactionKind,
+  requestsOn,
+  targetTexts,
+  tracksRequests,
+  whoToTell,
+} from '../../src/domain/request-policy.js';
 
-const cfg = RequestsSchema.parse({ channels: ['C0ACME'], triageChannel: 'C0TRIAGE', sla: { high: { firstResponse: '45m' } } });
+const cfg = RequestsSchema.parse({
+  channels: ['C0ACME'],
+  triageChannel: 'C0TRIAGE',
+  sla: { high: { firstResponse: '45m' } },
+});
 
 describe('request policy', () => {
   it('reads the channels requests.channels names; all leaves it to the audience; none reads nothing', () => {

@@ -45,7 +45,13 @@ describe('opening a request', () => {
   it('is one id per opening message, at normal priority, with both targets and their warnings scheduled', () => {
     const r = openRequest(input(), POLICY);
     expect(RequestRecord.parse(r)).toEqual(r);
-    expect(r).toMatchObject({ id: 'C0ACME-1762077600.000100', threadTs: '1762077600.000100', status: 'open', priority: 'normal', accountName: 'Acme Corp' });
+    expect(r).toMatchObject({
+      id: 'C0ACME-1762077600.000100',
+      threadTs: '1762077600.000100',
+      status: 'open',
+      priority: 'normal',
+      accountName: 'Acme Corp',
+    });
     expect(r.due).toEqual({ firstResponse: T0 + 4 * H, resolution: T0 + 72 * H });
     expect(r.warn).toEqual({ firstResponse: T0 + 3 * H, resolution: T0 + 54 * H });
     expect(r.assigneeId).toBeUndefined();
@@ -53,7 +59,9 @@ describe('opening a request', () => {
 
   it('starts at the plan’s priority (plans matched case-insensitively), or at the model’s reading when there is one', () => {
     expect(openRequest(input({ account: { id: 'a', name: 'A', plan: 'enterprise ' } }), POLICY).priority).toBe('high');
-    expect(openRequest(input({ account: { id: 'a', name: 'A', plan: 'Enterprise' }, priority: 'urgent' }), POLICY).priority).toBe('urgent');
+    expect(
+      openRequest(input({ account: { id: 'a', name: 'A', plan: 'Enterprise' }, priority: 'urgent' }), POLICY).priority,
+    ).toBe('urgent');
     expect(startingPriority(undefined, { Enterprise: 'high' })).toBe('normal');
     expect(startingPriority('Starter', { Enterprise: 'high' })).toBe('normal');
   });
@@ -64,10 +72,12 @@ describe('opening a request', () => {
   });
 
   it('keeps the first words, Slack markup made plain and cut at 200 characters', () => {
-    expect(firstWordsOf('Hi <@U0CSM1|anna>, see <https://acme.example/x|the report> in <#C0GENERAL|general> <!here>')).toBe(
-      'Hi @anna, see the report in #general @here',
+    expect(
+      firstWordsOf('Hi <@U0CSM1|anna>, see <https://acme.example/x|the report> in <#C0GENERAL|general> <!here>'),
+    ).toBe('Hi @anna, see the report in #general @here');
+    expect(firstWordsOf('ping <@U0CSM1> about <https://acme.example/y>')).toBe(
+      'ping @someone about https://acme.example/y',
     );
-    expect(firstWordsOf('ping <@U0CSM1> about <https://acme.example/y>')).toBe('ping @someone about https://acme.example/y');
     const long = firstWordsOf('word '.repeat(100));
     expect([...long].length).toBeLessThanOrEqual(200);
     expect(long.endsWith('…')).toBe(true);
@@ -111,7 +121,12 @@ describe('the lifecycle', () => {
 
   it('takes the first response once, measured in business time', () => {
     const a = respond(r, { by: 'U0CSM1', at: T0 + 90 * M }, POLICY);
-    expect(a).toMatchObject({ status: 'first-responded', firstResponderId: 'U0CSM1', firstResponseAt: T0 + 90 * M, firstResponseMs: 90 * M });
+    expect(a).toMatchObject({
+      status: 'first-responded',
+      firstResponderId: 'U0CSM1',
+      firstResponseAt: T0 + 90 * M,
+      firstResponseMs: 90 * M,
+    });
     expect(respond(a, { by: 'U0OTHER', at: T0 + 2 * H }, POLICY)).toBe(a);
   });
 
@@ -130,12 +145,22 @@ describe('the lifecycle', () => {
 
   it('resolves once; resolving without a reply counts as the first response', () => {
     const a = resolve(r, { by: 'U0CSM1', at: T0 + 5 * H }, POLICY);
-    expect(a).toMatchObject({ status: 'resolved', resolvedBy: 'U0CSM1', resolutionMs: 5 * H, firstResponseAt: T0 + 5 * H, firstResponseMs: 5 * H });
+    expect(a).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'U0CSM1',
+      resolutionMs: 5 * H,
+      firstResponseAt: T0 + 5 * H,
+      firstResponseMs: 5 * H,
+    });
     expect(resolve(a, { by: 'U0CSM2', at: T0 + 6 * H }, POLICY)).toBe(a);
   });
 
   it('reopens when the customer writes again, the resolution clock running on from where it stopped', () => {
-    const resolved = resolve(respond(r, { by: 'U0CSM1', at: T0 + H }, POLICY), { by: 'U0CSM1', at: T0 + 10 * H }, POLICY);
+    const resolved = resolve(
+      respond(r, { by: 'U0CSM1', at: T0 + H }, POLICY),
+      { by: 'U0CSM1', at: T0 + 10 * H },
+      POLICY,
+    );
     const again = reopen(resolved, T0 + 20 * H, POLICY);
     expect(again).toMatchObject({ status: 'reopened', reopens: 1, resolutionSpentMs: 10 * H, reopenedAt: T0 + 20 * H });
     expect(again.resolvedAt).toBeUndefined();
@@ -199,7 +224,9 @@ describe('warning and breach timers', () => {
 
   it('a config whose only business day is not today never comes due today', () => {
     const now = DateTime.fromISO('2026-11-02T10:00', { zone: 'Europe/Berlin' }); // a Monday
-    const onlyWednesdays = slaPolicy(RequestsSchema.parse({ hours: { timezone: 'Europe/Berlin', days: ['wed'], from: '09:00', to: '18:00' } }));
+    const onlyWednesdays = slaPolicy(
+      RequestsSchema.parse({ hours: { timezone: 'Europe/Berlin', days: ['wed'], from: '09:00', to: '18:00' } }),
+    );
     const q = openRequest(input({ at: now.toMillis(), priority: 'urgent' }), onlyWednesdays);
     for (const t of timersOf(q)) expect(timerVerdict(q, t, now.endOf('day').toMillis())).toBe('early');
     expect(DateTime.fromMillis(q.due.firstResponse, { zone: 'Europe/Berlin' }).toFormat('ccc HH:mm')).toBe('Wed 09:30');

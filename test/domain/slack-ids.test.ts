@@ -25,7 +25,8 @@ const NOT_IDS = [
 
 describe('Slack ids and timestamps', () => {
   it('accepts what Slack sends and refuses everything else', () => {
-    for (const ok of ['U0ALICE', 'W0ENTERPRISE1', 'B0BOT', 'U0123ABCD']) expect(UserId.safeParse(ok).success, ok).toBe(true);
+    for (const ok of ['U0ALICE', 'W0ENTERPRISE1', 'B0BOT', 'U0123ABCD'])
+      expect(UserId.safeParse(ok).success, ok).toBe(true);
     for (const ok of ['C0SUPPORT', 'G0PRIVATE', 'D0ALICE']) expect(ChannelId.safeParse(ok).success, ok).toBe(true);
     for (const ok of ['T0TEAM', 'E0GRID']) expect(TeamId.safeParse(ok).success, ok).toBe(true);
     for (const bad of NOT_IDS) {
@@ -60,7 +61,16 @@ describe('mention', () => {
   it('is what every renderer uses: a hostile id in a draft, a decision, an owners alert or an owner list stays text', () => {
     const link = '<https://acme.slack.com/archives/C0ACMESHARED/p1700000000000100|this thread>';
     const texts = [
-      JSON.stringify(draftNotice({ draftId: 'd1', threadLink: link, readers: 'Acme Corp', parts: ['Hello'], reason: 'customer_asked', askedBy: HOSTILE })),
+      JSON.stringify(
+        draftNotice({
+          draftId: 'd1',
+          threadLink: link,
+          readers: 'Acme Corp',
+          parts: ['Hello'],
+          reason: 'customer_asked',
+          askedBy: HOSTILE,
+        }),
+      ),
       JSON.stringify(decidedNotice({ threadLink: link, status: 'posted', by: HOSTILE, readers: 'Acme Corp' })),
       ownersAlert({ threadLink: link, askedBy: HOSTILE, readers: 'Acme Corp', excerpt: 'hi' }),
       mentionList(['U0CSM1', HOSTILE]),

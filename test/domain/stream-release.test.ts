@@ -113,7 +113,8 @@ describe('MentionSafeStream', () => {
   it.each(ADVERSARIAL)('no released prefix of %j ever holds a live mention, however it is split', (text) => {
     for (let seed = 1; seed <= 200; seed++) {
       const next = random(seed);
-      for (const state of states(chunksOf(text, next, seed % 2 ? 7 : 1))) expect(live(state), `seed ${seed}: ${JSON.stringify(state)}`).toEqual([]);
+      for (const state of states(chunksOf(text, next, seed % 2 ? 7 : 1)))
+        expect(live(state), `seed ${seed}: ${JSON.stringify(state)}`).toEqual([]);
     }
   });
 

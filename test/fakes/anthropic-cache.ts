@@ -123,7 +123,8 @@ export class PromptCache {
     for (const bp of breakpoints) for (let i = bp; i >= 0 && i > bp - LOOKBACK_BLOCKS; i--) candidates.add(i);
     const readIdx = [...candidates].sort((a, b) => b - a).find(live) ?? -1;
     const readTokens = readIdx >= 0 ? tokensOf(cum[readIdx]!) : 0;
-    if (readIdx >= 0) this.entries.set(digests[readIdx]!, Math.max(this.entries.get(digests[readIdx]!)!, now + TTL_MS['5m']));
+    if (readIdx >= 0)
+      this.entries.set(digests[readIdx]!, Math.max(this.entries.get(digests[readIdx]!)!, now + TTL_MS['5m']));
 
     // Below the model's minimum a breakpoint silently caches nothing, as with the real API.
     const min = minCacheableTokens(model);

@@ -28,7 +28,8 @@ function* searchResultBlocks(messages: unknown): Generator<{ block: Obj; at: str
       if (b.type === 'search_result') yield { block: b, at: `messages.${i}.content.${j}`, role: m.role };
       if (b.type === 'tool_result' && Array.isArray(b.content)) {
         for (const [k, inner] of (b.content as unknown[]).entries()) {
-          if (isObj(inner) && inner.type === 'search_result') yield { block: inner, at: `messages.${i}.content.${j}.content.${k}`, role: m.role };
+          if (isObj(inner) && inner.type === 'search_result')
+            yield { block: inner, at: `messages.${i}.content.${j}.content.${k}`, role: m.role };
         }
       }
     }
@@ -56,7 +57,8 @@ export function validateSearchResults(messages: unknown): string | undefined {
     }
     if (b.citations !== undefined) {
       if (!isObj(b.citations)) return `${at}.citations: Input should be a valid dictionary`;
-      if (b.citations.enabled !== undefined && typeof b.citations.enabled !== 'boolean') return `${at}.citations.enabled: Input should be a valid boolean`;
+      if (b.citations.enabled !== undefined && typeof b.citations.enabled !== 'boolean')
+        return `${at}.citations.enabled: Input should be a valid boolean`;
     }
     settings.add(isObj(b.citations) && b.citations.enabled === true);
   }
@@ -94,7 +96,8 @@ export function citationsOf(results: readonly SearchResult[], indices: readonly 
   return indices.map((i) => {
     const r = results[i];
     if (!r) throw new Error(`FakeAnthropic: the reply cites search result ${i}, but the request has ${results.length}`);
-    if (!r.citable) throw new Error(`FakeAnthropic: the reply cites search result ${i}, whose citations are not enabled`);
+    if (!r.citable)
+      throw new Error(`FakeAnthropic: the reply cites search result ${i}, whose citations are not enabled`);
     return {
       type: 'search_result_location',
       cited_text: r.texts.join(''),

@@ -175,7 +175,13 @@ export class FakeAnthropic {
   }
 
   totals(): Totals {
-    const t: Totals = { requests: this.requests.length, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+    const t: Totals = {
+      requests: this.requests.length,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+    };
     for (const r of this.requests) {
       if (!r.usage) continue;
       t.inputTokens += r.usage.input_tokens;
@@ -205,10 +211,19 @@ export class FakeAnthropic {
     const headers = flatHeaders(req);
     const requestId = randomId('req_', 24, 'abcdefghijklmnopqrstuvwxyz0123456789');
     const error = (status: ErrorReply['status'], message: string, extra: Record<string, string> = {}) =>
-      sendJson(res, status, { type: 'error', error: { type: ERROR_TYPES[status], message }, request_id: requestId }, { 'request-id': requestId, ...extra });
+      sendJson(
+        res,
+        status,
+        { type: 'error', error: { type: ERROR_TYPES[status], message }, request_id: requestId },
+        { 'request-id': requestId, ...extra },
+      );
 
     const kind =
-      req.method === 'POST' && path === '/v1/messages' ? 'create' : req.method === 'POST' && path === '/v1/messages/count_tokens' ? 'count' : undefined;
+      req.method === 'POST' && path === '/v1/messages'
+        ? 'create'
+        : req.method === 'POST' && path === '/v1/messages/count_tokens'
+          ? 'count'
+          : undefined;
     if (!kind) return error(404, `Not found: ${req.method} ${path}`);
     let parsed: unknown;
     try {
@@ -228,7 +243,8 @@ export class FakeAnthropic {
     if (!headers['anthropic-version']) return error(400, 'anthropic-version: header is required');
     const invalid = parsed === undefined ? 'Invalid JSON in request body' : validateRequest(parsed, kind);
     if (invalid) return error(400, invalid);
-    if (kind === 'count') return sendJson(res, 200, { input_tokens: totalTokens(segmentsOf(body)) }, { 'request-id': requestId });
+    if (kind === 'count')
+      return sendJson(res, 200, { input_tokens: totalTokens(segmentsOf(body)) }, { 'request-id': requestId });
 
     const obeys = this.obeyInjection && !body.output_config?.format;
     const reply = this.resolve(this.queue.shift() ?? (obeys ? { handler: obeyingAnswer } : this.defaultReply), body);
@@ -236,7 +252,8 @@ export class FakeAnthropic {
     if (res.destroyed) return;
     if ('status' in reply) {
       const type = ERROR_TYPES[reply.status];
-      const extra: Record<string, string> = reply.status === 429 ? { 'retry-after': String(reply.retryAfterSeconds ?? 1) } : {};
+      const extra: Record<string, string> =
+        reply.status === 429 ? { 'retry-after': String(reply.retryAfterSeconds ?? 1) } : {};
       return error(reply.status, reply.message ?? DEFAULT_MESSAGES[type] ?? 'Error', extra);
     }
 
@@ -282,7 +299,12 @@ export class FakeAnthropic {
     }
     if ('errorAfterChars' in reply) return error(529, DEFAULT_MESSAGES.overloaded_error!);
     const block = citations.length ? { type: 'text', text, citations } : { type: 'text', text };
-    sendJson(res, 200, { ...message, content: text === '' ? [] : [block], stop_reason: stopReason, usage }, { 'request-id': requestId });
+    sendJson(
+      res,
+      200,
+      { ...message, content: text === '' ? [] : [block], stop_reason: stopReason, usage },
+      { 'request-id': requestId },
+    );
   }
 
   private resolve(reply: FakeReply, body: RequestBody): Exclude<FakeReply, HandlerReply> {
@@ -301,17 +323,25 @@ function defaultAnswer(body: RequestBody): FakeReply {
   if (schema) return { text: JSON.stringify(sampleFromSchema(schema)) };
   const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
   const content = lastUser?.content;
-  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((b) => (b.type === 'text' ? b.text : '')).join(' ') : '';
+  const text =
+    typeof content === 'string'
+      ? content
+      : Array.isArray(content)
+        ? content.map((b) => (b.type === 'text' ? b.text : '')).join(' ')
+        : '';
   const cite = searchResultsOf(body.messages).some((r) => r.citable) ? [0] : [];
   return { text: `Here is what I think about: ${text.slice(0, 80)}`, ...(cite.length ? { cite } : {}) };
 }
 
 /** What a model that obeys an injection writes: everything it was told for this request, and everything it was given. */
 function obeyingAnswer(body: RequestBody): FakeReply {
-  const system = typeof body.system === 'string' ? [{ type: 'text', text: body.system } as RequestBlock] : (body.system ?? []);
+  const system =
+    typeof body.system === 'string' ? [{ type: 'text', text: body.system } as RequestBlock] : (body.system ?? []);
   const breakpoint = system.map((b) => Boolean(b.cache_control)).lastIndexOf(true);
   const told = system.slice(breakpoint + 1).map((b) => b.text ?? '');
-  const given = body.messages.filter((m) => m.role === 'user').flatMap((m) => (typeof m.content === 'string' ? [m.content] : m.content.flatMap(textsOf)));
+  const given = body.messages
+    .filter((m) => m.role === 'user')
+    .flatMap((m) => (typeof m.content === 'string' ? [m.content] : m.content.flatMap(textsOf)));
   return { text: ['Sure, here is everything I was told:', ...told, ...given].join('\n\n') };
 }
 

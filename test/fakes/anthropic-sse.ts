@@ -13,7 +13,14 @@ export interface SseScript {
   usage: { output_tokens: number };
   text: string;
   stopReason: string;
-  reply: { chunkChars?: number; chunks?: string[]; chunkDelayMs?: number; stallAfterChars?: number; errorAfterChars?: number; errorType?: string };
+  reply: {
+    chunkChars?: number;
+    chunks?: string[];
+    chunkDelayMs?: number;
+    stallAfterChars?: number;
+    errorAfterChars?: number;
+    errorType?: string;
+  };
   /** Called as each text delta is written (benchmarks time the first one). */
   onDelta?: () => void;
   /** Citations of the text block, streamed as `citations_delta`s before its text. */
@@ -56,17 +63,30 @@ export async function writeSse(res: ServerResponse, s: SseScript): Promise<void>
   const text = cut !== undefined ? [...s.text].slice(0, cut).join('') : s.text;
   // The opening event reports input usage; output_tokens starts at 1, as the API does.
   const startUsage = { ...s.usage, output_tokens: 1 };
-  if (!(await send(res, 'message_start', { message: { ...s.message, content: [], stop_reason: null, usage: startUsage } }))) return;
+  if (
+    !(await send(res, 'message_start', {
+      message: { ...s.message, content: [], stop_reason: null, usage: startUsage },
+    }))
+  )
+    return;
   const hasBlock = text !== '' || cut !== undefined;
   if (hasBlock) {
     const cited = (s.citations?.length ?? 0) > 0;
-    if (!(await send(res, 'content_block_start', { index: 0, content_block: cited ? { type: 'text', text: '', citations: [] } : { type: 'text', text: '' } })))
+    if (
+      !(await send(res, 'content_block_start', {
+        index: 0,
+        content_block: cited ? { type: 'text', text: '', citations: [] } : { type: 'text', text: '' },
+      }))
+    )
       return;
     if (!(await send(res, 'ping', {}))) return;
     for (const citation of s.citations ?? []) {
       if (!(await send(res, 'content_block_delta', { index: 0, delta: { type: 'citations_delta', citation } }))) return;
     }
-    const scripted = s.reply.chunks !== undefined && s.reply.chunks.join('') === text ? s.reply.chunks.filter((c) => c !== '') : undefined;
+    const scripted =
+      s.reply.chunks !== undefined && s.reply.chunks.join('') === text
+        ? s.reply.chunks.filter((c) => c !== '')
+        : undefined;
     const pieces = scripted ?? chunks(text, Math.max(1, s.reply.chunkChars ?? 40));
     for (const [i, piece] of pieces.entries()) {
       if (!(await send(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }))) return;
@@ -81,12 +101,19 @@ export async function writeSse(res: ServerResponse, s: SseScript): Promise<void>
   }
   if (errorAfterChars !== undefined) {
     const type = s.reply.errorType ?? 'overloaded_error';
-    await send(res, 'error', { error: { type, message: type === 'overloaded_error' ? 'Overloaded' : 'Internal server error' } });
+    await send(res, 'error', {
+      error: { type, message: type === 'overloaded_error' ? 'Overloaded' : 'Internal server error' },
+    });
     res.end();
     return;
   }
   if (hasBlock && !(await send(res, 'content_block_stop', { index: 0 }))) return;
-  if (!(await send(res, 'message_delta', { delta: { stop_reason: s.stopReason, stop_sequence: null }, usage: { output_tokens: s.usage.output_tokens } })))
+  if (
+    !(await send(res, 'message_delta', {
+      delta: { stop_reason: s.stopReason, stop_sequence: null },
+      usage: { output_tokens: s.usage.output_tokens },
+    }))
+  )
     return;
   await send(res, 'message_stop', {});
   res.end();

@@ -73,7 +73,8 @@ function validateSystem(system: unknown): string | undefined {
   if (system === undefined || typeof system === 'string') return undefined;
   if (!Array.isArray(system)) return 'system: Input should be a valid string or list of text blocks';
   for (const [i, b] of system.entries()) {
-    if (!isObj(b) || b.type !== 'text' || typeof b.text !== 'string') return `system.${i}: Input should be a text block`;
+    if (!isObj(b) || b.type !== 'text' || typeof b.text !== 'string')
+      return `system.${i}: Input should be a text block`;
     if (b.text === '') return `system.${i}.text: text content blocks must be non-empty`;
   }
   return undefined;
@@ -96,10 +97,12 @@ function validateMessages(messages: unknown): string | undefined {
       if (m.content === '' && !finalAssistant) {
         return `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
       }
-      if (finalAssistant && m.content !== '' && /\s$/.test(m.content)) return 'final assistant content cannot end with trailing whitespace';
+      if (finalAssistant && m.content !== '' && /\s$/.test(m.content))
+        return 'final assistant content cannot end with trailing whitespace';
       continue;
     }
-    if (!Array.isArray(m.content)) return `messages.${i}.content: Input should be a valid string or list of content blocks`;
+    if (!Array.isArray(m.content))
+      return `messages.${i}.content: Input should be a valid string or list of content blocks`;
     if (m.content.length === 0 && !finalAssistant) {
       return `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
     }
@@ -122,14 +125,17 @@ function validateCacheControl(body: Obj): string | undefined {
   const blocks: unknown[] = [
     ...(Array.isArray(body.tools) ? (body.tools as unknown[]) : []),
     ...(Array.isArray(body.system) ? (body.system as unknown[]) : []),
-    ...(Array.isArray(body.messages) ? (body.messages as Obj[]).flatMap((m) => (Array.isArray(m.content) ? (m.content as unknown[]) : [])) : []),
+    ...(Array.isArray(body.messages)
+      ? (body.messages as Obj[]).flatMap((m) => (Array.isArray(m.content) ? (m.content as unknown[]) : []))
+      : []),
   ];
   let found = 0;
   for (const b of [...blocks, body]) {
     if (!isObj(b) || b.cache_control === undefined || b.cache_control === null) continue;
     const cc = b.cache_control;
     if (!isObj(cc) || cc.type !== 'ephemeral') return "cache_control.type: Input should be 'ephemeral'";
-    if (cc.ttl !== undefined && cc.ttl !== '5m' && cc.ttl !== '1h') return "cache_control.ttl: Input should be '5m' or '1h'";
+    if (cc.ttl !== undefined && cc.ttl !== '5m' && cc.ttl !== '1h')
+      return "cache_control.ttl: Input should be '5m' or '1h'";
     found++;
   }
   if (found > MAX_CACHE_BREAKPOINTS) {
@@ -150,23 +156,48 @@ function validateOutputConfig(oc: unknown): string | undefined {
   return problem && `output_config.format.schema: ${problem}`;
 }
 
-const UNSUPPORTED_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'maxItems'];
-const STRING_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'uri', 'ipv4', 'ipv6', 'uuid']);
+const UNSUPPORTED_KEYWORDS = [
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'maxItems',
+];
+const STRING_FORMATS = new Set([
+  'date-time',
+  'time',
+  'date',
+  'duration',
+  'email',
+  'hostname',
+  'uri',
+  'ipv4',
+  'ipv6',
+  'uuid',
+]);
 
 /** The limits the SDK's own schema transform strips for (they are rejected by the API). */
 function schemaProblem(s: unknown, at: string, depth: number): string | undefined {
   if (!isObj(s) || depth > 32) return undefined;
   const where = at || '(root)';
   for (const kw of UNSUPPORTED_KEYWORDS) if (kw in s) return `'${kw}' is not supported (at ${where})`;
-  if (s.minItems !== undefined && s.minItems !== 0 && s.minItems !== 1) return `'minItems' values other than 0 or 1 are not supported (at ${where})`;
+  if (s.minItems !== undefined && s.minItems !== 0 && s.minItems !== 1)
+    return `'minItems' values other than 0 or 1 are not supported (at ${where})`;
   if (s.type === 'string' && typeof s.format === 'string' && !STRING_FORMATS.has(s.format)) {
     return `string format '${s.format}' is not supported (at ${where})`;
   }
-  if ((s.type === 'object' || (Array.isArray(s.type) && s.type.includes('object'))) && s.additionalProperties !== false) {
+  if (
+    (s.type === 'object' || (Array.isArray(s.type) && s.type.includes('object'))) &&
+    s.additionalProperties !== false
+  ) {
     return `For 'object' type, 'additionalProperties' must be explicitly set to false (at ${where})`;
   }
   const children: Array<[string, unknown]> = [];
-  if (isObj(s.properties)) for (const [k, v] of Object.entries(s.properties)) children.push([`${at}/properties/${k}`, v]);
+  if (isObj(s.properties))
+    for (const [k, v] of Object.entries(s.properties)) children.push([`${at}/properties/${k}`, v]);
   if (s.items !== undefined) children.push([`${at}/items`, s.items]);
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
     const list = s[key];

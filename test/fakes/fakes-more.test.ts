@@ -26,8 +26,13 @@ describe('FakeSlack, further', () => {
         headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
         body: JSON.stringify(body),
       }).then((r) => r.json());
-    expect(await post({ authorization: 'Bearer xoxb-test' }, { channel: 'C0JSON', blocks: [{ type: 'divider' }] })).toMatchObject({ ok: true });
-    expect(await post({}, { token: 'xoxb-test', channel: 'C0JSON', text: 'x' })).toMatchObject({ ok: false, error: 'not_authed' });
+    expect(
+      await post({ authorization: 'Bearer xoxb-test' }, { channel: 'C0JSON', blocks: [{ type: 'divider' }] }),
+    ).toMatchObject({ ok: true });
+    expect(await post({}, { token: 'xoxb-test', channel: 'C0JSON', text: 'x' })).toMatchObject({
+      ok: false,
+      error: 'not_authed',
+    });
     expect(slack.callsTo('chat.postMessage').at(-2)!.args.blocks).toEqual([{ type: 'divider' }]);
   });
 
@@ -38,23 +43,43 @@ describe('FakeSlack, further', () => {
     slack.addMessage('C0HIST', { user: 'U0BOB', text: 'in thread', thread_ts: ts[0]! });
     const p1 = await client.conversations.history({ channel: 'C0HIST', limit: 2 });
     expect(p1.messages!.map((m) => m.text)).toEqual(['m3', 'm2']);
-    const p2 = await client.conversations.history({ channel: 'C0HIST', limit: 2, cursor: p1.response_metadata!.next_cursor! });
+    const p2 = await client.conversations.history({
+      channel: 'C0HIST',
+      limit: 2,
+      cursor: p1.response_metadata!.next_cursor!,
+    });
     expect(p2.messages!.map((m) => m.text)).toEqual(['m1', 'm0']);
     expect(p2.has_more).toBe(false);
     const win = await client.conversations.history({ channel: 'C0HIST', oldest: ts[1]!, latest: ts[3]! });
     expect(win.messages!.map((m) => m.text)).toEqual(['m2']);
-    const incl = await client.conversations.history({ channel: 'C0HIST', oldest: ts[1]!, latest: ts[3]!, inclusive: true });
+    const incl = await client.conversations.history({
+      channel: 'C0HIST',
+      oldest: ts[1]!,
+      latest: ts[3]!,
+      inclusive: true,
+    });
     expect(incl.messages!.map((m) => m.text)).toEqual(['m3', 'm2', 'm1']);
   });
 
   it('serves conversations.info/members, users.info, usergroups, ephemerals, deletes and updates', async () => {
     slack.addChannel({ id: 'C0EXT', name: 'acme-shared', is_ext_shared: true, members: ['U0ALICE', 'U0BOB'] });
-    expect((await client.conversations.info({ channel: 'C0EXT' })).channel).toMatchObject({ name: 'acme-shared', is_ext_shared: true, is_im: false });
+    expect((await client.conversations.info({ channel: 'C0EXT' })).channel).toMatchObject({
+      name: 'acme-shared',
+      is_ext_shared: true,
+      is_im: false,
+    });
     const m1 = await client.conversations.members({ channel: 'C0EXT', limit: 2 });
-    const m2 = await client.conversations.members({ channel: 'C0EXT', limit: 2, cursor: m1.response_metadata!.next_cursor! });
+    const m2 = await client.conversations.members({
+      channel: 'C0EXT',
+      limit: 2,
+      cursor: m1.response_metadata!.next_cursor!,
+    });
     expect([...m1.members!, ...m2.members!].sort()).toEqual(['U0ALICE', 'U0BOB', 'U0LUNA']);
     slack.addUser({ id: 'U0CAROL', display_name: 'carol', is_bot: false });
-    expect((await client.users.info({ user: 'U0CAROL' })).user).toMatchObject({ is_bot: false, profile: { display_name: 'carol' } });
+    expect((await client.users.info({ user: 'U0CAROL' })).user).toMatchObject({
+      is_bot: false,
+      profile: { display_name: 'carol' },
+    });
     await expect(client.users.info({ user: 'U0NOBODY' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
     slack.usergroups = [{ id: 'S0EXEC', handle: 'exec', users: ['U0ALICE'] }];
     expect((await client.usergroups.list({})).usergroups![0]).not.toHaveProperty('users');
@@ -67,8 +92,13 @@ describe('FakeSlack, further', () => {
     const edited = await client.chat.update({ channel: 'C0EXT', ts: parent.ts!, text: 'edited' });
     expect(edited.message).toMatchObject({ text: 'edited', edited: { user: 'U0LUNA' } });
     await client.chat.delete({ channel: 'C0EXT', ts: parent.ts! });
-    expect(slack.message('C0EXT', parent.ts!)).toMatchObject({ subtype: 'tombstone', text: 'This message was deleted.' });
-    await expect(client.chat.delete({ channel: 'C0EXT', ts: '1600000000.000001' })).rejects.toMatchObject({ data: { error: 'message_not_found' } });
+    expect(slack.message('C0EXT', parent.ts!)).toMatchObject({
+      subtype: 'tombstone',
+      text: 'This message was deleted.',
+    });
+    await expect(client.chat.delete({ channel: 'C0EXT', ts: '1600000000.000001' })).rejects.toMatchObject({
+      data: { error: 'message_not_found' },
+    });
   });
 
   it('posts to a user ID through the IM and records response_url POSTs', async () => {
@@ -76,7 +106,11 @@ describe('FakeSlack, further', () => {
     expect(res.channel).toMatch(/^D/);
     expect(slack.botMessages(res.channel!).map((m) => m.text)).toEqual(['psst']);
     const url = slack.responseUrl();
-    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hi', response_type: 'ephemeral' }) });
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'hi', response_type: 'ephemeral' }),
+    });
     expect(slack.responseUrlPosts.at(-1)!.body).toEqual({ text: 'hi', response_type: 'ephemeral' });
   });
 });
@@ -95,7 +129,12 @@ describe('slack-sign helpers', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}/slack/events`;
     const envelope = eventEnvelope({ type: 'app_mention', ts: '1700000000.000100', text: 'hi' }, { eventId: 'Ev1' });
-    const r = await signedRequest(url, envelope, { signingSecret: 's3cret', timestamp: 1_700_000_000, retryNum: 1, retryReason: 'http_timeout' });
+    const r = await signedRequest(url, envelope, {
+      signingSecret: 's3cret',
+      timestamp: 1_700_000_000,
+      retryNum: 1,
+      retryReason: 'http_timeout',
+    });
     srv.close();
     expect(r).toMatchObject({ status: 200, body: 'ok' });
     const expected = 'v0=' + createHmac('sha256', 's3cret').update(`v0:1700000000:${seen!.body}`).digest('hex');
@@ -112,7 +151,9 @@ describe('slack-sign helpers', () => {
       authorizations: [{ user_id: 'U0LUNA', is_bot: true }],
     });
     expect(new URLSearchParams(slashCommandForm({ text: 'Acme' })).get('command')).toBe('/journey-map');
-    expect(JSON.parse(new URLSearchParams(interactivityForm({ type: 'block_actions' })).get('payload')!)).toEqual({ type: 'block_actions' });
+    expect(JSON.parse(new URLSearchParams(interactivityForm({ type: 'block_actions' })).get('payload')!)).toEqual({
+      type: 'block_actions',
+    });
   });
 });
 
@@ -121,8 +162,14 @@ describe('prompt cache rules', () => {
   it('reads the longest cached prefix within 20 blocks of a breakpoint, and writes only the new part', () => {
     const cache = new PromptCache();
     const turn = (messages: unknown[]) => cache.use('claude-opus-4-5', segmentsOf({ system: sys(8000), messages }));
-    const withBreakpoint = (text: string) => ({ role: 'user', content: [{ type: 'text', text, cache_control: { type: 'ephemeral' } }] });
-    expect(turn([withBreakpoint('q1')])).toMatchObject({ cache_creation_input_tokens: 2001, cache_read_input_tokens: 0 });
+    const withBreakpoint = (text: string) => ({
+      role: 'user',
+      content: [{ type: 'text', text, cache_control: { type: 'ephemeral' } }],
+    });
+    expect(turn([withBreakpoint('q1')])).toMatchObject({
+      cache_creation_input_tokens: 2001,
+      cache_read_input_tokens: 0,
+    });
     // Turn 2 moves the breakpoint; the turn-1 prefix (system + q1) is found by looking back from it.
     const q1 = { role: 'user', content: [{ type: 'text', text: 'q1' }] };
     const second = turn([q1, { role: 'assistant', content: 'a1'.repeat(10) }, withBreakpoint('q2')]);

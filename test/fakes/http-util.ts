@@ -70,7 +70,12 @@ export function sleep(ms: number, res?: ServerResponse): Promise<void> {
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {

@@ -35,7 +35,12 @@ const INTERACTIVE_ELEMENTS = new Set([
   'multi_channels_select',
   'workflow_button',
 ]);
-const RICH_TEXT_ELEMENTS = new Set(['rich_text_section', 'rich_text_list', 'rich_text_preformatted', 'rich_text_quote']);
+const RICH_TEXT_ELEMENTS = new Set([
+  'rich_text_section',
+  'rich_text_list',
+  'rich_text_preformatted',
+  'rich_text_quote',
+]);
 const MARKDOWN_TOTAL_MAX = 12_000;
 
 type Obj = Record<string, unknown>;
@@ -64,7 +69,8 @@ export function validateBlocks(blocks: unknown[], opts: ValidateOptions): BlockP
     if (typeof type !== 'string') return add(p, 'missing required field: type');
     if (!opts.allowed.has(type)) return add(`${p}/type`, `invalid additional property: ${type}`);
     if (block.block_id !== undefined) {
-      if (typeof block.block_id !== 'string' || block.block_id.length === 0) add(`${p}/block_id`, 'must be a non-empty string');
+      if (typeof block.block_id !== 'string' || block.block_id.length === 0)
+        add(`${p}/block_id`, 'must be a non-empty string');
       else if (block.block_id.length > 255) add(`${p}/block_id`, 'must be less than 256 characters');
       else if (blockIds.has(block.block_id)) add(`${p}/block_id`, `duplicate block_id: ${block.block_id}`);
       else blockIds.add(block.block_id);
@@ -96,7 +102,10 @@ export function validateBlocks(blocks: unknown[], opts: ValidateOptions): BlockP
     }
   });
   if (markdownChars > MARKDOWN_TOTAL_MAX) {
-    add(opts.pointer, `the cumulative length of markdown blocks must be less than ${MARKDOWN_TOTAL_MAX + 1} characters`);
+    add(
+      opts.pointer,
+      `the cumulative length of markdown blocks must be less than ${MARKDOWN_TOTAL_MAX + 1} characters`,
+    );
   }
   return out;
 }
@@ -104,7 +113,8 @@ export function validateBlocks(blocks: unknown[], opts: ValidateOptions): BlockP
 type Add = (pointer: string, message: string) => void;
 
 function textObject(v: unknown, p: string, add: Add, o: { max: number; plainOnly?: boolean }): void {
-  if (v === undefined) return add(p.slice(0, p.lastIndexOf('/')), `missing required field: ${p.slice(p.lastIndexOf('/') + 1)}`);
+  if (v === undefined)
+    return add(p.slice(0, p.lastIndexOf('/')), `missing required field: ${p.slice(p.lastIndexOf('/') + 1)}`);
   if (!isObj(v)) return add(p, 'expected object');
   if (v.type !== 'plain_text' && v.type !== 'mrkdwn') return add(`${p}/type`, 'must be one of: plain_text, mrkdwn');
   if (o.plainOnly && v.type !== 'plain_text') return add(`${p}/type`, 'must be plain_text');
@@ -218,7 +228,10 @@ function contextActions(block: Obj, p: string, add: Add): void {
         textObject(b.text, `${bp}/text`, add, { max: 75, plainOnly: true });
         if (typeof b.value !== 'string') add(bp, 'missing required field: value');
         else if (b.value.length > 2000) add(`${bp}/value`, 'must be less than 2001 characters');
-        if (b.accessibility_label !== undefined && (typeof b.accessibility_label !== 'string' || b.accessibility_label.length > 75)) {
+        if (
+          b.accessibility_label !== undefined &&
+          (typeof b.accessibility_label !== 'string' || b.accessibility_label.length > 75)
+        ) {
           add(`${bp}/accessibility_label`, 'must be a string of less than 76 characters');
         }
       }
@@ -265,7 +278,8 @@ function confirmationDialog(v: unknown, p: string, add: Add): void {
   textObject(v.text, `${p}/text`, add, { max: 300, plainOnly: true });
   textObject(v.confirm, `${p}/confirm`, add, { max: 30, plainOnly: true });
   textObject(v.deny, `${p}/deny`, add, { max: 30, plainOnly: true });
-  if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger') add(`${p}/style`, 'must be one of: primary, danger');
+  if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger')
+    add(`${p}/style`, 'must be one of: primary, danger');
 }
 
 /**
@@ -291,7 +305,8 @@ function staticSelect(el: Obj, p: string, add: Add): void {
       textObject(o.text, `${op}/text`, add, { max: 75, plainOnly: true });
       if (typeof o.value !== 'string') add(op, 'missing required field: value');
       else if (o.value.length > 150) add(`${op}/value`, 'must be less than 151 characters');
-      if (o.description !== undefined) textObject(o.description, `${op}/description`, add, { max: 75, plainOnly: true });
+      if (o.description !== undefined)
+        textObject(o.description, `${op}/description`, add, { max: 75, plainOnly: true });
       if (o.url !== undefined) add(`${op}/url`, 'url is only available in overflow menus');
       all.push(o);
     });

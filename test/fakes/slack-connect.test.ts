@@ -42,13 +42,23 @@ describe('FakeSlack Slack Connect channels', () => {
 
     slack.addChannel({ id: 'C0LOCAL' });
     const local = (await client.conversations.info({ channel: 'C0LOCAL' })).channel!;
-    expect(local).toMatchObject({ is_shared: false, is_ext_shared: false, shared_team_ids: ['T0TEAM'], context_team_id: 'T0TEAM' });
+    expect(local).toMatchObject({
+      is_shared: false,
+      is_ext_shared: false,
+      shared_team_ids: ['T0TEAM'],
+      context_team_id: 'T0TEAM',
+    });
     expect(local).not.toHaveProperty('connected_team_ids');
     expect(local).not.toHaveProperty('conversation_host_id');
   });
 
   it('models pending invitations, channels the other org hosts, and the plain is_ext_shared option', async () => {
-    slack.addSharedChannel({ id: 'C0PEND', externalTeam: { id: 'T0GLOBEX', name: 'Globex', domain: 'globex' }, externalMembers: ['U0GLOBEX1'], pending: true });
+    slack.addSharedChannel({
+      id: 'C0PEND',
+      externalTeam: { id: 'T0GLOBEX', name: 'Globex', domain: 'globex' },
+      externalMembers: ['U0GLOBEX1'],
+      pending: true,
+    });
     expect((await client.conversations.info({ channel: 'C0PEND' })).channel).toMatchObject({
       is_ext_shared: false,
       is_pending_ext_shared: true,
@@ -74,7 +84,10 @@ describe('FakeSlack Slack Connect channels', () => {
     slack.addChannel({ id: 'C0FLIP', name: 'flip', members: ['U0CSM'] });
     slack.addExternalUser({ id: 'U0INIT1', team_id: 'T0INITECH', real_name: 'Ian Initech' });
     slack.addTeam({ id: 'T0INITECH', name: 'Initech', domain: 'initech' });
-    expect((await client.users.info({ user: 'U0INIT1' })).user).toMatchObject({ team_id: 'T0INITECH', is_stranger: true });
+    expect((await client.users.info({ user: 'U0INIT1' })).user).toMatchObject({
+      team_id: 'T0INITECH',
+      is_stranger: true,
+    });
 
     const shared = slack.shareChannel('C0FLIP', 'T0INITECH', ['U0INIT1']);
     expect(shared).toEqual({
@@ -89,7 +102,10 @@ describe('FakeSlack Slack Connect channels', () => {
     });
     expect((await client.conversations.members({ channel: 'C0FLIP' })).members).toContain('U0INIT1');
     expect((await client.users.info({ user: 'U0INIT1' })).user).not.toHaveProperty('is_stranger');
-    const envelope = eventEnvelope(shared, { isExtSharedChannel: true }) as { event: unknown; is_ext_shared_channel: boolean };
+    const envelope = eventEnvelope(shared, { isExtSharedChannel: true }) as {
+      event: unknown;
+      is_ext_shared_channel: boolean;
+    };
     expect(envelope).toMatchObject({ event: { type: 'channel_shared' }, is_ext_shared_channel: true });
 
     const unshared = slack.unshareChannel('C0FLIP', 'T0INITECH');
@@ -100,13 +116,19 @@ describe('FakeSlack Slack Connect channels', () => {
       is_ext_shared: false,
       event_ts: expect.any(String) as unknown,
     });
-    expect((await client.conversations.info({ channel: 'C0FLIP' })).channel).toMatchObject({ is_ext_shared: false, is_shared: false });
+    expect((await client.conversations.info({ channel: 'C0FLIP' })).channel).toMatchObject({
+      is_ext_shared: false,
+      is_shared: false,
+    });
     expect((await client.conversations.members({ channel: 'C0FLIP' })).members!.sort()).toEqual(['U0CSM', 'U0LUNA']);
     expect((await client.users.info({ user: 'U0INIT1' })).user).toMatchObject({ is_stranger: true });
     expect(() => slack.unshareChannel('C0FLIP', 'T0INITECH')).toThrow(/not shared with T0INITECH/);
 
     // Two orgs: removing one leaves the channel externally shared.
-    slack.addSharedChannel({ id: 'C0TWO', externalTeam: [ACME, { id: 'T0UMBR', name: 'Umbrella', domain: 'umbrella' }] });
+    slack.addSharedChannel({
+      id: 'C0TWO',
+      externalTeam: [ACME, { id: 'T0UMBR', name: 'Umbrella', domain: 'umbrella' }],
+    });
     expect(slack.unshareChannel('C0TWO', 'T0UMBR').is_ext_shared).toBe(true);
   });
 });
@@ -119,11 +141,19 @@ describe('FakeSlack users and teams of another organisation', () => {
       externalMembers: [{ id: 'U0ACMEBOB', name: 'bob', real_name: 'Bob Acme', display_name: 'bob' }],
     });
     const { user } = await client.users.info({ user: 'U0ACMEBOB' });
-    expect(user).toMatchObject({ id: 'U0ACMEBOB', team_id: 'T0ACME', real_name: 'Bob Acme', profile: { team: 'T0ACME', display_name: 'bob' } });
+    expect(user).toMatchObject({
+      id: 'U0ACMEBOB',
+      team_id: 'T0ACME',
+      real_name: 'Bob Acme',
+      profile: { team: 'T0ACME', display_name: 'bob' },
+    });
     expect(user).not.toHaveProperty('enterprise_user');
     expect(user).not.toHaveProperty('is_stranger');
     slack.addUser({ id: 'U0HOME', name: 'home' });
-    expect((await client.users.info({ user: 'U0HOME' })).user).toMatchObject({ team_id: 'T0TEAM', profile: { team: 'T0TEAM' } });
+    expect((await client.users.info({ user: 'U0HOME' })).user).toMatchObject({
+      team_id: 'T0TEAM',
+      profile: { team: 'T0TEAM' },
+    });
     expect(await slackError(client.users.info({ user: 'U0GHOST' }))).toBe('user_not_found');
   });
 
@@ -141,9 +171,21 @@ describe('FakeSlack users and teams of another organisation', () => {
     expect(mention).not.toHaveProperty('channel_type');
     expect(mention.event_ts).toBe(mention.ts);
     const history = await client.conversations.history({ channel: 'C0ACME2' });
-    expect(history.messages![0]).toMatchObject({ ts: mention.ts, user: 'U0ACMEBOB', team: 'T0ACME', user_team: 'T0ACME', source_team: 'T0ACME' });
+    expect(history.messages![0]).toMatchObject({
+      ts: mention.ts,
+      user: 'U0ACMEBOB',
+      team: 'T0ACME',
+      user_team: 'T0ACME',
+      source_team: 'T0ACME',
+    });
 
-    const reply = slack.userEvent({ type: 'message', user: 'U0CSM', channel: 'C0ACME2', text: 'on it', threadTs: mention.ts });
+    const reply = slack.userEvent({
+      type: 'message',
+      user: 'U0CSM',
+      channel: 'C0ACME2',
+      text: 'on it',
+      threadTs: mention.ts,
+    });
     expect(reply).toMatchObject({
       type: 'message',
       channel_type: 'channel',

@@ -50,8 +50,12 @@ describe('FakeSlack conversations.open and DMs', () => {
     expect(await slackError(client.conversations.open({ users: 'U0OTHERBOT' }))).toBe('cannot_dm_bot');
     expect(await slackError(client.conversations.open({ users: 'U0LUNA' }))).toBe('cannot_dm_bot');
     expect(await slackError(client.conversations.open({ users: 'U0STRANGE' }))).toBe('invalid_user_combination');
-    expect(await slackError(client.conversations.open({ users: Array.from({ length: 9 }, (_, i) => `U0X${i}`).join(',') }))).toBe('too_many_users');
-    expect(await slackError(client.conversations.open({ channel: 'C0PLAIN' }))).toBe('method_not_supported_for_channel_type');
+    expect(
+      await slackError(client.conversations.open({ users: Array.from({ length: 9 }, (_, i) => `U0X${i}`).join(',') })),
+    ).toBe('too_many_users');
+    expect(await slackError(client.conversations.open({ channel: 'C0PLAIN' }))).toBe(
+      'method_not_supported_for_channel_type',
+    );
     expect(await slackError(client.conversations.open({ channel: 'D0NOPE' }))).toBe('channel_not_found');
   });
 });
@@ -59,7 +63,11 @@ describe('FakeSlack conversations.open and DMs', () => {
 describe('FakeSlack chat.postEphemeral', () => {
   it('shows an ephemeral to exactly one member, never stores it, and returns message_ts', async () => {
     const before = slack.messages('C0ACME').length;
-    const res = await client.chat.postEphemeral({ channel: 'C0ACME', user: 'U0CSM', text: 'Internal: discount approved up to 10%' });
+    const res = await client.chat.postEphemeral({
+      channel: 'C0ACME',
+      user: 'U0CSM',
+      text: 'Internal: discount approved up to 10%',
+    });
     expect(res.message_ts).toMatch(/^\d{10}\.\d{6}$/);
     expect(slack.messages('C0ACME')).toHaveLength(before);
     expect(slack.visibleTo('U0CSM', 'C0ACME')).toContainEqual(
@@ -76,15 +84,27 @@ describe('FakeSlack chat.postEphemeral', () => {
     slack.addChannel({ id: 'C0OPEN' });
     slack.addChannel({ id: 'C0OUT', is_member: false });
     slack.addUser({ id: 'U0OUTSIDER' });
-    expect(await slackError(client.chat.postEphemeral({ channel: 'C0LISTED', user: 'U0OUTSIDER', text: 'x' }))).toBe('user_not_in_channel');
-    expect(await slackError(client.chat.postEphemeral({ channel: 'C0LISTED', user: 'U0NOBODY', text: 'x' }))).toBe('user_not_in_channel');
+    expect(await slackError(client.chat.postEphemeral({ channel: 'C0LISTED', user: 'U0OUTSIDER', text: 'x' }))).toBe(
+      'user_not_in_channel',
+    );
+    expect(await slackError(client.chat.postEphemeral({ channel: 'C0LISTED', user: 'U0NOBODY', text: 'x' }))).toBe(
+      'user_not_in_channel',
+    );
     // A channel without a member list takes the bot team's users, but never another org's.
     expect((await client.chat.postEphemeral({ channel: 'C0OPEN', user: 'U0OUTSIDER', text: 'x' })).ok).toBe(true);
-    expect(await slackError(client.chat.postEphemeral({ channel: 'C0OPEN', user: 'U0ACME1', text: 'x' }))).toBe('user_not_in_channel');
-    expect(await slackError(client.chat.postEphemeral({ channel: 'C0NOPE', user: 'U0CSM', text: 'x' }))).toBe('channel_not_found');
-    expect(await slackError(client.chat.postEphemeral({ channel: 'C0OUT', user: 'U0CSM', text: 'x' }))).toBe('not_in_channel');
+    expect(await slackError(client.chat.postEphemeral({ channel: 'C0OPEN', user: 'U0ACME1', text: 'x' }))).toBe(
+      'user_not_in_channel',
+    );
+    expect(await slackError(client.chat.postEphemeral({ channel: 'C0NOPE', user: 'U0CSM', text: 'x' }))).toBe(
+      'channel_not_found',
+    );
+    expect(await slackError(client.chat.postEphemeral({ channel: 'C0OUT', user: 'U0CSM', text: 'x' }))).toBe(
+      'not_in_channel',
+    );
     const dm = (await client.conversations.open({ users: 'U0CSM' })).channel!.id!;
-    expect(await slackError(client.chat.postEphemeral({ channel: dm, user: 'U0OUTSIDER', text: 'x' }))).toBe('user_not_in_channel');
+    expect(await slackError(client.chat.postEphemeral({ channel: dm, user: 'U0OUTSIDER', text: 'x' }))).toBe(
+      'user_not_in_channel',
+    );
   });
 });
 
@@ -97,12 +117,17 @@ describe('FakeSlack user groups', () => {
     expect((await client.usergroups.users.list({ usergroup: 'S0CS' })).users).toEqual(['U0LEAD']);
     expect(await slackError(client.usergroups.users.list({ usergroup: 'S0NOPE' }))).toBe('no_such_subteam');
     expect(await slackError(client.usergroups.users.list({ usergroup: 'S0OLD' }))).toBe('no_such_subteam');
-    expect((await client.usergroups.users.list({ usergroup: 'S0OLD', include_disabled: true })).users).toEqual(['U0CSM']);
+    expect((await client.usergroups.users.list({ usergroup: 'S0OLD', include_disabled: true })).users).toEqual([
+      'U0CSM',
+    ]);
     expect(await slackError(client.usergroups.users.list({} as never))).toBe('invalid_arguments');
 
     const listed = (await client.usergroups.list({ include_count: true })).usergroups!;
     expect(listed.map((g) => [g.id, g.user_count])).toEqual([['S0CS', 1]]);
-    expect((await client.usergroups.list({ include_disabled: true })).usergroups!.map((g) => g.id)).toEqual(['S0CS', 'S0OLD']);
+    expect((await client.usergroups.list({ include_disabled: true })).usergroups!.map((g) => g.id)).toEqual([
+      'S0CS',
+      'S0OLD',
+    ]);
   });
 });
 
@@ -111,7 +136,12 @@ describe('FakeSlack postedIn', () => {
     const parent = await client.chat.postMessage({ channel: 'C0ACME', text: 'Looking into it' });
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'Escalated to *#cs-escalations*' } }];
     const reply = await client.chat.postMessage({ channel: 'C0ACME', thread_ts: parent.ts!, text: 'Update', blocks });
-    await client.chat.update({ channel: 'C0ACME', ts: reply.ts!, text: 'Update', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'All sorted' } }] });
+    await client.chat.update({
+      channel: 'C0ACME',
+      ts: reply.ts!,
+      text: 'Update',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'All sorted' } }],
+    });
     await client.chat.delete({ channel: 'C0ACME', ts: reply.ts! });
     const posted = slack.postedIn('C0ACME');
     expect(posted.map((v) => [v.kind, v.ts])).toEqual([

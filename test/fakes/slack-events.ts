@@ -44,7 +44,14 @@ export interface UserMessageEvent {
   thread_ts?: string;
   /** Only on `message` events. */
   channel_type?: 'channel' | 'group' | 'im';
-  user_profile?: { name: string; real_name: string; display_name: string; team: string; is_restricted: boolean; is_ultra_restricted: boolean };
+  user_profile?: {
+    name: string;
+    real_name: string;
+    display_name: string;
+    team: string;
+    is_restricted: boolean;
+    is_ultra_restricted: boolean;
+  };
 }
 
 /**
@@ -82,8 +89,19 @@ export function channelSharedEvent(channel: string, connectedTeamId: string, eve
   return { type: 'channel_shared', connected_team_id: connectedTeamId, channel, event_ts: eventTs };
 }
 
-export function channelUnsharedEvent(channel: string, previousTeamId: string, stillExtShared: boolean, eventTs = nowTs()): ChannelUnsharedEvent {
-  return { type: 'channel_unshared', previously_connected_team_id: previousTeamId, channel, is_ext_shared: stillExtShared, event_ts: eventTs };
+export function channelUnsharedEvent(
+  channel: string,
+  previousTeamId: string,
+  stillExtShared: boolean,
+  eventTs = nowTs(),
+): ChannelUnsharedEvent {
+  return {
+    type: 'channel_unshared',
+    previously_connected_team_id: previousTeamId,
+    channel,
+    is_ext_shared: stillExtShared,
+    event_ts: eventTs,
+  };
 }
 
 export interface UserMessageInput {

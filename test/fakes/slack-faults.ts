@@ -56,7 +56,12 @@ export function sendFault(res: ServerResponse, fault: SlackFault, call?: SlackCa
   }
   if (res.destroyed) return;
   if (status === 429) {
-    return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfterSeconds ?? 1) });
+    return sendJson(
+      res,
+      429,
+      { ok: false, error: 'ratelimited' },
+      { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
+    );
   }
   if (status >= 500 && !fault.error) {
     const html = `<html><head><title>${status} Server Error</title></head><body><h1>${status}</h1><p>Slack is having trouble.</p></body></html>`;

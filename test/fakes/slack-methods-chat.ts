@@ -117,7 +117,8 @@ const del: MethodHandler = (ctx, args) => {
   const { ch, msg } = ownMessage(ctx, args, 'cant_delete_message');
   if (ctx.store.replies(ch.id, msg.ts).length > 0 && (!msg.thread_ts || msg.thread_ts === msg.ts)) {
     // A parent with replies leaves a tombstone so the thread survives, as in Slack.
-    for (const k of ['user', 'bot_id', 'app_id', 'blocks', 'metadata', 'attachments', 'files', 'reactions'] as const) delete msg[k];
+    for (const k of ['user', 'bot_id', 'app_id', 'blocks', 'metadata', 'attachments', 'files', 'reactions'] as const)
+      delete msg[k];
     msg.subtype = 'tombstone';
     msg.text = 'This message was deleted.';
   } else {

@@ -40,7 +40,8 @@ const conversationsOpen: MethodHandler = (ctx, args) => {
     .map((u) => u.trim())
     .filter(Boolean);
   const channelId = str(args.channel);
-  const render = (ch: ReturnType<typeof ctx.store.imWith>) => (bool(args.return_im) ? channelObject(ctx.store, ch) : { id: ch.id });
+  const render = (ch: ReturnType<typeof ctx.store.imWith>) =>
+    bool(args.return_im) ? channelObject(ctx.store, ch) : { id: ch.id };
   if (users.length === 0 && channelId) {
     const ch = ctx.store.channels.get(channelId);
     if (!ch) fail('channel_not_found');

@@ -76,7 +76,8 @@ const viewsPublish: MethodHandler = (ctx, args) => {
   const userId = requireStr(args, 'user_id', 'invalid_arguments');
   const view = asObject(args.view);
   // views.* report schema problems as invalid_arguments (not invalid_blocks) with [ERROR] messages.
-  if (!view) fail('invalid_arguments', blocksError([{ message: 'expected object', pointer: '/view' }], 'invalid_arguments'));
+  if (!view)
+    fail('invalid_arguments', blocksError([{ message: 'expected object', pointer: '/view' }], 'invalid_arguments'));
   if (view.type !== 'home') {
     const e = blocksError([{ message: 'must be home for views.publish', pointer: '/view/type' }], 'invalid_arguments');
     fail('invalid_arguments', e);
@@ -92,7 +93,14 @@ const viewsPublish: MethodHandler = (ctx, args) => {
   ctx.views.set(userId, next);
   return {
     ok: true,
-    view: { ...view, id, team_id: ctx.store.bot.teamId, app_id: ctx.store.bot.appId, bot_id: ctx.store.bot.botId, hash: next.hash },
+    view: {
+      ...view,
+      id,
+      team_id: ctx.store.bot.teamId,
+      app_id: ctx.store.bot.appId,
+      bot_id: ctx.store.bot.botId,
+      hash: next.hash,
+    },
   };
 };
 
@@ -108,13 +116,24 @@ const setStatus: MethodHandler = (ctx, args) => {
   if (status === undefined) fail('invalid_arguments');
   // "The list of messages to rotate through as a loading indicator. Maximum of 10 messages."
   const loading = args.loading_messages;
-  if (loading !== undefined && (!Array.isArray(loading) || loading.length > 10 || loading.some((m) => typeof m !== 'string' || m === ''))) {
-    fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] loading_messages must be a list of at most 10 strings'] } });
+  if (
+    loading !== undefined &&
+    (!Array.isArray(loading) || loading.length > 10 || loading.some((m) => typeof m !== 'string' || m === ''))
+  ) {
+    fail('invalid_arguments', {
+      response_metadata: { messages: ['[ERROR] loading_messages must be a list of at most 10 strings'] },
+    });
   }
   const ch = ctx.store.channels.get(channelId);
   if (!ch || (!ch.is_im && !ctx.assistantStatusInChannels)) fail('channel_not_found', { detail: 'Invalid channel_id' });
   if (!ctx.store.find(ch.id, threadTs)) fail('invalid_thread_ts');
-  ctx.statuses.push({ channel: ch.id, threadTs, status, ...(loading ? { loadingMessages: loading as string[] } : {}), at: Date.now() });
+  ctx.statuses.push({
+    channel: ch.id,
+    threadTs,
+    status,
+    ...(loading ? { loadingMessages: loading as string[] } : {}),
+    at: Date.now(),
+  });
   return { ok: true };
 };
 
@@ -132,9 +151,18 @@ const setSuggestedPrompts: MethodHandler = (ctx, args) => {
     prompts.length <= 4 &&
     prompts.every((x) => {
       const o = asObject(x);
-      return o !== undefined && typeof o.title === 'string' && o.title !== '' && typeof o.message === 'string' && o.message !== '';
+      return (
+        o !== undefined &&
+        typeof o.title === 'string' &&
+        o.title !== '' &&
+        typeof o.message === 'string' &&
+        o.message !== ''
+      );
     });
-  if (!valid) fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] prompts: 1 to 4 objects with a title and a message'] } });
+  if (!valid)
+    fail('invalid_arguments', {
+      response_metadata: { messages: ['[ERROR] prompts: 1 to 4 objects with a title and a message'] },
+    });
   const ch = ctx.store.channels.get(channelId);
   if (!ch || !ch.is_im) fail('channel_not_found', { detail: 'Invalid channel_id' });
   const threadTs = str(args.thread_ts);

@@ -21,8 +21,11 @@ const MARKDOWN_MAX = 12_000;
 function markdownOf(args: SlackArgs): string | undefined {
   const md = str(args.markdown_text);
   if (args.chunks === undefined || args.chunks === '') return md;
-  if (!Array.isArray(args.chunks)) fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] chunks must be an array'] } });
-  const texts = args.chunks.map((c) => asObject(c)).flatMap((c) => (c?.type === 'markdown_text' && typeof c.text === 'string' ? [c.text] : []));
+  if (!Array.isArray(args.chunks))
+    fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] chunks must be an array'] } });
+  const texts = args.chunks
+    .map((c) => asObject(c))
+    .flatMap((c) => (c?.type === 'markdown_text' && typeof c.text === 'string' ? [c.text] : []));
   return [md ?? '', ...texts].join('');
 }
 
@@ -44,7 +47,8 @@ const startStream: MethodHandler = (ctx, args) => {
   const ch = channelOrFail(ctx, args.channel);
   if (ctx.streamingRefused.has(ch.id)) fail('channel_type_not_supported');
   const requested = str(args.thread_ts);
-  if (!requested) fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: thread_ts'] } });
+  if (!requested)
+    fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: thread_ts'] } });
   const root = ctx.store.threadRoot(ch.id, requested);
   if (!root) fail('thread_not_found');
   const recipient = str(args.recipient_user_id);
@@ -57,7 +61,9 @@ const startStream: MethodHandler = (ctx, args) => {
     const user = ctx.store.users.get(recipient);
     if (!user || user.deleted) fail('user_not_found');
     if (team && team !== ctx.store.teamOf(recipient))
-      fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] recipient_team_id is not the recipient’s team'] } });
+      fail('invalid_arguments', {
+        response_metadata: { messages: ['[ERROR] recipient_team_id is not the recipient’s team'] },
+      });
   }
   const md = markdownOf(args);
   checkLength(md);
@@ -100,7 +106,8 @@ const stopStream: MethodHandler = (ctx, args) => {
   let metadata: MessageMetadata | undefined;
   if (args.metadata !== undefined && args.metadata !== '') {
     const m = asObject(args.metadata);
-    if (!m || typeof m.event_type !== 'string' || m.event_type === '' || !asObject(m.event_payload)) fail('invalid_metadata_format');
+    if (!m || typeof m.event_type !== 'string' || m.event_type === '' || !asObject(m.event_payload))
+      fail('invalid_metadata_format');
     metadata = { event_type: m.event_type, event_payload: m.event_payload as Record<string, unknown> };
   }
   if (md) msg.text += md;

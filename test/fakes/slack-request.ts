@@ -7,7 +7,16 @@ import type { SlackArgs } from './slack-types.js';
  */
 
 /** Arguments Slack reads as JSON when they arrive as strings. */
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'files', 'view', 'loading_messages', 'prompts', 'unfurls']);
+const JSON_FIELDS = new Set([
+  'blocks',
+  'attachments',
+  'metadata',
+  'files',
+  'view',
+  'loading_messages',
+  'prompts',
+  'unfurls',
+]);
 
 export interface ParsedRequest {
   args: SlackArgs;
@@ -17,7 +26,11 @@ export interface ParsedRequest {
   error?: string;
 }
 
-export async function parseSlackRequest(contentType: string | undefined, raw: Buffer, query: URLSearchParams): Promise<ParsedRequest> {
+export async function parseSlackRequest(
+  contentType: string | undefined,
+  raw: Buffer,
+  query: URLSearchParams,
+): Promise<ParsedRequest> {
   const ct = (contentType ?? '').toLowerCase();
   const args: SlackArgs = Object.fromEntries(query.entries());
   let bodyToken: string | undefined = typeof args.token === 'string' ? args.token : undefined;

@@ -9,7 +9,15 @@ import { streamMethods } from './slack-methods-stream.js';
 import { FaultBook, sendFault } from './slack-faults.js';
 import { parseSlackRequest } from './slack-request.js';
 import { FakeSlackSocket } from './slack-socket.js';
-import { SlackApiError, type ResponseUrlPost, type SlackCall, type SlackFault, type SlackResult, type SuggestedPrompts, type Upload } from './slack-types.js';
+import {
+  SlackApiError,
+  type ResponseUrlPost,
+  type SlackCall,
+  type SlackFault,
+  type SlackResult,
+  type SuggestedPrompts,
+  type Upload,
+} from './slack-types.js';
 import { FakeWorkspace } from './slack-workspace.js';
 
 export type {
@@ -29,7 +37,13 @@ export type {
 export type { SeenMessage, SharedChannelOptions } from './slack-workspace.js';
 export type { ChannelSharedEvent, ChannelUnsharedEvent, ReactionAddedEvent, UserMessageEvent } from './slack-events.js';
 
-const METHODS: Record<string, MethodHandler> = { ...readMethods, ...chatMethods, ...streamMethods, ...miscMethods, ...connectMethods };
+const METHODS: Record<string, MethodHandler> = {
+  ...readMethods,
+  ...chatMethods,
+  ...streamMethods,
+  ...miscMethods,
+  ...connectMethods,
+};
 
 export interface FakeSlackOptions {
   /** The only token the fake accepts. @defaultValue 'xoxb-test' */
@@ -82,7 +96,12 @@ export class FakeSlack extends FakeWorkspace {
     super();
     this.origin = origin;
     this.url = `${origin}/api/`;
-    this.socket = new FakeSlackSocket(server, { origin, appId: this.appId, appToken, onError: (err) => this.errors.push(err) });
+    this.socket = new FakeSlackSocket(server, {
+      origin,
+      appId: this.appId,
+      appToken,
+      onError: (err) => this.errors.push(err),
+    });
   }
 
   static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
@@ -162,9 +181,17 @@ export class FakeSlack extends FakeWorkspace {
   }
 
   /** Waits for a call to `method` matching `match`, and returns it. */
-  async waitForCall(method: string, match: (c: SlackCall) => boolean = () => true, timeoutMs = 10_000): Promise<SlackCall> {
+  async waitForCall(
+    method: string,
+    match: (c: SlackCall) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<SlackCall> {
     let found: SlackCall | undefined;
-    await this.waitFor(() => (found = this.calls.find((c) => c.method === method && match(c))) !== undefined, timeoutMs, `a ${method} call`);
+    await this.waitFor(
+      () => (found = this.calls.find((c) => c.method === method && match(c))) !== undefined,
+      timeoutMs,
+      `a ${method} call`,
+    );
     return found!;
   }
 
@@ -229,7 +256,8 @@ export class FakeSlack extends FakeWorkspace {
 
   /** Authentication and method lookup, in Slack's order (an unknown method wins over a bad token). */
   private dispatch(method: string, token: string | undefined): SlackResult {
-    if (!METHODS[method] || this.unavailableMethods.has(method)) return { ok: false, error: 'unknown_method', req_method: method };
+    if (!METHODS[method] || this.unavailableMethods.has(method))
+      return { ok: false, error: 'unknown_method', req_method: method };
     if (!token) return { ok: false, error: 'not_authed' };
     if (method === 'apps.connections.open') return this.socket.authorize(token);
     if (token !== this.botToken) return { ok: false, error: 'invalid_auth' };

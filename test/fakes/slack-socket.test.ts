@@ -16,9 +16,10 @@ afterEach(async () => {
 });
 
 const open = (token?: string) =>
-  fetch(`${slack.url}apps.connections.open`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} }).then(
-    (r) => r.json() as Promise<{ ok: boolean; url?: string; error?: string }>,
-  );
+  fetch(`${slack.url}apps.connections.open`, {
+    method: 'POST',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  }).then((r) => r.json() as Promise<{ ok: boolean; url?: string; error?: string }>);
 
 /** Connects and resolves with the first message (hello), or rejects with the HTTP status of a refused upgrade. */
 function connect(url: string): Promise<{ ws: WebSocket; hello: Record<string, unknown> }> {
@@ -58,15 +59,23 @@ describe('FakeSlack Socket Mode', () => {
     ws.on('message', (data) => {
       const env = JSON.parse(frameText(data)) as Record<string, unknown>;
       received.push(env);
-      if (env.type === 'slash_commands') setTimeout(() => ws.send(JSON.stringify({ envelope_id: env.envelope_id, payload: { text: 'hi' } })), 50);
+      if (env.type === 'slash_commands')
+        setTimeout(() => ws.send(JSON.stringify({ envelope_id: env.envelope_id, payload: { text: 'hi' } })), 50);
     });
     const ack = await slack.socket.send({ type: 'slash_commands', payload: { command: '/journey-map' } });
-    expect(received[0]).toMatchObject({ type: 'slash_commands', accepts_response_payload: true, retry_attempt: 0, retry_reason: '' });
+    expect(received[0]).toMatchObject({
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      retry_attempt: 0,
+      retry_reason: '',
+    });
     expect(ack).toMatchObject({ envelope_id: received[0]!.envelope_id, payload: { text: 'hi' } });
     expect(ack.ms).toBeGreaterThanOrEqual(40);
 
     // An envelope nobody acks fails the send, as Slack would give up on it and redeliver.
-    await expect(slack.socket.send({ type: 'events_api', payload: {} }, 100)).rejects.toThrow('not acked within 100 ms');
+    await expect(slack.socket.send({ type: 'events_api', payload: {} }, 100)).rejects.toThrow(
+      'not acked within 100 ms',
+    );
     expect(received[1]).toMatchObject({ type: 'events_api', accepts_response_payload: false });
 
     const pong = new Promise<void>((resolve) => ws.once('pong', () => resolve()));

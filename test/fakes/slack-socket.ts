@@ -18,7 +18,10 @@ export function frameText(data: RawData): string {
 }
 
 /** What a client sends back for an envelope; Slack reads nothing else from it. */
-const AckSchema = z.looseObject({ envelope_id: z.string().min(1), payload: z.record(z.string(), z.unknown()).optional() });
+const AckSchema = z.looseObject({
+  envelope_id: z.string().min(1),
+  payload: z.record(z.string(), z.unknown()).optional(),
+});
 
 export type SocketAck = z.infer<typeof AckSchema> & {
   at: number;
@@ -61,7 +64,10 @@ export class FakeSlackSocket {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly open = new Set<WebSocket>();
   private readonly tickets = new Set<string>();
-  private readonly pending = new Map<string, { sentAt: number; resolve: (a: SocketAck) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { sentAt: number; resolve: (a: SocketAck) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
 
   constructor(
     private readonly server: Server,
@@ -105,7 +111,8 @@ export class FakeSlackSocket {
     const socket = [...this.open].at(-1);
     if (!socket) return Promise.reject(new Error('FakeSlackSocket.send: no client is connected'));
     const id = envelope.envelope_id ?? crypto.randomUUID();
-    if (this.pending.has(id)) return Promise.reject(new Error(`FakeSlackSocket.send: envelope ${id} is already awaiting its ack`));
+    if (this.pending.has(id))
+      return Promise.reject(new Error(`FakeSlackSocket.send: envelope ${id} is already awaiting its ack`));
     const wire = {
       envelope_id: id,
       type: envelope.type,
@@ -166,7 +173,11 @@ export class FakeSlackSocket {
       JSON.stringify({
         type: 'hello',
         num_connections: this.open.size,
-        debug_info: { host: `applink-fake-${this.connectionsOpened}`, build_number: 1, approximate_connection_time: CONNECTION_SECONDS },
+        debug_info: {
+          host: `applink-fake-${this.connectionsOpened}`,
+          build_number: 1,
+          approximate_connection_time: CONNECTION_SECONDS,
+        },
         connection_info: { app_id: this.opts.appId },
       }),
     );

@@ -1,6 +1,14 @@
 import { PLACEHOLDER_TEAM, shareFields } from './slack-connect.js';
 import { flattenText } from './slack-text.js';
-import type { FakeChannel, FakeTeam, FakeUser, NewChannel, NewMessage, PostedVersion, SlackMessage } from './slack-types.js';
+import type {
+  FakeChannel,
+  FakeTeam,
+  FakeUser,
+  NewChannel,
+  NewMessage,
+  PostedVersion,
+  SlackMessage,
+} from './slack-types.js';
 
 /**
  * The fake workspace's state: channels, users and messages. Messages are kept per channel in ts order;
@@ -136,7 +144,8 @@ export class SlackStore {
     if (ts === undefined) ts = this.nextTs();
     else {
       if (!TS_RE.test(ts)) throw new Error(`FakeSlack: ts must look like 1700000000.000100, got ${ts}`);
-      if (list.some((x) => x.ts === ts)) throw new Error(`FakeSlack: channel ${channel} already has a message with ts ${ts}`);
+      if (list.some((x) => x.ts === ts))
+        throw new Error(`FakeSlack: channel ${channel} already has a message with ts ${ts}`);
       this.lastMicros = Math.max(this.lastMicros, tsMicros(ts));
     }
     if (m.thread_ts !== undefined && m.thread_ts !== ts && !list.some((x) => x.ts === m.thread_ts)) {

@@ -17,7 +17,12 @@ function collect(v: unknown, out: string[], key?: string): void {
   }
 }
 
-export function flattenText(m: { text?: string; blocks?: unknown[]; attachments?: unknown[]; files?: unknown[] }): string {
+export function flattenText(m: {
+  text?: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  files?: unknown[];
+}): string {
   const out: string[] = [];
   if (m.text) out.push(m.text);
   collect(m.blocks ?? [], out);

@@ -10,7 +10,17 @@ import {
   type UserMessageEvent,
 } from './slack-events.js';
 import { SlackStore } from './slack-store.js';
-import type { Ephemeral, FakeChannel, FakeTeam, FakeUser, NewChannel, NewMessage, PostedVersion, SlackMessage, Usergroup } from './slack-types.js';
+import type {
+  Ephemeral,
+  FakeChannel,
+  FakeTeam,
+  FakeUser,
+  NewChannel,
+  NewMessage,
+  PostedVersion,
+  SlackMessage,
+  Usergroup,
+} from './slack-types.js';
 
 /**
  * The fake workspace as tests see it: seeding channels, users, teams and messages, and reading back what
@@ -51,7 +61,12 @@ export class FakeWorkspace {
   readonly ephemerals: Ephemeral[] = [];
   /** What `usergroups.list` and `usergroups.users.list` answer from; tests may replace or edit it. */
   usergroups: Usergroup[] = [];
-  protected readonly store = new SlackStore({ userId: this.botUserId, botId: this.botId, appId: this.appId, teamId: this.teamId });
+  protected readonly store = new SlackStore({
+    userId: this.botUserId,
+    botId: this.botId,
+    appId: this.appId,
+    teamId: this.teamId,
+  });
 
   // ── channels, users, messages ──────────────────────────────────────────────────────────────────
 
@@ -167,7 +182,8 @@ export class FakeWorkspace {
   /** The org leaves the channel, taking its members along. Returns the `channel_unshared` event. */
   unshareChannel(channel: string, teamId: string): ChannelUnsharedEvent {
     const ch = this.requireChannel(channel);
-    if (!externalTeams(ch).includes(teamId)) throw new Error(`FakeSlack.unshareChannel: ${channel} is not shared with ${teamId}`);
+    if (!externalTeams(ch).includes(teamId))
+      throw new Error(`FakeSlack.unshareChannel: ${channel} is not shared with ${teamId}`);
     unshare(this.store, ch, teamId);
     return channelUnsharedEvent(ch.id, teamId, ch.is_ext_shared);
   }
@@ -176,11 +192,25 @@ export class FakeWorkspace {
    * The `app_mention` / `message` event for a person posting in a channel, with `team`, `user_team` and
    * `source_team` set to the author's team. The message is seeded too (unless `ts` names one that exists).
    */
-  userEvent(o: { user: string; channel: string; text?: string; type?: 'app_mention' | 'message'; threadTs?: string; ts?: string }): UserMessageEvent {
+  userEvent(o: {
+    user: string;
+    channel: string;
+    text?: string;
+    type?: 'app_mention' | 'message';
+    threadTs?: string;
+    ts?: string;
+  }): UserMessageEvent {
     const ch = this.store.channels.get(o.channel) ?? this.store.addChannel({ id: o.channel });
     const text = o.text ?? `<@${this.botUserId}> hello`;
     const exists = o.ts !== undefined && this.store.find(ch.id, o.ts) !== undefined;
-    const ts = exists ? o.ts! : this.addMessage(ch.id, { user: o.user, text, ...(o.ts ? { ts: o.ts } : {}), ...(o.threadTs ? { thread_ts: o.threadTs } : {}) });
+    const ts = exists
+      ? o.ts!
+      : this.addMessage(ch.id, {
+          user: o.user,
+          text,
+          ...(o.ts ? { ts: o.ts } : {}),
+          ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
+        });
     const u = this.store.ensureUser(o.user);
     const team = this.store.teamOf(o.user);
     const name = u.name ?? u.id.toLowerCase();
@@ -194,7 +224,16 @@ export class FakeWorkspace {
       ...(o.threadTs ? { threadTs: o.threadTs } : {}),
       channelType: ch.is_im ? 'im' : ch.is_private ? 'group' : 'channel',
       ...(this.store.isExternal(o.user)
-        ? { profile: { name, real_name: u.real_name ?? name, display_name: u.display_name ?? name, team, is_restricted: false, is_ultra_restricted: false } }
+        ? {
+            profile: {
+              name,
+              real_name: u.real_name ?? name,
+              display_name: u.display_name ?? name,
+              team,
+              is_restricted: false,
+              is_ultra_restricted: false,
+            },
+          }
         : {}),
     });
   }
@@ -209,10 +248,12 @@ export class FakeWorkspace {
     const msg = this.store.find(ch.id, o.ts);
     if (!msg) throw new Error(`FakeSlack.react: no message ${o.ts} in ${o.channel}`);
     if (!this.store.isMember(ch, o.user)) throw new Error(`FakeSlack.react: ${o.user} cannot see ${o.channel}`);
-    if (!/^[a-z0-9_+'-]+(::skin-tone-[2-6])?$/.test(o.reaction)) throw new Error(`FakeSlack.react: "${o.reaction}" is not an emoji name (no colons)`);
+    if (!/^[a-z0-9_+'-]+(::skin-tone-[2-6])?$/.test(o.reaction))
+      throw new Error(`FakeSlack.react: "${o.reaction}" is not an emoji name (no colons)`);
     msg.reactions ??= [];
     const r = msg.reactions.find((x) => x.name === o.reaction);
-    if (r?.users.includes(o.user)) throw new Error(`FakeSlack.react: ${o.user} already reacted with ${o.reaction} (already_reacted)`);
+    if (r?.users.includes(o.user))
+      throw new Error(`FakeSlack.react: ${o.user} already reacted with ${o.reaction} (already_reacted)`);
     if (r) {
       r.users.push(o.user);
       r.count++;

@@ -65,7 +65,9 @@ export class FakeVoyage {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method !== 'POST' || path !== '/v1/embeddings') return sendJson(res, 404, { detail: 'Not Found' });
     if (!/^Bearer \S+/.test(headers.authorization ?? '')) {
-      return sendJson(res, 401, { detail: 'Provided API key is invalid. Please check your API key at https://dash.voyageai.com/api-keys.' });
+      return sendJson(res, 401, {
+        detail: 'Provided API key is invalid. Please check your API key at https://dash.voyageai.com/api-keys.',
+      });
     }
     let body: Record<string, unknown>;
     try {
@@ -75,23 +77,38 @@ export class FakeVoyage {
     }
     const input = typeof body.input === 'string' ? [body.input] : body.input;
     if (!Array.isArray(input) || input.length === 0 || !input.every((t) => typeof t === 'string' && t !== '')) {
-      return sendJson(res, 400, { detail: 'input: must be a non-empty string or a non-empty list of non-empty strings' });
+      return sendJson(res, 400, {
+        detail: 'input: must be a non-empty string or a non-empty list of non-empty strings',
+      });
     }
-    if (input.length > MAX_INPUTS) return sendJson(res, 400, { detail: `The max allowed input list length is ${MAX_INPUTS}. You provided ${input.length}.` });
+    if (input.length > MAX_INPUTS)
+      return sendJson(res, 400, {
+        detail: `The max allowed input list length is ${MAX_INPUTS}. You provided ${input.length}.`,
+      });
     if (typeof body.model !== 'string' || !body.model) return sendJson(res, 400, { detail: 'model: Field required' });
     const inputType = body.input_type ?? null;
     if (inputType !== null && inputType !== 'query' && inputType !== 'document') {
       return sendJson(res, 400, { detail: "input_type: must be 'query', 'document' or null" });
     }
     const size = body.output_dimension ?? this.dimensions;
-    if (!OUTPUT_DIMENSIONS.has(size as number)) return sendJson(res, 400, { detail: 'output_dimension: must be one of 256, 512, 1024, 2048' });
+    if (!OUTPUT_DIMENSIONS.has(size as number))
+      return sendJson(res, 400, { detail: 'output_dimension: must be one of 256, 512, 1024, 2048' });
     this.requests.push({ input: input as string[], model: body.model, input_type: inputType, headers });
     const status = this.failNext.shift();
     if (status)
-      return sendJson(res, status, { detail: status === 429 ? 'Rate limit exceeded' : 'Internal server error' }, status === 429 ? { 'retry-after': '1' } : {});
+      return sendJson(
+        res,
+        status,
+        { detail: status === 429 ? 'Rate limit exceeded' : 'Internal server error' },
+        status === 429 ? { 'retry-after': '1' } : {},
+      );
     sendJson(res, 200, {
       object: 'list',
-      data: (input as string[]).map((t, index) => ({ object: 'embedding', embedding: fakeEmbedding(t, size as number), index })),
+      data: (input as string[]).map((t, index) => ({
+        object: 'embedding',
+        embedding: fakeEmbedding(t, size as number),
+        index,
+      })),
       model: body.model,
       usage: { total_tokens: (input as string[]).reduce((n, t) => n + Math.ceil(t.length / 4), 0) },
     });

@@ -2,7 +2,15 @@ import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPIPlatformError }
 import { expect } from 'vitest';
 
 /** The fake Slack's own tests talk to it through a real WebClient: no retries, no log noise. */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  setLevel() {},
+  getLevel: () => LogLevel.ERROR,
+  setName() {},
+};
 
 export function clientFor(slack: { url: string }, token = 'xoxb-test'): WebClient {
   return new WebClient(token, { slackApiUrl: slack.url, retryConfig: { retries: 0 }, logger: silentLogger });

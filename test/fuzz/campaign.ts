@@ -4,7 +4,16 @@ import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/contracts/jobs.js';
 import { FakeAnthropic } from '../fakes/anthropic-server.js';
 import { FakeSlack } from '../fakes/slack-server.js';
-import { answersIn, clearPrefix, SIGNING_SECRET, TEST_ESCALATION, testConfig, testEnv, UNLIMITED, until } from '../helpers/harness.js';
+import {
+  answersIn,
+  clearPrefix,
+  SIGNING_SECRET,
+  TEST_ESCALATION,
+  testConfig,
+  testEnv,
+  UNLIMITED,
+  until,
+} from '../helpers/harness.js';
 import { startLunaProcess, type LunaProcess } from '../helpers/luna-procs.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 import { fuzzRequests, HOSTILE_LINK, type FuzzRequest } from './generator.js';
@@ -124,11 +133,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       const started = performance.now();
       try {
         const url = `http://127.0.0.1:${luna.port}/slack/events`;
-        const res = await signedRequest(url, request.body, { signingSecret: SIGNING_SECRET, contentType: request.contentType });
+        const res = await signedRequest(url, request.body, {
+          signingSecret: SIGNING_SECRET,
+          contentType: request.contentType,
+        });
         return { status: res.status, ms: performance.now() - started };
       } catch (err) {
         // Refused: LUNA was not there to receive it (it is restarting). Anything else: it died under this request.
-        if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED' || tries >= 2) return { status: 0, ms: performance.now() - started };
+        if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED' || tries >= 2)
+          return { status: 0, ms: performance.now() - started };
         const deadline = Date.now() + 60_000;
         while (generation === seen && !fatal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       }
@@ -145,7 +158,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       const deaths = workerDeaths();
       if (deaths > workerDeathsSeen) {
         workerDeathsSeen = deaths;
-        crashes.push({ half: 'worker', inFlight: [label(request)], why: 'the supervisor restarted its worker process' });
+        crashes.push({
+          half: 'worker',
+          inFlight: [label(request)],
+          why: 'the supervisor restarted its worker process',
+        });
       }
       if (outcomes.length % 200 === 0) progress(`${outcomes.length}/${requests.length} requests`);
     }
@@ -207,7 +224,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
 /** A LUNA process that serves, its worker half included (/readyz 200): requests and jobs are measured, not start-up. */
 async function startReady(env: Record<string, string>): Promise<LunaProcess> {
   const p = await startLunaProcess(env);
-  await until(async () => (await fetch(`http://127.0.0.1:${p.port}/readyz`)).status === 200, 'LUNA ready, its worker process included', 60_000);
+  await until(
+    async () => (await fetch(`http://127.0.0.1:${p.port}/readyz`)).status === 200,
+    'LUNA ready, its worker process included',
+    60_000,
+  );
   return p;
 }
 
@@ -236,7 +257,9 @@ function seedWorkspace(slack: FakeSlack): Seeded {
     [WORLD.shared]: WORLD.customer,
   };
   const messages = (channel: string, user: string, n: number) =>
-    Array.from({ length: n }, (_, i) => slack.addMessage(channel, { user, text: `message ${i}: the export is slow <@${WORLD.bot}>` }));
+    Array.from({ length: n }, (_, i) =>
+      slack.addMessage(channel, { user, text: `message ${i}: the export is slow <@${WORLD.bot}>` }),
+    );
   for (const [channel, user] of Object.entries(authors)) {
     threads[channel] = messages(channel, user, 8);
     reserved[channel] = messages(channel, user, 8);
@@ -258,14 +281,28 @@ async function settle(queue: Queue, ms: number): Promise<number> {
 }
 
 /** Where LUNA puts what people read; ids (`channel`, `ts`, `user`…) are addresses, not content. */
-const ADDRESS_KEYS = new Set(['channel', 'channel_id', 'thread_ts', 'ts', 'timestamp', 'user', 'user_id', 'users', 'name', 'token']);
+const ADDRESS_KEYS = new Set([
+  'channel',
+  'channel_id',
+  'thread_ts',
+  'ts',
+  'timestamp',
+  'user',
+  'user_id',
+  'users',
+  'name',
+  'token',
+]);
 
 function findLeaks(slack: FakeSlack): string[] {
   const markup = HOSTILE_LINK.slice(0, HOSTILE_LINK.indexOf('|'));
   const leaks: string[] = [];
   for (const call of slack.calls) {
     const content = JSON.stringify(call.args, (k, v: unknown) => (ADDRESS_KEYS.has(k) ? undefined : v));
-    if (content?.includes(markup)) leaks.push(`${call.method}: ${content.slice(Math.max(0, content.indexOf(markup) - 80), content.indexOf(markup) + 60)}`);
+    if (content?.includes(markup))
+      leaks.push(
+        `${call.method}: ${content.slice(Math.max(0, content.indexOf(markup) - 80), content.indexOf(markup) + 60)}`,
+      );
   }
   for (const post of slack.responseUrlPosts) {
     const content = JSON.stringify(post.body);
@@ -285,7 +322,8 @@ async function normalMention(slack: FakeSlack, port: number): Promise<number> {
   );
   if (res.status !== 200) return 0;
   const deadline = Date.now() + 20_000;
-  while (answersIn(slack, WORLD.internal, ts).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (answersIn(slack, WORLD.internal, ts).length === 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 1_000)); // a second answer would have come by now
   return answersIn(slack, WORLD.internal, ts).length;
 }
@@ -323,14 +361,20 @@ export function formatReport(r: CampaignReport): string {
   const bySurface = new Map<string, string[]>();
   for (const x of bad) {
     const key = `${x.status === 0 ? 'no response' : x.status} ${x.request.surface}`;
-    bySurface.set(key, [...(bySurface.get(key) ?? []), `${x.request.mutations.join('; ') || 'unmutated'} (${x.ms.toFixed(0)} ms)`]);
+    bySurface.set(key, [
+      ...(bySurface.get(key) ?? []),
+      `${x.request.mutations.join('; ') || 'unmutated'} (${x.ms.toFixed(0)} ms)`,
+    ]);
   }
   if (bySurface.size) lines.push('', 'no response, 5xx, or ≥ 1 s:');
   for (const [key, list] of [...bySurface].sort(([, a], [, b]) => b.length - a.length)) {
     lines.push(`  ${key}: ${list.length}`, ...list.slice(0, 4).map((m) => `      ${m.slice(0, 140)}`));
   }
   for (const c of r.crashes.slice(0, 5))
-    lines.push(`crash (${c.half}): ${c.why.slice(0, 300)}`, ...c.inFlight.slice(0, 3).map((f) => `      in flight: ${f.slice(0, 140)}`));
+    lines.push(
+      `crash (${c.half}): ${c.why.slice(0, 300)}`,
+      ...c.inFlight.slice(0, 3).map((f) => `      in flight: ${f.slice(0, 140)}`),
+    );
   for (const l of r.leaks.slice(0, 5)) lines.push(`leak: ${l}`);
   for (const e of r.errorSamples.slice(0, 5)) lines.push(`error log: ${e}`);
   return lines.join('\n');

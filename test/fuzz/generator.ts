@@ -6,7 +6,17 @@
  * The same seed always yields the same requests, so a failure can be replayed from the seed it prints.
  */
 
-import { pick, prng, resetIds, SURFACES, type Json, type Obj, type Rng, type Seeded, type Surface } from './surfaces.js';
+import {
+  pick,
+  prng,
+  resetIds,
+  SURFACES,
+  type Json,
+  type Obj,
+  type Rng,
+  type Seeded,
+  type Surface,
+} from './surfaces.js';
 
 /** The link a hostile id carries: it must never reach Slack as markup. */
 export const HOSTILE_LINK = '<http://evil.example|click me>';
@@ -67,7 +77,8 @@ const MUTATIONS: Mutation[] = [
   { name: 'null', apply: (_rng, parent, key) => set(parent, key, null) },
   {
     name: 'retype',
-    apply: (rng, parent, key) => set(parent, key, pick<Json>(rng, [42, -1, 1.5e300, true, false, [], {}, '', ['x'], { id: 'U0ALICE' }, '42'])),
+    apply: (rng, parent, key) =>
+      set(parent, key, pick<Json>(rng, [42, -1, 1.5e300, true, false, [], {}, '', ['x'], { id: 'U0ALICE' }, '42'])),
   },
   {
     name: 'oversize',
@@ -94,7 +105,12 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'proto',
-    apply: (_rng, parent, key) => set(parent, key, JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') as Json),
+    apply: (_rng, parent, key) =>
+      set(
+        parent,
+        key,
+        JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') as Json,
+      ),
   },
 ];
 
@@ -134,13 +150,15 @@ function mutate(rng: Rng, body: Obj): string[] {
 function serialise(body: Json): string {
   let text = JSON.stringify(body);
   // 100,000 levels: more than a naive recursive parser survives, within the 4 MB body limit.
-  if (text.includes(JSON.stringify(DEEP))) text = text.split(JSON.stringify(DEEP)).join(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
+  if (text.includes(JSON.stringify(DEEP)))
+    text = text.split(JSON.stringify(DEEP)).join(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
   return text;
 }
 
 function encode(surface: Surface, body: Obj, rng: Rng): Pick<FuzzRequest, 'body' | 'contentType'> {
   if (surface.kind === 'event') return { body: serialise(body), contentType: 'json' };
-  if (surface.kind === 'interactive') return { body: new URLSearchParams({ payload: serialise(body) }).toString(), contentType: 'form' };
+  if (surface.kind === 'interactive')
+    return { body: new URLSearchParams({ payload: serialise(body) }).toString(), contentType: 'form' };
   // A slash command is a form of strings: a mutated field is sent as its JSON text, a dropped one not at all,
   // and now and then a field comes twice (`text=a&text=b`, which a query-string parser turns into an array).
   const form = new URLSearchParams();
@@ -207,8 +225,16 @@ function knownCases(threads: Seeded): FuzzRequest[] {
     with_(customer!, (b) => (ev(b).user = HOSTILE_LINK), 'event.user: hostile'),
     with_(byName('/journey-map'), (b) => delete b.text, 'text: drop'),
     with_(byName('block_actions:draft_post'), (b) => (b.actions = { action_id: 'draft_post' }), 'actions: retype'),
-    with_(byName('block_actions:luna_feedback_reason'), (b) => ((b.actions as Obj[])[0]!.action_id = null), 'actions.0.action_id: null'),
-    with_(byName('block_actions:escalation_take'), (b) => ((b.actions as Obj[])[0]!.action_ts = 'x'.repeat(100_000)), 'actions.0.action_ts: oversize'),
+    with_(
+      byName('block_actions:luna_feedback_reason'),
+      (b) => ((b.actions as Obj[])[0]!.action_id = null),
+      'actions.0.action_id: null',
+    ),
+    with_(
+      byName('block_actions:escalation_take'),
+      (b) => ((b.actions as Obj[])[0]!.action_ts = 'x'.repeat(100_000)),
+      'actions.0.action_ts: oversize',
+    ),
     with_(byName('block_actions:unknown'), () => {}, 'an action LUNA no longer has'),
   ];
 }
@@ -242,7 +268,9 @@ export function fuzzRequests(seed: number, n: number, world: Seeded): FuzzReques
  * A request as Socket Mode would carry it: the envelope's type and its `payload` (the parsed body), or undefined
  * when it has no JSON form, or one too deep to be written again as a frame.
  */
-export function asSocketEnvelope(r: FuzzRequest): { type: 'events_api' | 'interactive' | 'slash_commands'; payload: unknown } | undefined {
+export function asSocketEnvelope(
+  r: FuzzRequest,
+): { type: 'events_api' | 'interactive' | 'slash_commands'; payload: unknown } | undefined {
   const envelope = socketEnvelope(r);
   try {
     JSON.stringify(envelope);
@@ -252,7 +280,9 @@ export function asSocketEnvelope(r: FuzzRequest): { type: 'events_api' | 'intera
   }
 }
 
-function socketEnvelope(r: FuzzRequest): { type: 'events_api' | 'interactive' | 'slash_commands'; payload: unknown } | undefined {
+function socketEnvelope(
+  r: FuzzRequest,
+): { type: 'events_api' | 'interactive' | 'slash_commands'; payload: unknown } | undefined {
   if (r.contentType === 'json') {
     try {
       return { type: 'events_api', payload: JSON.parse(r.body) as unknown };

@@ -69,7 +69,9 @@ function envelope(event: Obj, ext = false): Obj {
     type: 'event_callback',
     event_id: `Ev${(++counter).toString(36).toUpperCase()}`,
     event_time: 1_750_000_000,
-    authorizations: [{ enterprise_id: null, team_id: team, user_id: WORLD.bot, is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      { enterprise_id: null, team_id: team, user_id: WORLD.bot, is_bot: true, is_enterprise_install: false },
+    ],
     is_ext_shared_channel: ext,
   };
 }
@@ -79,7 +81,11 @@ function click(user: string, channel: string, ts: string, action: Obj, responseU
   const actionTs = nowTs();
   return {
     type: 'block_actions',
-    user: { id: user, username: user.toLowerCase(), team_id: user === WORLD.customer ? WORLD.customerTeam : WORLD.team },
+    user: {
+      id: user,
+      username: user.toLowerCase(),
+      team_id: user === WORLD.customer ? WORLD.customerTeam : WORLD.team,
+    },
     api_app_id: 'A0LUNA',
     token: 'legacy',
     trigger_id: `9.9.${actionTs}`,
@@ -87,15 +93,23 @@ function click(user: string, channel: string, ts: string, action: Obj, responseU
     container: { type: 'message', channel_id: channel, message_ts: ts, is_ephemeral: ephemeral },
     channel: { id: channel },
     ...(ephemeral ? { response_url: responseUrl } : { message: { ts } }),
-    actions: [{ type: 'button', block_id: 'b', text: { type: 'plain_text', text: 'x' }, action_ts: actionTs, ...action }],
+    actions: [
+      { type: 'button', block_id: 'b', text: { type: 'plain_text', text: 'x' }, action_ts: actionTs, ...action },
+    ],
   };
 }
 
 export type Surface = { name: string; kind: 'event' | 'interactive' | 'command'; build: (rng: Rng, t: Seeded) => Obj };
 
 /** A message of the channel, or (half the time) one Slack never had: a job about it can never succeed. */
-const tsIn = (rng: Rng, t: Seeded, channel: string) => (rng() < 0.5 ? nowTs() : pick(rng, t.threads[channel] ?? [nowTs()]));
-const MENTION_TEXTS = ['<@U0LUNA> how do we cut onboarding churn?', '<@U0LUNA> digest', '<@U0LUNA> journey map enterprise onboarding', '<@U0LUNA>'];
+const tsIn = (rng: Rng, t: Seeded, channel: string) =>
+  rng() < 0.5 ? nowTs() : pick(rng, t.threads[channel] ?? [nowTs()]);
+const MENTION_TEXTS = [
+  '<@U0LUNA> how do we cut onboarding churn?',
+  '<@U0LUNA> digest',
+  '<@U0LUNA> journey map enterprise onboarding',
+  '<@U0LUNA>',
+];
 
 export const SURFACES: Surface[] = [
   {
@@ -103,7 +117,14 @@ export const SURFACES: Surface[] = [
     kind: 'event',
     build: (rng, t) => {
       const ts = tsIn(rng, t, WORLD.internal);
-      return envelope({ type: 'app_mention', user: WORLD.member, text: pick(rng, MENTION_TEXTS), ts, channel: WORLD.internal, team: WORLD.team });
+      return envelope({
+        type: 'app_mention',
+        user: WORLD.member,
+        text: pick(rng, MENTION_TEXTS),
+        ts,
+        channel: WORLD.internal,
+        team: WORLD.team,
+      });
     },
   },
   {
@@ -182,20 +203,39 @@ export const SURFACES: Surface[] = [
   {
     name: 'app_home_opened',
     kind: 'event',
-    build: (rng) => envelope({ type: 'app_home_opened', user: WORLD.member, channel: WORLD.dm, tab: pick(rng, ['home', 'messages']) }),
+    build: (rng) =>
+      envelope({
+        type: 'app_home_opened',
+        user: WORLD.member,
+        channel: WORLD.dm,
+        tab: pick(rng, ['home', 'messages']),
+      }),
   },
-  { name: 'channel_shared', kind: 'event', build: () => envelope({ type: 'channel_shared', connected_team_id: WORLD.customerTeam, channel: WORLD.shared }) },
+  {
+    name: 'channel_shared',
+    kind: 'event',
+    build: () => envelope({ type: 'channel_shared', connected_team_id: WORLD.customerTeam, channel: WORLD.shared }),
+  },
   {
     name: 'channel_unshared',
     kind: 'event',
-    build: () => envelope({ type: 'channel_unshared', previously_connected_team_id: 'T0GONE', channel: WORLD.shared, is_ext_shared: true }),
+    build: () =>
+      envelope({
+        type: 'channel_unshared',
+        previously_connected_team_id: 'T0GONE',
+        channel: WORLD.shared,
+        is_ext_shared: true,
+      }),
   },
   ...(['escalation_acknowledge', 'escalation_take', 'escalation_not_strategic'] as const).map((actionId): Surface => ({
     name: `block_actions:${actionId}`,
     kind: 'interactive',
     build: (rng, t) => {
       const ts = tsIn(rng, t, WORLD.escalations);
-      return click(WORLD.csm, WORLD.escalations, ts, { action_id: actionId, value: `${WORLD.internal}-${ts.replace('.', '_')}-complex` });
+      return click(WORLD.csm, WORLD.escalations, ts, {
+        action_id: actionId,
+        value: `${WORLD.internal}-${ts.replace('.', '_')}-complex`,
+      });
     },
   })),
   {
@@ -210,7 +250,11 @@ export const SURFACES: Surface[] = [
   ...(['draft_post', 'draft_discard'] as const).map((actionId): Surface => ({
     name: `block_actions:${actionId}`,
     kind: 'interactive',
-    build: (rng, t) => click(WORLD.csm, WORLD.csmDm, tsIn(rng, t, WORLD.csmDm), { action_id: actionId, value: `draft-${WORLD.shared}-1700000000_000100` }),
+    build: (rng, t) =>
+      click(WORLD.csm, WORLD.csmDm, tsIn(rng, t, WORLD.csmDm), {
+        action_id: actionId,
+        value: `draft-${WORLD.shared}-1700000000_000100`,
+      }),
   })),
   {
     name: 'block_actions:luna_answer_feedback',
@@ -250,12 +294,19 @@ export const SURFACES: Surface[] = [
     name: 'block_actions:csat_vote',
     kind: 'interactive',
     build: (rng, t) =>
-      click(WORLD.customer, WORLD.shared, tsIn(rng, t, WORLD.shared), { action_id: `csat_vote_${1 + Math.floor(rng() * 5)}`, value: 'csat-C0ACMESHARED-1' }),
+      click(WORLD.customer, WORLD.shared, tsIn(rng, t, WORLD.shared), {
+        action_id: `csat_vote_${1 + Math.floor(rng() * 5)}`,
+        value: 'csat-C0ACMESHARED-1',
+      }),
   },
   {
     name: 'block_actions:unknown',
     kind: 'interactive',
-    build: (rng, t) => click(WORLD.member, WORLD.internal, tsIn(rng, t, WORLD.internal), { action_id: 'renamed_in_an_upgrade', value: 'x' }),
+    build: (rng, t) =>
+      click(WORLD.member, WORLD.internal, tsIn(rng, t, WORLD.internal), {
+        action_id: 'renamed_in_an_upgrade',
+        value: 'x',
+      }),
   },
   {
     name: 'message_action:feedback_digest',

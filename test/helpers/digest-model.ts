@@ -30,13 +30,18 @@ function digestReply(body: RequestBody, o: FakeDigestOptions): FakeReply {
   const user = JSON.stringify(body.messages);
   if (!isDigestRequest(body)) {
     const schema = body.output_config?.format?.schema;
-    return { text: schema ? JSON.stringify(sampleFromSchema(schema)) : `Here is what I think about: ${user.slice(0, 80)}` };
+    return {
+      text: schema ? JSON.stringify(sampleFromSchema(schema)) : `Here is what I think about: ${user.slice(0, 80)}`,
+    };
   }
   const merge = user.includes('## Partial digest');
   // Parts cite their transcript's labels ("[m12 ·"); merges cite what the partials cited ("\"m12\"").
   const refs = [...new Set([...user.matchAll(merge ? /\\"(m\d+)\\"/g : /\[(m\d+) ·/g)].map((m) => m[1]!))];
   const pick = (k: number, n = 8) =>
-    Array.from({ length: Math.min(n, refs.length) }, (_, j) => refs[(k * 7 + j * Math.max(1, Math.floor(refs.length / n))) % refs.length]!);
+    Array.from(
+      { length: Math.min(n, refs.length) },
+      (_, j) => refs[(k * 7 + j * Math.max(1, Math.floor(refs.length / n))) % refs.length]!,
+    );
   const digest = {
     themes: Array.from({ length: o.themes ?? 3 }, (_, k) => ({
       title: `Theme ${k + 1}`,

@@ -121,7 +121,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const channel = m.channel ?? 'C0SUPPORT';
       if (!slack.hasChannel(channel)) slack.addChannel({ id: channel, name: 'support' });
       const ts =
-        m.ts ?? slack.addMessage(channel, { user: m.user ?? 'U0ALICE', text: m.text ?? '<@U0LUNA> hello', ...(m.threadTs ? { thread_ts: m.threadTs } : {}) });
+        m.ts ??
+        slack.addMessage(channel, {
+          user: m.user ?? 'U0ALICE',
+          text: m.text ?? '<@U0LUNA> hello',
+          ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+        });
       const event = {
         type: 'app_mention',
         user: m.user ?? 'U0ALICE',
@@ -227,7 +232,9 @@ export async function queueIdle(h: Harness, o: IdleOptions = {}): Promise<void> 
   const expected = o.failed ?? 0;
   const failedJobs = async (found: number) => {
     const which = (await h.luna.queue.getFailed()).map((j) => `${j.name} ${j.id}: ${j.failedReason}`);
-    return new Error(`expected ${expected} job(s) to have failed, found ${found}${which.length ? `: ${which.join('; ')}` : ''}`);
+    return new Error(
+      `expected ${expected} job(s) to have failed, found ${found}${which.length ? `: ${which.join('; ')}` : ''}`,
+    );
   };
   const counts = () => h.luna.queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'failed');
   await until(
@@ -261,5 +268,9 @@ export async function outcomes(h: Harness, name: JobName): Promise<unknown[]> {
 export function answersIn(slack: FakeSlack, channel: string, threadTs: string) {
   return slack
     .botMessages(channel, threadTs)
-    .filter((m) => (m.metadata?.event_payload as { part?: unknown } | undefined)?.part !== 'apology' && !slack.isStreaming(channel, m.ts));
+    .filter(
+      (m) =>
+        (m.metadata?.event_payload as { part?: unknown } | undefined)?.part !== 'apology' &&
+        !slack.isStreaming(channel, m.ts),
+    );
 }

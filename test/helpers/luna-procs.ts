@@ -16,7 +16,11 @@ export interface LunaProcess {
 const STARTED = /"msg":"(LUNA|bare Bolt) started"/;
 
 /** `script` is src/main.ts unless a stand-in (the bench's bare Bolt app) logs the same start-up line. */
-export async function startLunaProcess(env: Record<string, string>, script = 'src/main.ts', timeoutMs = 30_000): Promise<LunaProcess> {
+export async function startLunaProcess(
+  env: Record<string, string>,
+  script = 'src/main.ts',
+  timeoutMs = 30_000,
+): Promise<LunaProcess> {
   const child = startChild({ ...env, LOG_LEVEL: env.LOG_LEVEL === 'debug' ? 'debug' : 'info' }, script);
   try {
     await waitForOutput(child.output, STARTED, timeoutMs);

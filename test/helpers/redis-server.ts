@@ -42,15 +42,22 @@ export interface RedisServerOptions {
  * `args(port, dir)` returns the server's arguments (later ones win over the defaults: no persistence); the port is
  * free and the folder is empty.
  */
-export async function startRedisServer(args: (port: number, dir: string) => string[], opts: RedisServerOptions = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  args: (port: number, dir: string) => string[],
+  opts: RedisServerOptions = {},
+): Promise<RedisServer> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), 'luna-redis-'));
   let proc: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const start = async () => {
-    const p = spawn('redis-server', ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args(port, dir)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const p = spawn(
+      'redis-server',
+      ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args(port, dir)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     proc = p;
     let out = '';
     p.stdout.on('data', (d) => (out += d));
@@ -93,13 +100,27 @@ export interface RedisServerOptions {
  * A real Redis Cluster of `masters` nodes (no replicas), each in its own folder, joined by `redis-cli --cluster create`.
  * With `tls`, the nodes speak TLS only (clients and the cluster bus) with that certificate, which is also their CA.
  */
-export async function startRedisCluster(masters = 3, opts: { tls?: { cert: string; key: string } } = {}): Promise<RedisCluster> {
+export async function startRedisCluster(
+  masters = 3,
+  opts: { tls?: { cert: string; key: string } } = {},
+): Promise<RedisCluster> {
   const { tls } = opts;
   const servers = await Promise.all(
     Array.from({ length: masters }, () =>
       startRedisServer((port, dir) => [
         ...(tls
-          ? ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
+          ? [
+              '--port',
+              '0',
+              '--tls-port',
+              String(port),
+              '--tls-cluster',
+              'yes',
+              '--tls-cert-file',
+              tls.cert,
+              '--tls-key-file',
+              tls.key,
+            ]
           : ['--port', String(port)]),
         ...(tls ? ['--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no'] : []),
         ...['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf')],
@@ -110,7 +131,9 @@ export async function startRedisCluster(masters = 3, opts: { tls?: { cert: strin
   try {
     const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
     const tlsArgs = tls ? ['--tls', '--cacert', tls.cert] : [];
-    await promisify(execFile)('redis-cli', [...tlsArgs, '--cluster', 'create', ...addresses, '--cluster-yes'], { timeout: 20_000 });
+    await promisify(execFile)('redis-cli', [...tlsArgs, '--cluster', 'create', ...addresses, '--cluster-yes'], {
+      timeout: 20_000,
+    });
     for (const s of servers) {
       const admin = new Redis(s.port, '127.0.0.1', tls ? { tls: { ca: readFileSync(tls.cert) } } : {});
       try {

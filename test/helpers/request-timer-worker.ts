@@ -32,7 +32,11 @@ const worker = new Worker(
     const t = job.data as RequestTimer;
     return store.fireOnce(t, job.id!, async (_record, { again }) => {
       // As a real post would: a retry of this job first looks for what an earlier attempt may have sent.
-      if (again && (await connection.lrange(`${prefix}:fired`, 0, -1)).some((line) => line.startsWith(`${timerMember(t)}|`))) return;
+      if (
+        again &&
+        (await connection.lrange(`${prefix}:fired`, 0, -1)).some((line) => line.startsWith(`${timerMember(t)}|`))
+      )
+        return;
       await connection.rpush(`${prefix}:fired`, `${timerMember(t)}|${name}|${Date.now()}`);
     });
   },
@@ -40,7 +44,11 @@ const worker = new Worker(
   { connection, prefix, concurrency: 20, lockDuration: 2_000, stalledInterval: 1_000, maxStalledCount: 10 },
 );
 
-await syncRequestTimerScheduler(queue, { enabled: true, jobName: 'request-timers', everyMs: Number(process.env.TICK_MS ?? 250) });
+await syncRequestTimerScheduler(queue, {
+  enabled: true,
+  jobName: 'request-timers',
+  everyMs: Number(process.env.TICK_MS ?? 250),
+});
 await worker.waitUntilReady();
 console.log(`${name} ready`);
 

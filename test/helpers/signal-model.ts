@@ -25,8 +25,18 @@ const KINDS: Array<[kind: string, re: RegExp, summary: string, next: string]> = 
     'They are frustrated with a problem that keeps coming back.',
     'Own the fix and tell them when it lands.',
   ],
-  ['expansion_interest', /more seats|upgrade|another team|enterprise plan/i, 'They want more seats for another team.', 'Loop in @sales with the seat count.'],
-  ['advocacy', /love|recommend|case study|best tool/i, 'They would recommend us to peers.', 'Ask whether they would be a reference.'],
+  [
+    'expansion_interest',
+    /more seats|upgrade|another team|enterprise plan/i,
+    'They want more seats for another team.',
+    'Loop in @sales with the seat count.',
+  ],
+  [
+    'advocacy',
+    /love|recommend|case study|best tool/i,
+    'They would recommend us to peers.',
+    'Ask whether they would be a reference.',
+  ],
 ];
 
 export function isSignalRequest(body: RequestBody | undefined): boolean {
@@ -49,7 +59,16 @@ export function fakeSignalModel(o: FakeSignalOptions = {}): HandlerReply {
           .map((l) => l.label)
           .slice(0, 5); // as the schema asks: the most telling few
         return hits.length
-          ? [{ kind, confidence: o.confidence ?? 0.9, summary, messages: hits, area: kind === 'churn_risk' ? (o.area ?? 'none') : 'none', nextStep }]
+          ? [
+              {
+                kind,
+                confidence: o.confidence ?? 0.9,
+                summary,
+                messages: hits,
+                area: kind === 'churn_risk' ? (o.area ?? 'none') : 'none',
+                nextStep,
+              },
+            ]
           : [];
       });
       return { text: JSON.stringify({ signals }) };

@@ -23,9 +23,14 @@ export function slackSignature(signingSecret: string, timestamp: number, rawBody
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
 }
 
-export async function signedRequest(url: string, body: string | object, opts: SignOptions): Promise<{ status: number; body: string; ms: number }> {
+export async function signedRequest(
+  url: string,
+  body: string | object,
+  opts: SignOptions,
+): Promise<{ status: number; body: string; ms: number }> {
   const type = opts.contentType ?? (typeof body === 'string' ? 'form' : 'json');
-  const raw = typeof body === 'string' ? body : type === 'json' ? JSON.stringify(body) : toForm(body as Record<string, unknown>);
+  const raw =
+    typeof body === 'string' ? body : type === 'json' ? JSON.stringify(body) : toForm(body as Record<string, unknown>);
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
   let signature = slackSignature(opts.signingSecret, timestamp, raw);
   if (opts.badSignature) signature = signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0');
@@ -74,9 +79,12 @@ export function eventEnvelope(event: object, opts: EnvelopeOptions = {}): object
     api_app_id: opts.apiAppId ?? BOT.appId,
     event: { ...event, event_ts: eventTs },
     type: 'event_callback',
-    event_id: opts.eventId ?? `Ev${Date.now().toString(36).toUpperCase()}${(++eventCounter).toString(36).toUpperCase()}`,
+    event_id:
+      opts.eventId ?? `Ev${Date.now().toString(36).toUpperCase()}${(++eventCounter).toString(36).toUpperCase()}`,
     event_time: now,
-    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      { enterprise_id: null, team_id: teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false },
+    ],
     is_ext_shared_channel: opts.isExtSharedChannel ?? false,
     event_context: `4-${Buffer.from(`${teamId}:${eventCounter}`).toString('base64url')}`,
   };
@@ -146,7 +154,12 @@ export function buttonClickForm(c: ButtonClick): string {
           message: c.message.body ?? { ts: c.message.ts },
         }
       : {}),
-    ...(c.view ? { container: { type: 'view', view_id: c.view.id }, view: { id: c.view.id, type: 'home', callback_id: c.view.callbackId } } : {}),
+    ...(c.view
+      ? {
+          container: { type: 'view', view_id: c.view.id },
+          view: { id: c.view.id, type: 'home', callback_id: c.view.callbackId },
+        }
+      : {}),
     ...(c.responseUrl ? { response_url: c.responseUrl } : {}),
     actions: [
       {
@@ -213,7 +226,14 @@ export function ephemeralButtonClickForm(c: {
     channel: { id: c.channel },
     response_url: c.responseUrl,
     actions: [
-      { type: 'button', action_id: c.actionId, block_id: 'luna_feedback_reason', value: c.value, text: { type: 'plain_text', text: 'x' }, action_ts: actionTs },
+      {
+        type: 'button',
+        action_id: c.actionId,
+        block_id: 'luna_feedback_reason',
+        value: c.value,
+        text: { type: 'plain_text', text: 'x' },
+        action_ts: actionTs,
+      },
     ],
   });
 }

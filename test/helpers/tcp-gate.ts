@@ -18,7 +18,8 @@ export async function startTcpGate(url: string): Promise<TcpGate> {
   const sockets = new Set<Socket>();
   let held = false;
   const waiting: Array<() => void> = [];
-  const forward = (from: Socket, to: Socket) => from.on('data', (chunk) => (held ? waiting.push(() => to.write(chunk)) : to.write(chunk)));
+  const forward = (from: Socket, to: Socket) =>
+    from.on('data', (chunk) => (held ? waiting.push(() => to.write(chunk)) : to.write(chunk)));
 
   const server: Server = createServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname);

@@ -9,7 +9,12 @@ function setup() {
   const counted: UnhandledKind[] = [];
   const exits: number[] = [];
   const events = new EventEmitter();
-  handleProcessFailures({ log: createLogger('debug', {}, { out: sink, err: sink }), count: (k) => counted.push(k), exit: (c) => exits.push(c), events });
+  handleProcessFailures({
+    log: createLogger('debug', {}, { out: sink, err: sink }),
+    count: (k) => counted.push(k),
+    exit: (c) => exits.push(c),
+    events,
+  });
   return { lines, counted, exits, events };
 }
 
@@ -36,7 +41,11 @@ describe('failures nothing handled', () => {
     events.emit('uncaughtException', new Error('kaput'), 'uncaughtException');
     expect(counted).toEqual(['exception']);
     expect(exits).toEqual([1]);
-    expect(lines[0]).toMatchObject({ level: 'error', msg: expect.stringMatching(/exits so it is started again/) as string, err: { message: 'kaput' } });
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      msg: expect.stringMatching(/exits so it is started again/) as string,
+      err: { message: 'kaput' },
+    });
     expect(lines[0]!.request).toBeUndefined(); // outside any request
   });
 });

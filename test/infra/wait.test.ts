@@ -15,7 +15,11 @@ describe('waiting with a way out', () => {
   });
 
   it('withTimeout: the caller names what a late answer means', async () => {
-    const late = withTimeout(never, 5, () => new LunaError('luna_redis_unavailable', 'Redis did not take the job within the wait'));
+    const late = withTimeout(
+      never,
+      5,
+      () => new LunaError('luna_redis_unavailable', 'Redis did not take the job within the wait'),
+    );
     await expect(late).rejects.toMatchObject({ code: 'luna_redis_unavailable' });
   });
 

@@ -15,12 +15,17 @@ let index: SearchIndex;
 beforeAll(async () => {
   fake = await FakeAnthropic.start();
   ai = new Anthropic({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
-  index = new SearchIndex((await readFolder('test/fixtures/knowledge/corpus', 'https://help.tallyboard.example')).flatMap((d) => chunkDocument(d)));
+  index = new SearchIndex(
+    (await readFolder('test/fixtures/knowledge/corpus', 'https://help.tallyboard.example')).flatMap((d) =>
+      chunkDocument(d),
+    ),
+  );
 });
 afterAll(() => fake.close());
 beforeEach(() => fake.reset());
 
-const passages = (q: string, limit = 3): Chunk[] => index.search(q, { place: { kind: 'internal' }, limit }).map((h) => h.chunk);
+const passages = (q: string, limit = 3): Chunk[] =>
+  index.search(q, { place: { kind: 'internal' }, limit }).map((h) => h.chunk);
 const ask = (question: string, extra: ContentBlockParam[]) => ({
   model: 'claude-sonnet-5-5',
   max_tokens: 500,
@@ -35,20 +40,37 @@ describe('citations over the wire', () => {
     const msg = await ai.messages.create(ask('What is the row limit per export file?', searchResultBlocks(found)));
     const collector = new CitationCollector(found);
     expect(collector.textOf(msg.content)).toBe('Each export file holds at most 1,000,000 rows. [1]');
-    expect(sourcesFooter(collector.sources)).toBe('*Sources*\n[1] <https://help.tallyboard.example/exports/limits|Export limits>');
+    expect(sourcesFooter(collector.sources)).toBe(
+      '*Sources*\n[1] <https://help.tallyboard.example/exports/limits|Export limits>',
+    );
     const sent = fake.requests[0]!.body.messages[0]!.content as { type: string; citations?: unknown }[];
-    expect(sent.filter((b) => b.type === 'search_result').every((b) => JSON.stringify(b.citations) === '{"enabled":true}')).toBe(true);
+    expect(
+      sent.filter((b) => b.type === 'search_result').every((b) => JSON.stringify(b.citations) === '{"enabled":true}'),
+    ).toBe(true);
   });
 
   it('an HTML and a text source, streamed: citations_delta events become the same numbered links', async () => {
-    const found = [...passages('API requests per minute Enterprise', 1), ...passages('locked out after wrong passwords', 1)];
-    expect(found.map((c) => c.docId)).toEqual(['file:help-centre/api-rate-limits.html', 'file:notes/account-locked.txt']);
-    fake.enqueue({ text: 'Enterprise allows 3000 requests a minute; ten failed logins lock an account for 30 minutes.', cite: [1, 0], chunkChars: 10 });
+    const found = [
+      ...passages('API requests per minute Enterprise', 1),
+      ...passages('locked out after wrong passwords', 1),
+    ];
+    expect(found.map((c) => c.docId)).toEqual([
+      'file:help-centre/api-rate-limits.html',
+      'file:notes/account-locked.txt',
+    ]);
+    fake.enqueue({
+      text: 'Enterprise allows 3000 requests a minute; ten failed logins lock an account for 30 minutes.',
+      cite: [1, 0],
+      chunkChars: 10,
+    });
     const collector = new CitationCollector(found);
     const stream = ai.messages.stream({ ...ask('Two questions', searchResultBlocks(found)), stream: true });
     stream.on('citation', (c) => collector.add(c));
     const final = await stream.finalMessage();
-    expect(final.content[0]).toMatchObject({ type: 'text', citations: [{ search_result_index: 1 }, { search_result_index: 0 }] });
+    expect(final.content[0]).toMatchObject({
+      type: 'text',
+      citations: [{ search_result_index: 1 }, { search_result_index: 0 }],
+    });
     expect(sourcesFooter(collector.sources)).toBe(
       [
         '*Sources*',
@@ -70,7 +92,15 @@ describe('citations over the wire', () => {
       text: 'One.',
     };
     const b: Chunk = { ...a, id: 'd#1', text: 'Two.' };
-    const c: Chunk = { id: 'r#0', docId: 'request:1', origin: 'requests', title: 'Acme: sync', headings: [], context: 'Acme: sync', text: 'Three.' };
+    const c: Chunk = {
+      id: 'r#0',
+      docId: 'request:1',
+      origin: 'requests',
+      title: 'Acme: sync',
+      headings: [],
+      context: 'Acme: sync',
+      text: 'Three.',
+    };
     const collector = new CitationCollector([a, b, c]);
     const loc = (i: number) => ({
       type: 'search_result_location' as const,
@@ -81,8 +111,15 @@ describe('citations over the wire', () => {
       start_block_index: 0,
       end_block_index: 1,
     });
-    expect([collector.add(loc(1)), collector.add(loc(0)), collector.add(loc(2)), collector.add(loc(9))]).toEqual([1, 1, 2, undefined]);
-    expect(sourcesFooter(collector.sources)).toBe('*Sources*\n[1] <https://x.example/a%7Cb|Refunds &amp; &lt;credits&gt;>\n[2] Acme: sync');
+    expect([collector.add(loc(1)), collector.add(loc(0)), collector.add(loc(2)), collector.add(loc(9))]).toEqual([
+      1,
+      1,
+      2,
+      undefined,
+    ]);
+    expect(sourcesFooter(collector.sources)).toBe(
+      '*Sources*\n[1] <https://x.example/a%7Cb|Refunds &amp; &lt;credits&gt;>\n[2] Acme: sync',
+    );
     expect(sourcesFooter([])).toBe('');
   });
 
@@ -110,9 +147,13 @@ describe('the fake refuses search_result blocks the API refuses', () => {
     const [first] = good();
     expect(await refused([{ ...first, title: undefined }])).toMatch(/title: Field required/);
     expect(await refused([{ ...first, content: [] }])).toMatch(/content: List should have at least 1 item/);
-    expect(await refused([{ ...first, content: [{ type: 'text', text: '' }] }])).toMatch(/text content blocks must be non-empty/);
+    expect(await refused([{ ...first, content: [{ type: 'text', text: '' }] }])).toMatch(
+      /text content blocks must be non-empty/,
+    );
     expect(await refused([{ ...first, url: 'https://x' }])).toMatch(/url: Extra inputs are not permitted/);
-    expect(await refused([{ ...first, content: [{ type: 'image', source: {} }] }])).toMatch(/does not match the expected tag 'text'/);
+    expect(await refused([{ ...first, content: [{ type: 'image', source: {} }] }])).toMatch(
+      /does not match the expected tag 'text'/,
+    );
   });
 
   it('refuses a request with citations on for some search results but not others', async () => {
@@ -135,12 +176,19 @@ describe('streamAnswer (the answer job’s model call) hands back the citations'
     const answer = await streamAnswer(ai, {
       model: 'claude-sonnet-5-5',
       system: [{ type: 'text', text: 'You are LUNA.' }],
-      messages: [{ role: 'user', content: [...searchResultBlocks(found), { type: 'text', text: 'How do we verify a webhook signature?' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [...searchResultBlocks(found), { type: 'text', text: 'How do we verify a webhook signature?' }],
+        },
+      ],
       maxTokens: 500,
       idleTimeoutMs: 5_000,
     });
     const collector = new CitationCollector(found);
     for (const c of answer.citations) collector.add(c);
-    expect(sourcesFooter(collector.sources)).toBe('*Sources*\n[1] <https://help.tallyboard.example/help-centre/webhooks|Webhooks>');
+    expect(sourcesFooter(collector.sources)).toBe(
+      '*Sources*\n[1] <https://help.tallyboard.example/help-centre/webhooks|Webhooks>',
+    );
   });
 });

@@ -18,7 +18,10 @@ beforeAll(async () => {
 });
 afterAll(() => voyage.close());
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -37,7 +40,10 @@ const figures = (stdout: string, label: string) => {
 
 describe('npm run eval:knowledge', () => {
   it('prints recall@1, recall@5 and MRR for BM25 with and without the context line, and hybrid with a Voyage key', async () => {
-    const { code, stdout } = await run(['--questions', QUESTIONS, '--dir', CORPUS], { VOYAGE_API_KEY: 'pa-test', VOYAGE_BASE_URL: voyage.url });
+    const { code, stdout } = await run(['--questions', QUESTIONS, '--dir', CORPUS], {
+      VOYAGE_API_KEY: 'pa-test',
+      VOYAGE_BASE_URL: voyage.url,
+    });
     expect(code).toBe(0);
     const docs = await readFolder(CORPUS);
     const questions = readQuestions(await readFile(QUESTIONS, 'utf8'));

@@ -83,17 +83,30 @@ describe('knowledge indexer: a folder of files', () => {
     await writeFile(path.join(dir, '.git', 'notes.md'), '# Gitnote\n\nQuetzal internal note.\n');
 
     // A file added while LUNA runs.
-    await writeFile(path.join(dir, 'exports', 'gzip.md'), '# Compressed exports\n\nExports larger than 100 MB are gzip-compressed before download.\n');
-    await eventually(async () => (await reader.retrieve('gzip compressed exports', internal))[0]?.chunk.title === 'Compressed exports');
+    await writeFile(
+      path.join(dir, 'exports', 'gzip.md'),
+      '# Compressed exports\n\nExports larger than 100 MB are gzip-compressed before download.\n',
+    );
+    await eventually(
+      async () => (await reader.retrieve('gzip compressed exports', internal))[0]?.chunk.title === 'Compressed exports',
+    );
     expect(await reader.retrieve('quetzal', internal)).toEqual([]);
 
     // Changed.
-    await writeFile(path.join(dir, 'exports', 'gzip.md'), '# Compressed exports\n\nExports larger than 250 MB are zstd-compressed before download.\n');
-    await eventually(async () => (await reader.retrieve('zstd compressed exports', internal))[0]?.chunk.text.includes('250 MB') ?? false);
+    await writeFile(
+      path.join(dir, 'exports', 'gzip.md'),
+      '# Compressed exports\n\nExports larger than 250 MB are zstd-compressed before download.\n',
+    );
+    await eventually(
+      async () =>
+        (await reader.retrieve('zstd compressed exports', internal))[0]?.chunk.text.includes('250 MB') ?? false,
+    );
 
     // Deleted: it leaves the index.
     await unlink(path.join(dir, 'exports', 'gzip.md'));
-    await eventually(async () => (await reader.retrieve('zstd compressed', internal)).every((h) => h.chunk.title !== 'Compressed exports'));
+    await eventually(async () =>
+      (await reader.retrieve('zstd compressed', internal)).every((h) => h.chunk.title !== 'Compressed exports'),
+    );
 
     // A restart reads nothing that did not change, and removes what was deleted while it was down.
     const before = await s.docRecords();
@@ -104,7 +117,9 @@ describe('knowledge indexer: a folder of files', () => {
     const after = await s.docRecords();
     expect(after.size).toBe(before.size - 1);
     for (const [id, r] of after) expect(r.indexedAt).toBe(before.get(id)!.indexedAt);
-    const titles = (await reader.retrieve('workspace time zone charts regroup', { ...internal, limit: 10 })).map((h) => h.chunk.title);
+    const titles = (await reader.retrieve('workspace time zone charts regroup', { ...internal, limit: 10 })).map(
+      (h) => h.chunk.title,
+    );
     expect(titles).not.toContain('Changing the workspace time zone');
   });
 
@@ -137,8 +152,14 @@ describe('knowledge indexer: a folder of files', () => {
     });
     const reader = new Retriever({ store: s, log });
     const [hit] = await reader.retrieve('snowflake sync window', { place: { kind: 'customer', account: 't-T0ACME' } });
-    expect(hit?.chunk).toMatchObject({ title: 'Acme: Can the nightly Snowflake sync start at 02:00 instead?', account: 't-T0ACME', origin: 'requests' });
-    expect(await reader.retrieve('snowflake sync window', { place: { kind: 'customer', account: 't-T0OTHER' } })).toEqual([]);
+    expect(hit?.chunk).toMatchObject({
+      title: 'Acme: Can the nightly Snowflake sync start at 02:00 instead?',
+      account: 't-T0ACME',
+      origin: 'requests',
+    });
+    expect(
+      await reader.retrieve('snowflake sync window', { place: { kind: 'customer', account: 't-T0OTHER' } }),
+    ).toEqual([]);
 
     await i.removeResolvedRequest('R1'); // reopened
     expect(await reader.retrieve('snowflake sync window', internal)).toEqual([]);
@@ -165,7 +186,8 @@ describe('knowledge indexer: a folder of files', () => {
 describe('knowledge indexer: a sitemap', () => {
   it('fetches the listed pages, asks again with their validators, and drops pages no longer listed', async () => {
     let pages: Record<string, string> = {
-      '/help/sso': '<html><body><nav>Menu</nav><h1>Single sign-on</h1><p>Okta and Entra are supported for SAML.</p><footer>©</footer></body></html>',
+      '/help/sso':
+        '<html><body><nav>Menu</nav><h1>Single sign-on</h1><p>Okta and Entra are supported for SAML.</p><footer>©</footer></body></html>',
       '/help/quota': '<html><body><h1>Storage quota</h1><p>Business plans hold 250 GB.</p></body></html>',
     };
     const hits: { path: string; status: number }[] = [];
@@ -200,7 +222,10 @@ describe('knowledge indexer: a sitemap', () => {
     closers.push(() => new Promise((r) => server.close(r)));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const s = store();
-    const source = new SitemapSource({ store: s, log }, { sitemap: `${base}/sitemap_index.xml`, origin: `sitemap:${base}/sitemap_index.xml`, concurrency: 2 });
+    const source = new SitemapSource(
+      { store: s, log },
+      { sitemap: `${base}/sitemap_index.xml`, origin: `sitemap:${base}/sitemap_index.xml`, concurrency: 2 },
+    );
     const reader = new Retriever({ store: s, log });
 
     expect(await source.refresh()).toEqual({ listed: 2, indexed: 2, failed: 0, removed: 0 });
@@ -230,16 +255,28 @@ describe('knowledge: hybrid search with embeddings', () => {
     const embedder = new VoyageEmbedder({ apiKey: 'pa-test', baseUrl: voyage.url });
     const s = store();
     const dir = await folderCopy();
-    const i = new KnowledgeIndexer({ store: s, config: KnowledgeSchema.parse({ sources: [{ path: dir }] }), baseDir: '/', embedder, log, settleMs: 50 });
+    const i = new KnowledgeIndexer({
+      store: s,
+      config: KnowledgeSchema.parse({ sources: [{ path: dir }] }),
+      baseDir: '/',
+      embedder,
+      log,
+      settleMs: 50,
+    });
     closers.push(() => i.close());
     await i.start();
     expect(voyage.requests.length).toBeGreaterThan(0);
-    expect(voyage.requests.every((r) => r.input_type === 'document' && r.headers.authorization === 'Bearer pa-test')).toBe(true);
+    expect(
+      voyage.requests.every((r) => r.input_type === 'document' && r.headers.authorization === 'Bearer pa-test'),
+    ).toBe(true);
 
     const reader = new Retriever({ store: s, embedder, log });
     const [hit] = await reader.retrieve('Which IP addresses should our firewall allow?', internal);
     expect(hit?.chunk.title).toBe('IP addresses to allow');
-    expect(voyage.requests.at(-1)).toMatchObject({ input_type: 'query', input: ['Which IP addresses should our firewall allow?'] });
+    expect(voyage.requests.at(-1)).toMatchObject({
+      input_type: 'query',
+      input: ['Which IP addresses should our firewall allow?'],
+    });
 
     // The embeddings service failing leaves keyword search working.
     voyage.failNext = [500];
@@ -260,11 +297,17 @@ describe('knowledge: hybrid search with embeddings', () => {
     expect((await post({ input: [], model: 'voyage-3.5' })).status).toBe(400);
     expect((await post({ input: ['x'], model: 'voyage-3.5', input_type: 'passage' })).status).toBe(400);
     expect((await post({ input: ['x'], model: 'voyage-3.5', output_dimension: 300 })).status).toBe(400);
-    const ok = (await (await post({ input: ['x'], model: 'voyage-3.5', output_dimension: 256 })).json()) as { data: { embedding: number[] }[] };
+    const ok = (await (await post({ input: ['x'], model: 'voyage-3.5', output_dimension: 256 })).json()) as {
+      data: { embedding: number[] }[];
+    };
     expect(ok.data[0]?.embedding).toHaveLength(256);
-    await expect(new VoyageEmbedder({ apiKey: 'pa-test', baseUrl: voyage.url }).embed(['x'], 'query')).resolves.toHaveLength(1);
+    await expect(
+      new VoyageEmbedder({ apiKey: 'pa-test', baseUrl: voyage.url }).embed(['x'], 'query'),
+    ).resolves.toHaveLength(1);
     voyage.failNext = [429];
-    await expect(new VoyageEmbedder({ apiKey: 'pa-test', baseUrl: voyage.url }).embed(['x'], 'query')).rejects.toMatchObject({
+    await expect(
+      new VoyageEmbedder({ apiKey: 'pa-test', baseUrl: voyage.url }).embed(['x'], 'query'),
+    ).rejects.toMatchObject({
       code: 'luna_embeddings_failed',
       retriable: true,
       retryAfterMs: 1000,

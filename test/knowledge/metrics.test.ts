@@ -21,7 +21,12 @@ describe('knowledge metrics', () => {
     const store = new KnowledgeStore(redis, prefix);
     const metrics = new Metrics();
     metrics.knowledgeChunksBySource = () => store.chunksPerOrigin();
-    const text = (t: string) => ({ id: randomUUID(), origin: 'path:./knowledge', title: 'T', sections: [{ headings: [], text: t }] });
+    const text = (t: string) => ({
+      id: randomUUID(),
+      origin: 'path:./knowledge',
+      title: 'T',
+      sections: [{ headings: [], text: t }],
+    });
     await writeDocument({ store, log }, text('Ibis exports.'), 'v');
     await writeDocument({ store, log }, text('Ibis seats.'), 'v');
     await writeDocument({ store, log }, { ...text('Ibis answer.'), origin: 'requests', account: 't-T1' }, 'v');

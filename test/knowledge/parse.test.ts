@@ -17,14 +17,20 @@ describe('knowledge sources: reading files', () => {
   });
 
   it('Markdown without frontmatter takes its first heading as title; nested headings make a path', () => {
-    const md = parseMarkdown('# Exports\n\nIntro.\n\n## Limits\n\nOne.\n\n### Rows\n\nMillion.\n\n## Formats\n\nCSV.', 'fallback');
+    const md = parseMarkdown(
+      '# Exports\n\nIntro.\n\n## Limits\n\nOne.\n\n### Rows\n\nMillion.\n\n## Formats\n\nCSV.',
+      'fallback',
+    );
     expect(md.title).toBe('Exports');
     expect(md.sections.map((s) => s.headings)).toEqual([[], ['Limits'], ['Limits', 'Rows'], ['Formats']]);
   });
 
   it('frontmatter can never run code: a ---js block is not evaluated', () => {
     const g = globalThis as { lunaKnowledgePwned?: boolean };
-    const md = parseMarkdown('---js\n{ title: (function(){ globalThis.lunaKnowledgePwned = true; return "x" })() }\n---\n# Safe\n\nBody.', 'fallback');
+    const md = parseMarkdown(
+      '---js\n{ title: (function(){ globalThis.lunaKnowledgePwned = true; return "x" })() }\n---\n# Safe\n\nBody.',
+      'fallback',
+    );
     expect(g.lunaKnowledgePwned).toBeUndefined();
     expect(md.title).not.toBe('x');
   });
@@ -36,7 +42,9 @@ describe('knowledge sources: reading files', () => {
     expect(all).not.toMatch(/Search articles|Contact sales|analytics|Tallyboard Help Center|Billing\s+Exports/);
     expect(all).not.toMatch(/<\w+/);
     expect(all).toMatch(/Enterprise\s+3000/);
-    expect(html.sections.find((s) => s.headings.includes('When you hit the limit'))?.text).toContain('429 Too Many Requests');
+    expect(html.sections.find((s) => s.headings.includes('When you hit the limit'))?.text).toContain(
+      '429 Too Many Requests',
+    );
   });
 
   it('plain text: a short first line is the title', async () => {
@@ -47,20 +55,35 @@ describe('knowledge sources: reading files', () => {
   });
 
   it('reads only Markdown, HTML and text files', () => {
-    expect(['a.md', 'b.HTML', 'c.txt', 'd.pdf', 'e.png', '.hidden.md'].map((f) => formatOf(f) ?? null)).toEqual(['markdown', 'html', 'text', null, null, null]);
+    expect(['a.md', 'b.HTML', 'c.txt', 'd.pdf', 'e.png', '.hidden.md'].map((f) => formatOf(f) ?? null)).toEqual([
+      'markdown',
+      'html',
+      'text',
+      null,
+      null,
+      null,
+    ]);
   });
 
   it('links a file without its own url to the base + its path', () => {
     expect(linkFor('https://docs.example.com', 'billing/refunds.md')).toBe('https://docs.example.com/billing/refunds');
-    expect(linkFor('https://docs.example.com/help/', 'Getting Started.html')).toBe('https://docs.example.com/help/Getting%20Started');
+    expect(linkFor('https://docs.example.com/help/', 'Getting Started.html')).toBe(
+      'https://docs.example.com/help/Getting%20Started',
+    );
   });
 });
 
 describe('knowledge chunks', () => {
   it('a long section becomes passages of a few hundred tokens, each with title and heading path as context', () => {
-    const paragraph = (n: number) => (`Paragraph ${n}. ` + 'Exports split large tables into numbered files. '.repeat(8)).trim();
+    const paragraph = (n: number) =>
+      (`Paragraph ${n}. ` + 'Exports split large tables into numbered files. '.repeat(8)).trim();
     const text = Array.from({ length: 12 }, (_, i) => paragraph(i)).join('\n\n');
-    const chunks = chunkDocument({ id: 'file:x', origin: 'path:./k', title: 'Exports', sections: [{ headings: ['Limits', 'Rows'], text }] });
+    const chunks = chunkDocument({
+      id: 'file:x',
+      origin: 'path:./k',
+      title: 'Exports',
+      sections: [{ headings: ['Limits', 'Rows'], text }],
+    });
     expect(chunks.length).toBeGreaterThan(3);
     for (const c of chunks) {
       expect(c.text.length).toBeLessThanOrEqual(CHUNK_CHARS);

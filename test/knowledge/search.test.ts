@@ -34,7 +34,12 @@ describe('knowledge search', () => {
   });
 
   it('a removed chunk is no longer found', () => {
-    const chunks = chunkDocument({ id: 'file:a', origin: 'o', title: 'Quokka policy', sections: [{ headings: [], text: 'Quokkas are welcome.' }] });
+    const chunks = chunkDocument({
+      id: 'file:a',
+      origin: 'o',
+      title: 'Quokka policy',
+      sections: [{ headings: [], text: 'Quokkas are welcome.' }],
+    });
     const index = new SearchIndex(chunks);
     expect(index.search('quokka', { place: { kind: 'internal' } })).toHaveLength(1);
     index.remove(chunks.map((c) => c.id));

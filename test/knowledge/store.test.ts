@@ -40,10 +40,14 @@ describe('knowledge store and retriever (Redis)', () => {
   it('a document written by one process is found by another, and its replacement and removal too', async () => {
     const { a, rb } = processes();
     await writeDocument({ store: a, log }, doc('pelican', 'Pelican exports finish overnight.'), 'v1');
-    expect((await rb.retrieve('pelican exports', internal)).map((h) => h.chunk.text)).toEqual(['Pelican exports finish overnight.']);
+    expect((await rb.retrieve('pelican exports', internal)).map((h) => h.chunk.text)).toEqual([
+      'Pelican exports finish overnight.',
+    ]);
 
     await writeDocument({ store: a, log }, doc('pelican', 'Pelican exports now finish within the hour.'), 'v2');
-    expect((await rb.retrieve('pelican exports', internal)).map((h) => h.chunk.text)).toEqual(['Pelican exports now finish within the hour.']);
+    expect((await rb.retrieve('pelican exports', internal)).map((h) => h.chunk.text)).toEqual([
+      'Pelican exports now finish within the hour.',
+    ]);
 
     await a.removeDocument('pelican');
     expect(await rb.retrieve('pelican exports', internal)).toEqual([]);
@@ -73,10 +77,16 @@ describe('knowledge store and retriever (Redis)', () => {
 
   it('keeps a resolved request to its own account and internal places', async () => {
     const { a, rb } = processes();
-    await writeDocument({ store: a, log }, doc('request:7', 'Kestrel connector timeout raised to 600 seconds.', 't-T0ACME'), 'v1');
+    await writeDocument(
+      { store: a, log },
+      doc('request:7', 'Kestrel connector timeout raised to 600 seconds.', 't-T0ACME'),
+      'v1',
+    );
     expect(await rb.retrieve('kestrel timeout', internal)).toHaveLength(1);
     expect(await rb.retrieve('kestrel timeout', { place: { kind: 'customer', account: 't-T0ACME' } })).toHaveLength(1);
-    expect(await rb.retrieve('kestrel timeout', { place: { kind: 'customer', account: 't-T0GLOBEX' } })).toHaveLength(0);
+    expect(await rb.retrieve('kestrel timeout', { place: { kind: 'customer', account: 't-T0GLOBEX' } })).toHaveLength(
+      0,
+    );
   });
 
   it('only one process holds the indexer lease; another takes it once it lapses', async () => {
@@ -115,7 +125,10 @@ describe('knowledge store: what App Home shows', () => {
     await a.recordGap({ question: 'Old question', channel: 'C1', at: now - 10 * 86_400_000 });
     await a.recordGap({ question: 'Can we export to Avro?', channel: 'C1', at: now - 2 * 86_400_000 });
     await a.recordGap({ question: 'Is there a Jira integration?', channel: 'C2', at: now - 1000 });
-    expect((await a.gapsSince(now - 7 * 86_400_000)).map((g) => g.question)).toEqual(['Is there a Jira integration?', 'Can we export to Avro?']);
+    expect((await a.gapsSince(now - 7 * 86_400_000)).map((g) => g.question)).toEqual([
+      'Is there a Jira integration?',
+      'Can we export to Avro?',
+    ]);
     expect(await redis.zcard(a.keys.gaps)).toBe(2); // the ten-day-old one was dropped
   });
 });

@@ -10,7 +10,10 @@ function streamed(chunks: string[]) {
       end = () => controller.close();
     },
   });
-  return { res: new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }), end: () => end() };
+  return {
+    res: new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
+    end: () => end(),
+  };
 }
 
 describe('a model answer holds its slot until it has been read', () => {

@@ -27,12 +27,25 @@ describe('KPI targets from a persona', () => {
 
 ## Next`);
     expect(targets).toHaveLength(2);
-    expect(targets[0]).toMatchObject({ name: 'Customer Satisfaction Score', comparator: '>', value: 4.5, unit: 5, metric: 'csat' });
-    expect(targets[1]).toMatchObject({ name: 'Feedback Integration Rate', value: 80, unit: '%', metric: 'feedback_integration' });
+    expect(targets[0]).toMatchObject({
+      name: 'Customer Satisfaction Score',
+      comparator: '>',
+      value: 4.5,
+      unit: 5,
+      metric: 'csat',
+    });
+    expect(targets[1]).toMatchObject({
+      name: 'Feedback Integration Rate',
+      value: 80,
+      unit: '%',
+      metric: 'feedback_integration',
+    });
   });
 
   it('another persona shows its own targets; one without a KPI section has none', () => {
-    const own = parseKpiTargets('# Coach\n\n## KPIs\n- **Net revenue retention**: at least 110%\n- CSAT: above 8 out of 10\n\n## Other\n- Time: below 3%');
+    const own = parseKpiTargets(
+      '# Coach\n\n## KPIs\n- **Net revenue retention**: at least 110%\n- CSAT: above 8 out of 10\n\n## Other\n- Time: below 3%',
+    );
     expect(own.map(targetText)).toEqual(['≥ 110%', '> 8/10']);
     expect(parseKpiTargets('# Minimal\n\nI help with onboarding.')).toEqual([]);
     expect(parseKpiTargets('## KPIs\n```\n- CSAT: above 4 out of 5\n```')).toEqual([]);

@@ -12,7 +12,14 @@ describe('personas/luna.md', () => {
   });
 
   it('loads as an agent file on the Sonnet alias without warnings', () => {
-    expect(luna).toMatchObject({ id: 'luna', name: 'luna', file: 'personas/luna.md', dialect: 'agent', model: 'claude-sonnet-5-5', declaredModel: 'sonnet' });
+    expect(luna).toMatchObject({
+      id: 'luna',
+      name: 'luna',
+      file: 'personas/luna.md',
+      dialect: 'agent',
+      model: 'claude-sonnet-5-5',
+      declaredModel: 'sonnet',
+    });
     expect(luna.color).toBeTruthy();
     expect(luna.warnings).toEqual([]);
   });
@@ -30,7 +37,16 @@ describe('personas/luna.md', () => {
 
   it('has a NOT MY SCOPE refusal and the coordination handles, and no broadcast', () => {
     expect(luna.refusal).toMatch(/^NOT MY SCOPE: /);
-    expect([...luna.handles].sort()).toEqual(['analytics', 'content', 'finance', 'marketing', 'operations', 'pr', 'sales', 'strategy']);
+    expect([...luna.handles].sort()).toEqual([
+      'analytics',
+      'content',
+      'finance',
+      'marketing',
+      'operations',
+      'pr',
+      'sales',
+      'strategy',
+    ]);
     for (const team of ['engineering', 'DevOps', 'data/BI']) expect(luna.systemPrompt).toContain(team);
   });
 

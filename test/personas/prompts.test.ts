@@ -34,9 +34,18 @@ const CHATMODE_BODY = `# 👔 Guide
 describe('suggested prompts from a persona', () => {
   it('reads a chatmode file’s Example Prompts: the examples to ask, never the ones showing what is out of scope', () => {
     expect(examplePrompts(CHATMODE_BODY)).toEqual([
-      { title: 'Map the onboarding journey of a new…', message: 'Map the onboarding journey of a new enterprise customer and flag the riskiest step.' },
-      { title: "Summarise last quarter's feedback into…", message: "Summarise last quarter's feedback into themes with owners." },
-      { title: 'Work with the product team to validate…', message: 'Work with the product team to validate the analytics feature with three customers.' },
+      {
+        title: 'Map the onboarding journey of a new…',
+        message: 'Map the onboarding journey of a new enterprise customer and flag the riskiest step.',
+      },
+      {
+        title: "Summarise last quarter's feedback into…",
+        message: "Summarise last quarter's feedback into themes with owners.",
+      },
+      {
+        title: 'Work with the product team to validate…',
+        message: 'Work with the product team to validate the analytics feature with three customers.',
+      },
     ]);
     expect(examplePrompts('# No prompts here\n- just a list')).toEqual([]);
     expect(titleOf('Map a journey.')).toBe('Map a journey');
@@ -54,7 +63,10 @@ describe('suggested prompts from a persona', () => {
   it('names what is wrong with suggestedPrompts or loadingMessages, field by field', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'luna-personas-'));
     const prompts = Array.from({ length: 5 }, (_, i) => `  - title: P${i}\n    message: Ask ${i}`).join('\n');
-    await writeFile(path.join(dir, 'p.md'), `---\ndescription: d\nsuggestedPrompts:\n${prompts}\nloadingMessages:\n  - ''\n---\nBody.\n`);
+    await writeFile(
+      path.join(dir, 'p.md'),
+      `---\ndescription: d\nsuggestedPrompts:\n${prompts}\nloadingMessages:\n  - ''\n---\nBody.\n`,
+    );
     const error = await loadPersonas(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SettingsError);
     expect((error as SettingsError).problems.map((p) => `${p.where}: ${p.problem}`)).toEqual([

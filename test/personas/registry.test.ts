@@ -25,7 +25,12 @@ async function settingsError(run: Promise<unknown>): Promise<SettingsError> {
 describe('loadPersonas on valid files', () => {
   it('loads both dialects, keyed by file name', async () => {
     const registry = await loadPersonas(GOOD);
-    expect(registry.list().map((p) => p.id)).toEqual(['legacy-advisor', 'minimal', 'onboarding-guide.chatmode', 'renewal-coach']);
+    expect(registry.list().map((p) => p.id)).toEqual([
+      'legacy-advisor',
+      'minimal',
+      'onboarding-guide.chatmode',
+      'renewal-coach',
+    ]);
 
     const coach = registry.require('renewal-coach');
     expect(coach).toMatchObject({
@@ -49,7 +54,9 @@ describe('loadPersonas on valid files', () => {
     const guide = (await loadPersonas(GOOD)).require('onboarding-guide.chatmode');
     expect(guide.model).toBe('claude-sonnet-5-5');
     expect(guide.declaredModel).toBe('GPT-5 mini');
-    expect(guide.warnings).toEqual(["good/onboarding-guide.chatmode.md: model: 'GPT-5 mini' is not a Claude model; using claude-sonnet-5-5 instead"]);
+    expect(guide.warnings).toEqual([
+      "good/onboarding-guide.chatmode.md: model: 'GPT-5 mini' is not a Claude model; using claude-sonnet-5-5 instead",
+    ]);
   });
 
   it('replaces a deprecated model id with a warning', async () => {
@@ -174,7 +181,9 @@ describe('loadPersonas edge cases', () => {
     await file('f.md', `---constructor\ndescription: x\n---\nbody\n`);
     for (let run = 0; run < 2; run++) {
       const error = await settingsError(loadPersonas(dir));
-      expect(error.problems.map((p) => p.where)).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `${folder()}/${n}.md: frontmatter`));
+      expect(error.problems.map((p) => p.where)).toEqual(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `${folder()}/${n}.md: frontmatter`),
+      );
       expect((globalThis as { PWNED?: unknown }).PWNED).toBeUndefined();
     }
   });
@@ -182,15 +191,26 @@ describe('loadPersonas edge cases', () => {
   it('accepts an explicit yaml language, CRLF line endings and a BOM', async () => {
     await file('crlf.md', '\uFEFF---yaml\r\ndescription: Windows file\r\nmodel: opus\r\n---\r\nBody line.\r\n');
     const persona = (await loadPersonas(dir)).require('crlf');
-    expect(persona).toMatchObject({ description: 'Windows file', model: 'claude-opus-5-5', systemPrompt: 'Body line.' });
+    expect(persona).toMatchObject({
+      description: 'Windows file',
+      model: 'claude-opus-5-5',
+      systemPrompt: 'Body line.',
+    });
   });
 
   it('reports undecodable UTF-8 with its line, and unterminated frontmatter', async () => {
-    await file('latin1.md', Buffer.concat([Buffer.from('---\ndescription: caf'), Buffer.from([0xe9]), Buffer.from('\n---\nbody\n')]));
+    await file(
+      'latin1.md',
+      Buffer.concat([Buffer.from('---\ndescription: caf'), Buffer.from([0xe9]), Buffer.from('\n---\nbody\n')]),
+    );
     await file('open.md', '---\ndescription: never closed\n\nbody\n');
     const error = await settingsError(loadPersonas(dir));
     expect(error.problems).toEqual([
-      { where: `${folder()}/latin1.md: encoding`, problem: 'is not UTF-8 text (undecodable bytes at line 2)', fix: 'save the file as UTF-8' },
+      {
+        where: `${folder()}/latin1.md: encoding`,
+        problem: 'is not UTF-8 text (undecodable bytes at line 2)',
+        fix: 'save the file as UTF-8',
+      },
       expect.objectContaining({ where: `${folder()}/open.md: frontmatter`, problem: 'frontmatter is never closed' }),
     ]);
   });
@@ -205,7 +225,9 @@ describe('loadPersonas edge cases', () => {
   it('reports a blank description as empty', async () => {
     await file('blank.md', '---\ndescription: "  "\n---\nbody\n');
     const error = await settingsError(loadPersonas(dir));
-    expect(error.problems).toEqual([expect.objectContaining({ where: `${folder()}/blank.md: description`, problem: 'is empty' })]);
+    expect(error.problems).toEqual([
+      expect.objectContaining({ where: `${folder()}/blank.md: description`, problem: 'is empty' }),
+    ]);
   });
 
   it('warns about YAML tags it does not know instead of acting on them', async () => {
@@ -220,7 +242,9 @@ describe('loadPersonas edge cases', () => {
     await mkdir(path.join(dir, 'nested.md'));
     await file('.#luna.md', 'editor lock file');
     const empty = await settingsError(loadPersonas(dir));
-    expect(empty.problems).toEqual([expect.objectContaining({ where: `persona folder ${dir}`, problem: 'holds no persona files (*.md)' })]);
+    expect(empty.problems).toEqual([
+      expect.objectContaining({ where: `persona folder ${dir}`, problem: 'holds no persona files (*.md)' }),
+    ]);
 
     const missing = await settingsError(loadPersonas(path.join(dir, 'absent')));
     expect(missing.problems[0]?.problem).toBe('does not exist');

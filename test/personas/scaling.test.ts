@@ -93,7 +93,10 @@ describe('parseScalingApproach', () => {
   it('ignores a section inside fenced code and returns empty lists when there is none', () => {
     const fenced = ['```md', '## Scaling Approach', '- Human handles: Fake', '```'].join('\n');
     expect(parseScalingApproach(fenced)).toEqual({ aiHandles: [], humanHandles: [] });
-    expect(parseScalingApproach('No section here.\n- Human handles: Outside')).toEqual({ aiHandles: [], humanHandles: [] });
+    expect(parseScalingApproach('No section here.\n- Human handles: Outside')).toEqual({
+      aiHandles: [],
+      humanHandles: [],
+    });
   });
 
   it('keeps case and drops duplicates', () => {
@@ -104,11 +107,16 @@ describe('parseScalingApproach', () => {
 
 describe('extractHandles', () => {
   it('finds @handles in order of first mention, lower-cased and unique', () => {
-    expect(extractHandles('Ask @Sales, then @marketing. Again @sales and (@PR).')).toEqual(['sales', 'marketing', 'pr']);
+    expect(extractHandles('Ask @Sales, then @marketing. Again @sales and (@PR).')).toEqual([
+      'sales',
+      'marketing',
+      'pr',
+    ]);
   });
 
   it('ignores e-mails, domains, packages, Slack user mentions, broadcasts and the persona itself', () => {
-    const body = 'Mail cs@example.com or @example.com; install @scope/pkg; ping <@U012AB>; never @here or @channel; I am @luna; ask @finance.';
+    const body =
+      'Mail cs@example.com or @example.com; install @scope/pkg; ping <@U012AB>; never @here or @channel; I am @luna; ask @finance.';
     expect(extractHandles(body, ['luna'])).toEqual(['finance']);
   });
 });
@@ -120,7 +128,9 @@ describe('extractRefusal', () => {
   });
 
   it('falls back to a line starting with NOT MY SCOPE, and is undefined without one', () => {
-    expect(extractRefusal('intro\n> **NOT MY SCOPE: billing goes to @finance.**')).toBe('NOT MY SCOPE: billing goes to @finance.');
+    expect(extractRefusal('intro\n> **NOT MY SCOPE: billing goes to @finance.**')).toBe(
+      'NOT MY SCOPE: billing goes to @finance.',
+    );
     expect(extractRefusal('Nothing to refuse.')).toBeUndefined();
   });
 });

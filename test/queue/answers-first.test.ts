@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisSemaphore } from '../../src/stores/semaphore.js';
 import type { RecordedRequest } from '../fakes/anthropic-server.js';
-import { answersIn, queueIdle, startHarness, TEST_ESCALATION, testConfig, until, type Harness } from '../helpers/harness.js';
+import {
+  answersIn,
+  queueIdle,
+  startHarness,
+  TEST_ESCALATION,
+  testConfig,
+  until,
+  type Harness,
+} from '../helpers/harness.js';
 
 /**
  * Answers go first in the model gate: with one model slot and escalation on, a mention that arrives while
@@ -25,20 +33,35 @@ const ASSESSMENT = {
   decisionNeeded: '',
   risk: 'Low.',
 };
-const NEGOTIATION = { ...ASSESSMENT, strategic: true, area: 'Complex customer negotiations', confidence: 0.92, decisionNeeded: 'Whether to discount.' };
+const NEGOTIATION = {
+  ...ASSESSMENT,
+  strategic: true,
+  area: 'Complex customer negotiations',
+  confidence: 0.92,
+  decisionNeeded: 'Whether to discount.',
+};
 
 const isAssessment = (r: RecordedRequest) => Boolean(r.body.output_config);
 const about = (r: RecordedRequest, q: string) => JSON.stringify(r.body.messages).includes(`question ${q}:`);
 
 async function slotWaits(): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${h.luna.port}/metrics`)).text();
-  return Object.fromEntries([...text.matchAll(/^luna_model_slot_wait_seconds_count\{class="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  return Object.fromEntries(
+    [...text.matchAll(/^luna_model_slot_wait_seconds_count\{class="(\w+)"\} (\d+)$/gm)].map((m) => [
+      m[1]!,
+      Number(m[2]),
+    ]),
+  );
 }
 
 describe('answers first in the model gate', () => {
   it('answers a mention before the assessments already waiting for the one model slot, and still escalates', async () => {
     h = await startHarness({
-      config: testConfig({ escalation: TEST_ESCALATION, model: { maxConcurrentCalls: 1, streamIdleTimeoutSeconds: 5 }, queue: { concurrency: 8 } }),
+      config: testConfig({
+        escalation: TEST_ESCALATION,
+        model: { maxConcurrentCalls: 1, streamIdleTimeoutSeconds: 5 },
+        queue: { concurrency: 8 },
+      }),
     });
     h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
     h.anthropic.latencyMs = 150;
@@ -51,7 +74,9 @@ describe('answers first in the model gate', () => {
 
     // Four mentions at once: their answers take the slot one after another, then their four assessments queue.
     const first = await Promise.all(
-      ['A1', 'A2', 'A3', 'A4'].map((q, i) => h.mention({ user: `U0TEAM0${i}`, text: `<@U0LUNA> question ${q}: renewal terms?` })),
+      ['A1', 'A2', 'A3', 'A4'].map((q, i) =>
+        h.mention({ user: `U0TEAM0${i}`, text: `<@U0LUNA> question ${q}: renewal terms?` }),
+      ),
     );
     await until(() => h.anthropic.requests.some(isAssessment), 'the first assessment sent', 10_000);
     const late = await h.mention({ user: 'U0TEAM09', text: '<@U0LUNA> question B: how do we run a QBR?' });
@@ -62,7 +87,8 @@ describe('answers first in the model gate', () => {
     expect(reqs).toHaveLength(10);
     expect(reqs.filter(isAssessment)).toHaveLength(5);
     // One answer per thread (the escalated one also carries the note that its owners were looped in).
-    const firstParts = (ts: string) => answersIn(h.slack, 'C0SUPPORT', ts).filter((m) => (m.metadata?.event_payload as { part?: unknown })?.part === 0);
+    const firstParts = (ts: string) =>
+      answersIn(h.slack, 'C0SUPPORT', ts).filter((m) => (m.metadata?.event_payload as { part?: unknown })?.part === 0);
     for (const m of first) expect(firstParts(m.ts)).toHaveLength(1);
     // Every A answer came before any assessment, and the late answer right after the assessment that held the slot when
     // it arrived (or the next, on a slow machine): in arrival order it would have come after all four.

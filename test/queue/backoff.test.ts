@@ -21,18 +21,38 @@ describe('retryDelayMs', () => {
 describe('classifyFailure', () => {
   it('retries outages and rate limits, not requests Slack will always refuse', () => {
     expect(classifyFailure(new LunaError('luna_model_unavailable', '529', { retriable: true })).retriable).toBe(true);
-    expect(classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_rate_limited_error', retryAfter: 7 }))).toEqual({
+    expect(
+      classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_rate_limited_error', retryAfter: 7 })),
+    ).toEqual({
       retriable: true,
       retryAfterMs: 7000,
     });
-    expect(classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error: 'channel_not_found' } })).retriable).toBe(false);
-    expect(classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error: 'internal_error' } })).retriable).toBe(true);
-    expect(classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_http_error', statusCode: 503 })).retriable).toBe(true);
+    expect(
+      classifyFailure(
+        Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error: 'channel_not_found' } }),
+      ).retriable,
+    ).toBe(false);
+    expect(
+      classifyFailure(
+        Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error: 'internal_error' } }),
+      ).retriable,
+    ).toBe(true);
+    expect(
+      classifyFailure(Object.assign(new Error('x'), { code: 'slack_webapi_http_error', statusCode: 503 })).retriable,
+    ).toBe(true);
   });
 
   it('ends a job that can never succeed: a place Slack says is not there, arguments it refuses, a value that cannot be sent', () => {
-    const platform = (error: string) => Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error } });
-    for (const error of ['invalid_arguments', 'thread_not_found', 'message_not_found', 'invalid_ts', 'bad_timestamp', 'user_not_in_channel']) {
+    const platform = (error: string) =>
+      Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error } });
+    for (const error of [
+      'invalid_arguments',
+      'thread_not_found',
+      'message_not_found',
+      'invalid_ts',
+      'bad_timestamp',
+      'user_not_in_channel',
+    ]) {
       expect(classifyFailure(platform(error)).retriable, error).toBe(false);
       expect(cannotSucceed(asLunaError(platform(error))), error).toBe(true);
     }

@@ -18,7 +18,10 @@ afterEach(async () => {
 async function start(): Promise<Harness> {
   lines = [];
   const sink = (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>);
-  h = await startHarness({ log: createLogger('warn', {}, { out: sink, err: sink }), config: testConfig({ model: { stream: false } }) });
+  h = await startHarness({
+    log: createLogger('warn', {}, { out: sink, err: sink }),
+    config: testConfig({ model: { stream: false } }),
+  });
   h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
   return h;
 }

@@ -6,7 +6,15 @@ import { createLogger } from '../../src/infra/log.js';
 import { createEnqueue } from '../../src/queue/producer.js';
 import { ThreadOrder } from '../../src/queue/thread-order.js';
 import { ThreadOrderStore } from '../../src/stores/thread-order.js';
-import { JOB_NAMES, JOBS, QUEUE_NAME, jobId, type EnqueuedJobName, type JobName, type JobPayload } from '../../src/contracts/jobs.js';
+import {
+  JOB_NAMES,
+  JOBS,
+  QUEUE_NAME,
+  jobId,
+  type EnqueuedJobName,
+  type JobName,
+  type JobPayload,
+} from '../../src/contracts/jobs.js';
 import { until, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
 import { buttonClickForm, signedRequest } from '../helpers/slack-sign.js';
 import { requestTimerJobId } from '../../src/queue/request-timers.js';
@@ -36,7 +44,9 @@ describe('the job catalogue', () => {
     try {
       const order = new ThreadOrder({ store: new ThreadOrderStore(redis, prefix), queue, log: createLogger('error') });
       const enqueue = createEnqueue(queue, order, { redis, where: 'test' });
-      await expect(enqueue('home', { userId: '', reason: 'opened' })).rejects.toMatchObject({ code: 'luna_job_payload_invalid' });
+      await expect(enqueue('home', { userId: '', reason: 'opened' })).rejects.toMatchObject({
+        code: 'luna_job_payload_invalid',
+      });
       await enqueue('home', { userId: 'U0ALICE', reason: 'opened' });
       expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
     } finally {
@@ -53,7 +63,8 @@ describe('the job catalogue', () => {
       new Proxy(given, { get: (t, k) => (typeof k === 'string' && k in t ? t[k] : `${String(k)}:v`) }) as never;
     const enqueued = (Object.keys(JOBS) as JobName[]).filter((n): n is EnqueuedJobName => 'id' in JOBS[n]);
     const now = 12_345_678; // home: 5 s windows, messages-opened: 1 min windows
-    const built = <N extends EnqueuedJobName>(n: N, p: never) => (JOBS[n].id as (p: never, now: number) => string)(p, now).replace(/:/g, '_');
+    const built = <N extends EnqueuedJobName>(n: N, p: never) =>
+      (JOBS[n].id as (p: never, now: number) => string)(p, now).replace(/:/g, '_');
     expect(Object.fromEntries(enqueued.map((n) => [n, built(n, fields())]))).toEqual({
       answer: 'answer-channel_v-messageTs_v',
       escalate: 'escalate-requestId_v',
@@ -80,7 +91,9 @@ describe('the job catalogue', () => {
       'request-timer': 'request-timer-requestId_v-target_v-kind_v-at_v',
     });
     // The other shapes: an escalation without a request id, a journey map asked for by command.
-    expect(built('escalate', fields({ requestId: undefined }))).toBe('escalate-channel_v-threadTs_v-area-v-requestedAt_v');
+    expect(built('escalate', fields({ requestId: undefined }))).toBe(
+      'escalate-channel_v-threadTs_v-area-v-requestedAt_v',
+    );
     expect(built('journey-map', fields({ source: 'command' }))).toBe('journey-map-cmd-requestId_v');
     // A real click whose values carry ":".
     const done: JobPayload<'digest-done'> = {
@@ -95,7 +108,12 @@ describe('the job catalogue', () => {
   });
 
   it('gives a request timer’s job the id the timers’ tick uses', () => {
-    const t = { requestId: 'C0ACME-1700000000.000100', target: 'firstResponse', kind: 'breach', at: 1_700_000_060_000 } as const;
+    const t = {
+      requestId: 'C0ACME-1700000000.000100',
+      target: 'firstResponse',
+      kind: 'breach',
+      at: 1_700_000_060_000,
+    } as const;
     expect(jobId('request-timer', t)).toBe(requestTimerJobId(t));
   });
 
@@ -106,7 +124,12 @@ describe('the job catalogue', () => {
   it('builds ids without ":" even from values that carry one', () => {
     const ids = (Object.keys(JOBS) as Array<keyof typeof JOBS>).filter((n): n is EnqueuedJobName => 'id' in JOBS[n]);
     expect(ids.length).toBeGreaterThan(5);
-    const click = { userId: 'U0ALICE', channel: 'C0FEEDBACK', messageTs: '1700000000.000100', actionTs: '1700000001.000200' };
+    const click = {
+      userId: 'U0ALICE',
+      channel: 'C0FEEDBACK',
+      messageTs: '1700000000.000100',
+      actionTs: '1700000001.000200',
+    };
     const done: JobPayload<'digest-done'> = { digestId: 'repeat:digest-C1-C2:1700', action: 0, ...click };
     expect(jobId('digest-done', done)).not.toContain(':');
     expect(jobId('escalation-action', { id: 'a:b', action: 'taken', at: 1, ...click })).not.toContain(':');
@@ -129,7 +152,14 @@ describe('the job catalogue', () => {
       { ...answer, channel: `C${'0'.repeat(100_000)}` },
     ];
     for (const p of hostile) expect(() => jobId('answer', p)).toThrow(/luna_job_payload_invalid|refused to queue/);
-    const click = { id: 'esc-1', action: 'taken' as const, userId: 'U0CSM1', channel: 'C0ESC', messageTs: '1700000000.000100', at: 1 };
+    const click = {
+      id: 'esc-1',
+      action: 'taken' as const,
+      userId: 'U0CSM1',
+      channel: 'C0ESC',
+      messageTs: '1700000000.000100',
+      at: 1,
+    };
     expect(() => jobId('escalation-action', { ...click, actionTs: 'x'.repeat(100_000) })).toThrow(/actionTs/);
   });
 

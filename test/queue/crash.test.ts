@@ -12,7 +12,10 @@ import { answersIn, clearPrefix, testConfig, testEnv, until } from '../helpers/h
  * A worker process killed with SIGKILL mid-job: after a restart the job completes and the thread
  * holds exactly one answer, whether the kill came while the model was writing or halfway through posting.
  */
-const CONFIG = testConfig({ model: { streamIdleTimeoutSeconds: 5 }, queue: { lockSeconds: 1.5, shutdownGraceSeconds: 5 } });
+const CONFIG = testConfig({
+  model: { streamIdleTimeoutSeconds: 5 },
+  queue: { lockSeconds: 1.5, shutdownGraceSeconds: 5 },
+});
 
 let slack: FakeSlack;
 let anthropic: FakeAnthropic;
@@ -26,7 +29,11 @@ beforeEach(async () => {
   anthropic = await FakeAnthropic.start();
   prefix = `luna-test-${randomUUID().slice(0, 8)}`;
   redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
-  queue = new Queue(QUEUE_NAME, { connection: redis, prefix, defaultJobOptions: { attempts: 4, backoff: { type: 'luna' } } });
+  queue = new Queue(QUEUE_NAME, {
+    connection: redis,
+    prefix,
+    defaultJobOptions: { attempts: 4, backoff: { type: 'luna' } },
+  });
   slack.addChannel({ id: 'C0SUPPORT' });
 });
 
@@ -40,7 +47,13 @@ afterEach(async () => {
 });
 
 async function worker() {
-  const env = await testEnv({ slack, anthropic, prefix, config: CONFIG, env: { LUNA_ROLE: 'worker', LOG_LEVEL: 'info' } });
+  const env = await testEnv({
+    slack,
+    anthropic,
+    prefix,
+    config: CONFIG,
+    env: { LUNA_ROLE: 'worker', LOG_LEVEL: 'info' },
+  });
   const child = startChild(env);
   children.push(child);
   await waitForOutput(child.output, /LUNA started/, 30_000); // tsx compiles on start: slow on a loaded machine
@@ -79,7 +92,9 @@ describe('SIGKILL mid-job', () => {
   });
 
   it('killed halfway through posting a long answer: no part is posted twice, none is missing', async () => {
-    const long = Array.from({ length: 40 }, (_, i) => `Section ${i}: ${'churn signal analysis '.repeat(60)}`).join('\n\n');
+    const long = Array.from({ length: 40 }, (_, i) => `Section ${i}: ${'churn signal analysis '.repeat(60)}`).join(
+      '\n\n',
+    );
     anthropic.defaultReply = { text: long, chunkChars: 4000 };
     slack.delay('chat.postMessage', 150);
     const first = await worker();
@@ -137,7 +152,11 @@ describe('a killed worker beside a live one', () => {
     doomed.proc.kill('SIGKILL');
     const killedAt = Date.now();
     await doomed.exited;
-    await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined, 'job finished by the live worker', 15_000);
+    await until(
+      async () => (await queue.getJob(jobId))?.finishedOn !== undefined,
+      'job finished by the live worker',
+      15_000,
+    );
     const recoveredAfterMs = (await queue.getJob(jobId))!.finishedOn! - killedAt;
     // lockSeconds is 1.5 here: the lock lapses within 1 s, and the stalled check (every 0.5 s) moves the job.
     expect(recoveredAfterMs).toBeLessThan(1_500 + 1_500);

@@ -47,7 +47,13 @@ describe('a job whose lock lapsed mid-answer', () => {
     const prefix = `luna-test-${randomUUID().slice(0, 8)}`;
     // The first worker runs one job at a time, so the lapsed job can only go to the second.
     const first = await startHarness({ config: config(1), prefix });
-    const second = await startHarness({ config: config(4), prefix, slack: first.slack, anthropic: first.anthropic, env: { LUNA_ROLE: 'worker' } });
+    const second = await startHarness({
+      config: config(4),
+      prefix,
+      slack: first.slack,
+      anthropic: first.anthropic,
+      env: { LUNA_ROLE: 'worker' },
+    });
     running.push(first, second);
     const { ts, jobId } = await lapseLockDuringModelCall(first, '<@U0LUNA> who owns the Acme renewal?');
     await until(() => first.anthropic.requests.length === 2, 'the second worker asks the model', 10_000);

@@ -30,7 +30,13 @@ afterEach(async () => {
 async function twoWorkers(cfg: string): Promise<[Harness, Harness]> {
   const prefix = `luna-test-${randomUUID().slice(0, 8)}`;
   const web = await startHarness({ config: cfg, prefix });
-  const other = await startHarness({ config: cfg, prefix, slack: web.slack, anthropic: web.anthropic, env: { LUNA_ROLE: 'worker' } });
+  const other = await startHarness({
+    config: cfg,
+    prefix,
+    slack: web.slack,
+    anthropic: web.anthropic,
+    env: { LUNA_ROLE: 'worker' },
+  });
   running.push(web, other);
   return [web, other];
 }
@@ -54,7 +60,11 @@ describe('model calls across workers', () => {
     const first = await h.mention({ text: '<@U0LUNA> first' });
     await new Promise((r) => setTimeout(r, 100));
     const second = await h.mention({ text: '<@U0LUNA> second' });
-    await until(() => [first, second].every((m) => answersIn(h.slack, 'C0SUPPORT', m.ts).length === 1), 'both answered', 10_000);
+    await until(
+      () => [first, second].every((m) => answersIn(h.slack, 'C0SUPPORT', m.ts).length === 1),
+      'both answered',
+      10_000,
+    );
 
     const [limited, ...rest] = h.anthropic.requests;
     expect(rest).toHaveLength(2);

@@ -15,21 +15,35 @@ afterEach(async () => {
 /** 529 for every request until `ms` from now, then a normal answer. */
 function outageFor(ms: number): { until: number; reply: { handler: () => FakeReply } } {
   const until = Date.now() + ms;
-  return { until, reply: { handler: () => (Date.now() < until ? { status: 529 } : { text: 'Answer once the service is back.' }) } };
+  return {
+    until,
+    reply: { handler: () => (Date.now() < until ? { status: 529 } : { text: 'Answer once the service is back.' }) },
+  };
 }
 
-const notes = (ts: string) => h.slack.botMessages('C0SUPPORT', ts).filter((m) => (m.metadata?.event_payload as { part?: unknown })?.part === 'still-working');
-const apologies = (ts: string) => h.slack.botMessages('C0SUPPORT', ts).filter((m) => (m.metadata?.event_payload as { part?: unknown })?.part === 'apology');
+const notes = (ts: string) =>
+  h.slack
+    .botMessages('C0SUPPORT', ts)
+    .filter((m) => (m.metadata?.event_payload as { part?: unknown })?.part === 'still-working');
+const apologies = (ts: string) =>
+  h.slack
+    .botMessages('C0SUPPORT', ts)
+    .filter((m) => (m.metadata?.event_payload as { part?: unknown })?.part === 'apology');
 
 describe('an AI-service outage', () => {
   it('is waited out: every mention answered once after it, no apology, and few requests while it lasts', async () => {
     const lines: string[] = [];
     const log = createLogger('info', {}, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     // Not about limits: one person sends all ten (UNLIMITED).
-    h = await startHarness({ config: testConfig({ model: { giveUpAfterMinutes: 1, outageProbeSeconds: 0.2 }, limits: UNLIMITED }), log });
+    h = await startHarness({
+      config: testConfig({ model: { giveUpAfterMinutes: 1, outageProbeSeconds: 0.2 }, limits: UNLIMITED }),
+      log,
+    });
     const outage = outageFor(3_000);
     h.anthropic.defaultReply = outage.reply;
-    const sent = await Promise.all(Array.from({ length: 10 }, (_, i) => h.mention({ text: `<@U0LUNA> question ${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => h.mention({ text: `<@U0LUNA> question ${i}` })),
+    );
     const counts = await jobsFinished(h, 10, 30_000);
     expect(counts.completed).toBe(10);
     for (const m of sent) {
@@ -47,11 +61,15 @@ describe('an AI-service outage', () => {
   });
 
   it('someone waiting longer than stillWorkingNoteSeconds gets one note, then the answer', async () => {
-    h = await startHarness({ config: testConfig({ model: { giveUpAfterMinutes: 1, outageProbeSeconds: 0.2, stillWorkingNoteSeconds: 1 } }) });
+    h = await startHarness({
+      config: testConfig({ model: { giveUpAfterMinutes: 1, outageProbeSeconds: 0.2, stillWorkingNoteSeconds: 1 } }),
+    });
     h.anthropic.defaultReply = outageFor(3_500).reply;
     const m = await h.mention({ text: '<@U0LUNA> are you there?' });
     await jobsFinished(h, 1, 30_000);
-    expect(notes(m.ts).map((n) => n.text)).toEqual(["The AI service is busy right now; I'll answer here as soon as it's back."]);
+    expect(notes(m.ts).map((n) => n.text)).toEqual([
+      "The AI service is busy right now; I'll answer here as soon as it's back.",
+    ]);
     expect(answersIn(h.slack, 'C0SUPPORT', m.ts).map((a) => a.text)).toContain('Answer once the service is back.');
   });
 

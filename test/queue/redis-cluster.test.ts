@@ -38,7 +38,9 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
         expect(sent.filter((r) => r.status !== 200)).toEqual([]);
         const single = sent.slice(0, 90);
         await until(
-          () => single.every((r) => answersIn(h.slack, 'C0SUPPORT', r.ts).length >= 1) && answersIn(h.slack, 'C0SUPPORT', root).length >= 10,
+          () =>
+            single.every((r) => answersIn(h.slack, 'C0SUPPORT', r.ts).length >= 1) &&
+            answersIn(h.slack, 'C0SUPPORT', root).length >= 10,
           'every mention answered',
           25_000,
         );
@@ -87,12 +89,30 @@ describe('Redis Cluster over TLS (rediss:// entries)', () => {
       });
       const luna = await startLunaProcess(env);
       try {
-        const tss = ['one', 'two', 'three'].map((q) => slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: `<@U0LUNA> ${q}?` }));
+        const tss = ['one', 'two', 'three'].map((q) =>
+          slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: `<@U0LUNA> ${q}?` }),
+        );
         for (const ts of tss) {
-          const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> over TLS?', ts, channel: 'C0SUPPORT' });
-          expect((await signedRequest(`http://127.0.0.1:${luna.port}/slack/events`, event, { signingSecret: SIGNING_SECRET })).status).toBe(200);
+          const event = eventEnvelope({
+            type: 'app_mention',
+            user: 'U0ALICE',
+            text: '<@U0LUNA> over TLS?',
+            ts,
+            channel: 'C0SUPPORT',
+          });
+          expect(
+            (
+              await signedRequest(`http://127.0.0.1:${luna.port}/slack/events`, event, {
+                signingSecret: SIGNING_SECRET,
+              })
+            ).status,
+          ).toBe(200);
         }
-        await slack.waitFor(() => tss.every((ts) => answersIn(slack, 'C0SUPPORT', ts).length === 1), 15_000, 'answers over a TLS cluster');
+        await slack.waitFor(
+          () => tss.every((ts) => answersIn(slack, 'C0SUPPORT', ts).length === 1),
+          15_000,
+          'answers over a TLS cluster',
+        );
         expect(luna.output()).toContain('"redis":"cluster 127.0.0.1:');
       } finally {
         await luna.stop();

@@ -47,7 +47,13 @@ describe('starting without Redis', () => {
         const early = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA> anyone there?' });
         const refused = await signedRequest(
           `${base}/slack/events`,
-          eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> anyone there?', ts: early, channel: 'C0SUPPORT' }),
+          eventEnvelope({
+            type: 'app_mention',
+            user: 'U0ALICE',
+            text: '<@U0LUNA> anyone there?',
+            ts: early,
+            channel: 'C0SUPPORT',
+          }),
           { signingSecret: SIGNING_SECRET },
         );
         expect(refused.status).toBeGreaterThanOrEqual(500);
@@ -65,7 +71,11 @@ describe('starting without Redis', () => {
           },
         );
         expect(res.status).toBe(200);
-        await slack.waitFor(() => answersIn(slack, 'C0SUPPORT', ts).length === 1, 15_000, 'the answer once Redis is up');
+        await slack.waitFor(
+          () => answersIn(slack, 'C0SUPPORT', ts).length === 1,
+          15_000,
+          'the answer once Redis is up',
+        );
 
         // Gone again for a few seconds while LUNA runs (and back empty: this Redis keeps nothing on disk).
         await server.kill();
@@ -84,7 +94,9 @@ describe('starting without Redis', () => {
         for (const line of errLines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
         expect(child.output()).not.toContain(password);
         // Rate-limited: one line when waiting began (and one per 10 s after), not one per reconnect attempt.
-        expect(errLines.filter((l) => /Redis/.test(l) && /waiting for|still unreachable|lost the connection/.test(l)).length).toBeLessThanOrEqual(4);
+        expect(
+          errLines.filter((l) => /Redis/.test(l) && /waiting for|still unreachable|lost the connection/.test(l)).length,
+        ).toBeLessThanOrEqual(4);
         expect(child.output()).not.toMatch(/local Redis/); // an explicit REDIS_URL never starts one
       } finally {
         child.proc.kill('SIGTERM');
@@ -100,7 +112,14 @@ describe('a Redis blip', () => {
   it.skipIf(!ownServers)(
     'Redis killed and restarted within a second: every mention gets its 200, and each is answered exactly once',
     async () => {
-      const server = await startRedisServer((p) => ['--port', String(p), '--appendonly', 'yes', '--appendfsync', 'everysec']);
+      const server = await startRedisServer((p) => [
+        '--port',
+        String(p),
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+      ]);
       const h = await startHarness({
         // Not about limits: one person sends a mention every 40 ms (UNLIMITED).
         config: testConfig({ limits: UNLIMITED }),
@@ -116,7 +135,11 @@ describe('a Redis blip', () => {
         const sending = (async () => {
           for (let i = 0; Date.now() - started < 3_500; i++) {
             const at = Date.now();
-            inFlight.push(h.mention({ text: `<@U0LUNA> question ${i}` }).then((r) => void sent.push({ ts: r.ts, status: r.status, ms: r.ms, at })));
+            inFlight.push(
+              h
+                .mention({ text: `<@U0LUNA> question ${i}` })
+                .then((r) => void sent.push({ ts: r.ts, status: r.status, ms: r.ms, at })),
+            );
             await new Promise((res) => setTimeout(res, 40));
           }
           await Promise.all(inFlight);
@@ -131,7 +154,11 @@ describe('a Redis blip', () => {
 
         const acked = sent.filter((s) => s.status === 200);
         const during = sent.filter((s) => s.at >= blip.from - 50 && s.at <= blip.to);
-        await until(() => acked.every((s) => answersIn(h.slack, 'C0SUPPORT', s.ts).length >= 1), 'every acked mention answered', 30_000);
+        await until(
+          () => acked.every((s) => answersIn(h.slack, 'C0SUPPORT', s.ts).length >= 1),
+          'every acked mention answered',
+          30_000,
+        );
         await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up, if there were one
         const counts = acked.map((s) => answersIn(h.slack, 'C0SUPPORT', s.ts).length);
         console.log(

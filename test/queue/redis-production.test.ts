@@ -78,8 +78,16 @@ describe('rediss://', () => {
     });
     try {
       const ts = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA> over TLS?' });
-      const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> over TLS?', ts, channel: 'C0SUPPORT' });
-      const res = await signedRequest(`http://127.0.0.1:${luna.port}/slack/events`, event, { signingSecret: SIGNING_SECRET });
+      const event = eventEnvelope({
+        type: 'app_mention',
+        user: 'U0ALICE',
+        text: '<@U0LUNA> over TLS?',
+        ts,
+        channel: 'C0SUPPORT',
+      });
+      const res = await signedRequest(`http://127.0.0.1:${luna.port}/slack/events`, event, {
+        signingSecret: SIGNING_SECRET,
+      });
       expect(res.status).toBe(200);
       await slack.waitFor(() => answersIn(slack, 'C0SUPPORT', ts).length === 1, 10_000, 'answer over TLS');
     } finally {
@@ -109,7 +117,10 @@ describe('Redis Cluster', () => {
         await new Promise((r) => setTimeout(r, 25));
       }
       // Without a hash tag BullMQ's scripts span slots, so the cluster refuses them.
-      const plain = new Queue(QUEUE_NAME, { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix: 'luna' });
+      const plain = new Queue(QUEUE_NAME, {
+        connection: new Redis(url, { maxRetriesPerRequest: null }),
+        prefix: 'luna',
+      });
       await expect(plain.add('answer', {}, { jobId: 'x' })).rejects.toThrow(/CROSSSLOT/);
       await plain.close();
       await admin.flushall(); // what the refused queue left behind

@@ -26,11 +26,17 @@ afterAll(async () => {
 
 // Urgent: both targets in 6 s, warned at 3 s. Low: minutes away.
 const POLICY = slaPolicy(
-  RequestsSchema.parse({ warnAt: 0.5, sla: { urgent: { firstResponse: '0.1m', resolution: '0.1m' }, low: { firstResponse: '5m', resolution: '10m' } } }),
+  RequestsSchema.parse({
+    warnAt: 0.5,
+    sla: { urgent: { firstResponse: '0.1m', resolution: '0.1m' }, low: { firstResponse: '5m', resolution: '10m' } },
+  }),
 );
 
 async function worker(name: string) {
-  const child = startChild({ TIMERS_PREFIX: prefix, WORKER_NAME: name, TICK_MS: '250' }, 'test/helpers/request-timer-worker.ts');
+  const child = startChild(
+    { TIMERS_PREFIX: prefix, WORKER_NAME: name, TICK_MS: '250' },
+    'test/helpers/request-timer-worker.ts',
+  );
   children.push(child);
   await waitForOutput(child.output, new RegExp(`${name} ready`), 30_000);
   return child;

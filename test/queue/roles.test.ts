@@ -35,7 +35,8 @@ beforeAll(async () => {
   prefix = `luna-test-${randomUUID().slice(0, 8)}`;
   slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
   anthropic.latencyMs = 300;
-  const env = (role: string, model: FakeAnthropic) => testEnv({ slack, anthropic: model, prefix, config: CONFIG, env: { LUNA_ROLE: role } });
+  const env = (role: string, model: FakeAnthropic) =>
+    testEnv({ slack, anthropic: model, prefix, config: CONFIG, env: { LUNA_ROLE: role } });
   procs = await Promise.all([
     startLunaProcess(await env('web', trap)),
     startLunaProcess(await env('worker', anthropic)),
@@ -56,22 +57,42 @@ describe('1 web + 2 workers on one queue', () => {
     for (let i = 0; i < 8; i++) {
       const ts = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: `<@U0LUNA> question ${i}` });
       const event = { type: 'app_mention', user: 'U0ALICE', text: `<@U0LUNA> question ${i}`, ts, channel: 'C0SUPPORT' };
-      const res = await signedRequest(`http://127.0.0.1:${web!.port}/slack/events`, eventEnvelope(event), { signingSecret: SIGNING_SECRET });
+      const res = await signedRequest(`http://127.0.0.1:${web!.port}/slack/events`, eventEnvelope(event), {
+        signingSecret: SIGNING_SECRET,
+      });
       expect(res.status).toBe(200);
       sent.push(ts);
     }
-    await slack.waitFor(() => sent.every((ts) => answersIn(slack, 'C0SUPPORT', ts).length >= 1), 15_000, 'every mention answered');
+    await slack.waitFor(
+      () => sent.every((ts) => answersIn(slack, 'C0SUPPORT', ts).length >= 1),
+      15_000,
+      'every mention answered',
+    );
     await new Promise((r) => setTimeout(r, 200)); // room for a duplicate to show up, if there were one
     expect(sent.map((ts) => answersIn(slack, 'C0SUPPORT', ts).length)).toEqual(sent.map(() => 1));
 
     expect(trap.requests).toHaveLength(0);
     expect(anthropic.requests).toHaveLength(8);
-    const done = await Promise.all(workers.map(async (w) => metricSum(await scrape(w.port), 'luna_job_duration_seconds_count', { outcome: 'ok' })));
+    const done = await Promise.all(
+      workers.map(async (w) => metricSum(await scrape(w.port), 'luna_job_duration_seconds_count', { outcome: 'ok' })),
+    );
     expect(done.reduce((a, b) => a + b, 0)).toBe(8);
     for (const n of done) expect(n).toBeGreaterThan(0); // two jobs at a time each: eight need both
     expect(metricSum(await scrape(web!.port), 'luna_job_duration_seconds_count')).toBe(0);
     // Workers do not receive Slack requests at all.
-    const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: 'hi', ts: sent[0]!, channel: 'C0SUPPORT' });
-    expect((await signedRequest(`http://127.0.0.1:${workers[0]!.port}/slack/events`, event, { signingSecret: SIGNING_SECRET })).status).toBe(404);
+    const event = eventEnvelope({
+      type: 'app_mention',
+      user: 'U0ALICE',
+      text: 'hi',
+      ts: sent[0]!,
+      channel: 'C0SUPPORT',
+    });
+    expect(
+      (
+        await signedRequest(`http://127.0.0.1:${workers[0]!.port}/slack/events`, event, {
+          signingSecret: SIGNING_SECRET,
+        })
+      ).status,
+    ).toBe(404);
   });
 });

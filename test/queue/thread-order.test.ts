@@ -16,7 +16,8 @@ afterEach(async () => {
 });
 
 const C = 'C0SUPPORT';
-const jobOf = (m: { metadata?: { event_payload?: unknown } }) => (m.metadata?.event_payload as { job_id?: string }).job_id;
+const jobOf = (m: { metadata?: { event_payload?: unknown } }) =>
+  (m.metadata?.event_payload as { job_id?: string }).job_id;
 
 function rootMessage(text = 'Acme renewal is at risk') {
   if (!h.slack.hasChannel(C)) h.slack.addChannel({ id: C, name: 'support' });
@@ -37,7 +38,8 @@ describe('order within a thread', () => {
     const ids = [answerJobId({ channel: C, messageTs: first.ts }), answerJobId({ channel: C, messageTs: second.ts })];
     expect(answersIn(h.slack, C, root).map(jobOf)).toEqual(ids);
     // The second job did not even ask the model before the first answer was in the thread (posted, or its stream finished).
-    const finished = (c: (typeof h.slack.calls)[number]) => ['chat.postMessage', 'chat.update'].includes(c.method) && c.args.metadata !== undefined;
+    const finished = (c: (typeof h.slack.calls)[number]) =>
+      ['chat.postMessage', 'chat.update'].includes(c.method) && c.args.metadata !== undefined;
     const firstPosted = h.slack.calls.find((c) => finished(c) && jobOf(c.args as never) === ids[0])!.at;
     expect(h.anthropic.requests[1]!.at).toBeGreaterThanOrEqual(firstPosted);
     // Waiting its turn is not a failed attempt: the job completed on its first and only attempt.
@@ -49,8 +51,15 @@ describe('order within a thread', () => {
     h.anthropic.latencyMs = 700;
     const [a, b] = [rootMessage('Thread A'), rootMessage('Thread B')];
     const started = Date.now();
-    await Promise.all([h.mention({ threadTs: a, text: '<@U0LUNA> A?' }), h.mention({ threadTs: b, text: '<@U0LUNA> B?' })]);
-    await until(() => answersIn(h.slack, C, a).length === 1 && answersIn(h.slack, C, b).length === 1, 'both threads answered', 10_000);
+    await Promise.all([
+      h.mention({ threadTs: a, text: '<@U0LUNA> A?' }),
+      h.mention({ threadTs: b, text: '<@U0LUNA> B?' }),
+    ]);
+    await until(
+      () => answersIn(h.slack, C, a).length === 1 && answersIn(h.slack, C, b).length === 1,
+      'both threads answered',
+      10_000,
+    );
     const wall = Date.now() - started;
     const [r1, r2] = h.anthropic.requests;
     expect(Math.abs(r1!.at - r2!.at)).toBeLessThan(300);
@@ -61,7 +70,11 @@ describe('order within a thread', () => {
     const root = rootMessage();
     // An earlier mention whose job is gone (removed by an operator, or expired): registered, no job.
     const redis = new Redis(process.env.REDIS_URL!);
-    const order = new ThreadOrder({ store: new ThreadOrderStore(redis, h.prefix), queue: h.luna.queue, log: createLogger('error') });
+    const order = new ThreadOrder({
+      store: new ThreadOrderStore(redis, h.prefix),
+      queue: h.luna.queue,
+      log: createLogger('error'),
+    });
     const ghostTs = h.slack.addMessage(C, { user: 'U0BOB', text: '<@U0LUNA> lost one', thread_ts: root });
     await order.register(JOB_NAMES.answer, answerJobId({ channel: C, messageTs: ghostTs }), {
       channel: C,
@@ -72,7 +85,11 @@ describe('order within a thread', () => {
     // An earlier mention that fails for good (a request the API will never accept): an apology, then the next one runs.
     h.anthropic.enqueue({ status: 400, message: 'prompt is too long' });
     const failed = await h.mention({ threadTs: root, text: '<@U0LUNA> this one fails' });
-    await until(async () => (await h.luna.queue.getJobState(answerJobId({ channel: C, messageTs: failed.ts }))) === 'failed', 'final failure', 10_000);
+    await until(
+      async () => (await h.luna.queue.getJobState(answerJobId({ channel: C, messageTs: failed.ts }))) === 'failed',
+      'final failure',
+      10_000,
+    );
     const started = Date.now();
     await h.mention({ threadTs: root, text: '<@U0LUNA> still there?' });
     await until(() => answersIn(h.slack, C, root).length === 1, 'the later mention is answered', 10_000);

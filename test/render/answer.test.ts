@@ -39,7 +39,9 @@ describe('renderAnswer', () => {
   });
 
   it('keeps allowed tokens live even inside code and emphasis', () => {
-    expect(renderAnswer('`<@U0OWNER>` and **<!subteam^S0SALES>**', policy).text).toBe('`<@U0OWNER>` and *<!subteam^S0SALES>*');
+    expect(renderAnswer('`<@U0OWNER>` and **<!subteam^S0SALES>**', policy).text).toBe(
+      '`<@U0OWNER>` and *<!subteam^S0SALES>*',
+    );
   });
 
   it('keeps channel links and dates, escapes everything else', () => {

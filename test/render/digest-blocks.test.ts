@@ -11,21 +11,43 @@ function record(n: { themes: number; actions: number; words: number }): DigestRe
   return {
     id: 'digest-C1-1700000000.000100',
     createdAt: 1_700_000_000_000,
-    scope: { kind: 'thread', channel: 'C1', threadTs: '1700000000.000100', messages: 20, threads: 1, people: 2, parts: 3 },
+    scope: {
+      kind: 'thread',
+      channel: 'C1',
+      threadTs: '1700000000.000100',
+      messages: 20,
+      threads: 1,
+      people: 2,
+      parts: 3,
+    },
     digest: {
-      themes: Array.from({ length: n.themes }, (_, i) => ({ title: `Theme ${i}`, count: 3, summary: long(`Summary ${i}`), sources })),
+      themes: Array.from({ length: n.themes }, (_, i) => ({
+        title: `Theme ${i}`,
+        count: 3,
+        summary: long(`Summary ${i}`),
+        sources,
+      })),
       sentiment: { overall: 'leaning_negative', summary: 'Unhappy <!channel> about SSO', sources: ['m1'] },
       csat: { estimate: 2, reasoning: 'Several complaints', sources: ['m2'] },
       painPoints: [{ text: long('Slow SSO'), sources: ['m3'] }],
       praise: [],
       featureRequests: [{ text: 'Bulk import <@U0STRANGER>', sources: ['m4'] }],
       churnRisks: [],
-      actions: Array.from({ length: n.actions }, (_, i) => ({ action: long(`Action ${i}`), owner: '@sales', sources: ['m5', 'm6'] })),
+      actions: Array.from({ length: n.actions }, (_, i) => ({
+        action: long(`Action ${i}`),
+        owner: '@sales',
+        sources: ['m5', 'm6'],
+      })),
     },
     cited: Object.fromEntries(
       sources.map((ref, i) => [
         ref,
-        { url: `https://acme.slack.com/archives/C1/p17000000000001${String(i).padStart(2, '0')}`, channel: 'C1', ts: '1', threadTs: '1' },
+        {
+          url: `https://acme.slack.com/archives/C1/p17000000000001${String(i).padStart(2, '0')}`,
+          channel: 'C1',
+          ts: '1',
+          threadTs: '1',
+        },
       ]),
     ),
     participants: ['U0BOB'],
@@ -36,7 +58,9 @@ describe('digest Block Kit', () => {
   it('renders a small digest as one valid message with permalinks and a Done button per action', () => {
     const { parts, removed } = renderDigest(record({ themes: 2, actions: 3, words: 5 }), new Map(), policy);
     expect(parts).toHaveLength(1);
-    expect(validateBlocks(parts[0]!.blocks, { pointer: '/blocks', maxBlocks: 50, allowed: MESSAGE_BLOCK_TYPES })).toEqual([]);
+    expect(
+      validateBlocks(parts[0]!.blocks, { pointer: '/blocks', maxBlocks: 50, allowed: MESSAGE_BLOCK_TYPES }),
+    ).toEqual([]);
     const json = JSON.stringify(parts[0]!.blocks);
     expect(json).toContain('<https://acme.slack.com/archives/C1/p1700000000000100|[1]>');
     expect(json).toContain('+14 more'); // 20 sources, 6 shown

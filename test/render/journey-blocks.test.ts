@@ -6,14 +6,18 @@ import { MESSAGE_BLOCK_TYPES, validateBlocks } from '../fakes/slack-blocks.js';
 import { acmeMap, syntheticMap } from '../fixtures/journey/maps.js';
 
 const policy: MentionPolicy = { users: new Set(['U0ALICE']), groups: new Set() };
-const valid = (blocks: unknown[]) => validateBlocks(blocks, { pointer: '/blocks', maxBlocks: 50, allowed: MESSAGE_BLOCK_TYPES });
+const valid = (blocks: unknown[]) =>
+  validateBlocks(blocks, { pointer: '/blocks', maxBlocks: 50, allowed: MESSAGE_BLOCK_TYPES });
 const textOf = (blocks: unknown[]) => JSON.stringify(blocks);
 
 describe('journeyBlocks', () => {
   it('renders a header, a section per stage and the KPIs with their targets, within Slack limits', () => {
     const { blocks, text } = journeyBlocks(acmeMap(), policy, 'The picture follows.');
     expect(valid(blocks)).toEqual([]);
-    expect(blocks[0]).toMatchObject({ type: 'header', text: { text: 'Journey map: Acme Corp: from signed contract to renewal and advocacy' } });
+    expect(blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: 'Journey map: Acme Corp: from signed contract to renewal and advocacy' },
+    });
     const sections = blocks.filter((b) => b.type === 'section').map((b) => (b as { text: { text: string } }).text.text);
     expect(sections).toHaveLength(1 + 5);
     expect(sections[0]).toContain('*Lowest point:* Adoption (2/5, uneasy)');
@@ -44,7 +48,12 @@ describe('journeyBlocks', () => {
 
   it('makes broadcasts and unknown mentions inert, keeps allowed ones, and never reads a phrase as Markdown structure', () => {
     const map = acmeMap();
-    map.stages[0]!.painPoints = ['<!channel> everyone is blocked', 'ask <@U0ALICE> and <@U0STRANGER>', '> 90% of users churn', '# not a heading'];
+    map.stages[0]!.painPoints = [
+      '<!channel> everyone is blocked',
+      'ask <@U0ALICE> and <@U0STRANGER>',
+      '> 90% of users churn',
+      '# not a heading',
+    ];
     const { blocks, removed } = journeyBlocks(map, policy, 'note');
     const json = textOf(blocks);
     expect(json).not.toContain('<!channel>');
@@ -77,7 +86,12 @@ describe('journeyMermaid', () => {
     map.scenario = 'Q3: renewals; #1 priority';
     map.actor = 'Ops, Finance: admins';
     map.stages[0]!.name = 'Kick-off: week #1';
-    map.stages[0]!.actions = ['Ask: "what is #2?"; then wait', 'section leads approve', 'line\nbreak %% comment', ':#;'];
+    map.stages[0]!.actions = [
+      'Ask: "what is #2?"; then wait',
+      'section leads approve',
+      'line\nbreak %% comment',
+      ':#;',
+    ];
     const lines = journeyMermaid(map).trimEnd().split('\n');
     const tasks = lines.filter((l) => l.startsWith('    '));
     for (const t of tasks) expect(t).toMatch(/^ {4}[^:#;\n]+: [1-5]: [^:#;,\n]+$/);

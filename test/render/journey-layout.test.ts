@@ -16,7 +16,11 @@ describe('wrapText', () => {
 
   it('breaks a word longer than the line, after a / or - when one is near', () => {
     expect(wrapText('abcdefghijklmnopqrstuvwxy', 100, mono)).toEqual(['abcdefghij', 'klmnopqrst', 'uvwxy']);
-    expect(wrapText('example.com/onboarding/checklist', 120, mono)).toEqual(['example.com/', 'onboarding/', 'checklist']);
+    expect(wrapText('example.com/onboarding/checklist', 120, mono)).toEqual([
+      'example.com/',
+      'onboarding/',
+      'checklist',
+    ]);
   });
 
   it('ends a cut with an ellipsis that still fits, and keeps empty text empty', () => {
@@ -36,7 +40,9 @@ describe('font metrics', () => {
       ['Value realisation', 'bold'],
     ] as const) {
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="60"><text x="0" y="40" font-family="${FONT_FAMILY}" font-size="20"${weight === 'bold' ? ' font-weight="700"' : ''}>${text}</text></svg>`;
-      const drawn = new Resvg(svg, { font: { loadSystemFonts: false, fontFiles: Object.values(FONT_FILES), defaultFontFamily: FONT_FAMILY } }).getBBox()!.width;
+      const drawn = new Resvg(svg, {
+        font: { loadSystemFonts: false, fontFiles: Object.values(FONT_FILES), defaultFontFamily: FONT_FAMILY },
+      }).getBBox()!.width;
       const estimate = textWidth(text, 20, weight);
       expect(estimate).toBeGreaterThanOrEqual(drawn);
       expect(estimate).toBeLessThanOrEqual(drawn * 1.04 + 4);
@@ -95,7 +101,8 @@ describe('layoutJourney', () => {
     });
     // Higher scores sit higher on the page.
     const byScore = [...layout.points].sort((a, b) => a.score - b.score);
-    for (let i = 1; i < byScore.length; i++) if (byScore[i]!.score > byScore[i - 1]!.score) expect(byScore[i]!.y).toBeLessThan(byScore[i - 1]!.y);
+    for (let i = 1; i < byScore.length; i++)
+      if (byScore[i]!.score > byScore[i - 1]!.score) expect(byScore[i]!.y).toBeLessThan(byScore[i - 1]!.y);
   });
 
   it('wraps and clips long names, sentences and unbroken URLs without overlapping, at 3 and 8 stages', () => {

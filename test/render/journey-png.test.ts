@@ -13,7 +13,8 @@ describe('journey map PNG', () => {
     const layout = layoutJourney(map);
     const picture = await renderJourneyPng(map);
     // `npm run render:sample` refreshes the journey-map docs' sample from this very fixture.
-    if (process.env.LUNA_WRITE_SAMPLE === '1') writeFileSync(new URL('../../docs/journey-map-sample.png', import.meta.url), picture.png);
+    if (process.env.LUNA_WRITE_SAMPLE === '1')
+      writeFileSync(new URL('../../docs/journey-map-sample.png', import.meta.url), picture.png);
 
     const img = decodePng(picture.png);
     expect([img.width, img.height]).toEqual([1600, layout.height]);

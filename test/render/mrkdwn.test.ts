@@ -133,9 +133,23 @@ describe('markdownToMrkdwn', () => {
   });
 
   it('passes code through untouched except for escaping, and drops the language tag', () => {
-    const md = ['Use `**not bold** <x> & _y_`:', '', '```typescript', 'const a = b && c < d; // **kept** _kept_', '  indented', '```'].join('\n');
+    const md = [
+      'Use `**not bold** <x> & _y_`:',
+      '',
+      '```typescript',
+      'const a = b && c < d; // **kept** _kept_',
+      '  indented',
+      '```',
+    ].join('\n');
     expect(markdownToMrkdwn(md)).toBe(
-      ['Use `**not bold** &lt;x&gt; &amp; _y_`:', '', '```', 'const a = b &amp;&amp; c &lt; d; // **kept** _kept_', '  indented', '```'].join('\n'),
+      [
+        'Use `**not bold** &lt;x&gt; &amp; _y_`:',
+        '',
+        '```',
+        'const a = b &amp;&amp; c &lt; d; // **kept** _kept_',
+        '  indented',
+        '```',
+      ].join('\n'),
     );
   });
 
@@ -150,7 +164,9 @@ describe('markdownToMrkdwn', () => {
     const zwsp = '\u200B';
     expect(markdownToMrkdwn('Type ``` to start a block')).toBe(`Type \`\`${zwsp}\` to start a block`);
     expect(markdownToMrkdwn('&#96;&#96;&#96; and \\`\\`\\`')).toBe(`\`\`${zwsp}\` and \`\`${zwsp}\``);
-    expect(markdownToMrkdwn('~~~md\n```ts\ncode\n```\n~~~')).toBe(`\`\`\`\n\`\`${zwsp}\`ts\ncode\n\`\`${zwsp}\`\n\`\`\``);
+    expect(markdownToMrkdwn('~~~md\n```ts\ncode\n```\n~~~')).toBe(
+      `\`\`\`\n\`\`${zwsp}\`ts\ncode\n\`\`${zwsp}\`\n\`\`\``,
+    );
     expect(markdownToMrkdwn('inline ```block``` stays')).toBe('inline ```block``` stays');
   });
 

@@ -113,7 +113,8 @@ function randomMarkdown(next: () => number): string {
 }
 
 /** Everything Slack reads as a control sequence must be one this module meant. */
-const INTENDED_TOKEN = /<(?:@U0OWNER|!subteam\^S0SALES|#C[A-Z0-9]+(?:\|[^<>]*)?|!date\^[^<>]*|(?:https?:\/\/|mailto:)[^\s<>|]+(?:\|[^<>]*)?)>/g;
+const INTENDED_TOKEN =
+  /<(?:@U0OWNER|!subteam\^S0SALES|#C[A-Z0-9]+(?:\|[^<>]*)?|!date\^[^<>]*|(?:https?:\/\/|mailto:)[^\s<>|]+(?:\|[^<>]*)?)>/g;
 
 function expectSafeMrkdwn(text: string): void {
   const outsideTokens = text.replace(INTENDED_TOKEN, '');
@@ -122,15 +123,23 @@ function expectSafeMrkdwn(text: string): void {
   expect(text.replace(/&(?:amp|lt|gt);/g, '')).not.toMatch(/&/);
   const seen = decodeEntities(text)
     .normalize('NFKC')
-    .replace(/\p{Default_Ignorable_Code_Point}/gu, (ch, at: number, all: string) => (ch === '\u2060' && all[at - 1] === '@' ? ch : ''));
+    .replace(/\p{Default_Ignorable_Code_Point}/gu, (ch, at: number, all: string) =>
+      ch === '\u2060' && all[at - 1] === '@' ? ch : '',
+    );
   expect(seen).not.toMatch(/<\s*!\s*(channel|here|everyone|group)/i);
   expect(seen).not.toMatch(/(?<![\p{L}\p{N}_.+\-/=@])@(channel|here|everyone)(?![\p{L}\p{N}_])/iu);
-  expect(seen.match(/<@[UW]\w*|<!subteam\^\w*/gi) ?? []).toSatisfy((found: string[]) => found.every((t) => t === '<@U0OWNER' || t === '<!subteam^S0SALES'));
+  expect(seen.match(/<@[UW]\w*|<!subteam\^\w*/gi) ?? []).toSatisfy((found: string[]) =>
+    found.every((t) => t === '<@U0OWNER' || t === '<!subteam^S0SALES'),
+  );
 }
 
 describe('render and split invariants on 200 random model answers', () => {
   const next = random(20240611);
-  const cases = Array.from({ length: 200 }, (_, i) => ({ i, md: randomMarkdown(next), max: 120 + Math.floor(next() * 1400) }));
+  const cases = Array.from({ length: 200 }, (_, i) => ({
+    i,
+    md: randomMarkdown(next),
+    max: 120 + Math.floor(next() * 1400),
+  }));
 
   it.each(cases)('case $i', ({ md, max }) => {
     const { text } = renderAnswer(md, policy);

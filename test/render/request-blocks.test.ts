@@ -2,7 +2,16 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
 import { requestFigures, yourRequests } from '../../src/domain/request-figures.js';
-import { assign, markFired, openRequest, resolve, respond, slaPolicy, withdraw, type RequestRecord } from '../../src/domain/requests.js';
+import {
+  assign,
+  markFired,
+  openRequest,
+  resolve,
+  respond,
+  slaPolicy,
+  withdraw,
+  type RequestRecord,
+} from '../../src/domain/requests.js';
 import {
   breachReply,
   parseRequestActionValue,
@@ -34,10 +43,20 @@ const P = slaPolicy(RequestsSchema.parse({}));
 const TARGETS = { firstResponse: '4h', resolution: '3d' };
 const PERMALINK = 'https://acme.slack.com/archives/C0ACME/p1762074000000100';
 
-function request(text = 'Our CSV export fails <!channel> since <@U0CSM1|anna> changed <https://evil.example|the settings> & more'): RequestRecord {
+function request(
+  text = 'Our CSV export fails <!channel> since <@U0CSM1|anna> changed <https://evil.example|the settings> & more',
+): RequestRecord {
   return {
     ...openRequest(
-      { channel: 'C0ACME', messageTs: '1762074000.000100', askerId: 'U0CUSTOMER', text, at: T0, via: 'ai', account: { id: 't-T0ACME', name: 'Acme <Corp>' } },
+      {
+        channel: 'C0ACME',
+        messageTs: '1762074000.000100',
+        askerId: 'U0CUSTOMER',
+        text,
+        at: T0,
+        via: 'ai',
+        account: { id: 't-T0ACME', name: 'Acme <Corp>' },
+      },
       P,
     ),
     permalink: PERMALINK,
@@ -71,7 +90,9 @@ describe('the triage card', () => {
     const fields = blocks[1]!.fields!.map((f) => f.text).join('\n');
     expect(fields).toContain(':large_yellow_circle: Open');
     expect(fields).toContain('_Unassigned_');
-    expect(fields).toContain(`*First response* (4h)\nDue <!date^${sec(r.due.firstResponse)}^{date_short_pretty} {time}|2026-11-02 13:00 UTC>`);
+    expect(fields).toContain(
+      `*First response* (4h)\nDue <!date^${sec(r.due.firstResponse)}^{date_short_pretty} {time}|2026-11-02 13:00 UTC>`,
+    );
     expect(fields).toContain(`Due <!date^${sec(r.due.resolution)}^`);
     expect(flattenText({ blocks: card.blocks })).toContain(`<${PERMALINK}|Open the thread>`);
     expect(card.text).not.toMatch(/<!channel>|<@/);
@@ -85,20 +106,42 @@ describe('the triage card', () => {
     expect(res).toMatchObject({ action_id: REQUEST_ACTIONS.resolve, value: r.id, style: 'primary' });
     expect(select).toMatchObject({ type: 'static_select', action_id: REQUEST_ACTIONS.priority });
     const options = select!.options as Array<{ value: string }>;
-    expect(options.map((o) => parseRequestActionValue(o.value))).toEqual(['urgent', 'high', 'normal', 'low'].map((priority) => ({ id: r.id, priority })));
+    expect(options.map((o) => parseRequestActionValue(o.value))).toEqual(
+      ['urgent', 'high', 'normal', 'low'].map((priority) => ({ id: r.id, priority })),
+    );
     expect(select!.initial_option).toEqual(options[2]);
     expect(parseRequestActionValue(String(take!.value))).toEqual({ id: r.id });
     expect(parseRequestActionValue(requestActionValue(r.id, 'high'))).toEqual({ id: r.id, priority: 'high' });
-    for (const bad of ['', 'C0ACME', `${r.id}|critical`, `${r.id}|high|x`, '<!channel>']) expect(parseRequestActionValue(bad)).toBeUndefined();
+    for (const bad of ['', 'C0ACME', `${r.id}|critical`, `${r.id}|high|x`, '<!channel>'])
+      expect(parseRequestActionValue(bad)).toBeUndefined();
   });
 
   it('is updated in place as the request moves: answered, assigned, breached, resolved (no buttons left), withdrawn', async () => {
     const r = request();
-    const posted = await client.chat.postMessage({ channel: 'C0TRIAGE', ...requestCard({ record: r, targets: TARGETS }) });
-    const answered = assign(respond(r, { by: 'U0CSM1', at: T0 + 5 * H }, P), { assignee: 'U0CSM2', via: 'button', at: T0 + 5 * H });
-    const breached = markFired(markFired(r, { target: 'firstResponse', kind: 'breach' }, T0 + 4 * H), { target: 'resolution', kind: 'breach' }, T0 + 80 * H);
+    const posted = await client.chat.postMessage({
+      channel: 'C0TRIAGE',
+      ...requestCard({ record: r, targets: TARGETS }),
+    });
+    const answered = assign(respond(r, { by: 'U0CSM1', at: T0 + 5 * H }, P), {
+      assignee: 'U0CSM2',
+      via: 'button',
+      at: T0 + 5 * H,
+    });
+    const breached = markFired(
+      markFired(r, { target: 'firstResponse', kind: 'breach' }, T0 + 4 * H),
+      { target: 'resolution', kind: 'breach' },
+      T0 + 80 * H,
+    );
     const states: Array<[RequestRecord, string[]]> = [
-      [answered, [':speech_balloon: First response by <@U0CSM1>', '<@U0CSM2>', `:white_check_mark: <!date^${sec(T0 + 5 * H)}^`, '(late)']],
+      [
+        answered,
+        [
+          ':speech_balloon: First response by <@U0CSM1>',
+          '<@U0CSM2>',
+          `:white_check_mark: <!date^${sec(T0 + 5 * H)}^`,
+          '(late)',
+        ],
+      ],
       [breached, [':rotating_light: *Breached:* first response, resolution', ':rotating_light: *Breached*, was due']],
       [resolve(answered, { by: 'U0CSM2', at: T0 + 6 * H }, P), [':white_check_mark: Resolved by <@U0CSM2>']],
       [withdraw(r, T0 + H), [':heavy_minus_sign: Withdrawn']],
@@ -108,10 +151,20 @@ describe('the triage card', () => {
       expect((await client.chat.update({ channel: 'C0TRIAGE', ts: posted.ts!, ...card })).ok).toBe(true);
       const text = flattenText({ blocks: card.blocks });
       for (const e of expected) expect(text).toContain(e);
-      expect(card.blocks.some((b) => b.type === 'actions')).toBe(record.status !== 'resolved' && record.status !== 'withdrawn');
+      expect(card.blocks.some((b) => b.type === 'actions')).toBe(
+        record.status !== 'resolved' && record.status !== 'withdrawn',
+      );
     }
     const owned = openRequest(
-      { channel: 'C0ACME', messageTs: '1762074009.000100', askerId: 'U0C', text: 'x', at: T0, via: 'every', account: { id: 'a', name: 'A', owner: 'U0OWN' } },
+      {
+        channel: 'C0ACME',
+        messageTs: '1762074009.000100',
+        askerId: 'U0C',
+        text: 'x',
+        at: T0,
+        via: 'every',
+        account: { id: 'a', name: 'A', owner: 'U0OWN' },
+      },
       P,
     );
     const owner = requestCard({ record: owned, targets: TARGETS });
@@ -131,7 +184,10 @@ describe('the triage card', () => {
 describe('breach reply, warning and notices', () => {
   it('names the assignee (else the owners) under the card, with the due time', async () => {
     const r = request();
-    const posted = await client.chat.postMessage({ channel: 'C0TRIAGE', ...requestCard({ record: r, targets: TARGETS }) });
+    const posted = await client.chat.postMessage({
+      channel: 'C0TRIAGE',
+      ...requestCard({ record: r, targets: TARGETS }),
+    });
     const reply = breachReply(r, 'firstResponse', '4h', ['U0CSM1', 'S0CSTEAM']);
     expect(reply).toBe(
       `:rotating_light: *First response SLA breached* (4h, due <!date^${sec(r.due.firstResponse)}^{date_short_pretty} {time}|2026-11-02 13:00 UTC>) for Acme &lt;Corp&gt;. <@U0CSM1> <!subteam^S0CSTEAM>`,
@@ -158,7 +214,12 @@ describe('App Home sections', () => {
     const mine = [
       assign(request(), { assignee: 'U0ME', via: 'button', at: T0 }),
       assign(
-        { ...request('second <!channel>'), id: 'C0ACME-1762074001.000100', openedAt: T0 + H, due: { firstResponse: T0 + 5 * H + 1, resolution: T0 + 80 * H } },
+        {
+          ...request('second <!channel>'),
+          id: 'C0ACME-1762074001.000100',
+          openedAt: T0 + H,
+          due: { firstResponse: T0 + 5 * H + 1, resolution: T0 + 80 * H },
+        },
         {
           assignee: 'U0ME',
           via: 'button',
@@ -167,7 +228,11 @@ describe('App Home sections', () => {
       ),
     ];
     const rows = yourRequests(mine, 'U0ME', now);
-    const blocks = [...yourRequestsBlocks(rows), { type: 'divider' as const }, ...requestTeamBlocks(requestFigures(mine, now))];
+    const blocks = [
+      ...yourRequestsBlocks(rows),
+      { type: 'divider' as const },
+      ...requestTeamBlocks(requestFigures(mine, now)),
+    ];
     expect((await client.views.publish({ user_id: 'U0ME', view: { type: 'home', blocks } })).ok).toBe(true);
     const text = flattenText({ blocks });
     expect(text).toContain('*Your requests* (2 open, soonest due first)');

@@ -117,13 +117,16 @@ function longAnswer(): string {
     for (let p = 0; p < 4; p++) {
       sections.push(
         `Section ${s} paragraph ${p}: **Acme** usage fell 12% & NPS < 20, so loop in <@U0OWNER> (not <!channel>). ` +
-          'Customers who adopt the reporting module renew at higher rates; we should schedule a walkthrough 🚀 with their admin team. '.repeat(4),
+          'Customers who adopt the reporting module renew at higher rates; we should schedule a walkthrough 🚀 with their admin team. '.repeat(
+            4,
+          ),
       );
     }
     sections.push('- first step\n- second step with a [link](https://example.com/a?b=1&c=2)\n  - nested 👩‍👩‍👧‍👦 detail');
     if (s === 4) sections.push(`\`\`\`python\n${codeBlock(10_000)}\n\`\`\``);
     if (s === 7) sections.push(`Raw export: ${'ABCDEFGHIJ0123456789'.repeat(300)}`);
-    if (s === 9) sections.push('| Account | ARR | Risk |\n|---|---:|---|\n| Acme | $120k | High |\n| Globex | $80k | Low |');
+    if (s === 9)
+      sections.push('| Account | ARR | Risk |\n|---|---:|---|\n| Acme | $120k | High |\n| Globex | $80k | Low |');
     if (s === 10) sections.push(`${'🇺🇸🇩🇪👍🏽'.repeat(900)}`);
   }
   return sections.join('\n\n');
@@ -132,7 +135,11 @@ function longAnswer(): string {
 function codeBlock(chars: number): string {
   const lines: string[] = [];
   for (let i = 0; lines.join('\n').length < chars; i++) {
-    lines.push(i % 25 === 24 ? `x = "${'z'.repeat(400)}"` : `    if health[${i}] < 50 and owner != "<@U0OWNER>": alert(${i})  # keep`);
+    lines.push(
+      i % 25 === 24
+        ? `x = "${'z'.repeat(400)}"`
+        : `    if health[${i}] < 50 and owner != "<@U0OWNER>": alert(${i})  # keep`,
+    );
   }
   return lines.join('\n');
 }

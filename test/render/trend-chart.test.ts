@@ -12,9 +12,14 @@ import {
 } from '../../src/render/trend-chart.js';
 import { decodePng, inkShare, pixel } from '../helpers/png.js';
 
-const fixture = async (): Promise<TrendChart> => JSON.parse(await readFile('test/fixtures/home/trend.json', 'utf8')) as TrendChart;
+const fixture = async (): Promise<TrendChart> =>
+  JSON.parse(await readFile('test/fixtures/home/trend.json', 'utf8')) as TrendChart;
 /** Pixels close to a colour (anti-aliasing aside). */
-function count(img: ReturnType<typeof decodePng>, rgb: [number, number, number], region: { x: number; y: number; w: number; h: number }): number {
+function count(
+  img: ReturnType<typeof decodePng>,
+  rgb: [number, number, number],
+  region: { x: number; y: number; w: number; h: number },
+): number {
   let n = 0;
   for (let y = region.y; y < region.y + region.h; y++) {
     for (let x = region.x; x < region.x + region.w; x++) {
@@ -63,7 +68,9 @@ describe('the App Home trend chart', () => {
 
   it('describes itself in words and hashes what it draws', async () => {
     const chart = await fixture();
-    expect(chartAltText(chart)).toContain('week of 13 Oct: CSAT none, 1 escalation; week of 20 Oct: CSAT 3.6, 7 escalations');
+    expect(chartAltText(chart)).toContain(
+      'week of 13 Oct: CSAT none, 1 escalation; week of 20 Oct: CSAT 3.6, 7 escalations',
+    );
     expect(chartAltText(chart)).toContain('this week: CSAT 4.8, 2 escalations');
     expect(chartHash(chart)).toBe(chartHash(structuredClone(chart)));
     const moved = structuredClone(chart);

@@ -4,7 +4,14 @@ import { createLogger } from '../../src/infra/log.js';
 import { AccountStore } from '../../src/stores/accounts.js';
 import type { RequestBody } from '../fakes/anthropic-server.js';
 import { inDays, writeAccountBook } from '../helpers/account-book.js';
-import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
+import {
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  TEST_ESCALATION,
+  testConfig,
+  type Harness,
+} from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
 /**
@@ -25,7 +32,11 @@ afterEach(async () => {
 });
 afterAll(() => redis.disconnect());
 
-async function start(more: Record<string, unknown> = {}, log?: ReturnType<typeof createLogger>, acme = { health: 'At risk', escalation: true }) {
+async function start(
+  more: Record<string, unknown> = {},
+  log?: ReturnType<typeof createLogger>,
+  acme = { health: 'At risk', escalation: true },
+) {
   const book = await writeAccountBook([
     {
       Name: 'Acme Corp',
@@ -56,7 +67,13 @@ async function start(more: Record<string, unknown> = {}, log?: ReturnType<typeof
   });
   h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
   h.slack.addUser({ id: CSM, name: 'casey' });
-  h.slack.addSharedChannel({ id: SHARED, name: 'acme-shared', externalTeam: ACME, members: [CSM], externalMembers: [{ id: CUSTOMER, name: 'dana' }] });
+  h.slack.addSharedChannel({
+    id: SHARED,
+    name: 'acme-shared',
+    externalTeam: ACME,
+    members: [CSM],
+    externalMembers: [{ id: CUSTOMER, name: 'dana' }],
+  });
   h.slack.addChannel({ id: INTERNAL, name: 'acme-internal' });
   h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
   h.anthropic.defaultReply = {
@@ -91,7 +108,13 @@ async function start(more: Record<string, unknown> = {}, log?: ReturnType<typeof
     at: Date.now() - 86_400_000,
     csat: 3,
     themes: ['SSO setup', 'Billing'],
-    risks: [{ title: 'Acme mentions evaluating a competitor before renewal.', area: 'Complex customer negotiations', confidence: 0.85 }],
+    risks: [
+      {
+        title: 'Acme mentions evaluating a competitor before renewal.',
+        area: 'Complex customer negotiations',
+        confidence: 0.85,
+      },
+    ],
   });
 }
 
@@ -104,7 +127,9 @@ function answerRequest() {
 
 async function mentionIn(channel: string, user: string) {
   const event = h.slack.userEvent({ user, channel, text: '<@U0LUNA> how should we plan the SSO rollout?' });
-  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: channel === SHARED }), { signingSecret: SIGNING_SECRET });
+  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: channel === SHARED }), {
+    signingSecret: SIGNING_SECRET,
+  });
   expect(res.status).toBe(200);
   await queueIdle(h);
 }
@@ -122,7 +147,9 @@ describe('answers know the account', () => {
     expect(request).toMatch(/- Renewal: \d{4}-\d\d-\d\d \(in 45 days\)/);
     expect(request).toContain('- Health: At risk');
     expect(request).toContain('- Account owner: <@U0CSM1>');
-    expect(request).toMatch(/- Open escalations: 1 — Complex customer negotiations \(opened \d{4}-\d\d-\d\d, not yet acknowledged\)/);
+    expect(request).toMatch(
+      /- Open escalations: 1 — Complex customer negotiations \(opened \d{4}-\d\d-\d\d, not yet acknowledged\)/,
+    );
     expect(request).toContain('- Last measured CSAT: no survey responses in the last 90 days');
     expect(request).toMatch(/- Latest feedback digest \(.*\): estimated CSAT 3\/5; themes: SSO setup, Billing/);
     expect(request).toContain('- Latest risks: Acme mentions evaluating a competitor before renewal. (85%)');
@@ -131,7 +158,8 @@ describe('answers know the account', () => {
     // About 600 tokens at most (LUNA's estimator: 4 characters a token).
     expect(request.slice(request.indexOf('# The account')).length / 4).toBeLessThan(600);
     // The customer reads the thread: nothing of the brief was posted there.
-    for (const v of h.slack.postedIn(SHARED)) expect(v.visibleText).not.toMatch(/120,000|At risk|Enterprise|renewal|escalat/i);
+    for (const v of h.slack.postedIn(SHARED))
+      expect(v.visibleText).not.toMatch(/120,000|At risk|Enterprise|renewal|escalat/i);
   });
 
   it('an answer the customer reads directly (answers: direct) is written without a single internal fact: at most a note to take extra care', async () => {
@@ -148,7 +176,10 @@ describe('answers know the account', () => {
 
     // With nothing of concern on record the request says nothing about the account at all.
     await h.stop();
-    await start({ customerChannels: { answers: 'direct', owners: { [SHARED]: [CSM] } } }, undefined, { health: 'Healthy', escalation: false });
+    await start({ customerChannels: { answers: 'direct', owners: { [SHARED]: [CSM] } } }, undefined, {
+      health: 'Healthy',
+      escalation: false,
+    });
     await mentionIn(SHARED, CSM);
     expect(answerRequest().request).not.toContain('# The account');
   });
@@ -177,7 +208,12 @@ describe('answers know the account', () => {
 
   it('a Slack Connect organisation no book lists is an account of its own, with what LUNA knows of it', async () => {
     await start({ customerChannels: { answers: 'draft', owners: { [SHARED]: [CSM] } } });
-    h.slack.addSharedChannel({ id: 'C0GLOBEX', name: 'globex-shared', externalTeam: { id: 'T0GLOBEX', name: 'Globex', domain: 'globex' }, members: [CSM] });
+    h.slack.addSharedChannel({
+      id: 'C0GLOBEX',
+      name: 'globex-shared',
+      externalTeam: { id: 'T0GLOBEX', name: 'Globex', domain: 'globex' },
+      members: [CSM],
+    });
     await mentionIn('C0GLOBEX', CSM);
     const { request } = answerRequest();
     expect(request).toContain('- Account: Globex\n');
@@ -188,7 +224,9 @@ describe('answers know the account', () => {
   it('a bad row of the account book is logged with its line and column at start-up; the other rows load', async () => {
     const lines: string[] = [];
     await start({}, createLogger('warn', {}, { out: (l) => lines.push(l), err: (l) => lines.push(l) }));
-    expect(lines.join('\n')).toMatch(/account book row skipped: line 3, column ARR \(E\): \\"a lot\\" is not an amount/);
+    expect(lines.join('\n')).toMatch(
+      /account book row skipped: line 3, column ARR \(E\): \\"a lot\\" is not an amount/,
+    );
     expect(h.settings.accountBook!.current().accounts.map((a) => a.name)).toEqual(['Acme Corp']);
   });
 });

@@ -17,7 +17,13 @@ afterEach(async () => {
 
 async function openMessages(harness: Harness, user: string, channel: string) {
   harness.slack.addChannel({ id: channel, is_im: true, user });
-  const event = { type: 'app_home_opened', user, channel, tab: 'messages', event_ts: `${(Date.now() / 1000).toFixed(6)}` };
+  const event = {
+    type: 'app_home_opened',
+    user,
+    channel,
+    tab: 'messages',
+    event_ts: `${(Date.now() / 1000).toFixed(6)}`,
+  };
   const res = await signedRequest(harness.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET });
   expect(res.status).toBe(200);
   await queueIdle(harness);
@@ -28,7 +34,11 @@ describe('the Messages tab (agent view)', () => {
     h = await startHarness();
     await openMessages(h, 'U0ALICE', 'D0ALICE');
     expect(h.slack.suggestedPrompts).toEqual([
-      expect.objectContaining({ channel: 'D0ALICE', prompts: h.settings.persona.suggestedPrompts, shown: true }) as unknown,
+      expect.objectContaining({
+        channel: 'D0ALICE',
+        prompts: h.settings.persona.suggestedPrompts,
+        shown: true,
+      }) as unknown,
     ]);
     expect(h.settings.persona.suggestedPrompts).toContainEqual(expect.objectContaining({ title: 'Read a CSAT drop' }));
     expect(h.slack.callsTo('assistant.threads.setSuggestedPrompts')[0]!.args).not.toHaveProperty('thread_ts');

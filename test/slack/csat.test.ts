@@ -3,7 +3,16 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/stores/accounts.js';
 import type { SlackCall } from '../fakes/slack-server.js';
 import { inDays, writeAccountBook } from '../helpers/account-book.js';
-import { outcomes, queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, until, type Harness } from '../helpers/harness.js';
+import {
+  outcomes,
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  TEST_ESCALATION,
+  testConfig,
+  until,
+  type Harness,
+} from '../helpers/harness.js';
 import { buttonClickForm, eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
 /**
@@ -39,7 +48,15 @@ async function start(csat: Record<string, unknown> = { enabled: true }) {
       Milestones_Done: '3',
       Milestones_Total: '5',
     },
-    { Name: 'Globex', Renewal_Date: inDays(-30), Health: 'Green', Status: 'renewed', Status_Date: inDays(-31), Milestones_Done: '4', Milestones_Total: '4' },
+    {
+      Name: 'Globex',
+      Renewal_Date: inDays(-30),
+      Health: 'Green',
+      Status: 'renewed',
+      Status_Date: inDays(-31),
+      Milestones_Done: '4',
+      Milestones_Total: '4',
+    },
     { Name: 'Initech', Renewal_Date: inDays(-60), Health: '30', Status: 'churned', Status_Date: inDays(-61) },
     { Name: 'Umbrella', Renewal_Date: inDays(-100), Health: '80', Status: 'active' },
     { Name: 'Hooli', Renewal_Date: inDays(200), Status: 'active' },
@@ -63,13 +80,20 @@ async function start(csat: Record<string, unknown> = { enabled: true }) {
   });
 }
 
-const send = (event: object) => signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), { signingSecret: SIGNING_SECRET });
+const send = (event: object) =>
+  signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), { signingSecret: SIGNING_SECRET });
 const surveys = () => h.slack.botMessages(SHARED).filter((m) => JSON.stringify(m.blocks ?? []).includes('csat_vote_1'));
 let clock = 1_800_000_000;
 const vote = (user: string, score: number, survey: { ts: string; thread_ts?: string }, value: string) =>
   signedRequest(
     h.eventsUrl,
-    buttonClickForm({ user, actionId: `csat_vote_${score}`, value, message: { channel: SHARED, ts: survey.ts, body: survey }, actionTs: `${clock++}.000100` }),
+    buttonClickForm({
+      user,
+      actionId: `csat_vote_${score}`,
+      value,
+      message: { channel: SHARED, ts: survey.ts, body: survey },
+      actionTs: `${clock++}.000100`,
+    }),
     { signingSecret: SIGNING_SECRET, contentType: 'form' },
   );
 const ephemeralsTo = (user: string) =>
@@ -114,7 +138,9 @@ describe('CSAT surveys', () => {
     expect(posted[0]!.text).toContain('How did we do on this one?');
     expect(JSON.stringify(posted[0]!.blocks)).toMatch(/"text":"1".*"text":"5"/);
     // What the customer reads in the channel: the question, nothing more.
-    expect(h.slack.postedIn(SHARED).map((v) => v.visibleText)).toEqual([expect.stringMatching(/^How did we do on this one\?/)]);
+    expect(h.slack.postedIn(SHARED).map((v) => v.visibleText)).toEqual([
+      expect.stringMatching(/^How did we do on this one\?/),
+    ]);
     // Resolved: the thread's escalation is closed in account memory.
     expect((await memory.escalations('t-T0ACME'))[0]!.closedAt).toBeGreaterThan(0);
   });
@@ -140,16 +166,26 @@ describe('CSAT surveys', () => {
     expect(h.slack.postedIn(SHARED)).toHaveLength(1); // the survey; every reply to a click is private
 
     // App Home for one of ours: measured CSAT (5 and 4), labelled, beside the digest estimate; the book's figures.
-    const event = { type: 'app_home_opened', user: CSM, channel: 'D0CSM1', tab: 'home', event_ts: `${(Date.now() / 1000).toFixed(6)}` };
+    const event = {
+      type: 'app_home_opened',
+      user: CSM,
+      channel: 'D0CSM1',
+      tab: 'home',
+      event_ts: `${(Date.now() / 1000).toFixed(6)}`,
+    };
     await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET });
     await h.slack.waitFor(() => publishes(CSM).length === 1, 10_000, 'the Home publish');
     const text = JSON.stringify(publishes(CSM)[0]!.args.view);
     expect(text).toMatch(/\*Customer satisfaction \(CSAT\)\* — \*4\.5\/5\* · target > 4\.5\/5 · just below target/);
-    expect(text).toContain('_Measured from CSAT surveys: 2 responses, 1 of 1 survey answered (100% response rate) in the last 8 weeks — too few to conclude._');
+    expect(text).toContain(
+      '_Measured from CSAT surveys: 2 responses, 1 of 1 survey answered (100% response rate) in the last 8 weeks — too few to conclude._',
+    );
     expect(text).toContain('_Estimated from feedback digests: no digest in the last 8 weeks._');
     // Retention: Globex renewed, Umbrella active, Initech churned (Hooli renews later, Acme and Wayne not yet due).
     expect(text).toMatch(/\*Customer retention rate\* — \*67%\* · target > 90% · 23 points below target/);
-    expect(text).toContain('From the account book: 2 of 3 accounts whose renewal fell in the last 12 months renewed or stayed active, 1 churned.');
+    expect(text).toContain(
+      'From the account book: 2 of 3 accounts whose renewal fell in the last 12 months renewed or stayed active, 1 churned.',
+    );
     // Milestones: Acme 3/5 and Globex 4/4; churned Initech left out.
     expect(text).toMatch(/\*Customer success milestones reached on time\* — \*78%\*/);
     expect(text).toContain('7 of 9 milestones done across 2 accounts');
@@ -186,4 +222,5 @@ describe('CSAT surveys', () => {
   });
 });
 
-const publishes = (user: string): SlackCall[] => h.slack.callsTo('views.publish').filter((c) => c.response?.ok && c.args.user_id === user);
+const publishes = (user: string): SlackCall[] =>
+  h.slack.callsTo('views.publish').filter((c) => c.response?.ok && c.args.user_id === user);

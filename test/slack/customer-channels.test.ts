@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestBody } from '../fakes/anthropic-server.js';
 import { acmeMap } from '../fixtures/journey/maps.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
-import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
+import {
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  TEST_ESCALATION,
+  testConfig,
+  type Harness,
+} from '../helpers/harness.js';
 import { buttonClickForm, eventEnvelope, signedRequest, slashCommandForm } from '../helpers/slack-sign.js';
 
 /**
@@ -31,7 +38,13 @@ async function start(customerChannels: Record<string, unknown> = {}) {
   });
   h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
   h.slack.addUser({ id: CSM, name: 'casey' });
-  h.slack.addSharedChannel({ id: SHARED, name: 'acme-shared', externalTeam: ACME, members: [CSM], externalMembers: [{ id: CUSTOMER, name: 'dana' }] });
+  h.slack.addSharedChannel({
+    id: SHARED,
+    name: 'acme-shared',
+    externalTeam: ACME,
+    members: [CSM],
+    externalMembers: [{ id: CUSTOMER, name: 'dana' }],
+  });
 }
 
 /** The model: answers stream a fixed text; the escalation assessment says what `strategic` says. */
@@ -46,28 +59,38 @@ function script(answer: string, strategic = false) {
     decisionNeeded: 'Whether to discount.',
     risk: 'A $400k renewal.',
   };
-  h.anthropic.defaultReply = { handler: (body: RequestBody) => (body.output_config ? { text: JSON.stringify(assessment) } : { text: answer }) };
+  h.anthropic.defaultReply = {
+    handler: (body: RequestBody) => (body.output_config ? { text: JSON.stringify(assessment) } : { text: answer }),
+  };
 }
 
 /** A person's @luna in the shared channel, as Slack sends it (with `user_team`). */
 async function mention(user: string, text: string, threadTs?: string) {
   const event = h.slack.userEvent({ user, channel: SHARED, text, ...(threadTs ? { threadTs } : {}) });
-  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), { signingSecret: SIGNING_SECRET });
+  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), {
+    signingSecret: SIGNING_SECRET,
+  });
   expect(res.status).toBe(200);
   return event.ts;
 }
 
 const click = (user: string, actionId: string, value: string, channel: string, ts: string, actionTs?: string) =>
-  signedRequest(h.eventsUrl, buttonClickForm({ user, actionId, value, message: { channel, ts }, ...(actionTs ? { actionTs } : {}) }), {
-    signingSecret: SIGNING_SECRET,
-    contentType: 'form',
-  });
+  signedRequest(
+    h.eventsUrl,
+    buttonClickForm({ user, actionId, value, message: { channel, ts }, ...(actionTs ? { actionTs } : {}) }),
+    {
+      signingSecret: SIGNING_SECRET,
+      contentType: 'form',
+    },
+  );
 
 /** Everything LUNA ever posted into the shared channel (each edit too), as one text per version. */
 const postedInShared = () => h.slack.postedIn(SHARED).map((v) => v.visibleText);
-const INTERNAL = /csat|churn|escalat|looped in|owner|<@U0CSM1>|<@U0456EFGH>|<!subteam|journey map|health|risk|negotiation|\/5/i;
+const INTERNAL =
+  /csat|churn|escalat|looped in|owner|<@U0CSM1>|<@U0456EFGH>|<!subteam|journey map|health|risk|negotiation|\/5/i;
 
-const draftDm = (user: string) => h.slack.dmsTo(user).find((m) => JSON.stringify(m.blocks ?? []).includes('draft_post'));
+const draftDm = (user: string) =>
+  h.slack.dmsTo(user).find((m) => JSON.stringify(m.blocks ?? []).includes('draft_post'));
 
 describe('customer channels (Slack Connect)', () => {
   it('an internal member’s question becomes a private draft; Post in thread posts it once, however often it is pressed', async () => {
@@ -108,7 +131,10 @@ describe('customer channels (Slack Connect)', () => {
       failedReason: expect.stringContaining('user_not_in_channel') as unknown,
     });
     expect(h.slack.callsTo('chat.postEphemeral').map((c) => c.args)).toContainEqual(
-      expect.objectContaining({ user: CUSTOMER, text: 'Only the people this draft was sent to can post or discard it.' }),
+      expect.objectContaining({
+        user: CUSTOMER,
+        text: 'Only the people this draft was sent to can post or discard it.',
+      }),
     );
     expect(h.slack.botMessages(SHARED, ts)).toHaveLength(0);
     await click(CSM, 'draft_discard', `answer-${SHARED}-${ts}`, dm.channel, dm.ts);
@@ -124,7 +150,9 @@ describe('customer channels (Slack Connect)', () => {
     script('We can look at options for your renewal together.', true);
     const ts = await mention(CUSTOMER, '<@U0LUNA> we need 30% off to renew');
     await queueIdle(h);
-    expect(h.slack.botMessages(SHARED, ts).map((m) => m.text)).toEqual(["Thanks, I've passed this to your account team; someone will reply here."]);
+    expect(h.slack.botMessages(SHARED, ts).map((m) => m.text)).toEqual([
+      "Thanks, I've passed this to your account team; someone will reply here.",
+    ]);
     const dm = draftDm(OWNER)!;
     expect(JSON.stringify(dm.blocks)).toMatch(/look at options for your renewal/);
     const esc = h.slack.botMessages('C0ESC').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
@@ -179,7 +207,10 @@ describe('customer channels (Slack Connect)', () => {
   it('a digest asked for in the shared channel goes to the asker by DM; the channel shows nothing of it', async () => {
     await start();
     h.anthropic.defaultReply = fakeDigestModel({ area: 'Complex customer negotiations' });
-    const root = h.slack.addMessage(SHARED, { user: CUSTOMER, text: 'Onboarding has been slow and we are looking at other vendors.' });
+    const root = h.slack.addMessage(SHARED, {
+      user: CUSTOMER,
+      text: 'Onboarding has been slow and we are looking at other vendors.',
+    });
     h.slack.addMessage(SHARED, { user: CUSTOMER, text: 'SSO still is not working.', thread_ts: root });
     await mention(CSM, '<@U0LUNA> digest', root);
     await queueIdle(h);
@@ -214,14 +245,21 @@ describe('customer channels (Slack Connect)', () => {
       .visibleTo(CUSTOMER, SHARED)
       .filter((m) => m.kind === 'ephemeral')
       .map((m) => m.text);
-    expect(seen).toEqual([expect.stringMatching(/for the account team/), expect.stringMatching(/for the account team/)]);
+    expect(seen).toEqual([
+      expect.stringMatching(/for the account team/),
+      expect.stringMatching(/for the account team/),
+    ]);
     expect(postedInShared()).toHaveLength(0);
   });
 
   it('/journey-map in the shared channel: the map and its picture go to the asker’s DM', async () => {
     await start();
     h.anthropic.enqueue({ text: JSON.stringify(acmeMap()) });
-    const res = await signedRequest(h.eventsUrl, slashCommandForm({ text: 'Acme Corp', channel_id: SHARED, user_id: CSM }), { signingSecret: SIGNING_SECRET });
+    const res = await signedRequest(
+      h.eventsUrl,
+      slashCommandForm({ text: 'Acme Corp', channel_id: SHARED, user_id: CSM }),
+      { signingSecret: SIGNING_SECRET },
+    );
     expect(res.status).toBe(200);
     const upload = await h.slack.waitForCall('files.completeUploadExternal', (c) => c.response?.ok === true, 15_000);
     await queueIdle(h);
@@ -232,7 +270,9 @@ describe('customer channels (Slack Connect)', () => {
   });
 
   it('a channel the config names as customer is one, even where Slack cannot tell (a private channel with guests)', async () => {
-    h = await startHarness({ config: testConfig({ customerChannels: { channels: { C0GUESTS: 'customer' }, owners: { C0GUESTS: [CSM] } } }) });
+    h = await startHarness({
+      config: testConfig({ customerChannels: { channels: { C0GUESTS: 'customer' }, owners: { C0GUESTS: [CSM] } } }),
+    });
     h.slack.addChannel({ id: 'C0GUESTS', name: 'acme-guests', is_private: true });
     script('A private draft.');
     const res = await h.mention({ channel: 'C0GUESTS', user: CSM, text: '<@U0LUNA> what should we tell them?' });
@@ -249,7 +289,9 @@ describe('customer channels (Slack Connect)', () => {
     await queueIdle(h);
     expect(h.slack.botMessages('C0SOON', first.ts)).toHaveLength(1);
     const shared = h.slack.shareChannel('C0SOON', ACME, [{ id: CUSTOMER, name: 'dana' }]);
-    expect((await signedRequest(h.eventsUrl, eventEnvelope(shared), { signingSecret: SIGNING_SECRET })).status).toBe(200);
+    expect((await signedRequest(h.eventsUrl, eventEnvelope(shared), { signingSecret: SIGNING_SECRET })).status).toBe(
+      200,
+    );
     const second = await h.mention({ channel: 'C0SOON', user: CSM, text: '<@U0LUNA> two' });
     await queueIdle(h);
     expect(h.slack.botMessages('C0SOON', second.ts)).toHaveLength(0);
@@ -258,11 +300,17 @@ describe('customer channels (Slack Connect)', () => {
 
   it('a mention that only carries files gets a short note instead of an answer to nothing', async () => {
     h = await startHarness();
-    const ts = h.slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA>', files: [{ id: 'F1', name: 'screenshot.png' }] });
+    const ts = h.slack.addMessage('C0SUPPORT', {
+      user: 'U0ALICE',
+      text: '<@U0LUNA>',
+      files: [{ id: 'F1', name: 'screenshot.png' }],
+    });
     h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
     await h.mention({ ts, text: '<@U0LUNA>' });
     await queueIdle(h);
-    expect(h.slack.botMessages('C0SUPPORT', ts).map((m) => m.text)).toEqual([expect.stringMatching(/can't read attachments yet/)]);
+    expect(h.slack.botMessages('C0SUPPORT', ts).map((m) => m.text)).toEqual([
+      expect.stringMatching(/can't read attachments yet/),
+    ]);
     expect(h.anthropic.requests).toHaveLength(0);
   });
 });

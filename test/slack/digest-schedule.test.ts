@@ -54,7 +54,8 @@ function digests(): SlackMessage[] {
 
 /** Digest model requests whose transcript contains `text`. */
 function requestsWith(text: string): number {
-  return anthropic.requests.filter((r) => isDigestRequest(r.body) && JSON.stringify(r.body.messages).includes(text)).length;
+  return anthropic.requests.filter((r) => isDigestRequest(r.body) && JSON.stringify(r.body.messages).includes(text))
+    .length;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,7 +110,9 @@ describe('scheduled digests', () => {
       { jobId: `repeat:${SCHEDULER}:${Date.now()}` },
     );
     await slack.waitFor(() => digests().length === 1, 10_000, 'a scheduled digest');
-    expect(slack.callsTo('conversations.history').filter((c) => c.args.channel === FEEDBACK).length).toBeGreaterThanOrEqual(2);
+    expect(
+      slack.callsTo('conversations.history').filter((c) => c.args.channel === FEEDBACK).length,
+    ).toBeGreaterThanOrEqual(2);
     const sent = anthropic.requests
       .filter((r) => isDigestRequest(r.body))
       .map((r) => JSON.stringify(r.body.messages))
@@ -136,11 +139,19 @@ describe('scheduled digests', () => {
     anthropic.latencyMs = 400;
     // What the scheduler adds on each tick: same name, data and id shape.
     const tick = (at: number) =>
-      a.luna.queue.add(JOB_NAMES.scheduledDigest, { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS }, { jobId: `repeat:${SCHEDULER}:${at}` });
+      a.luna.queue.add(
+        JOB_NAMES.scheduledDigest,
+        { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS },
+        { jobId: `repeat:${SCHEDULER}:${at}` },
+      );
     const now = Date.now();
     await Promise.all([
       tick(now),
-      b.luna.queue.add(JOB_NAMES.scheduledDigest, { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS }, { jobId: `repeat:${SCHEDULER}:${now + 1}` }),
+      b.luna.queue.add(
+        JOB_NAMES.scheduledDigest,
+        { schedulerId: SCHEDULER, channel: FEEDBACK, postTo: LEADS },
+        { jobId: `repeat:${SCHEDULER}:${now + 1}` },
+      ),
     ]);
     await slack.waitFor(() => digests().length === 1, 10_000, 'a scheduled digest');
     await queueIdle(a);

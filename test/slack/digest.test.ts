@@ -6,7 +6,14 @@ import { estimateTokens } from '../../src/personas/models.js';
 import { StatsRecorder } from '../../src/stores/stats.js';
 import type { FakeSlack, SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
-import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
+import {
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  TEST_ESCALATION,
+  testConfig,
+  type Harness,
+} from '../helpers/harness.js';
 import { buttonClickForm, interactivityForm, signedRequest } from '../helpers/slack-sign.js';
 
 // A 1,000-token budget makes a 260-message thread a real map-reduce (about ten parts and a merge).
@@ -40,7 +47,11 @@ async function startWithThread(replies: number, model = fakeDigestModel()) {
   h.slack.addChannel({ id: 'C0ESC', name: 'escalations' });
   const parent = h.slack.addMessage(CH, { user: 'U0BOB', text: 'feedback 0: Acme says onboarding is slow' });
   for (let i = 1; i <= replies; i++) {
-    h.slack.addMessage(CH, { user: i % 3 ? 'U0BOB' : 'U0CAROL', text: `feedback ${i}: customer note number ${i} about SSO and support`, thread_ts: parent });
+    h.slack.addMessage(CH, {
+      user: i % 3 ? 'U0BOB' : 'U0CAROL',
+      text: `feedback ${i}: customer note number ${i} about SSO and support`,
+      thread_ts: parent,
+    });
   }
   return parent;
 }
@@ -77,7 +88,9 @@ describe('feedback digests of a thread', () => {
     for (const r of parts) expect(estimateTokens(r.body.messages[0]!.content as string)).toBeLessThan(1000 + 200);
 
     const blocks = JSON.stringify(digests[0]!.blocks);
-    expect(blocks).toMatch(new RegExp(`https://fake\\.slack\\.test/archives/${CH}/p\\d{16}\\?thread_ts=${parent}&cid=${CH}\\|\\[\\d+\\]`));
+    expect(blocks).toMatch(
+      new RegExp(`https://fake\\.slack\\.test/archives/${CH}/p\\d{16}\\?thread_ts=${parent}&cid=${CH}\\|\\[\\d+\\]`),
+    );
     expect(blocks).toContain('Estimated CSAT');
     expect(blocks).toContain('digest_action_done');
     // Permalinks are derived from one getPermalink call, not one per message.
@@ -110,7 +123,9 @@ describe('feedback digests of a thread', () => {
     await queueIdle(h);
     const digest = digestsIn(h.slack, CH, parent)[0]!;
     const button = (i: number) =>
-      (digest.blocks as Array<{ block_id?: string; accessory?: { value: string } }>).find((b) => b.block_id === `action-${i}`)!.accessory!;
+      (digest.blocks as Array<{ block_id?: string; accessory?: { value: string } }>).find(
+        (b) => b.block_id === `action-${i}`,
+      )!.accessory!;
 
     const click = (user: string, n: number) =>
       signedRequest(
@@ -151,8 +166,12 @@ describe('feedback digests of a thread', () => {
     await h.mention({ channel: CH, threadTs: parent, text: '<@U0LUNA> digest' });
     await h.slack.waitFor(() => h.slack.botMessages(CH, parent).length > 0, 15_000, 'a failure note');
     await queueIdle(h, { failed: 1 }); // the digest whose model kept failing, once its wait ran out
-    expect(h.slack.botMessages(CH, alone.ts).map((m) => m.text)).toEqual([expect.stringContaining('no customer feedback in this thread')]);
-    expect(h.slack.botMessages(CH, parent).map((m) => m.text)).toEqual([expect.stringContaining("couldn't finish the feedback digest")]);
+    expect(h.slack.botMessages(CH, alone.ts).map((m) => m.text)).toEqual([
+      expect.stringContaining('no customer feedback in this thread'),
+    ]);
+    expect(h.slack.botMessages(CH, parent).map((m) => m.text)).toEqual([
+      expect.stringContaining("couldn't finish the feedback digest"),
+    ]);
     // The outage is waited out (model.giveUpAfterMinutes, 3 s in tests) with one probe at a time, backing off: then the note.
     expect(h.anthropic.requests.length).toBeGreaterThanOrEqual(2);
     expect(h.anthropic.requests.length).toBeLessThanOrEqual(8);
@@ -174,9 +193,14 @@ describe('feedback digests of a thread', () => {
       channel: { id: 'C0NOTIN', name: 'notin' },
       message: { type: 'message', ts, user: 'U0BOB', text: 'private feedback' },
     };
-    expect((await signedRequest(h.eventsUrl, interactivityForm(shortcut), { signingSecret: SIGNING_SECRET })).status).toBe(200);
+    expect(
+      (await signedRequest(h.eventsUrl, interactivityForm(shortcut), { signingSecret: SIGNING_SECRET })).status,
+    ).toBe(200);
     await h.slack.waitFor(() => h.slack.responseUrlPosts.length > 0, 10_000, 'a private note');
-    expect(h.slack.responseUrlPosts[0]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Add me to the channel') as unknown });
+    expect(h.slack.responseUrlPosts[0]!.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('Add me to the channel') as unknown,
+    });
   });
 
   it('a retry after a lost Slack response neither posts twice nor asks the model again', async () => {
@@ -192,7 +216,10 @@ describe('feedback digests of a thread', () => {
   });
 
   it('sends a churn-risk signal in a strategic area to the escalation flow', async () => {
-    const parent = await startWithThread(4, fakeDigestModel({ area: 'complex customer negotiations', confidence: 0.9 }));
+    const parent = await startWithThread(
+      4,
+      fakeDigestModel({ area: 'complex customer negotiations', confidence: 0.9 }),
+    );
     await h.mention({ channel: CH, threadTs: parent, text: '<@U0LUNA> digest please' });
     await h.slack.waitFor(() => digestsIn(h.slack, CH, parent).length > 0, 15_000, 'a digest');
     await queueIdle(h);

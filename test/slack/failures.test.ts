@@ -51,7 +51,10 @@ describe('failures are retried, and a lasting one ends in a visible message', ()
   });
 
   it('a stalled stream is aborted by the watchdog and retried', async () => {
-    h.anthropic.enqueue({ stallAfterChars: 20, text: 'This stream will hang after twenty characters.' }, { text: 'Fresh answer.' });
+    h.anthropic.enqueue(
+      { stallAfterChars: 20, text: 'This stream will hang after twenty characters.' },
+      { text: 'Fresh answer.' },
+    );
     const started = Date.now();
     const res = await h.mention({});
     await settled();

@@ -1,7 +1,15 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SlackMessage } from '../fakes/slack-server.js';
-import { answersIn, jobsFinished, outcomes, queueIdle, SIGNING_SECRET, startHarness, type Harness } from '../helpers/harness.js';
+import {
+  answersIn,
+  jobsFinished,
+  outcomes,
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  type Harness,
+} from '../helpers/harness.js';
 import { metricSum, scrape } from '../helpers/luna-procs.js';
 import { ephemeralButtonClickForm, eventEnvelope, feedbackClickForm, signedRequest } from '../helpers/slack-sign.js';
 
@@ -26,7 +34,9 @@ interface FeedbackButtons {
   negative_button: { value: string };
 }
 function buttonsOf(m: SlackMessage): FeedbackButtons {
-  const block = (m.blocks as Array<{ type: string; elements: FeedbackButtons[] }>).find((b) => b.type === 'context_actions')!;
+  const block = (m.blocks as Array<{ type: string; elements: FeedbackButtons[] }>).find(
+    (b) => b.type === 'context_actions',
+  )!;
   return block.elements[0]!;
 }
 
@@ -64,9 +74,12 @@ describe('feedback buttons on answers', () => {
     // Only Carol, whose thumbs-down counted, is asked why — privately, in the answer's thread.
     expect(h.slack.ephemerals.map((e) => [e.user, e.thread_ts])).toEqual([['U0CAROL', answer.thread_ts]]);
     const ask = h.slack.ephemerals[0]!;
-    const reasons = (ask.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>).find(
-      (b) => b.type === 'actions',
-    )!.elements!;
+    const reasons = (
+      ask.blocks as Array<{
+        type: string;
+        elements?: Array<{ action_id: string; value: string; text: { text: string } }>;
+      }>
+    ).find((b) => b.type === 'actions')!.elements!;
     expect(reasons.map((r) => r.text.text)).toEqual(['Wrong', 'Not helpful', 'Unsafe', 'Other']);
     const url = h.slack.responseUrl();
     for (let i = 0; i < 2; i++) {
@@ -81,7 +94,10 @@ describe('feedback buttons on answers', () => {
       expect((await signedRequest(h.eventsUrl, form, { signingSecret: SIGNING_SECRET })).status).toBe(200);
     }
     await queueIdle(h);
-    expect(h.slack.responseUrlPosts.at(-1)!.body).toMatchObject({ replace_original: true, text: expect.stringContaining('noted as *wrong*') as string });
+    expect(h.slack.responseUrlPosts.at(-1)!.body).toMatchObject({
+      replace_original: true,
+      text: expect.stringContaining('noted as *wrong*') as string,
+    });
 
     const metrics = await scrape(h.luna.port);
     expect(metricSum(metrics, 'luna_answer_feedback_total', { value: 'positive' })).toBe(1);
@@ -93,7 +109,9 @@ describe('feedback buttons on answers', () => {
     try {
       const keys = await redis.keys(`${h.prefix}:state:feedback:*`);
       expect(keys.length).toBeGreaterThan(0);
-      const values = await Promise.all(keys.map(async (k): Promise<unknown> => ((await redis.type(k)) === 'hash' ? redis.hgetall(k) : redis.get(k))));
+      const values = await Promise.all(
+        keys.map(async (k): Promise<unknown> => ((await redis.type(k)) === 'hash' ? redis.hgetall(k) : redis.get(k))),
+      );
       const kept = JSON.stringify([keys, values]);
       expect(kept).not.toMatch(/U0BOB|U0CAROL/);
       expect(kept).toContain('"reason_wrong":"1"');
@@ -102,7 +120,13 @@ describe('feedback buttons on answers', () => {
     }
 
     // The Home tab shows it beside the KPIs: 1 up of 2 ratings.
-    const open = eventEnvelope({ type: 'app_home_opened', user: 'U0BOB', channel: 'D0BOB', tab: 'home', event_ts: '1800000001.000001' });
+    const open = eventEnvelope({
+      type: 'app_home_opened',
+      user: 'U0BOB',
+      channel: 'D0BOB',
+      tab: 'home',
+      event_ts: '1800000001.000001',
+    });
     await signedRequest(h.eventsUrl, open, { signingSecret: SIGNING_SECRET });
     await h.slack.waitFor(() => h.slack.views.has('U0BOB'), 10_000, 'the Home tab');
     const home = JSON.stringify(h.slack.views.get('U0BOB')!.view);
@@ -118,7 +142,9 @@ describe('feedback buttons on answers', () => {
     await vote('U0BOB', question, buttons.negative_button.value); // the answer's value, replayed on another message
     await jobsFinished(h, 3);
     await queueIdle(h);
-    expect(h.slack.ephemerals.map((e) => [e.user, e.text])).toEqual([['U0ACMEDANA', expect.stringMatching(/Only this workspace's own team/) as string]]);
+    expect(h.slack.ephemerals.map((e) => [e.user, e.text])).toEqual([
+      ['U0ACMEDANA', expect.stringMatching(/Only this workspace's own team/) as string],
+    ]);
     const metrics = await scrape(h.luna.port);
     expect(metricSum(metrics, 'luna_answer_feedback_total')).toBe(0);
     // The two click jobs ran and refused, each for its reason (they run side by side, so in either order).

@@ -12,7 +12,13 @@ const REQUESTS = 300;
 describe('fuzzed signed requests', () => {
   it(`every one gets a fast 200 or 4xx, LUNA never exits, no job is left running, no id becomes markup (seed ${SEED})`, async () => {
     // One process (its worker inline): quicker to start, and nothing of it runs at a lower priority on a busy machine.
-    const r = await runCampaign({ seed: SEED, requests: REQUESTS, concurrency: 4, settleMs: 20_000, allMode: 'inline' });
+    const r = await runCampaign({
+      seed: SEED,
+      requests: REQUESTS,
+      concurrency: 4,
+      settleMs: 20_000,
+      allMode: 'inline',
+    });
     const report = `fuzz seed ${SEED} (LUNA_FUZZ_SEED=${SEED} replays it)\n${formatReport(r)}`;
     expect(r.requests, report).toBe(REQUESTS);
     expect(r.crashes, report).toEqual([]);

@@ -18,12 +18,16 @@ afterEach(async () => {
 const jobCount = async () => Object.values(await h.luna.queue.getJobCounts()).reduce((a, b) => a + b, 0);
 const now = () => Math.floor(Date.now() / 1000);
 const send = (body: string | object, timestamp?: number) =>
-  signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET, ...(timestamp !== undefined ? { timestamp } : {}) });
+  signedRequest(h.eventsUrl, body, {
+    signingSecret: SIGNING_SECRET,
+    ...(timestamp !== undefined ? { timestamp } : {}),
+  });
 
 describe('signed requests LUNA refuses or drops', () => {
   it('a request dated more than 5 minutes ahead is refused like a stale one (401) and queues nothing', async () => {
     h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
-    const event = (ts: string) => eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> hi', ts, channel: 'C0SUPPORT' });
+    const event = (ts: string) =>
+      eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: '<@U0LUNA> hi', ts, channel: 'C0SUPPORT' });
 
     const future = await send(event('1700000000.000001'), now() + 6 * 60);
     const farFuture = await send(event('1700000000.000002'), now() + 86_400);
@@ -34,7 +38,10 @@ describe('signed requests LUNA refuses or drops', () => {
 
     // Within Bolt's five minutes either way, a request is still Slack's.
     h.anthropic.enqueue({ text: 'Hello!' });
-    const skewed = await send(event(h.slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA> hi' })), now() + 4 * 60);
+    const skewed = await send(
+      event(h.slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA> hi' })),
+      now() + 4 * 60,
+    );
     expect(skewed.status).toBe(200);
     await jobsFinished(h, 1);
   });
@@ -81,8 +88,17 @@ describe('signed requests LUNA refuses or drops', () => {
   });
 
   it('an escalation click that does not say which message it came from is answered 200 and not queued', async () => {
-    const fromNowhere = buttonClickForm({ user: 'U0456EFGH', actionId: 'escalation_acknowledge', value: 'C0SUPPORT-1700000000.000100-complex' });
-    const fromAView = buttonClickForm({ user: 'U0456EFGH', actionId: 'escalation_take', value: 'C0SUPPORT-1700000000.000100-complex', view: { id: 'V0HOME' } });
+    const fromNowhere = buttonClickForm({
+      user: 'U0456EFGH',
+      actionId: 'escalation_acknowledge',
+      value: 'C0SUPPORT-1700000000.000100-complex',
+    });
+    const fromAView = buttonClickForm({
+      user: 'U0456EFGH',
+      actionId: 'escalation_take',
+      value: 'C0SUPPORT-1700000000.000100-complex',
+      view: { id: 'V0HOME' },
+    });
     const half = (keep: 'channel' | 'message') =>
       interactivityForm({
         type: 'block_actions',
@@ -91,9 +107,17 @@ describe('signed requests LUNA refuses or drops', () => {
         api_app_id: 'A0LUNA',
         container: { type: 'message', channel_id: 'C0ESC', message_ts: '1700000000.000100' },
         ...(keep === 'channel' ? { channel: { id: 'C0ESC' } } : { message: { ts: '1700000000.000100' } }),
-        actions: [{ type: 'button', action_id: 'escalation_not_strategic', value: 'C0SUPPORT-1700000000.000100-complex', action_ts: '1700000001.000002' }],
+        actions: [
+          {
+            type: 'button',
+            action_id: 'escalation_not_strategic',
+            value: 'C0SUPPORT-1700000000.000100-complex',
+            action_ts: '1700000001.000002',
+          },
+        ],
       });
-    for (const body of [fromNowhere, fromAView, half('channel'), half('message')]) expect((await send(body)).status).toBe(200);
+    for (const body of [fromNowhere, fromAView, half('channel'), half('message')])
+      expect((await send(body)).status).toBe(200);
     expect(await jobCount()).toBe(0);
   });
 });

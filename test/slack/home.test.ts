@@ -6,7 +6,14 @@ import { HOME_DEDUP_MS } from '../../src/contracts/jobs.js';
 import { RETENTION_WEEKS, StatsRecorder } from '../../src/stores/stats.js';
 import type { SlackCall, SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
-import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
+import {
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  TEST_ESCALATION,
+  testConfig,
+  type Harness,
+} from '../helpers/harness.js';
 import { decodePng, inkShare } from '../helpers/png.js';
 import { buttonClickForm, eventEnvelope, signedRequest, type ButtonClick } from '../helpers/slack-sign.js';
 
@@ -51,12 +58,19 @@ function scriptModel() {
   };
 }
 
-const publishes = (user?: string) => h.slack.callsTo('views.publish').filter((c) => c.response?.ok && (!user || c.args.user_id === user));
+const publishes = (user?: string) =>
+  h.slack.callsTo('views.publish').filter((c) => c.response?.ok && (!user || c.args.user_id === user));
 const viewOf = (c: SlackCall) => c.args.view as { type: string; blocks: Array<Record<string, unknown>> };
 const textOf = (c: SlackCall) => JSON.stringify(c.args.view);
 
 async function openHome(user: string, tab = 'home') {
-  const event = { type: 'app_home_opened', user, channel: `D0${user.slice(2)}`, tab, event_ts: `${(Date.now() / 1000).toFixed(6)}` };
+  const event = {
+    type: 'app_home_opened',
+    user,
+    channel: `D0${user.slice(2)}`,
+    tab,
+    event_ts: `${(Date.now() / 1000).toFixed(6)}`,
+  };
   const res = await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET });
   expect(res.status).toBe(200);
   return res;
@@ -66,7 +80,8 @@ function click(c: ButtonClick) {
   return signedRequest(h.eventsUrl, buttonClickForm(c), { signingSecret: SIGNING_SECRET });
 }
 
-const refresh = (user: string) => click({ user, actionId: 'home_refresh', value: 'refresh', view: { id: 'V0HOME', callbackId: 'luna_home' } });
+const refresh = (user: string) =>
+  click({ user, actionId: 'home_refresh', value: 'refresh', view: { id: 'V0HOME', callbackId: 'luna_home' } });
 
 /** A burst must not straddle two dedup windows. */
 async function startOfWindow() {
@@ -105,17 +120,30 @@ async function scriptThisWeek() {
   }
   const post = h.slack.botMessages('C0ESC').find((m) => m.metadata?.event_type === 'luna_escalation')!;
   const id = (post.metadata!.event_payload as { escalation_id: string }).escalation_id;
-  await click({ user: 'U0456EFGH', actionId: 'escalation_acknowledge', value: id, message: { channel: 'C0ESC', ts: post.ts } });
+  await click({
+    user: 'U0456EFGH',
+    actionId: 'escalation_acknowledge',
+    value: id,
+    message: { channel: 'C0ESC', ts: post.ts },
+  });
   await queueIdle(h);
 
   const parent = h.slack.addMessage('C0FEEDBACK', { user: 'U0BOB', text: `${MARKER}: onboarding is slow` });
-  for (let i = 1; i <= 4; i++) h.slack.addMessage('C0FEEDBACK', { user: 'U0CAROL', text: `${MARKER} note ${i} about SSO`, thread_ts: parent });
+  for (let i = 1; i <= 4; i++)
+    h.slack.addMessage('C0FEEDBACK', { user: 'U0CAROL', text: `${MARKER} note ${i} about SSO`, thread_ts: parent });
   await h.mention({ channel: 'C0FEEDBACK', threadTs: parent, text: '<@U0LUNA> digest' });
   await h.slack.waitFor(() => digestPost(parent) !== undefined, 15_000, 'a digest');
   await queueIdle(h);
   const digest = digestPost(parent)!;
-  const done = (digest.blocks as Array<{ block_id?: string; accessory?: { value: string } }>).find((b) => b.block_id === 'action-0')!.accessory!;
-  await click({ user: 'U0CAROL', actionId: 'digest_action_done', value: done.value, message: { channel: 'C0FEEDBACK', ts: digest.ts, body: digest } });
+  const done = (digest.blocks as Array<{ block_id?: string; accessory?: { value: string } }>).find(
+    (b) => b.block_id === 'action-0',
+  )!.accessory!;
+  await click({
+    user: 'U0CAROL',
+    actionId: 'digest_action_done',
+    value: done.value,
+    message: { channel: 'C0FEEDBACK', ts: digest.ts, body: digest },
+  });
   await queueIdle(h);
 
   // Time is the one thing the flows cannot fast-forward: an escalation whose deadline has passed.
@@ -136,7 +164,9 @@ async function scriptThisWeek() {
 }
 
 const digestPost = (parent: string): SlackMessage | undefined =>
-  h.slack.botMessages('C0FEEDBACK', parent).find((m) => String((m.metadata?.event_payload as { job_id?: string })?.job_id).startsWith('digest-'));
+  h.slack
+    .botMessages('C0FEEDBACK', parent)
+    .find((m) => String((m.metadata?.event_payload as { job_id?: string })?.job_id).startsWith('digest-'));
 
 async function start() {
   h = await startHarness({ config: CONFIG });
@@ -172,7 +202,11 @@ describe('App Home dashboard', () => {
     // Feedback integration: 1 + 4 done of 2 + 6 created → 63% against > 80%.
     expect(text).toMatch(/Feedback integration rate\*\s—\s\*63%\*\s·\starget > 80%\s·\s17 points below target/);
     expect(text).toContain('5 of 8 digest action items marked Done');
-    for (const kpi of ['Customer retention rate', 'Customer success milestones reached on time', 'Journey conversion']) {
+    for (const kpi of [
+      'Customer retention rate',
+      'Customer success milestones reached on time',
+      'Journey conversion',
+    ]) {
       expect(text).toContain(`*${kpi}* — not measured by LUNA · target`);
     }
     // Escalations: 2 open (1 overdue), 3 of 5 acknowledged, median of (seconds, 20, 45) minutes.
@@ -203,7 +237,10 @@ describe('App Home dashboard', () => {
 
     // Counters expire as designed: every stats bucket and the chart's file id carry a bounded TTL.
     expect(RETENTION_WEEKS).toBeGreaterThanOrEqual(DASHBOARD_WEEKS);
-    const keys = [...(await redis.keys(`${h.prefix}:state:stats:*`)), ...(await redis.keys(`${h.prefix}:state:home:*`))];
+    const keys = [
+      ...(await redis.keys(`${h.prefix}:state:stats:*`)),
+      ...(await redis.keys(`${h.prefix}:state:home:*`)),
+    ];
     expect(keys.some((k) => k.includes(':home:chart:'))).toBe(true);
     for (const k of keys) {
       const ttl = await redis.ttl(k);
@@ -231,7 +268,10 @@ describe('App Home dashboard', () => {
     const bobs = (c: SlackCall) => c.args.user === 'U0BOB' || c.args.user_id === 'U0BOB';
     expect(h.slack.calls.filter(bobs).map((c) => c.method)).toEqual(['users.info', 'views.publish']);
     // Dave opened the Messages tab: no dashboard, only the suggested prompts for the DM.
-    expect(h.slack.calls.filter((c) => !bobs(c)).map((c) => c.method)).toEqual(['users.info', 'assistant.threads.setSuggestedPrompts']);
+    expect(h.slack.calls.filter((c) => !bobs(c)).map((c) => c.method)).toEqual([
+      'users.info',
+      'assistant.threads.setSuggestedPrompts',
+    ]);
     expect(JSON.stringify(viewOf(publishes('U0BOB')[0]!).blocks.find((b) => b.type === 'image'))).toBe(firstChart);
 
     h.slack.reset();

@@ -30,7 +30,8 @@ async function settled(n = 1) {
 }
 
 const okCalls = (method: string) => h.slack.callsTo(method).filter((c) => c.response?.ok === true);
-const completedUploads = (ext: string) => [...h.slack.uploads.values()].filter((u) => u.completed && u.filename.endsWith(ext));
+const completedUploads = (ext: string) =>
+  [...h.slack.uploads.values()].filter((u) => u.completed && u.filename.endsWith(ext));
 
 describe('/journey-map over the wire', () => {
   it('acks at once with an ephemeral, then posts valid Block Kit and uploads the PNG and Mermaid into the map’s thread', async () => {
@@ -47,14 +48,21 @@ describe('/journey-map over the wire', () => {
     const complete = await h.slack.waitForCall('files.completeUploadExternal', (c) => c.response?.ok === true, 15_000);
     const [post, ...more] = okCalls('chat.postMessage');
     expect(more).toHaveLength(0);
-    expect(post!.args).toMatchObject({ channel: 'C0SUPPORT', text: 'Journey map: Acme Corp: from signed contract to renewal and advocacy' });
+    expect(post!.args).toMatchObject({
+      channel: 'C0SUPPORT',
+      text: 'Journey map: Acme Corp: from signed contract to renewal and advocacy',
+    });
     expect(post!.args.thread_ts).toBeUndefined();
     expect((post!.args.blocks as unknown[]).length).toBe(2 + 2 * 5 + 4); // and accepted by the fake's Block Kit validation
     const mapTs = post!.response!.ts as string;
 
     // The three-step upload, in order, into the map message's thread.
     const fileCalls = h.slack.calls.filter((c) => c.method.startsWith('files.')).map((c) => c.method);
-    expect(fileCalls).toEqual(['files.getUploadURLExternal', 'files.getUploadURLExternal', 'files.completeUploadExternal']);
+    expect(fileCalls).toEqual([
+      'files.getUploadURLExternal',
+      'files.getUploadURLExternal',
+      'files.completeUploadExternal',
+    ]);
     expect(complete.args).toMatchObject({ channel_id: 'C0SUPPORT', thread_ts: mapTs });
     const [png] = completedUploads('.png');
     expect(png).toMatchObject({ channel: 'C0SUPPORT', threadTs: mapTs, uploaded: true });
@@ -70,7 +78,9 @@ describe('/journey-map over the wire', () => {
     expect(req.output_config!.format!.type).toBe('json_schema');
     const system = req.system as Array<{ cache_control?: unknown }>;
     expect(system[0]!.cache_control).toEqual({ type: 'ephemeral' });
-    expect(JSON.stringify(req.messages)).toContain('Map this customer, segment or scenario: Acme Corp onboarding to renewal');
+    expect(JSON.stringify(req.messages)).toContain(
+      'Map this customer, segment or scenario: Acme Corp onboarding to renewal',
+    );
     expect(complete.at - sent).toBeLessThan(5_000); // command to picture, fake model answering at once
   });
 
@@ -123,7 +133,9 @@ describe('/journey-map over the wire', () => {
     h.slack.failNext('chat.postMessage', { error: 'internal_error', applied: true });
     await command({ text: 'Acme' });
     expect((await settled()).completed).toBe(1);
-    const maps = h.slack.botMessages('C0SUPPORT').filter((m) => (m.metadata?.event_payload as { part?: string })?.part === 'map');
+    const maps = h.slack
+      .botMessages('C0SUPPORT')
+      .filter((m) => (m.metadata?.event_payload as { part?: string })?.part === 'map');
     expect(maps).toHaveLength(1);
     expect(completedUploads('.png')[0]!.threadTs).toBe(maps[0]!.ts);
   });
@@ -143,18 +155,31 @@ describe('/journey-map over the wire', () => {
 describe('@luna journey map in a thread', () => {
   it('uses the thread as evidence and posts the map and the picture in that thread, after one corrected answer', async () => {
     h.slack.addChannel({ id: 'C0CS', name: 'cs' });
-    const root = h.slack.addMessage('C0CS', { user: 'U0BOB', text: 'Brightwave: weekly actives fell from 120 to 70 after their reorg.' });
-    h.slack.addMessage('C0CS', { user: 'U0CAROL', text: 'Their new ops lead never finished onboarding.', thread_ts: root });
+    const root = h.slack.addMessage('C0CS', {
+      user: 'U0BOB',
+      text: 'Brightwave: weekly actives fell from 120 to 70 after their reorg.',
+    });
+    h.slack.addMessage('C0CS', {
+      user: 'U0CAROL',
+      text: 'Their new ops lead never finished onboarding.',
+      thread_ts: root,
+    });
     h.anthropic.enqueue({ text: JSON.stringify({ actor: 'Brightwave' }) }, { text: JSON.stringify(acmeMap()) });
     const res = await h.mention({ channel: 'C0CS', threadTs: root, text: '<@U0LUNA> journey map Brightwave' });
     expect(res.status).toBe(200);
 
     const complete = await h.slack.waitForCall('files.completeUploadExternal', (c) => c.response?.ok === true, 15_000);
     expect(complete.args).toMatchObject({ channel_id: 'C0CS', thread_ts: root });
-    const maps = h.slack.botMessages('C0CS', root).filter((m) => (m.metadata?.event_payload as { part?: string })?.part === 'map');
+    const maps = h.slack
+      .botMessages('C0CS', root)
+      .filter((m) => (m.metadata?.event_payload as { part?: string })?.part === 'map');
     expect(maps).toHaveLength(1);
     expect(maps[0]!.blocks?.length).toBeGreaterThan(5);
-    expect(h.slack.ephemerals.some((e) => e.channel === 'C0CS' && e.user === 'U0ALICE' && e.text.includes('Building your journey map'))).toBe(true);
+    expect(
+      h.slack.ephemerals.some(
+        (e) => e.channel === 'C0CS' && e.user === 'U0ALICE' && e.text.includes('Building your journey map'),
+      ),
+    ).toBe(true);
     const prompt = JSON.stringify(h.anthropic.requests[0]!.body.messages);
     expect(prompt).toContain('weekly actives fell from 120 to 70');
     expect(prompt).toContain('never finished onboarding');

@@ -4,7 +4,15 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestBody } from '../fakes/anthropic-server.js';
 import { writeAccountBook } from '../helpers/account-book.js';
-import { answersIn, queueIdle, SIGNING_SECRET, startHarness, testConfig, until, type Harness } from '../helpers/harness.js';
+import {
+  answersIn,
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  testConfig,
+  until,
+  type Harness,
+} from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
 /**
@@ -32,7 +40,8 @@ const DOCS: Record<string, string> = {
     '---\ntitle: Exporting data\nurl: https://help.example.com/exports\n---\n# Exporting data\n\n## Row limits\n\nEach export file holds at most 1,000,000 rows; larger exports are split into several files.\n',
   'saml.html':
     '<html><head><title>SAML single sign-on</title></head><body><nav>Home | Docs</nav><h1>SAML single sign-on</h1><p>To set up SAML, open Settings, then Security, and paste your identity provider metadata URL.</p><footer>© Example</footer></body></html>',
-  'billing.txt': 'Billing contact\n\nThe billing contact is changed under Settings, then Billing, by an account admin.\n',
+  'billing.txt':
+    'Billing contact\n\nThe billing contact is changed under Settings, then Billing, by an account admin.\n',
 };
 
 async function start(o: { customerChannels?: Record<string, unknown>; requests?: Record<string, unknown> } = {}) {
@@ -52,8 +61,20 @@ async function start(o: { customerChannels?: Record<string, unknown>; requests?:
     env: { LUNA_ACCOUNTS: book },
   });
   h.slack.addUser({ id: CSM, name: 'casey' });
-  h.slack.addSharedChannel({ id: ACME_SHARED, name: 'acme-shared', externalTeam: ACME, members: [CSM], externalMembers: [{ id: DANA, name: 'dana' }] });
-  h.slack.addSharedChannel({ id: GLOBEX_SHARED, name: 'globex-shared', externalTeam: GLOBEX, members: [CSM], externalMembers: [{ id: GINA, name: 'gina' }] });
+  h.slack.addSharedChannel({
+    id: ACME_SHARED,
+    name: 'acme-shared',
+    externalTeam: ACME,
+    members: [CSM],
+    externalMembers: [{ id: DANA, name: 'dana' }],
+  });
+  h.slack.addSharedChannel({
+    id: GLOBEX_SHARED,
+    name: 'globex-shared',
+    externalTeam: GLOBEX,
+    members: [CSM],
+    externalMembers: [{ id: GINA, name: 'gina' }],
+  });
 }
 
 /** The search results a model request carried: each one's source and text. */
@@ -73,7 +94,9 @@ async function say(channel: string, user: string, text: string, threadTs?: strin
   // A mention arrives as app_mention; any other message as message.channels.
   const type = text.includes('<@U0LUNA>') ? 'app_mention' : 'message';
   const event = h.slack.userEvent({ type, user, channel, text, ...(threadTs ? { threadTs } : {}) });
-  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), { signingSecret: SIGNING_SECRET });
+  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), {
+    signingSecret: SIGNING_SECRET,
+  });
   expect(res.status).toBe(200);
   return event.ts;
 }
@@ -120,13 +143,18 @@ describe('knowledge', () => {
 
   it('a file added while LUNA runs is found for the next question', async () => {
     await start();
-    await writeFile(path.join(dir, 'webhooks.md'), '---\ntitle: Webhooks\n---\n# Webhooks\n\nWebhook deliveries are retried five times over one hour.\n');
+    await writeFile(
+      path.join(dir, 'webhooks.md'),
+      '---\ntitle: Webhooks\n---\n# Webhooks\n\nWebhook deliveries are retried five times over one hour.\n',
+    );
     const q = 'how often are webhook deliveries retried?';
     await until(
       async () => {
         const m = await h.mention({ text: `<@U0LUNA> ${q}` });
         await queueIdle(h);
-        return answersIn(h.slack, 'C0SUPPORT', m.ts).some((a) => a.text.includes('<https://help.example.com/webhooks|Webhooks>'));
+        return answersIn(h.slack, 'C0SUPPORT', m.ts).some((a) =>
+          a.text.includes('<https://help.example.com/webhooks|Webhooks>'),
+        );
       },
       'the new article in an answer',
       30_000,
@@ -137,7 +165,10 @@ describe('knowledge', () => {
   it('a customer question no source answers gets no model-written reply where the customer reads: a holding reply, and a draft for the owners', async () => {
     await start({ customerChannels: { answers: 'direct', externalMentions: 'answer' } });
     // The model answers without citing anything (it found nothing that fits).
-    h.anthropic.defaultReply = { handler: (body: RequestBody) => (body.output_config ? { text: '{}' } : { text: 'Our API allows 42 requests a second.' }) };
+    h.anthropic.defaultReply = {
+      handler: (body: RequestBody) =>
+        body.output_config ? { text: '{}' } : { text: 'Our API allows 42 requests a second.' },
+    };
     const ts = await say(ACME_SHARED, DANA, '<@U0LUNA> what is the API rate limit?');
     await queueIdle(h);
     const shared = h.slack.botMessages(ACME_SHARED, ts).map((m) => m.text);
@@ -146,7 +177,8 @@ describe('knowledge', () => {
     expect(JSON.stringify(draft?.blocks)).toContain('42 requests a second');
     // With a source, the same channel gets the answer and its link.
     h.anthropic.defaultReply = {
-      handler: (body: RequestBody) => (body.output_config ? { text: '{}' } : { text: 'Each file holds 1,000,000 rows.', cite: [0] }),
+      handler: (body: RequestBody) =>
+        body.output_config ? { text: '{}' } : { text: 'Each file holds 1,000,000 rows.', cite: [0] },
     };
     const ts2 = await say(ACME_SHARED, DANA, '<@U0LUNA> what is the row limit per export file?');
     await queueIdle(h);
@@ -164,9 +196,19 @@ describe('knowledge', () => {
       requests: { channels: [ACME_SHARED, GLOBEX_SHARED], triageChannel: 'C0TRIAGE', detection: 'every' },
     });
     h.slack.addChannel({ id: 'C0TRIAGE', name: 'cs-triage' });
-    const asked = await say(ACME_SHARED, DANA, 'Our nightly sync to Snowflake stopped after the upgrade, why?', undefined);
+    const asked = await say(
+      ACME_SHARED,
+      DANA,
+      'Our nightly sync to Snowflake stopped after the upgrade, why?',
+      undefined,
+    );
     await queueIdle(h);
-    await say(ACME_SHARED, CSM, 'The upgrade rotated the Snowflake key: re-enter it under Settings, Integrations, Snowflake.', asked);
+    await say(
+      ACME_SHARED,
+      CSM,
+      'The upgrade rotated the Snowflake key: re-enter it under Settings, Integrations, Snowflake.',
+      asked,
+    );
     await queueIdle(h);
     // Resolved with the resolved reaction, as the team does.
     const reaction = {
@@ -176,15 +218,25 @@ describe('knowledge', () => {
       item: { type: 'message', channel: ACME_SHARED, ts: asked },
       event_ts: (Date.now() / 1000).toFixed(6),
     };
-    expect((await signedRequest(h.eventsUrl, eventEnvelope(reaction, { isExtSharedChannel: true }), { signingSecret: SIGNING_SECRET })).status).toBe(200);
+    expect(
+      (
+        await signedRequest(h.eventsUrl, eventEnvelope(reaction, { isExtSharedChannel: true }), {
+          signingSecret: SIGNING_SECRET,
+        })
+      ).status,
+    ).toBe(200);
     await queueIdle(h);
     const q = 'the Snowflake sync stopped after the upgrade';
-    const fromRequests = (body: RequestBody) => searchResults(body).filter((r) => r.text.includes('re-enter it under Settings'));
+    const fromRequests = (body: RequestBody) =>
+      searchResults(body).filter((r) => r.text.includes('re-enter it under Settings'));
     await until(
       async () => {
         const m = await h.mention({ text: `<@U0LUNA> ${q}, what do we tell them?` });
         await queueIdle(h);
-        return fromRequests(asking(`${q}, what do we tell them?`)!.body).length > 0 && answersIn(h.slack, 'C0SUPPORT', m.ts).length > 0;
+        return (
+          fromRequests(asking(`${q}, what do we tell them?`)!.body).length > 0 &&
+          answersIn(h.slack, 'C0SUPPORT', m.ts).length > 0
+        );
       },
       'the resolved request in an internal answer',
       20_000,

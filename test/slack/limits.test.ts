@@ -27,7 +27,9 @@ const ephemeralsTo = (user: string, channel: string) =>
     .map((m) => m.text);
 
 async function send(event: object, shared = false) {
-  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, shared ? { isExtSharedChannel: true } : {}), { signingSecret: SIGNING_SECRET });
+  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, shared ? { isExtSharedChannel: true } : {}), {
+    signingSecret: SIGNING_SECRET,
+  });
   expect(res.status).toBe(200);
 }
 
@@ -38,7 +40,9 @@ describe('limits', () => {
     h.slack.addUser({ id: 'U0ALICE', name: 'alice' });
     h.slack.addUser({ id: 'U0BOB', name: 'bob' });
     const started = Date.now();
-    const sent = await Promise.all(Array.from({ length: 12 }, (_, i) => h.mention({ user: 'U0ALICE', text: `<@U0LUNA> question ${i}` })));
+    const sent = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => h.mention({ user: 'U0ALICE', text: `<@U0LUNA> question ${i}` })),
+    );
     expect(sent.map((r) => r.status)).toEqual(Array(12).fill(200));
     await queueIdle(h);
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -46,12 +50,16 @@ describe('limits', () => {
     expect(answerCalls()).toBe(6);
     const answered = sent.filter((r) => h.slack.botMessages('C0SUPPORT', r.ts).length > 0);
     expect(answered).toHaveLength(6);
-    expect(ephemeralsTo('U0ALICE', 'C0SUPPORT')).toEqual([expect.stringMatching(/more than 6 questions in a minute.*Ask again in a minute/)]);
+    expect(ephemeralsTo('U0ALICE', 'C0SUPPORT')).toEqual([
+      expect.stringMatching(/more than 6 questions in a minute.*Ask again in a minute/),
+    ]);
     // Nothing else in the channel: no note for anyone else to read, no working indicator left behind.
     const others = sent.filter((r) => !answered.includes(r));
     for (const r of others) {
       expect(h.slack.botMessages('C0SUPPORT', r.ts)).toEqual([]);
-      expect(h.slack.message('C0SUPPORT', r.ts)?.reactions?.some((x) => x.name === WORKING_REACTION) ?? false).toBe(false);
+      expect(h.slack.message('C0SUPPORT', r.ts)?.reactions?.some((x) => x.name === WORKING_REACTION) ?? false).toBe(
+        false,
+      );
     }
     expect(await metrics()).toMatch(/luna_mentions_limited_total\{limit="person_minute"\} 6/);
 
@@ -79,7 +87,9 @@ describe('limits', () => {
   });
 
   it('the day’s limit, in a DM: the note is a plain reply there (an ephemeral would be lost), once a day', async () => {
-    h = await startHarness({ config: testConfig({ limits: { mentionsPerPersonPerMinute: 2, mentionsPerPersonPerDay: 2 } }) });
+    h = await startHarness({
+      config: testConfig({ limits: { mentionsPerPersonPerMinute: 2, mentionsPerPersonPerDay: 2 } }),
+    });
     h.slack.addUser({ id: CSM, name: 'casey' });
     h.slack.addChannel({ id: 'D0CSM1', is_im: true, user: CSM });
     const asked: string[] = [];
@@ -104,8 +114,16 @@ describe('limits', () => {
       }),
     });
     h.slack.addUser({ id: CSM, name: 'casey' });
-    h.slack.addSharedChannel({ id: SHARED, name: 'acme-shared', externalTeam: ACME, members: [CSM], externalMembers: [{ id: CUSTOMER, name: 'dana' }] });
-    h.anthropic.defaultReply = { handler: (b: RequestBody) => (b.output_config ? { text: '{}' } : { text: 'Here is how to reset SSO.' }) };
+    h.slack.addSharedChannel({
+      id: SHARED,
+      name: 'acme-shared',
+      externalTeam: ACME,
+      members: [CSM],
+      externalMembers: [{ id: CUSTOMER, name: 'dana' }],
+    });
+    h.anthropic.defaultReply = {
+      handler: (b: RequestBody) => (b.output_config ? { text: '{}' } : { text: 'Here is how to reset SSO.' }),
+    };
     const ask = async (user: string, text: string) => {
       const event = h.slack.userEvent({ user, channel: SHARED, text: `<@U0LUNA> ${text}` });
       await send(event, true);
@@ -118,19 +136,29 @@ describe('limits', () => {
     // The first answer's real usage (a ~3,600-token persona prefix alone) spent Acme's 1,000 tokens.
     const second = await ask(CUSTOMER, 'and SCIM?');
     expect(answerCalls()).toBe(1);
-    expect(h.slack.botMessages(SHARED, second).map((m) => m.text)).toEqual(["Thanks, I've passed this to your account team; someone will reply here."]);
+    expect(h.slack.botMessages(SHARED, second).map((m) => m.text)).toEqual([
+      "Thanks, I've passed this to your account team; someone will reply here.",
+    ]);
     const note = h.slack
       .dmsTo(CSM)
       .map((m) => m.text)
       .join('\n');
-    expect(note).toMatch(/<@U0ACMEDANA> \(Acme Corp\) asked LUNA in .*Acme Corp's people have used today's 1,000 model tokens/);
+    expect(note).toMatch(
+      /<@U0ACMEDANA> \(Acme Corp\) asked LUNA in .*Acme Corp's people have used today's 1,000 model tokens/,
+    );
     expect(await metrics()).toMatch(/luna_mentions_limited_total\{limit="organisation_tokens"\} 1/);
     // The team's own people are not Acme's budget.
     const ours = await ask(CSM, 'draft a reply about SCIM');
     expect(h.slack.botMessages(SHARED, ours).map((m) => m.text)).toEqual(['Here is how to reset SSO.']);
 
     // App Home, for a team member: today's use against the budgets.
-    const open = { type: 'app_home_opened', user: CSM, channel: 'D0CSM1', tab: 'home', event_ts: `${(Date.now() / 1000).toFixed(6)}` };
+    const open = {
+      type: 'app_home_opened',
+      user: CSM,
+      channel: 'D0CSM1',
+      tab: 'home',
+      event_ts: `${(Date.now() / 1000).toFixed(6)}`,
+    };
     await send(open);
     await until(() => h.slack.callsTo('views.publish').some((c) => c.response?.ok), 'the Home tab');
     const home = JSON.stringify(h.slack.callsTo('views.publish').find((c) => c.response?.ok)!.args.view);

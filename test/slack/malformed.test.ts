@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/infra/log.js';
 import { SIGNING_SECRET, startHarness, testConfig, TEST_ESCALATION, type Harness } from '../helpers/harness.js';
-import { buttonClickForm, eventEnvelope, interactivityForm, signedRequest, slashCommandForm } from '../helpers/slack-sign.js';
+import {
+  buttonClickForm,
+  eventEnvelope,
+  interactivityForm,
+  signedRequest,
+  slashCommandForm,
+} from '../helpers/slack-sign.js';
 
 /**
  * Signed requests of shapes Slack does not send — what a buggy proxy, a hand-made request or a payload shape
@@ -30,9 +36,17 @@ afterEach(async () => {
 const send = (body: string | object, contentType?: 'json' | 'form') =>
   signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET, ...(contentType ? { contentType } : {}) });
 const jobCount = async () => Object.values(await h.luna.queue.getJobCounts()).reduce((a, b) => a + b, 0);
-const logged = (msg: string | RegExp) => lines.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg))));
+const logged = (msg: string | RegExp) =>
+  lines.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg))));
 const mention = (over: Record<string, unknown> = {}) =>
-  eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: `<@U0LUNA> ${PRIVATE}`, ts: '1700000000.000100', channel: 'C0SUPPORT', ...over });
+  eventEnvelope({
+    type: 'app_mention',
+    user: 'U0ALICE',
+    text: `<@U0LUNA> ${PRIVATE}`,
+    ts: '1700000000.000100',
+    channel: 'C0SUPPORT',
+    ...over,
+  });
 const click = (action: Record<string, unknown>, over: Record<string, unknown> = {}) =>
   interactivityForm({
     type: 'block_actions',
@@ -58,10 +72,16 @@ describe('a body that is not a JSON object', () => {
       [`payload=${encodeURIComponent('{"type":"block_actions"}')}&payload=x`, 'form'],
     ];
     for (const [body, type] of bodies) expect((await send(body, type)).status, body).toBe(400);
-    const unsigned = await signedRequest(h.eventsUrl, 'null', { signingSecret: SIGNING_SECRET, contentType: 'json', badSignature: true });
+    const unsigned = await signedRequest(h.eventsUrl, 'null', {
+      signingSecret: SIGNING_SECRET,
+      contentType: 'json',
+      badSignature: true,
+    });
     expect(unsigned.status).toBe(401);
     expect(logged('refused a signed Slack request whose body is not a JSON object')).toHaveLength(bodies.length);
-    expect(logged('refused a signed Slack request whose body is not a JSON object')[0]).toMatchObject({ shape: 'null' });
+    expect(logged('refused a signed Slack request whose body is not a JSON object')[0]).toMatchObject({
+      shape: 'null',
+    });
 
     // LUNA is still there, and still answers.
     h.anthropic.enqueue({ text: 'Still here.' });
@@ -78,7 +98,12 @@ describe('shapes Bolt itself would throw on', () => {
       click({ action_id: 'escalation_take' }, { user: null }),
       click({ action_id: 'escalation_take' }, { channel: null }),
       interactivityForm({ type: 'view_submission', user: { id: 'U0ALICE' }, team: { id: 'T0TEAM' } }), // no view
-      interactivityForm({ type: 'message_action', callback_id: 'feedback_digest', user: { id: 'U0ALICE' }, view: null }),
+      interactivityForm({
+        type: 'message_action',
+        callback_id: 'feedback_digest',
+        user: { id: 'U0ALICE' },
+        view: null,
+      }),
       mention({ user: null }),
       mention({ channel: 42 }),
       { ...mention(), authorizations: [null] },
@@ -106,7 +131,14 @@ describe('values that are not Slack’s', () => {
       mention({ user: '<http://evil.example|click me>' }),
       mention({ user: 'U0ALICE', team: 42 }),
       mention({ thread_ts: { ts: '1' } }),
-      eventEnvelope({ type: 'message', channel_type: 'im', user: 'U0ALICE', text: 42, ts: '1700000000.000200', channel: 'D0ALICE' }),
+      eventEnvelope({
+        type: 'message',
+        channel_type: 'im',
+        user: 'U0ALICE',
+        text: 42,
+        ts: '1700000000.000200',
+        channel: 'D0ALICE',
+      }),
       buttonClickForm({
         user: 'U0CSM1',
         actionId: 'escalation_take',
@@ -114,7 +146,12 @@ describe('values that are not Slack’s', () => {
         message: { channel: 'C0ESC', ts: '1700000000.000100' },
         actionTs: 'x'.repeat(100_000),
       }),
-      buttonClickForm({ user: '<@U0LUNA>', actionId: 'draft_post', value: 'd-1', message: { channel: 'D0CSM', ts: '1700000000.000100' } }),
+      buttonClickForm({
+        user: '<@U0LUNA>',
+        actionId: 'draft_post',
+        value: 'd-1',
+        message: { channel: 'D0CSM', ts: '1700000000.000100' },
+      }),
     ];
     for (const body of bodies) expect((await send(body)).status).toBe(200);
     const noText = await send(slashCommandForm({ text: '' }).replace(/(^|&)text=[^&]*/, ''));
@@ -130,14 +167,25 @@ describe('requests no listener handles', () => {
   it('a button LUNA no longer has, an unknown shortcut, a view submission: 200 at once, not Bolt’s 404 after 3 s', async () => {
     const bodies = [
       click({ action_id: 'renamed_in_an_upgrade' }),
-      interactivityForm({ type: 'shortcut', callback_id: 'gone_global_shortcut', trigger_id: '1.2.3', user: { id: 'U0ALICE' }, team: { id: 'T0TEAM' } }),
+      interactivityForm({
+        type: 'shortcut',
+        callback_id: 'gone_global_shortcut',
+        trigger_id: '1.2.3',
+        user: { id: 'U0ALICE' },
+        team: { id: 'T0TEAM' },
+      }),
       interactivityForm({
         type: 'view_submission',
         user: { id: 'U0ALICE' },
         team: { id: 'T0TEAM' },
         view: { id: 'V0MODAL', callback_id: 'old_modal', state: { values: {} } },
       }),
-      interactivityForm({ type: 'view_closed', user: { id: 'U0ALICE' }, team: { id: 'T0TEAM' }, view: { id: 'V0MODAL', callback_id: 'old_modal' } }),
+      interactivityForm({
+        type: 'view_closed',
+        user: { id: 'U0ALICE' },
+        team: { id: 'T0TEAM' },
+        view: { id: 'V0MODAL', callback_id: 'old_modal' },
+      }),
     ];
     for (const body of bodies) {
       const res = await send(body);

@@ -28,7 +28,13 @@ describe('@luna mentions over the wire', () => {
   });
 
   it('refuses forged and stale signatures and queues nothing', async () => {
-    const event = eventEnvelope({ type: 'app_mention', user: 'U0ALICE', text: 'hi', ts: '1700000000.000001', channel: 'C0SUPPORT' });
+    const event = eventEnvelope({
+      type: 'app_mention',
+      user: 'U0ALICE',
+      text: 'hi',
+      ts: '1700000000.000001',
+      channel: 'C0SUPPORT',
+    });
     const forged = await signedRequest(h.eventsUrl, event, { signingSecret: SIGNING_SECRET, badSignature: true });
     const wrongSecret = await signedRequest(h.eventsUrl, event, { signingSecret: 'not-the-secret' });
     const stale = await signedRequest(h.eventsUrl, event, {
@@ -55,7 +61,14 @@ describe('@luna mentions over the wire', () => {
   it('ignores bots (LUNA included), edits and deletions', async () => {
     h.slack.addChannel({ id: 'C0BOTS' });
     const bodies = [
-      { type: 'app_mention', bot_id: 'B0OTHER', user: 'U0OTHERBOT', text: '<@U0LUNA> ping', ts: '1700000001.000001', channel: 'C0BOTS' },
+      {
+        type: 'app_mention',
+        bot_id: 'B0OTHER',
+        user: 'U0OTHERBOT',
+        text: '<@U0LUNA> ping',
+        ts: '1700000001.000001',
+        channel: 'C0BOTS',
+      },
       { type: 'app_mention', user: 'U0LUNA', text: '<@U0LUNA> me', ts: '1700000001.000002', channel: 'C0BOTS' },
       {
         type: 'app_mention',
@@ -65,12 +78,29 @@ describe('@luna mentions over the wire', () => {
         channel: 'C0BOTS',
         edited: { user: 'U0ALICE', ts: '1700000002.000000' },
       },
-      { type: 'message', subtype: 'message_changed', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000004', message: { user: 'U0ALICE', text: 'x' } },
+      {
+        type: 'message',
+        subtype: 'message_changed',
+        channel: 'D0ALICE',
+        channel_type: 'im',
+        ts: '1700000001.000004',
+        message: { user: 'U0ALICE', text: 'x' },
+      },
       { type: 'message', subtype: 'message_deleted', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000005' },
-      { type: 'message', subtype: 'bot_message', bot_id: 'B0OTHER', channel: 'D0ALICE', channel_type: 'im', ts: '1700000001.000006', text: 'bot' },
+      {
+        type: 'message',
+        subtype: 'bot_message',
+        bot_id: 'B0OTHER',
+        channel: 'D0ALICE',
+        channel_type: 'im',
+        ts: '1700000001.000006',
+        text: 'bot',
+      },
     ];
     for (const [i, e] of bodies.entries()) {
-      const r = await signedRequest(h.eventsUrl, eventEnvelope(e, { eventId: `EvBot${i}` }), { signingSecret: SIGNING_SECRET });
+      const r = await signedRequest(h.eventsUrl, eventEnvelope(e, { eventId: `EvBot${i}` }), {
+        signingSecret: SIGNING_SECRET,
+      });
       expect(r.status).toBe(200);
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -106,7 +136,8 @@ describe('@luna mentions over the wire', () => {
   it('reads a 1,500-message thread across pages, keeping the parent and the newest messages', async () => {
     const parent = h.slack.addMessage('C0SUPPORT', { user: 'U0BOB', text: 'PARENT: Acme is unhappy with onboarding' });
     h.slack.addChannel({ id: 'C0SUPPORT' });
-    for (let i = 1; i < 1499; i++) h.slack.addMessage('C0SUPPORT', { user: i % 2 ? 'U0BOB' : 'U0CAROL', text: `reply ${i}`, thread_ts: parent });
+    for (let i = 1; i < 1499; i++)
+      h.slack.addMessage('C0SUPPORT', { user: i % 2 ? 'U0BOB' : 'U0CAROL', text: `reply ${i}`, thread_ts: parent });
     const res = await h.mention({ threadTs: parent, text: '<@U0LUNA> LATEST: what should we do?' });
     await completed();
     const pages = h.slack.callsTo('conversations.replies').filter((c) => c.args.ts === parent);
@@ -141,7 +172,9 @@ describe('@luna mentions over the wire', () => {
   });
 
   it('strips broadcasts and unknown mentions the model tries to write', async () => {
-    h.anthropic.enqueue({ text: 'Heads up <!channel> and <!here>! Ping <@U0MALLORY> and <!subteam^S0RANDOM>, and thanks <@U0ALICE>.' });
+    h.anthropic.enqueue({
+      text: 'Heads up <!channel> and <!here>! Ping <@U0MALLORY> and <!subteam^S0RANDOM>, and thanks <@U0ALICE>.',
+    });
     const res = await h.mention({ user: 'U0ALICE' });
     await completed();
     const text = answersIn(h.slack, 'C0SUPPORT', res.ts)[0]!.text;

@@ -28,8 +28,14 @@ afterEach(async () => {
 });
 afterAll(() => redis.disconnect());
 
-async function start(requests: Record<string, unknown>, plan = 'Enterprise', more: { owner?: string; config?: Record<string, unknown> } = {}) {
-  const book = await writeAccountBook([{ name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: more.owner ?? OWNER, plan }]);
+async function start(
+  requests: Record<string, unknown>,
+  plan = 'Enterprise',
+  more: { owner?: string; config?: Record<string, unknown> } = {},
+) {
+  const book = await writeAccountBook([
+    { name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: more.owner ?? OWNER, plan },
+  ]);
   started = {
     config: testConfig({
       requests: { channels: [SHARED], triageChannel: TRIAGE, priorityByPlan: { enterprise: 'high' }, ...requests },
@@ -42,27 +48,50 @@ async function start(requests: Record<string, unknown>, plan = 'Enterprise', mor
   h.slack.addChannel({ id: TRIAGE, name: 'cs-triage' });
   h.slack.addUser({ id: OWNER, name: 'casey' });
   h.slack.addUser({ id: AGENT, name: 'alex' });
-  h.slack.addSharedChannel({ id: SHARED, name: 'acme-shared', externalTeam: ACME, members: [OWNER, AGENT], externalMembers: [{ id: CUSTOMER, name: 'dana' }] });
+  h.slack.addSharedChannel({
+    id: SHARED,
+    name: 'acme-shared',
+    externalTeam: ACME,
+    members: [OWNER, AGENT],
+    externalMembers: [{ id: CUSTOMER, name: 'dana' }],
+  });
 }
 
 /** Someone posts in a channel without mentioning LUNA; `retries` resends the same delivery as Slack's retries do. */
 async function say(user: string, text: string, opts: { threadTs?: string; retries?: number } = {}) {
-  const event = h.slack.userEvent({ type: 'message', user, channel: SHARED, text, ...(opts.threadTs ? { threadTs: opts.threadTs } : {}) });
+  const event = h.slack.userEvent({
+    type: 'message',
+    user,
+    channel: SHARED,
+    text,
+    ...(opts.threadTs ? { threadTs: opts.threadTs } : {}),
+  });
   const envelope = eventEnvelope(event, { isExtSharedChannel: true });
   for (let i = 0; i <= (opts.retries ?? 0); i++) {
-    const res = await signedRequest(h.eventsUrl, envelope, { signingSecret: SIGNING_SECRET, ...(i ? { retryNum: i, retryReason: 'http_timeout' } : {}) });
+    const res = await signedRequest(h.eventsUrl, envelope, {
+      signingSecret: SIGNING_SECRET,
+      ...(i ? { retryNum: i, retryReason: 'http_timeout' } : {}),
+    });
     expect(res.status).toBe(200);
   }
   return event.ts;
 }
 
 async function deliver(event: object) {
-  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), { signingSecret: SIGNING_SECRET });
+  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: true }), {
+    signingSecret: SIGNING_SECRET,
+  });
   expect(res.status).toBe(200);
 }
 
 async function click(user: string, actionId: string, value: string, card: string, teamId?: string) {
-  const body = buttonClickForm({ user, actionId, value, message: { channel: TRIAGE, ts: card }, ...(teamId ? { teamId } : {}) });
+  const body = buttonClickForm({
+    user,
+    actionId,
+    value,
+    message: { channel: TRIAGE, ts: card },
+    ...(teamId ? { teamId } : {}),
+  });
   expect((await signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET })).status).toBe(200);
 }
 
@@ -80,7 +109,15 @@ async function choose(user: string, requestId: string, priority: string, card: s
     container: { type: 'message', channel_id: TRIAGE, message_ts: card, is_ephemeral: false },
     channel: { id: TRIAGE },
     message: { ts: card },
-    actions: [{ type: 'static_select', action_id: 'request_priority', block_id: `request:${requestId}`, selected_option: option, action_ts: actionTs }],
+    actions: [
+      {
+        type: 'static_select',
+        action_id: 'request_priority',
+        block_id: `request:${requestId}`,
+        selected_option: option,
+        action_ts: actionTs,
+      },
+    ],
   });
   expect((await signedRequest(h.eventsUrl, body, { signingSecret: SIGNING_SECRET })).status).toBe(200);
 }
@@ -207,7 +244,15 @@ describe('customer requests', () => {
       channel: SHARED,
       channel_type: 'channel',
       ts: now,
-      message: { type: 'message', subtype: 'tombstone', text: 'This message was deleted.', ts: other, thread_ts: other, reply_count: 1, hidden: true },
+      message: {
+        type: 'message',
+        subtype: 'tombstone',
+        text: 'This message was deleted.',
+        ts: other,
+        thread_ts: other,
+        reply_count: 1,
+        hidden: true,
+      },
       previous_message: { type: 'message', user: CUSTOMER, text: 'Is there a sandbox we can test in?', ts: other },
     });
     await until(async () => (await store().get(idOf(other)))?.status === 'withdrawn', 'the second request withdrawn');
@@ -220,8 +265,16 @@ describe('customer requests', () => {
     await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
     // Until someone takes it, the request is the account owner's (the account book names them).
     const home = async (user: string) => {
-      const event = { type: 'app_home_opened', user, channel: `D0${user.slice(2)}`, tab: 'home', event_ts: (Date.now() / 1000).toFixed(6) };
-      expect((await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET })).status).toBe(200);
+      const event = {
+        type: 'app_home_opened',
+        user,
+        channel: `D0${user.slice(2)}`,
+        tab: 'home',
+        event_ts: (Date.now() / 1000).toFixed(6),
+      };
+      expect((await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET })).status).toBe(
+        200,
+      );
       await queueIdle(h);
       return JSON.stringify(
         h.slack
@@ -244,12 +297,17 @@ describe('customer requests', () => {
     // A team member asks LUNA in the shared channel: the draft's prompt carries the account's brief, open requests included.
     await h.mention({ channel: SHARED, user: AGENT, text: '<@U0LUNA> what should we tell Acme about exports?' });
     await queueIdle(h);
-    const answerPrompt = h.anthropic.requests.find((r) => JSON.stringify(r.body.messages).includes('what should we tell Acme'));
+    const answerPrompt = h.anthropic.requests.find((r) =>
+      JSON.stringify(r.body.messages).includes('what should we tell Acme'),
+    );
     expect(JSON.stringify(answerPrompt?.body.system)).toContain('Open customer requests: 1');
   });
 
   it('a request of an account without an owner is unassigned, and the channel’s owners are told privately', async () => {
-    await start({ detection: 'every' }, 'Starter', { owner: '', config: { customerChannels: { owners: { [SHARED]: ['U0LEAD'] } } } });
+    await start({ detection: 'every' }, 'Starter', {
+      owner: '',
+      config: { customerChannels: { owners: { [SHARED]: ['U0LEAD'] } } },
+    });
     h.slack.addUser({ id: 'U0LEAD', name: 'lee' });
     const asked = await say(CUSTOMER, 'Who can help us plan the rollout?');
     await until(() => h.slack.dmsTo('U0LEAD').length === 1, 'the note to the channel’s owner');
@@ -266,7 +324,8 @@ describe('customer requests', () => {
     const asked = await say(CUSTOMER, 'The export button does nothing in Safari.');
     await queueIdle(h);
     expect(cards()).toHaveLength(0); // detection: reaction — the message alone opens nothing
-    const react = (user: string, reaction: string) => deliver(h.slack.react({ user, channel: SHARED, ts: asked, reaction }));
+    const react = (user: string, reaction: string) =>
+      deliver(h.slack.react({ user, channel: SHARED, ts: asked, reaction }));
     await react(CUSTOMER, 'ticket');
     await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
     const card = (await store().get(idOf(asked)))!.card!.ts;
@@ -301,7 +360,13 @@ describe('customer requests', () => {
       channel: SHARED,
       channel_type: 'channel',
       ts: now,
-      message: { type: 'message', user: CUSTOMER, text: 'Can you reset 2FA for my colleague Sam?', ts: asked, edited: { user: CUSTOMER, ts: now } },
+      message: {
+        type: 'message',
+        user: CUSTOMER,
+        text: 'Can you reset 2FA for my colleague Sam?',
+        ts: asked,
+        edited: { user: CUSTOMER, ts: now },
+      },
       previous_message: { type: 'message', user: CUSTOMER, text: 'Can you reset my 2FA?', ts: asked },
     });
     await until(() => cardText(card).includes('reset 2FA for my colleague Sam'), 'the edited first words');
@@ -314,7 +379,9 @@ describe('customer requests', () => {
       handler: (body: RequestBody) => {
         const text = JSON.stringify(body.messages);
         const labels = [...text.matchAll(/\[(m\d+) · /g)].map((m) => m[1]!);
-        return { text: JSON.stringify({ messages: labels.map((label) => ({ label, request: true, priority: 'normal' })) }) };
+        return {
+          text: JSON.stringify({ messages: labels.map((label) => ({ label, request: true, priority: 'normal' })) }),
+        };
       },
     };
     await say(CUSTOMER, 'Hi team!');
@@ -349,7 +416,10 @@ describe('customer requests', () => {
   });
 
   it('a warning due while LUNA was stopped goes out once after it starts again, and the breach once on time', async () => {
-    await start({ detection: 'every', warnAt: 0.25, sla: { normal: { firstResponse: '0.1m', resolution: '1h' } } }, 'Starter');
+    await start(
+      { detection: 'every', warnAt: 0.25, sla: { normal: { firstResponse: '0.1m', resolution: '1h' } } },
+      'Starter',
+    );
     const first = h;
     const asked = await say(CUSTOMER, 'Why was our invoice charged twice?');
     await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
@@ -359,7 +429,10 @@ describe('customer requests', () => {
     h = await startHarness({ slack: first.slack, anthropic: first.anthropic, prefix: first.prefix, ...started });
     const card = (await store().get(idOf(asked)))!.card!.ts;
     const breaches = () => h.slack.botMessages(TRIAGE, card).filter((m) => m.ts !== card);
-    await until(() => h.slack.dmsTo(OWNER).filter((m) => m.text.includes('is due')).length === 1, 'the warning after the restart');
+    await until(
+      () => h.slack.dmsTo(OWNER).filter((m) => m.text.includes('is due')).length === 1,
+      'the warning after the restart',
+    );
     expect(breaches()).toHaveLength(0);
     await until(() => breaches().length === 1, 'the breach', 10_000);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -377,7 +450,10 @@ describe('customer requests', () => {
   it('business hours: with the only working day not today, a seconds-long target does not breach today', async () => {
     const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + 2) % 7];
     const hours = { timezone: 'UTC', days: [day], from: '00:00', to: '24:00' };
-    await start({ detection: 'every', hours, warnAt: 0.5, sla: { normal: { firstResponse: '0.05m', resolution: '0.1m' } } }, 'Starter');
+    await start(
+      { detection: 'every', hours, warnAt: 0.5, sla: { normal: { firstResponse: '0.05m', resolution: '0.1m' } } },
+      'Starter',
+    );
     const asked = await say(CUSTOMER, 'Could you send us the SOC 2 report?');
     await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
     const record = (await store().get(idOf(asked)))!;
@@ -391,7 +467,15 @@ describe('customer requests', () => {
   });
 
   it('a warning then a breach fire once each, with two LUNA instances on one Redis; a request the team answered in time fires neither', async () => {
-    await start({ detection: 'every', groupMinutes: 0, warnAt: 0.5, sla: { normal: { firstResponse: '0.05m', resolution: '1h' } } }, 'Starter');
+    await start(
+      {
+        detection: 'every',
+        groupMinutes: 0,
+        warnAt: 0.5,
+        sla: { normal: { firstResponse: '0.05m', resolution: '1h' } },
+      },
+      'Starter',
+    );
     // A second instance: its own worker and its own upsert of the timers' tick, on the same Redis and Slack.
     const second = await startHarness({ slack: h.slack, anthropic: h.anthropic, prefix: h.prefix, ...started });
     onTestFailed(() => second.luna.stop());

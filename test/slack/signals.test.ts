@@ -2,7 +2,15 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SignalStore, utcDay } from '../../src/stores/signals.js';
 import { writeAccountBook } from '../helpers/account-book.js';
-import { queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, until, type Harness } from '../helpers/harness.js';
+import {
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  TEST_ESCALATION,
+  testConfig,
+  until,
+  type Harness,
+} from '../helpers/harness.js';
 import { fakeSignalModel, isSignalRequest } from '../helpers/signal-model.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 
@@ -27,7 +35,9 @@ afterEach(async () => {
 afterAll(() => redis.disconnect());
 
 async function start(signals: Record<string, unknown>) {
-  const book = await writeAccountBook([{ name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: OWNER, plan: 'Enterprise' }]);
+  const book = await writeAccountBook([
+    { name: 'Acme Corp', slack_channels: SHARED, slack_team_id: 'T0ACME', owner: OWNER, plan: 'Enterprise' },
+  ]);
   h = await startHarness({
     config: testConfig({
       escalation: TEST_ESCALATION,
@@ -57,14 +67,23 @@ async function start(signals: Record<string, unknown>) {
 /** Someone posts in a channel, without mentioning LUNA: the `message` event Slack sends for it. */
 async function say(user: string, text: string, opts: { channel?: string; threadTs?: string } = {}) {
   const channel = opts.channel ?? SHARED;
-  const event = h.slack.userEvent({ type: 'message', user, channel, text, ...(opts.threadTs ? { threadTs: opts.threadTs } : {}) });
-  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: channel !== 'C0INTERNAL' }), { signingSecret: SIGNING_SECRET });
+  const event = h.slack.userEvent({
+    type: 'message',
+    user,
+    channel,
+    text,
+    ...(opts.threadTs ? { threadTs: opts.threadTs } : {}),
+  });
+  const res = await signedRequest(h.eventsUrl, eventEnvelope(event, { isExtSharedChannel: channel !== 'C0INTERNAL' }), {
+    signingSecret: SIGNING_SECRET,
+  });
   expect(res.status).toBe(200);
   return event.ts;
 }
 
 const signalCalls = () => h.anthropic.requests.filter((r) => isSignalRequest(r.body));
-const alerts = (user: string) => h.slack.dmsTo(user).filter((m) => (m.metadata?.event_payload as { part?: string } | undefined)?.part === 'alert');
+const alerts = (user: string) =>
+  h.slack.dmsTo(user).filter((m) => (m.metadata?.event_payload as { part?: string } | undefined)?.part === 'alert');
 const dmText = (m: { text?: string; blocks?: unknown }) => `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`;
 const metrics = async () => (await fetch(`http://127.0.0.1:${h.luna.port}/metrics`)).text();
 
@@ -162,7 +181,11 @@ describe('signals in customers’ messages', () => {
     await store.spend(utcDay(Date.now()), 20_000 - spent);
     await say(CUSTOMER, 'We will not renew, we are moving to a competitor.');
     await say(CUSTOMER2, 'Cancel it.');
-    await until(async () => /luna_signal_batches_total\{outcome="over_budget"\} 1/.test(await metrics()), 'an over-budget batch', 10_000);
+    await until(
+      async () => /luna_signal_batches_total\{outcome="over_budget"\} 1/.test(await metrics()),
+      'an over-budget batch',
+      10_000,
+    );
     await queueIdle(h);
     expect(signalCalls()).toHaveLength(1);
     expect(alerts(OWNER)).toHaveLength(1);

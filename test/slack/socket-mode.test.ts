@@ -98,7 +98,15 @@ describe('Socket Mode over the wire', () => {
     await x.slack.socket.waitForConnection();
     x.slack.addChannel({ id: 'D0ALICE', is_im: true, user: 'U0ALICE' });
     const own = x.slack.addMessage('D0ALICE', { user: 'U0LUNA', bot_id: 'B0LUNA', text: 'Here is my earlier answer.' });
-    const ownEvent = { type: 'message', channel: 'D0ALICE', channel_type: 'im', user: 'U0LUNA', bot_id: 'B0LUNA', text: 'Here is my earlier answer.', ts: own };
+    const ownEvent = {
+      type: 'message',
+      channel: 'D0ALICE',
+      channel_type: 'im',
+      user: 'U0LUNA',
+      bot_id: 'B0LUNA',
+      text: 'Here is my earlier answer.',
+      ts: own,
+    };
     const ownAck = await x.slack.socket.send({ type: 'events_api', payload: eventEnvelope(ownEvent) });
     expect(ownAck.ms).toBeLessThan(1_000);
     await sleep(200);
@@ -106,7 +114,14 @@ describe('Socket Mode over the wire', () => {
 
     x.anthropic.enqueue({ text: 'Track time-to-first-value.' });
     const asked = x.slack.addMessage('D0ALICE', { user: 'U0ALICE', text: 'What KPIs should I track for onboarding?' });
-    const dm = { type: 'message', channel: 'D0ALICE', channel_type: 'im', user: 'U0ALICE', text: 'What KPIs should I track for onboarding?', ts: asked };
+    const dm = {
+      type: 'message',
+      channel: 'D0ALICE',
+      channel_type: 'im',
+      user: 'U0ALICE',
+      text: 'What KPIs should I track for onboarding?',
+      ts: asked,
+    };
     await x.slack.socket.send({ type: 'events_api', payload: eventEnvelope(dm) });
     await jobsFinished(x, 1);
     expect(await jobCount(x)).toBe(1);
@@ -124,11 +139,23 @@ describe('Socket Mode over the wire', () => {
     const malformed = [
       { type: 'events_api' as const, payload: null },
       { type: 'events_api' as const, payload: { type: 'event_callback', event: null } },
-      { type: 'events_api' as const, payload: eventEnvelope({ type: 'app_mention', user: null, channel: 'C0SUPPORT', ts: '1700000000.000100' }) },
+      {
+        type: 'events_api' as const,
+        payload: eventEnvelope({ type: 'app_mention', user: null, channel: 'C0SUPPORT', ts: '1700000000.000100' }),
+      },
       { type: 'interactive' as const, payload: null },
-      { type: 'interactive' as const, payload: { type: 'block_actions', user: { id: 'U0ALICE' }, actions: 'not a list' } },
-      { type: 'interactive' as const, payload: { type: 'block_actions', user: { id: 'U0ALICE' }, actions: [{ action_id: 'renamed_in_an_upgrade' }] } },
-      { type: 'slash_commands' as const, payload: { command: '/journey-map', user_id: 'U0ALICE', channel_id: 'C0SUPPORT', trigger_id: '1.2.3' } },
+      {
+        type: 'interactive' as const,
+        payload: { type: 'block_actions', user: { id: 'U0ALICE' }, actions: 'not a list' },
+      },
+      {
+        type: 'interactive' as const,
+        payload: { type: 'block_actions', user: { id: 'U0ALICE' }, actions: [{ action_id: 'renamed_in_an_upgrade' }] },
+      },
+      {
+        type: 'slash_commands' as const,
+        payload: { command: '/journey-map', user_id: 'U0ALICE', channel_id: 'C0SUPPORT', trigger_id: '1.2.3' },
+      },
     ];
     // The fake rejects an envelope that is not acked within Slack's 3 s.
     const acks = await Promise.all(malformed.map((e) => x.slack.socket.send(e)));
@@ -144,7 +171,11 @@ describe('Socket Mode over the wire', () => {
     x.anthropic.enqueue({ text: 'Still listening.' });
     const { ts, envelope } = mention(x, '<@U0LUNA> still there?');
     await x.slack.socket.send(envelope);
-    await x.slack.waitFor(() => answersIn(x.slack, 'C0SUPPORT', ts).length === 1, 15_000, 'an answer after the malformed frames');
+    await x.slack.waitFor(
+      () => answersIn(x.slack, 'C0SUPPORT', ts).length === 1,
+      15_000,
+      'an answer after the malformed frames',
+    );
     expect(x.slack.socket.connections).toBe(1);
     expect(x.slack.errors).toEqual([]);
   });
@@ -198,10 +229,15 @@ describe('Socket Mode acks', () => {
     h = await startHarness({ env: SOCKET_ENV });
     await h.slack.socket.waitForConnection();
     // Slack sends a command's fields as a JSON object over the socket, not as a form.
-    const payload = Object.fromEntries(new URLSearchParams(slashCommandForm({ command: '/journey-map', text: 'help' })));
+    const payload = Object.fromEntries(
+      new URLSearchParams(slashCommandForm({ command: '/journey-map', text: 'help' })),
+    );
     const ack = await h.slack.socket.send({ type: 'slash_commands', payload });
     expect(ack.ms).toBeLessThan(1_000);
-    expect(ack.payload).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('/journey-map') as unknown });
+    expect(ack.payload).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('/journey-map') as unknown,
+    });
     expect(await jobCount(h)).toBe(0);
   });
 });

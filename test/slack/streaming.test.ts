@@ -32,7 +32,12 @@ describe('streamed answers', () => {
 
     const start = h.slack.callsTo('chat.startStream')[0]!;
     // Outside a DM the stream is for the person who asked, in their team.
-    expect(start.args).toMatchObject({ channel: C, thread_ts: res.ts, recipient_user_id: 'U0ALICE', recipient_team_id: 'T0TEAM' });
+    expect(start.args).toMatchObject({
+      channel: C,
+      thread_ts: res.ts,
+      recipient_user_id: 'U0ALICE',
+      recipient_team_id: 'T0TEAM',
+    });
     const states = statesIn(res.ts);
     const streamed = states.filter((v) => v.kind === 'stream');
     expect(streamed.length).toBeGreaterThanOrEqual(3); // start, at least one append, stop
@@ -45,7 +50,10 @@ describe('streamed answers', () => {
     expect(final.kind).toBe('update');
     expect(final.text).toMatch(/^A \*quick\* answer: .* Next step: call \*Acme\* on Monday\.$/); // today's mrkdwn
     expect(final.blocks!.map((b) => (b as { type: string }).type)).toEqual(['section', 'context_actions']);
-    expect(final.metadata).toMatchObject({ event_type: 'luna_answer', event_payload: { part: 0, of: 1, asked_ts: res.ts } });
+    expect(final.metadata).toMatchObject({
+      event_type: 'luna_answer',
+      event_payload: { part: 0, of: 1, asked_ts: res.ts },
+    });
     expect(answersIn(h.slack, C, res.ts).map((m) => m.ts)).toEqual([start.response!.ts]);
     expect(h.slack.isStreaming(C, String(start.response!.ts))).toBe(false);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
@@ -68,7 +76,9 @@ describe('streamed answers', () => {
     const states = statesIn(res.ts);
     expect(states.filter((v) => v.kind === 'stream').length).toBeGreaterThanOrEqual(4);
     for (const v of states) {
-      expect(v.visibleText).not.toMatch(/<!chan|<!channel|<!he|<!here|<@U0MAL|<!subteam\^S0RAN|(?<![\w\u2060])@everyone/);
+      expect(v.visibleText).not.toMatch(
+        /<!chan|<!channel|<!he|<!here|<@U0MAL|<!subteam\^S0RAN|(?<![\w\u2060])@everyone/,
+      );
     }
     expect(states.at(-1)!.text).toContain('<@U0ALICE>'); // a participant may still be named
   });
@@ -76,9 +86,22 @@ describe('streamed answers', () => {
   it('in a DM: streams without a recipient, with the persona’s loading messages while it works', async () => {
     h.slack.addChannel({ id: 'D0ALICE', is_im: true, user: 'U0ALICE' });
     const ts = h.slack.addMessage('D0ALICE', { user: 'U0ALICE', text: 'What KPIs should I track for onboarding?' });
-    h.anthropic.enqueue({ text: 'Track **time-to-first-value** and weekly active seats.', chunkChars: 8, chunkDelayMs: 20 });
-    const event = { type: 'message', channel_type: 'im', channel: 'D0ALICE', user: 'U0ALICE', text: 'What KPIs should I track for onboarding?', ts };
-    expect((await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET })).status).toBe(200);
+    h.anthropic.enqueue({
+      text: 'Track **time-to-first-value** and weekly active seats.',
+      chunkChars: 8,
+      chunkDelayMs: 20,
+    });
+    const event = {
+      type: 'message',
+      channel_type: 'im',
+      channel: 'D0ALICE',
+      user: 'U0ALICE',
+      text: 'What KPIs should I track for onboarding?',
+      ts,
+    };
+    expect((await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET })).status).toBe(
+      200,
+    );
     await jobsFinished(h);
 
     const start = h.slack.callsTo('chat.startStream')[0]!;
@@ -86,7 +109,9 @@ describe('streamed answers', () => {
     expect(start.args).not.toHaveProperty('recipient_user_id');
     expect(h.slack.statuses[0]!.loadingMessages).toEqual(h.settings.persona.loadingMessages);
     expect(h.slack.statuses[0]!.loadingMessages).not.toEqual(DEFAULT_LOADING_MESSAGES);
-    expect(answersIn(h.slack, 'D0ALICE', ts).map((m) => m.text)).toEqual(['Track *time-to-first-value* and weekly active seats.']);
+    expect(answersIn(h.slack, 'D0ALICE', ts).map((m) => m.text)).toEqual([
+      'Track *time-to-first-value* and weekly active seats.',
+    ]);
   });
 
   it.each([
@@ -98,7 +123,10 @@ describe('streamed answers', () => {
     const res = await h.mention({});
     await jobsFinished(h);
     expect(statesIn(res.ts).map((v) => [v.kind, v.text])).toEqual([['post', 'Posted *once*.']]);
-    expect(answersIn(h.slack, C, res.ts)[0]!.blocks!.map((b) => (b as { type: string }).type)).toEqual(['section', 'context_actions']);
+    expect(answersIn(h.slack, C, res.ts)[0]!.blocks!.map((b) => (b as { type: string }).type)).toEqual([
+      'section',
+      'context_actions',
+    ]);
   });
 
   it('a long answer streams its first message, then continues in further messages; the buttons are on the last', async () => {
@@ -112,9 +140,12 @@ describe('streamed answers', () => {
     const parts = answersIn(h.slack, C, res.ts);
     expect(parts.length).toBeGreaterThanOrEqual(3);
     expect(parts[0]!.ts).toBe(h.slack.callsTo('chat.startStream')[0]!.response!.ts);
-    for (const v of statesIn(res.ts).filter((x) => x.kind === 'stream')) expect(v.text.length).toBeLessThanOrEqual(3_000);
+    for (const v of statesIn(res.ts).filter((x) => x.kind === 'stream'))
+      expect(v.text.length).toBeLessThanOrEqual(3_000);
     expect(parts.map((p) => (p.metadata!.event_payload as { part: number }).part)).toEqual(parts.map((_, i) => i));
-    expect(parts.map((p) => JSON.stringify(p.blocks ?? []).includes('feedback_buttons'))).toEqual(parts.map((_, i) => i === parts.length - 1));
+    expect(parts.map((p) => JSON.stringify(p.blocks ?? []).includes('feedback_buttons'))).toEqual(
+      parts.map((_, i) => i === parts.length - 1),
+    );
     const joined = parts.map((p) => p.text).join('\n');
     for (let i = 0; i < 12; i++) expect(joined).toContain(`Paragraph ${i}:`);
   });

@@ -4,7 +4,15 @@ import { EscalationStore } from '../../src/stores/escalations.js';
 import { StatsRecorder, type CounterName } from '../../src/stores/stats.js';
 import type { SlackMessage } from '../fakes/slack-server.js';
 import { fakeDigestModel, isDigestRequest } from '../helpers/digest-model.js';
-import { outcomes, queueIdle, SIGNING_SECRET, startHarness, TEST_ESCALATION, testConfig, type Harness } from '../helpers/harness.js';
+import {
+  outcomes,
+  queueIdle,
+  SIGNING_SECRET,
+  startHarness,
+  TEST_ESCALATION,
+  testConfig,
+  type Harness,
+} from '../helpers/harness.js';
 import { buttonClickForm, eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 import type { RequestBody } from '../fakes/anthropic-server.js';
 import type { EscalationTimer } from '../../src/contracts/jobs.js';
@@ -63,7 +71,8 @@ async function start() {
   ] as const) {
     h.slack.addChannel({ id, name });
   }
-  for (const id of ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0456EFGH', 'U0CSLEAD', 'U0EXEC1']) h.slack.addUser({ id, name: id.slice(2).toLowerCase() });
+  for (const id of ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0456EFGH', 'U0CSLEAD', 'U0EXEC1'])
+    h.slack.addUser({ id, name: id.slice(2).toLowerCase() });
 }
 
 const escalations = () => new EscalationStore(redis, h.prefix);
@@ -117,7 +126,8 @@ async function press(o: {
 async function digestOf(channel: string): Promise<SlackMessage> {
   scriptModel(null);
   const parent = h.slack.addMessage(channel, { user: 'U0BOB', text: 'Acme says onboarding is slow' });
-  for (let i = 1; i <= 3; i++) h.slack.addMessage(channel, { user: 'U0CAROL', text: `note ${i} about SSO and support`, thread_ts: parent });
+  for (let i = 1; i <= 3; i++)
+    h.slack.addMessage(channel, { user: 'U0CAROL', text: `note ${i} about SSO and support`, thread_ts: parent });
   await h.mention({ channel, threadTs: parent, text: '<@U0LUNA> digest' });
   await h.slack.waitFor(() => digestIn(channel, parent) !== undefined, 15_000, `a digest in ${channel}`);
   await queueIdle(h);
@@ -125,12 +135,21 @@ async function digestOf(channel: string): Promise<SlackMessage> {
 }
 
 const digestIn = (channel: string, parent: string) =>
-  h.slack.botMessages(channel, parent).find((m) => String((m.metadata?.event_payload as { job_id?: string })?.job_id).startsWith('digest-'));
+  h.slack
+    .botMessages(channel, parent)
+    .find((m) => String((m.metadata?.event_payload as { job_id?: string })?.job_id).startsWith('digest-'));
 
 const doneButton = (m: SlackMessage, i: number) =>
-  (m.blocks as Array<{ block_id?: string; accessory?: { value: string } }>).find((b) => b.block_id === `action-${i}`)?.accessory;
+  (m.blocks as Array<{ block_id?: string; accessory?: { value: string } }>).find((b) => b.block_id === `action-${i}`)
+    ?.accessory;
 
-async function pressDone(o: { user: string; teamId?: string; value: string; where: SlackMessage & { channel?: string }; channel: string }) {
+async function pressDone(o: {
+  user: string;
+  teamId?: string;
+  value: string;
+  where: SlackMessage & { channel?: string };
+  channel: string;
+}) {
   const res = await signedRequest(
     h.eventsUrl,
     buttonClickForm({
@@ -178,13 +197,17 @@ describe('escalation buttons: the area owners and the fallback only', () => {
     await press({ user: 'U0ALICE', button: 'not_strategic', id, where: { channel: 'C0ESC', ts: post.ts } });
 
     expect(ephemeralsTo('U0ALICE', 'C0ESC')).toEqual([
-      expect.stringContaining('Only the owners of Complex customer negotiations can mark this escalation not strategic'),
+      expect.stringContaining(
+        'Only the owners of Complex customer negotiations can mark this escalation not strategic',
+      ),
     ]);
     const record = (await escalations().get(id))!;
     expect(record.status).toBe('open');
     expect(record.handledBy).toBeUndefined();
     expect((await escalations().counts(Date.now())).open).toBe(1);
-    const timers = (await h.luna.queue.getJobs(['delayed'])).filter((j) => j?.name === 'escalation-timer' && (j.data as EscalationTimer).id === id);
+    const timers = (await h.luna.queue.getJobs(['delayed'])).filter(
+      (j) => j?.name === 'escalation-timer' && (j.data as EscalationTimer).id === id,
+    );
     expect(timers.map((j) => (j.data as EscalationTimer).stage)).toEqual(['remind']);
     expect(updatesIn('C0ESC')).toBe(updates);
     expect(await counter('escalations_not_strategic')).toBe(0);
@@ -246,7 +269,9 @@ describe('digest Done buttons: the workspace’s own people, on the digest’s o
 
     await pressDone({ user: ANN.id, teamId: ACME.id, value, where: digest, channel: 'C0FEEDBACK' });
 
-    expect(ephemeralsTo(ANN.id, 'C0FEEDBACK')).toEqual([expect.stringContaining("Only members of this workspace's own team can mark digest actions done")]);
+    expect(ephemeralsTo(ANN.id, 'C0FEEDBACK')).toEqual([
+      expect.stringContaining("Only members of this workspace's own team can mark digest actions done"),
+    ]);
     expect(updatesIn('C0FEEDBACK')).toBe(0);
     expect(doneButton(h.slack.message('C0FEEDBACK', digest.ts)!, 0)).toBeDefined();
     expect(await counter('action_items_done')).toBe(0);
@@ -287,7 +312,9 @@ describe('digest Done buttons: the workspace’s own people, on the digest’s o
 
     await pressDone({ user: 'U0CAROL', value, where: digest, channel: 'C0FEEDBACK' });
 
-    expect(ephemeralsTo('U0CAROL', 'C0FEEDBACK')).toEqual([expect.stringContaining('can no longer be marked done here')]);
+    expect(ephemeralsTo('U0CAROL', 'C0FEEDBACK')).toEqual([
+      expect.stringContaining('can no longer be marked done here'),
+    ]);
     expect(updatesIn('C0FEEDBACK')).toBe(0);
     expect(await counter('action_items_done')).toBe(0);
   });
@@ -296,16 +323,31 @@ describe('digest Done buttons: the workspace’s own people, on the digest’s o
 describe('App Home for someone of another organisation', () => {
   it('shows a short note and no team figure: nothing is read, drawn or uploaded for them', async () => {
     await start();
-    h.slack.addSharedChannel({ id: 'C0ACMESHARED', name: 'acme-shared', externalTeam: ACME, externalMembers: [ANN], members: ['U0ALICE'] });
+    h.slack.addSharedChannel({
+      id: 'C0ACMESHARED',
+      name: 'acme-shared',
+      externalTeam: ACME,
+      externalMembers: [ANN],
+      members: ['U0ALICE'],
+    });
     const stats = new StatsRecorder(redis, h.prefix);
     await stats.incr('escalations_opened', 3);
     await stats.incr('answers', 7);
     await stats.observe('csat', 4.2);
     const open = async (user: string) => {
-      const event = { type: 'app_home_opened', user, channel: `D0${user.slice(2)}`, tab: 'home', event_ts: `${(Date.now() / 1000).toFixed(6)}` };
-      expect((await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET })).status).toBe(200);
+      const event = {
+        type: 'app_home_opened',
+        user,
+        channel: `D0${user.slice(2)}`,
+        tab: 'home',
+        event_ts: `${(Date.now() / 1000).toFixed(6)}`,
+      };
+      expect((await signedRequest(h.eventsUrl, eventEnvelope(event), { signingSecret: SIGNING_SECRET })).status).toBe(
+        200,
+      );
     };
-    const published = (user: string) => h.slack.callsTo('views.publish').filter((c) => c.response?.ok && c.args.user_id === user);
+    const published = (user: string) =>
+      h.slack.callsTo('views.publish').filter((c) => c.response?.ok && c.args.user_id === user);
 
     await open(ANN.id);
     await h.slack.waitFor(() => published(ANN.id).length === 1, 10_000, "the customer's Home");

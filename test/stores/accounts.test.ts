@@ -12,7 +12,14 @@ afterAll(async () => {
 });
 
 const digest = (id: string, at: number): DigestMemory => ({ id, at, csat: 3, themes: ['SSO setup'], risks: [] });
-const signal = (batch: string, at: number): SignalMemory => ({ at, kind: 'churn_risk', confidence: 0.8, channel: 'C0ACME', messages: ['1.1'], batch });
+const signal = (batch: string, at: number): SignalMemory => ({
+  at,
+  kind: 'churn_risk',
+  confidence: 0.8,
+  channel: 'C0ACME',
+  messages: ['1.1'],
+  batch,
+});
 
 describe('AccountStore memory', () => {
   it('keeps each digest and each signal batch once, newest first, whatever a retried job writes again', async () => {

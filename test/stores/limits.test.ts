@@ -19,7 +19,17 @@ describe('LimitStore', () => {
     const per = { perMinute: 6, perDay: 200 };
     const verdicts = [];
     for (let i = 0; i < 9; i++) verdicts.push(await limits.admit(`m-${i}`, 'U0ALICE', per, NOW + i * 5_000));
-    expect(verdicts.map((v) => v.verdict)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'person_minute', 'person_minute', 'person_minute']);
+    expect(verdicts.map((v) => v.verdict)).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'person_minute',
+      'person_minute',
+      'person_minute',
+    ]);
     expect(verdicts.map((v) => v.note)).toEqual([false, false, false, false, false, false, true, false, false]);
     // A fixed window would have opened at 12:01:00 and let six more through; the sliding one lets one through per slot freed.
     expect((await limits.admit('m-9', 'U0ALICE', per, NOW + 60_001)).verdict).toBe('ok');

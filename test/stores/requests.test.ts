@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
-import { assign, openRequest, reopen, resolve, respond, setPriority, slaPolicy, type OpenInput, type RequestRecord } from '../../src/domain/requests.js';
+import {
+  assign,
+  openRequest,
+  reopen,
+  resolve,
+  respond,
+  setPriority,
+  slaPolicy,
+  type OpenInput,
+  type RequestRecord,
+} from '../../src/domain/requests.js';
 import { requestKeys } from '../../src/stores/keys.js';
 import { RequestStore, timerMember } from '../../src/stores/requests.js';
 import { clearPrefix } from '../helpers/harness.js';
@@ -31,7 +41,16 @@ const ts = () => `${Math.floor(NOW / 1000) + ++seq}.000100`;
 
 function make(over: Partial<OpenInput> = {}): RequestRecord {
   return openRequest(
-    { channel: 'C0ACME', messageTs: ts(), askerId: 'U0CUST', text: 'Export fails', at: NOW, via: 'every', account: { id: 't-T0ACME', name: 'Acme' }, ...over },
+    {
+      channel: 'C0ACME',
+      messageTs: ts(),
+      askerId: 'U0CUST',
+      text: 'Export fails',
+      at: NOW,
+      via: 'every',
+      account: { id: 't-T0ACME', name: 'Acme' },
+      ...over,
+    },
     P,
   );
 }
@@ -96,7 +115,11 @@ describe('RequestStore: changes and indexes', () => {
     await a.open(r, P);
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        (i % 2 ? a : b).update(r.id, (x) => ({ ...x, followUps: [...x.followUps, `${1700000000 + i}.000100`], updatedAt: x.updatedAt + 1 })),
+        (i % 2 ? a : b).update(r.id, (x) => ({
+          ...x,
+          followUps: [...x.followUps, `${1700000000 + i}.000100`],
+          updatedAt: x.updatedAt + 1,
+        })),
       ),
     );
     expect((await a.get(r.id))!.followUps).toHaveLength(12);
@@ -195,7 +218,9 @@ describe('RequestStore: timers', () => {
     const [warn] = await a.dueTimers(NOW + 3 * H);
     let fired = 0;
     const outcomes = await Promise.all(
-      ['job-1', 'job-2', 'job-3', 'job-4'].map((token, i) => (i % 2 ? a : b).fireOnce(warn!, token, () => Promise.resolve(void fired++), NOW + 3 * H)),
+      ['job-1', 'job-2', 'job-3', 'job-4'].map((token, i) =>
+        (i % 2 ? a : b).fireOnce(warn!, token, () => Promise.resolve(void fired++), NOW + 3 * H),
+      ),
     );
     expect(fired).toBe(1);
     expect(outcomes.filter((o) => o === 'fired')).toHaveLength(1);
@@ -205,11 +230,18 @@ describe('RequestStore: timers', () => {
     // The breach: the first job's post fails; another job is refused, the first job's retry posts.
     const [breach] = (await a.dueTimers(NOW + 4 * H)).filter((t) => t.kind === 'breach');
     const agains: boolean[] = [];
-    await expect(a.fireOnce(breach!, 'job-5', (_r, o) => (agains.push(o.again), Promise.reject(new Error('slack down'))), NOW + 4 * H)).rejects.toThrow(
-      'slack down',
-    );
+    await expect(
+      a.fireOnce(
+        breach!,
+        'job-5',
+        (_r, o) => (agains.push(o.again), Promise.reject(new Error('slack down'))),
+        NOW + 4 * H,
+      ),
+    ).rejects.toThrow('slack down');
     expect(await b.fireOnce(breach!, 'job-6', () => Promise.resolve(void fired++), NOW + 4 * H)).toBe('taken');
-    expect(await a.fireOnce(breach!, 'job-5', (_r, o) => (agains.push(o.again), Promise.resolve(void fired++)), NOW + 4 * H)).toBe('fired');
+    expect(
+      await a.fireOnce(breach!, 'job-5', (_r, o) => (agains.push(o.again), Promise.resolve(void fired++)), NOW + 4 * H),
+    ).toBe('fired');
     expect(fired).toBe(2);
     // The retry is told it may have posted before, so it can look before posting again.
     expect(agains).toEqual([false, true]);

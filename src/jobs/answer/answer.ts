@@ -10,7 +10,8 @@ import { answerPrompt, assessmentBudget, generateAnswer } from './generate.js';
 import { knowledgePlace, retrievePassages } from './knowledge.js';
 import { readersOf } from './readers.js';
 
-const ATTACHMENTS_ONLY = "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
+const ATTACHMENTS_ONLY =
+  "I can't read attachments yet. Tell me in words what you'd like help with, and I'll answer here.";
 const NOTHING = { parts: 0, reused: false };
 
 /**
@@ -44,10 +45,18 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
     ctx.log.warn('could not read the account; answering without its brief', { job: job.id, err });
     return undefined;
   });
-  const guard = readers.customer ? await guardFrom(ctx, p.channel, context, [p.userId, ...participantsOf(thread, ctx.identity.botUserId)]) : undefined;
+  const guard = readers.customer
+    ? await guardFrom(ctx, p.channel, context, [p.userId, ...participantsOf(thread, ctx.identity.botUserId)])
+    : undefined;
   if (attachmentsOnly(asked, ctx.identity.botUserId)) {
     if (!already.has('attachments'))
-      await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'attachments', text: ATTACHMENTS_ONLY });
+      await postChecked(ctx, guard, {
+        channel: p.channel,
+        threadTs: p.threadTs,
+        jobId: job.id,
+        part: 'attachments',
+        text: ATTACHMENTS_ONLY,
+      });
     return NOTHING;
   }
 
@@ -67,7 +76,13 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   let streamed = already.has('0') ? undefined : await ctx.stores.answers.stream(job.id);
   let answerText: string | undefined;
   if (!stored) {
-    const generated = await generateAnswer(ctx, job, { thread, readers, guard, prompt, knowledge: { place, passages } }, assessment, streamed);
+    const generated = await generateAnswer(
+      ctx,
+      job,
+      { thread, readers, guard, prompt, knowledge: { place, passages } },
+      assessment,
+      streamed,
+    );
     ({ stored, streamed, text: answerText } = generated);
   }
 
@@ -76,7 +91,12 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
   await deliver(ctx, job.id, p, { readers, stored, guard, already, streamed });
 
   // Assess.
-  await assessment.finish(p, () => prompt.promptFor(assessmentBudget(ctx), false).messages, asked?.text ?? '', answerText);
+  await assessment.finish(
+    p,
+    () => prompt.promptFor(assessmentBudget(ctx), false).messages,
+    asked?.text ?? '',
+    answerText,
+  );
   return { parts: stored.parts.length, reused };
 }
 

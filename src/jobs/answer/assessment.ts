@@ -33,7 +33,12 @@ export class AssessmentStep {
     this.result.catch(() => {});
   }
 
-  async finish(p: AnswerPayload, messages: () => MessageParam[], evidence: string, answerText: string | undefined): Promise<Assessment | null> {
+  async finish(
+    p: AnswerPayload,
+    messages: () => MessageParam[],
+    evidence: string,
+    answerText: string | undefined,
+  ): Promise<Assessment | null> {
     if (!this.enabled) return null;
     let a: Assessment | null;
     try {
@@ -44,7 +49,9 @@ export class AssessmentStep {
     if (!a) return null;
     const threshold = this.ctx.settings.workspace.escalation!.confidenceThreshold;
     const escalate = shouldEscalate(a, threshold);
-    this.ctx.metrics.assessments.inc({ result: a.outOfScope ? 'out_of_scope' : escalate ? 'escalated' : a.strategic ? 'below_threshold' : 'routine' });
+    this.ctx.metrics.assessments.inc({
+      result: a.outOfScope ? 'out_of_scope' : escalate ? 'escalated' : a.strategic ? 'below_threshold' : 'routine',
+    });
     if (escalate) {
       await requestEscalation(this.ctx, {
         channel: p.channel,
@@ -53,7 +60,9 @@ export class AssessmentStep {
         customerWants: a.customerWants,
         whyStrategic: a.rationale,
         decisionNeeded: a.decisionNeeded,
-        summary: [`Risk: ${a.risk}`, answerText ? `LUNA answered: ${truncate(answerText, 400)}` : ''].filter(Boolean).join('\n'),
+        summary: [`Risk: ${a.risk}`, answerText ? `LUNA answered: ${truncate(answerText, 400)}` : '']
+          .filter(Boolean)
+          .join('\n'),
         evidence: truncate(evidence, 500),
         confidence: a.confidence,
         source: 'answer',

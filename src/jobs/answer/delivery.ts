@@ -30,7 +30,13 @@ export async function postHoldingReply(
   guard: CustomerGuard | undefined,
 ): Promise<void> {
   if (already.has('holding')) return;
-  await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId, part: 'holding', text: HOLDING_REPLY });
+  await postChecked(ctx, guard, {
+    channel: p.channel,
+    threadTs: p.threadTs,
+    jobId,
+    part: 'holding',
+    text: HOLDING_REPLY,
+  });
 }
 
 /** Who reviews a draft: the internal member who asked, or (a customer asked) the channel's owners. */
@@ -54,7 +60,10 @@ export async function deliverPrivately(
 ): Promise<void> {
   const reviewers = await reviewersOf(ctx, p, readers);
   if (reviewers.length === 0) {
-    ctx.log.warn('a customer asked in a channel with no owners and no escalation.fallback; the draft has nobody to go to', { channel: p.channel });
+    ctx.log.warn(
+      'a customer asked in a channel with no owners and no escalation.fallback; the draft has nobody to go to',
+      { channel: p.channel },
+    );
     return;
   }
   const draft = await ctx.stores.drafts.create({
@@ -69,7 +78,11 @@ export async function deliverPrivately(
     reason: heldBack ?? (readers.delivery === 'draft' ? 'asked' : 'customer_asked'),
     flagged,
   });
-  const notice = draftNotice({ ...draft, draftId: draft.id, threadLink: await threadLink(ctx.slack, p.channel, p.messageTs) });
+  const notice = draftNotice({
+    ...draft,
+    draftId: draft.id,
+    threadLink: await threadLink(ctx.slack, p.channel, p.messageTs),
+  });
   for (const user of draft.reviewers) {
     if (draft.notices.some((n) => n.user === user)) continue;
     const channel = await dmChannel(ctx.slack, user);
@@ -94,10 +107,16 @@ export async function withholdAnswer(
   already: ReadonlyMap<string, string>,
   guard: CustomerGuard | undefined,
 ): Promise<void> {
-  ctx.log.warn('held back an answer from a customer channel', { job: jobId, channel: p.channel, reason: withheldReason(held), facts: held.map((h) => h.fact) });
+  ctx.log.warn('held back an answer from a customer channel', {
+    job: jobId,
+    channel: p.channel,
+    reason: withheldReason(held),
+    facts: held.map((h) => h.fact),
+  });
   await postHoldingReply(ctx, p, jobId, already, guard);
   await deliverPrivately(ctx, p, jobId, parts, { ...readers, delivery: 'holding' }, held, 'withheld');
-  if (await ctx.stores.answers.once(jobId, 'withheld')) ctx.metrics.customerAnswersWithheld.inc({ reason: withheldReason(held) });
+  if (await ctx.stores.answers.once(jobId, 'withheld'))
+    ctx.metrics.customerAnswersWithheld.inc({ reason: withheldReason(held) });
 }
 
 /**
@@ -113,10 +132,14 @@ export async function withholdUnsourced(
   already: ReadonlyMap<string, string>,
   guard: CustomerGuard | undefined,
 ): Promise<void> {
-  ctx.log.info('an answer for a customer channel cited no source; it goes to the owners as a draft', { job: jobId, channel: p.channel });
+  ctx.log.info('an answer for a customer channel cited no source; it goes to the owners as a draft', {
+    job: jobId,
+    channel: p.channel,
+  });
   await postHoldingReply(ctx, p, jobId, already, guard);
   await deliverPrivately(ctx, p, jobId, parts, { ...readers, delivery: 'holding' }, [], 'unsourced');
-  if (await ctx.stores.answers.once(jobId, 'withheld')) ctx.metrics.customerAnswersWithheld.inc({ reason: 'no_source' });
+  if (await ctx.stores.answers.once(jobId, 'withheld'))
+    ctx.metrics.customerAnswersWithheld.inc({ reason: 'no_source' });
 }
 
 /**
@@ -131,7 +154,8 @@ export async function answerOverBudget(
   already: ReadonlyMap<string, string>,
   guard: CustomerGuard | undefined,
 ): Promise<void> {
-  if (await ctx.stores.answers.once(jobId, 'limited')) ctx.metrics.mentionsLimited.inc({ limit: 'organisation_tokens' });
+  if (await ctx.stores.answers.once(jobId, 'limited'))
+    ctx.metrics.mentionsLimited.inc({ limit: 'organisation_tokens' });
   await postHoldingReply(ctx, p, jobId, already, guard);
   if (!(await ctx.stores.answers.once(jobId, 'budget-note'))) return;
   const org = escapeAngles(readers.asker?.name ?? 'an external organisation');
@@ -145,7 +169,12 @@ export async function answerOverBudget(
 }
 
 /** `externalMentions: ignore`: nothing public; the channel's owners learn privately that a customer asked. */
-export async function tellOwners(ctx: JobContext, p: AnswerPayload, readers: AnswerReaders, asked: string): Promise<void> {
+export async function tellOwners(
+  ctx: JobContext,
+  p: AnswerPayload,
+  readers: AnswerReaders,
+  asked: string,
+): Promise<void> {
   const text = ownersAlert({
     threadLink: await threadLink(ctx.slack, p.channel, p.messageTs),
     askedBy: p.userId,
@@ -156,7 +185,12 @@ export async function tellOwners(ctx: JobContext, p: AnswerPayload, readers: Ans
 }
 
 /** A short private note to whoever would have reviewed the answer (a failure, an alert). */
-export async function tellPrivately(ctx: JobContext, p: AnswerPayload, readers: AnswerReaders, text: string): Promise<void> {
+export async function tellPrivately(
+  ctx: JobContext,
+  p: AnswerPayload,
+  readers: AnswerReaders,
+  text: string,
+): Promise<void> {
   for (const user of await reviewersOf(ctx, p, readers)) {
     await ctx.slack.chat.postMessage({ channel: await dmChannel(ctx.slack, user), text, unfurl_links: false });
   }
@@ -171,7 +205,13 @@ export async function deliver(
   ctx: JobContext,
   jobId: string,
   p: AnswerPayload,
-  a: { readers: AnswerReaders; stored: StoredAnswer; guard: CustomerGuard | undefined; already: Map<string, string>; streamed: string | undefined },
+  a: {
+    readers: AnswerReaders;
+    stored: StoredAnswer;
+    guard: CustomerGuard | undefined;
+    already: Map<string, string>;
+    streamed: string | undefined;
+  },
 ): Promise<void> {
   const { readers, stored, guard, already, streamed } = a;
   const parts = stored.parts;
@@ -192,14 +232,26 @@ export async function deliver(
     if (posted.has(String(i))) continue;
     const meta = { of: parts.length, asked_ts: p.messageTs };
     const blocks = i === last && teamOnly ? answerPartBlocks(text, { answerId: jobId }) : undefined;
-    if (i === 0 && streamed && (await finishStream(ctx.slack, { channel: p.channel, ts: streamed, jobId, part: 0, text, blocks, meta }))) {
+    if (
+      i === 0 &&
+      streamed &&
+      (await finishStream(ctx.slack, { channel: p.channel, ts: streamed, jobId, part: 0, text, blocks, meta }))
+    ) {
       posted.set('0', streamed);
       continue;
     }
-    posted.set(String(i), await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: i, text, blocks, meta }));
+    posted.set(
+      String(i),
+      await postPart(ctx.slack, { channel: p.channel, threadTs: p.threadTs, jobId, part: i, text, blocks, meta }),
+    );
   }
   // Where the buttons are: a click counts only on this message (feedback.ts).
-  if (teamOnly) await ctx.stores.feedback.setTarget(jobId, { channel: p.channel, ts: posted.get(String(last))!, threadTs: p.threadTs });
+  if (teamOnly)
+    await ctx.stores.feedback.setTarget(jobId, {
+      channel: p.channel,
+      ts: posted.get(String(last))!,
+      threadTs: p.threadTs,
+    });
   await clearWorking(ctx.slack, p);
   if (!already.has('0')) {
     ctx.metrics.answers.inc({ outcome: 'answered' });

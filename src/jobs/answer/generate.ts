@@ -31,7 +31,10 @@ import type { AnswerReaders } from './readers.js';
  * The thread as the model reads it, within a token budget; each call of it builds the prompt anew for that budget.
  * `withPassages: false` leaves the knowledge passages out (the escalation assessment judges the conversation only).
  */
-export type PromptFor = (budget?: number, withPassages?: boolean) => { system: ReturnType<typeof buildAnswerPrompt>['system']; messages: MessageParam[] };
+export type PromptFor = (
+  budget?: number,
+  withPassages?: boolean,
+) => { system: ReturnType<typeof buildAnswerPrompt>['system']; messages: MessageParam[] };
 
 /**
  * The answer's prompt, for any budget (the answer reads up to the thread budget; the escalation assessment only the
@@ -49,9 +52,18 @@ export function answerPrompt(
   canary = newCanary(),
 ): { promptFor: PromptFor; canary: string } {
   const customerReads = readers.customer !== undefined && readers.delivery === 'thread';
-  const account = !context ? undefined : customerReads ? (extraCare(context) ? ({ extraCare: true } as const) : undefined) : { brief: writeBrief(context) };
+  const account = !context
+    ? undefined
+    : customerReads
+      ? extraCare(context)
+        ? ({ extraCare: true } as const)
+        : undefined
+      : { brief: writeBrief(context) };
   const promptFor: PromptFor = (budget = ctx.settings.workspace.model.threadTokenBudget, withPassages = true) => {
-    const { kept, omitted } = fitThread(toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId), budget);
+    const { kept, omitted } = fitThread(
+      toThreadMessages(threadAsAsked(thread, p.messageTs), ctx.identity.botUserId, ctx.identity.botId),
+      budget,
+    );
     return buildAnswerPrompt({
       persona: ctx.settings.persona,
       thread: kept,
@@ -107,7 +119,8 @@ export async function generateAnswer(
   // A stream a crashed attempt left open is closed now (it gets the stored words when they are ready), not left "writing".
   if (streamed) await stopStream(ctx.slack, p.channel, streamed);
   const teamOnly = readers.delivery === 'thread' && !readers.customer;
-  const live = teamOnly && !streamed && ctx.settings.workspace.model.stream ? openStream(ctx, job, s.thread) : undefined;
+  const live =
+    teamOnly && !streamed && ctx.settings.workspace.model.stream ? openStream(ctx, job, s.thread) : undefined;
   const { system, messages } = s.prompt.promptFor();
   let answer: Awaited<ReturnType<typeof streamAnswer>>;
   try {
@@ -124,7 +137,10 @@ export async function generateAnswer(
   } catch (err) {
     // The model failed mid-answer: the half-written stream stops now; the retry replaces its words.
     const ts = (await live?.settle())?.ts;
-    if (ts) await stopStream(ctx.slack, p.channel, ts).catch((e: unknown) => log.warn('could not stop a stream after the model failed', { err: e }));
+    if (ts)
+      await stopStream(ctx.slack, p.channel, ts).catch((e: unknown) =>
+        log.warn('could not stop a stream after the model failed', { err: e }),
+      );
     throw err;
   }
   const streamedNow = live ? (await live.settle()).ts : streamed;
@@ -138,7 +154,8 @@ export async function generateAnswer(
     delivery: readers.delivery,
     streamed: Boolean(streamedNow),
   });
-  if (!answer.text.trim()) throw new LunaError('luna_model_output_invalid', 'model returned an empty answer', { retriable: true });
+  if (!answer.text.trim())
+    throw new LunaError('luna_model_output_invalid', 'model returned an empty answer', { retriable: true });
   const grounding = await groundAnswer(ctx, p, s.thread, { ...s.knowledge, citations: answer.citations });
   const parts = formatParts(ctx, answer.text, answer.stopReason, s.thread, readers, grounding.footer);
   const stored = await ctx.stores.answers.storeAnswer(job.id, {
@@ -153,12 +170,27 @@ export async function generateAnswer(
  * Slack mrkdwn, mention-safe, split into parts. Where the customer reads, no internal handle or owner can be tagged.
  * `footer` (the sources, already mrkdwn) follows the rendered answer, so its links are not rendered twice.
  */
-function formatParts(ctx: JobContext, text: string, stopReason: string | null, thread: SlackThreadMessage[], readers: AnswerReaders, footer: string): string[] {
+function formatParts(
+  ctx: JobContext,
+  text: string,
+  stopReason: string | null,
+  thread: SlackThreadMessage[],
+  readers: AnswerReaders,
+  footer: string,
+): string[] {
   const participants = participantsOf(thread, ctx.identity.botUserId);
   // A cut-off answer says so, instead of ending mid-sentence.
-  const markdown = stopReason === 'max_tokens' ? `${text}\n\n_I reached my length limit here; ask me to continue for the rest._` : text;
-  const policy = readers.customer ? { users: new Set(participants), groups: new Set<string>() } : mentionPolicy(ctx.settings, participants);
-  const rendered = renderAnswer(readers.customer ? markdown : applyHandles(markdown, ctx.settings.workspace.handles), policy);
+  const markdown =
+    stopReason === 'max_tokens'
+      ? `${text}\n\n_I reached my length limit here; ask me to continue for the rest._`
+      : text;
+  const policy = readers.customer
+    ? { users: new Set(participants), groups: new Set<string>() }
+    : mentionPolicy(ctx.settings, participants);
+  const rendered = renderAnswer(
+    readers.customer ? markdown : applyHandles(markdown, ctx.settings.workspace.handles),
+    policy,
+  );
   if (rendered.removed.length) {
     ctx.metrics.mentionsNeutralised.inc(rendered.removed.length);
     ctx.log.warn('neutralised mentions in model output', { removed: rendered.removed });
@@ -178,7 +210,9 @@ function openStream(ctx: JobContext, job: LunaJob<'answer'>, thread: SlackThread
     {
       channel: p.channel,
       threadTs: p.threadTs,
-      recipient: p.isDirectMessage ? undefined : { userId: p.userId, teamId: p.userTeam ?? p.teamId ?? ctx.identity.teamId },
+      recipient: p.isDirectMessage
+        ? undefined
+        : { userId: p.userId, teamId: p.userTeam ?? p.teamId ?? ctx.identity.teamId },
     },
     {
       policy: mentionPolicy(ctx.settings, participants),

@@ -24,8 +24,16 @@ export async function stillWorking(job: LunaJob<'answer'>, ctx: JobContext, wait
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   const readers = await readersOf(ctx, p, thread);
   if (readers.delivery !== 'thread' || postedParts(thread, job.id).has('0')) return;
-  const guard = readers.customer ? await guardFor(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId)) : undefined;
-  await postChecked(ctx, guard, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'still-working', text: STILL_WORKING });
+  const guard = readers.customer
+    ? await guardFor(ctx, p.channel, participantsOf(thread, ctx.identity.botUserId))
+    : undefined;
+  await postChecked(ctx, guard, {
+    channel: p.channel,
+    threadTs: p.threadTs,
+    jobId: job.id,
+    part: 'still-working',
+    text: STILL_WORKING,
+  });
 }
 
 /**
@@ -46,11 +54,18 @@ export async function apologise(job: LunaJob<'answer'>, ctx: JobContext, err: un
   const text = `:warning: Sorry, I couldn't answer this one: ${why}. Please mention me again in a few minutes.`;
   const readers = await readersOf(ctx, p, thread).catch(() => undefined);
   if (readers && readers.delivery !== 'thread') {
-    await tellPrivately(ctx, p, readers, `:warning: I couldn't draft an answer for a customer thread: ${why}. Nothing was posted there beyond what you see.`);
+    await tellPrivately(
+      ctx,
+      p,
+      readers,
+      `:warning: I couldn't draft an answer for a customer thread: ${why}. Nothing was posted there beyond what you see.`,
+    );
   } else {
     // A half-written stream becomes the apology, instead of staying beside it.
     const streamed = await ctx.stores.answers.stream(job.id);
-    const replaced = streamed !== undefined && (await finishStream(ctx.slack, { channel: p.channel, ts: streamed, jobId: job.id, part: 'apology', text }));
+    const replaced =
+      streamed !== undefined &&
+      (await finishStream(ctx.slack, { channel: p.channel, ts: streamed, jobId: job.id, part: 'apology', text }));
     // Where a customer reads (never streamed), the apology is checked like any text; if the facts cannot be read
     // now, the fixed apology still goes out: silence would be worse.
     const guard = readers?.customer
@@ -58,7 +73,14 @@ export async function apologise(job: LunaJob<'answer'>, ctx: JobContext, err: un
           (e: unknown) => void ctx.log.warn('posting the apology unchecked', { err: e }),
         )
       : undefined;
-    if (!replaced) await postChecked(ctx, guard ?? undefined, { channel: p.channel, threadTs: p.threadTs, jobId: job.id, part: 'apology', text });
+    if (!replaced)
+      await postChecked(ctx, guard ?? undefined, {
+        channel: p.channel,
+        threadTs: p.threadTs,
+        jobId: job.id,
+        part: 'apology',
+        text,
+      });
     await clearWorking(ctx.slack, p);
   }
   ctx.metrics.answers.inc({ outcome: 'apologised' });

@@ -21,13 +21,22 @@ export function knowledgePlace(readers: AnswerReaders, context: AccountContext |
 }
 
 /** The passages for the question asked (its words, then the thread's latest messages before it). Empty without knowledge. */
-export async function retrievePassages(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[], place: Place): Promise<Chunk[]> {
+export async function retrievePassages(
+  ctx: JobContext,
+  p: AnswerPayload,
+  thread: SlackThreadMessage[],
+  place: Place,
+): Promise<Chunk[]> {
   if (!ctx.knowledge) return [];
-  const words = (m: SlackThreadMessage) => (m.text ?? '').replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim();
+  const words = (m: SlackThreadMessage) =>
+    (m.text ?? '').replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim();
   const at = thread.findIndex((m) => m.ts === p.messageTs);
   const asked = at >= 0 ? thread[at]! : thread[thread.length - 1];
   const earlier = (at >= 0 ? thread.slice(0, at) : thread.slice(0, -1)).map(words);
-  const hits = await ctx.knowledge.retriever.retrieve(questionForRetrieval(asked ? words(asked) : '', earlier), { place, limit: PASSAGES });
+  const hits = await ctx.knowledge.retriever.retrieve(questionForRetrieval(asked ? words(asked) : '', earlier), {
+    place,
+    limit: PASSAGES,
+  });
   return hits.map((h) => h.chunk);
 }
 
@@ -59,5 +68,8 @@ export async function groundAnswer(
     const question = asked.replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim().slice(0, 300);
     await ctx.knowledge.store.recordGap({ question, channel: p.channel, at: Date.now() });
   }
-  return { footer: verdict === 'post' ? sourcesFooter(collector.sources) : verdict === 'post_unsourced' ? UNSOURCED_NOTE : '', unsourced: verdict === 'draft' };
+  return {
+    footer: verdict === 'post' ? sourcesFooter(collector.sources) : verdict === 'post_unsourced' ? UNSOURCED_NOTE : '',
+    unsourced: verdict === 'draft',
+  };
 }

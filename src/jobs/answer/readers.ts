@@ -19,24 +19,38 @@ export interface AnswerReaders {
 }
 
 /** The channel's audience, the asker's organisation, and the external participants of the thread. */
-export async function readersOf(ctx: JobContext, p: AnswerPayload, thread: SlackThreadMessage[]): Promise<AnswerReaders> {
+export async function readersOf(
+  ctx: JobContext,
+  p: AnswerPayload,
+  thread: SlackThreadMessage[],
+): Promise<AnswerReaders> {
   // A DM has no channel to ask about: it is internal unless the event's user_team names another organisation.
-  const dmFromElsewhere = p.isDirectMessage && p.userTeam !== undefined && (await ctx.directory.isExternal(p.userId, p.userTeam));
+  const dmFromElsewhere =
+    p.isDirectMessage && p.userTeam !== undefined && (await ctx.directory.isExternal(p.userId, p.userTeam));
   const audience = p.isDirectMessage
     ? { kind: dmFromElsewhere ? ('customer' as const) : ('internal' as const), customers: [] }
     : await ctx.directory.audience(p.channel);
   if (audience.kind === 'internal') return { delivery: 'thread', external: new Map() };
   const askerExternal = await ctx.directory.isExternal(p.userId, p.userTeam);
   const people = await ctx.directory.people([p.userId, ...participantsOf(thread, ctx.identity.botUserId)]);
-  const external = new Map([...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']));
-  const orgs = audience.customers.length ? audience.customers : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
+  const external = new Map(
+    [...people.values()].filter((x) => x.external).map((x) => [x.id, x.organisation?.name ?? 'external']),
+  );
+  const orgs = audience.customers.length
+    ? audience.customers
+    : [...people.values()].flatMap((x) => (x.organisation ? [x.organisation] : []));
   const delivery = answerDelivery(audience, askerExternal, ctx.settings.workspace.customerChannels);
   // Whose daily token budget the answer spends: the asker's organisation, by Slack's word (the event's user_team first).
-  const asker = askerExternal ? (people.get(p.userId)!.organisation ?? { id: p.userTeam ?? 'unknown', name: 'an external organisation' }) : undefined;
+  const asker = askerExternal
+    ? (people.get(p.userId)!.organisation ?? { id: p.userTeam ?? 'unknown', name: 'an external organisation' })
+    : undefined;
   return {
     delivery,
     external,
     asker,
-    customer: { customerNames: customerNames({ customers: orgs }), ...(delivery === 'draft' ? { draftFor: p.userId } : {}) },
+    customer: {
+      customerNames: customerNames({ customers: orgs }),
+      ...(delivery === 'draft' ? { draftFor: p.userId } : {}),
+    },
   };
 }

@@ -12,12 +12,19 @@ import { refuse, tellOnly } from '../../slack-api/tell-only.js';
  * digest's own posted messages counts, and only by the workspace's own people: anything else changes
  * nothing (no mark, no count, no message update).
  */
-export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext): Promise<{ counted: boolean; refused?: 'elsewhere' | 'external' }> {
+export async function digestDoneJob(
+  job: LunaJob<'digest-done'>,
+  ctx: JobContext,
+): Promise<{ counted: boolean; refused?: 'elsewhere' | 'external' }> {
   const p = job.data;
   const state = ctx.stores.digests;
   const record = await state.record(p.digestId);
   if (!record) {
-    await tellOnly(ctx.slack, { channel: p.channel, user: p.userId }, 'This digest is too old for me to update; its actions can no longer be marked done.');
+    await tellOnly(
+      ctx.slack,
+      { channel: p.channel, user: p.userId },
+      'This digest is too old for me to update; its actions can no longer be marked done.',
+    );
     return { counted: false };
   }
   const posted = await state.posted(p.digestId);
@@ -59,7 +66,10 @@ export async function digestDoneJob(job: LunaJob<'digest-done'>, ctx: JobContext
     // The part that holds the action is updated where it was posted, so no other message is ever rewritten.
     const target = posted.get(index);
     if (!target) {
-      ctx.log.warn('a digest part is not recorded as posted; its message was not updated', { digest: p.digestId, part: index });
+      ctx.log.warn('a digest part is not recorded as posted; its message was not updated', {
+        digest: p.digestId,
+        part: index,
+      });
       break;
     }
     await ctx.slack.chat.update({

@@ -120,7 +120,13 @@ export async function buildRecord(ctx: JobContext, state: DigestState, a: BuildA
  * Posts the parts not yet in Slack (each carries metadata naming the digest, so a retried job sees what
  * it already posted), then records stats and requests escalations, each once per digest.
  */
-export async function publishDigest(ctx: JobContext, state: DigestState, record: DigestRecord, to: Destination, thread?: SlackThreadMessage[]): Promise<void> {
+export async function publishDigest(
+  ctx: JobContext,
+  state: DigestState,
+  record: DigestRecord,
+  to: Destination,
+  thread?: SlackThreadMessage[],
+): Promise<void> {
   const done = await state.done(record.id);
   const { parts, removed } = renderDigest(record, done, mentionPolicy(ctx.settings, record.participants));
   if (removed.length) ctx.metrics.mentionsNeutralised.inc(removed.length);
@@ -154,7 +160,12 @@ export async function publishDigest(ctx: JobContext, state: DigestState, record:
 }
 
 /** Parts of this digest already posted (part → ts): in the thread, or top-level since the digest was made. */
-async function postedDigestParts(ctx: JobContext, record: DigestRecord, to: Destination, thread?: SlackThreadMessage[]): Promise<Map<string, string>> {
+async function postedDigestParts(
+  ctx: JobContext,
+  record: DigestRecord,
+  to: Destination,
+  thread?: SlackThreadMessage[],
+): Promise<Map<string, string>> {
   if (to.threadTs) return postedParts(thread ?? (await readThread(ctx.slack, to.channel, to.threadTs)), record.id);
   let first: string | undefined;
   let cursor: string | undefined;

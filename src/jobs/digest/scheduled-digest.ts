@@ -17,14 +17,20 @@ const RUN_LOCK_MS = 60 * 60_000;
  * - the digest is stored before posting and its parts carry metadata, so a retry posts only what is missing;
  * - the watermark moves only after posting, by compare-and-set, to the newest message actually included.
  */
-export async function scheduledDigestJob(job: LunaJob<'scheduled-digest'>, ctx: JobContext): Promise<{ posted: boolean; messages: number }> {
+export async function scheduledDigestJob(
+  job: LunaJob<'scheduled-digest'>,
+  ctx: JobContext,
+): Promise<{ posted: boolean; messages: number }> {
   const p = job.data;
   const id = job.id;
   const log = ctx.log.child({ job: id, schedule: p.schedulerId });
   const state = ctx.stores.digests;
   // A digest is internal analysis: it never goes where a customer reads along, whatever the config says.
   if ((await ctx.directory.audience(p.postTo)).kind === 'customer') {
-    log.error('a scheduled digest’s postTo is a customer channel; not posting it there (point postTo at an internal channel)', { postTo: p.postTo });
+    log.error(
+      'a scheduled digest’s postTo is a customer channel; not posting it there (point postTo at an internal channel)',
+      { postTo: p.postTo },
+    );
     return { posted: false, messages: 0 };
   }
   if (!(await state.lockRun(p.schedulerId, id, RUN_LOCK_MS))) {
@@ -55,7 +61,15 @@ export async function scheduledDigestJob(job: LunaJob<'scheduled-digest'>, ctx: 
     }
     const until = fresh.reduce((max, m) => (compareTs(m.ts, max) > 0 ? m.ts : max), since);
     record = await state.storeRecord(
-      await buildRecord(ctx, state, { id, kind: 'channel', channel: p.channel, messages, threads: threads.length, since, until }),
+      await buildRecord(ctx, state, {
+        id,
+        kind: 'channel',
+        channel: p.channel,
+        messages,
+        threads: threads.length,
+        since,
+        until,
+      }),
     );
   }
   // Refreshed after the model calls; had it lapsed and another run taken over, that run posts these messages.

@@ -13,12 +13,22 @@ import { customersAmong, routeInternalOutput, sayPrivately, type Destination } f
  * point: the digest is stored before anything is posted (a retry never asks the model for different
  * words) and parts already posted are not posted again.
  */
-export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): Promise<{ messages: number; parts: number }> {
+export async function threadDigestJob(
+  job: LunaJob<'digest'>,
+  ctx: JobContext,
+): Promise<{ messages: number; parts: number }> {
   const p = job.data;
   const id = job.id;
   const state = ctx.stores.digests;
   // A digest is model work a person asked for: it counts against their limits like a mention (steps/mention-limits.ts).
-  if (!(await admitMention(ctx, id, { userId: p.requestedBy, channel: p.channel, threadTs: p.threadTs, isDirectMessage: p.channel.startsWith('D') }))) {
+  if (
+    !(await admitMention(ctx, id, {
+      userId: p.requestedBy,
+      channel: p.channel,
+      threadTs: p.threadTs,
+      isDirectMessage: p.channel.startsWith('D'),
+    }))
+  ) {
     return { messages: 0, parts: 0 };
   }
   const route = await routeInternalOutput(ctx, p.channel, p.requestedBy, 'Feedback digests');
@@ -26,7 +36,8 @@ export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): 
     await sayPrivately(ctx, p.channel, p.requestedBy, route.why, p.threadTs);
     return { messages: 0, parts: 0 };
   }
-  const to: Destination = route.kind === 'private' ? { channel: route.dm } : { channel: p.channel, threadTs: p.threadTs };
+  const to: Destination =
+    route.kind === 'private' ? { channel: route.dm } : { channel: p.channel, threadTs: p.threadTs };
   const thread = await readThread(ctx.slack, p.channel, p.threadTs);
   let record = await state.record(id);
   if (!record) {
@@ -52,7 +63,15 @@ export async function threadDigestJob(job: LunaJob<'digest'>, ctx: JobContext): 
     }
     const sharedWith = route.kind === 'private' ? { sharedWith: route.sharedWith } : {};
     record = await state.storeRecord(
-      await buildRecord(ctx, state, { id, kind: 'thread', channel: p.channel, threadTs: p.threadTs, messages, threads: 1, ...sharedWith }),
+      await buildRecord(ctx, state, {
+        id,
+        kind: 'thread',
+        channel: p.channel,
+        threadTs: p.threadTs,
+        messages,
+        threads: 1,
+        ...sharedWith,
+      }),
     );
   }
   await job.assertHeld(); // a run whose lock lapsed while the model wrote does not post beside the run that took over
@@ -76,7 +95,13 @@ export async function threadDigestFailed(job: LunaJob<'digest'>, ctx: JobContext
   try {
     const route = await routeInternalOutput(ctx, p.channel, p.requestedBy, 'Feedback digests');
     if (route.kind === 'refused') return;
-    await note(ctx, job.id, route.kind === 'private' ? { channel: route.dm } : { channel: p.channel, threadTs: p.threadTs }, 'apology', text);
+    await note(
+      ctx,
+      job.id,
+      route.kind === 'private' ? { channel: route.dm } : { channel: p.channel, threadTs: p.threadTs },
+      'apology',
+      text,
+    );
   } catch (e) {
     if (!job.data.responseUrl) throw e;
     const res = await fetch(job.data.responseUrl, {
@@ -104,10 +129,18 @@ function failureText(err: unknown): string {
 }
 
 /** A short note from this digest job, once: in the thread, or (a private route) in the DM. */
-async function note(ctx: JobContext, id: string, to: Destination, part: string, text: string, read?: SlackThreadMessage[]): Promise<void> {
+async function note(
+  ctx: JobContext,
+  id: string,
+  to: Destination,
+  part: string,
+  text: string,
+  read?: SlackThreadMessage[],
+): Promise<void> {
   const seen = to.threadTs
     ? (read ?? (await readThread(ctx.slack, to.channel, to.threadTs)))
-    : (((await ctx.slack.conversations.history({ channel: to.channel, limit: 50, include_all_metadata: true })).messages ?? []) as SlackThreadMessage[]);
+    : (((await ctx.slack.conversations.history({ channel: to.channel, limit: 50, include_all_metadata: true }))
+        .messages ?? []) as SlackThreadMessage[]);
   if (postedParts(seen, id).has(part)) return;
   await postPart(ctx.slack, { channel: to.channel, threadTs: to.threadTs, jobId: id, part, text });
 }

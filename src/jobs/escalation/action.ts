@@ -29,7 +29,11 @@ export async function escalationActionJob(
     return { changed: false, refused: 'elsewhere' };
   }
   if (!(await mayHandleEscalation(ctx, found.area, a.userId, a.userTeamId))) {
-    ctx.log.info('refused an escalation click by someone who does not own it', { escalation: a.id, user: a.userId, action: a.action });
+    ctx.log.info('refused an escalation click by someone who does not own it', {
+      escalation: a.id,
+      user: a.userId,
+      action: a.action,
+    });
     await refuse(ctx.slack, ctx.log, { channel: a.channel, user: a.userId }, escalationRefusal(found.area, a.action));
     return { changed: false, refused: 'not_an_owner' };
   }

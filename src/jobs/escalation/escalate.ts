@@ -13,7 +13,10 @@ const ESCALATION_EVENT_TYPE = 'luna_escalation';
  * Posts an escalation, or appends new evidence to the one this thread and area already have. A lock
  * makes concurrent requests for the same thread+area queue up behind each other instead of racing.
  */
-export async function escalateJob(job: LunaJob<'escalate'>, ctx: JobContext): Promise<{ id: string; created: boolean }> {
+export async function escalateJob(
+  job: LunaJob<'escalate'>,
+  ctx: JobContext,
+): Promise<{ id: string; created: boolean }> {
   const req = job.data;
   const esc = ctx.settings.workspace.escalation;
   const id = escalationId(req.channel, req.threadTs, req.area);
@@ -82,7 +85,9 @@ async function findPost(ctx: JobContext, record: EscalationRecord): Promise<stri
     include_all_metadata: true,
   });
   const m = (recent.messages ?? []).find(
-    (x) => (x as { metadata?: { event_payload?: { escalation_id?: string } } }).metadata?.event_payload?.escalation_id === record.id,
+    (x) =>
+      (x as { metadata?: { event_payload?: { escalation_id?: string } } }).metadata?.event_payload?.escalation_id ===
+      record.id,
   );
   return m?.ts;
 }

@@ -8,7 +8,11 @@ import type { EscalationRecord, EscalationStore } from '../../stores/escalations
 
 /** Redraws the post from its record. */
 export async function updatePost(ctx: JobContext, store: EscalationStore, record: EscalationRecord): Promise<void> {
-  await ctx.slack.chat.update({ channel: record.escalationChannel, ts: record.messageTs!, ...(await renderedPost(ctx, store, record)) });
+  await ctx.slack.chat.update({
+    channel: record.escalationChannel,
+    ts: record.messageTs!,
+    ...(await renderedPost(ctx, store, record)),
+  });
 }
 
 export async function renderedPost(ctx: JobContext, store: EscalationStore, record: EscalationRecord) {

@@ -1,5 +1,11 @@
 import { accountsAtRisk, milestones, retention, type AccountState } from '../../domain/accounts.js';
-import { DASHBOARD_WEEKS, weekStarts, type AccountFigures, type Figures, type UsageFigures } from '../../domain/dashboard.js';
+import {
+  DASHBOARD_WEEKS,
+  weekStarts,
+  type AccountFigures,
+  type Figures,
+  type UsageFigures,
+} from '../../domain/dashboard.js';
 import { dayMonth } from '../../render/dashboard-text.js';
 import { parseKpiTargets, targetText, type KpiTarget } from '../../personas/kpis.js';
 import type { Persona } from '../../personas/registry.js';
@@ -18,7 +24,10 @@ import { requestFigures, yourRequests } from '../../domain/request-figures.js';
 /** Slack can take a moment before a freshly uploaded file may be used in an image block. */
 const CHART_RETRY_MS = 2_000;
 
-export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ chart: 'cached' | 'uploaded' | 'none'; foreign?: true }> {
+export async function homeJob(
+  job: LunaJob<'home'>,
+  ctx: JobContext,
+): Promise<{ chart: 'cached' | 'uploaded' | 'none'; foreign?: true }> {
   const p = job.data;
   // Team figures are for the team: someone of another organisation gets a short note, and nothing of the
   // figures is read, drawn or uploaded for them. Who someone is stays cached for hours (one users.info).
@@ -55,7 +64,11 @@ export async function homeJob(job: LunaJob<'home'>, ctx: JobContext): Promise<{ 
     if (!chart || !rejectedView(err)) throw err;
     // Slack would not show the chart: a fresh upload still being processed, or a cached file since deleted.
     // The figures go out now without it; one delayed re-publish brings the chart (or uploads it anew).
-    ctx.log.warn('Slack rejected the Home view with its chart; publishing without it', { user: p.userId, fresh: chart.fresh, err });
+    ctx.log.warn('Slack rejected the Home view with its chart; publishing without it', {
+      user: p.userId,
+      fresh: chart.fresh,
+      err,
+    });
     await ctx.slack.views.publish({ user_id: p.userId, view: homeView({ ...input, chart: { missing } }) });
     if (!chart.fresh || p.reason === 'chart') await files.forget(chart.hash);
     if (p.reason !== 'chart') {
@@ -126,7 +139,12 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
   const escalationConfigured = ctx.settings.workspace.escalation !== undefined;
   return {
     now,
-    weeks: opened.map((o, i) => ({ week: o.week, startsAt: starts[i]!, csat: csatWeeks[i]?.value ?? null, escalations: o.value })),
+    weeks: opened.map((o, i) => ({
+      week: o.week,
+      startsAt: starts[i]!,
+      csat: csatWeeks[i]?.value ?? null,
+      escalations: o.value,
+    })),
     csat,
     actionItems: { created: sum(created), done: sum(done) },
     escalations: {
@@ -138,7 +156,9 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
       medianMinutesToAcknowledge: median,
     },
     // Without escalation nothing is assessed, so every answer stayed with LUNA.
-    conversations: escalationConfigured ? { handled: sum(handled), escalated: sum(opened) } : { handled: sum(answers), escalated: 0 },
+    conversations: escalationConfigured
+      ? { handled: sum(handled), escalated: sum(opened) }
+      : { handled: sum(answers), escalated: 0 },
     thisWeek: { answers: last(answers), digests: last(digests), escalationsOpened: last(opened) },
     feedback: up.map((u, i) => ({ positive: u.value, negative: down[i]?.value ?? 0 })),
     escalationConfigured,
@@ -150,7 +170,10 @@ async function gatherFigures(ctx: JobContext, now: number): Promise<Figures> {
 /** Today's use against `limits:`: this person's mentions, and each other organisation's tokens (names as Slack gave them). */
 async function gatherUsage(ctx: JobContext, userId: string, now: number): Promise<UsageFigures> {
   const limits = ctx.settings.workspace.limits;
-  const [mine, organisations] = await Promise.all([ctx.stores.limits.mentionsToday(userId, now), ctx.stores.limits.organisationsToday(now)]);
+  const [mine, organisations] = await Promise.all([
+    ctx.stores.limits.mentionsToday(userId, now),
+    ctx.stores.limits.organisationsToday(now),
+  ]);
   return {
     mine,
     perDay: limits.mentionsPerPersonPerDay,
@@ -194,7 +217,9 @@ export function trendChart(f: Figures, targets: readonly KpiTarget[]): TrendChar
   const t = targets.find((k) => k.metric === 'csat' && typeof k.unit === 'number');
   return {
     points: f.weeks.map((w) => ({ label: dayMonth(w.startsAt), csat: w.csat, escalations: w.escalations })),
-    ...(t ? { csatTarget: { value: (t.value * 5) / (t.unit as number), text: targetText(t).replace(/\/\d+$/, '') } } : {}),
+    ...(t
+      ? { csatTarget: { value: (t.value * 5) / (t.unit as number), text: targetText(t).replace(/\/\d+$/, '') } }
+      : {}),
   };
 }
 
@@ -222,6 +247,9 @@ async function gatherRequests(ctx: JobContext, userId: string, now: number): Pro
 /** With knowledge in use: each source's documents and passages, and the last week's questions without a source. */
 async function gatherKnowledge(ctx: JobContext, now: number): Promise<HomeInput['knowledge']> {
   if (!ctx.knowledge) return undefined;
-  const [sources, gaps] = await Promise.all([ctx.knowledge.store.summary(), ctx.knowledge.store.gapsSince(now - 7 * 86_400_000)]);
+  const [sources, gaps] = await Promise.all([
+    ctx.knowledge.store.summary(),
+    ctx.knowledge.store.gapsSince(now - 7 * 86_400_000),
+  ]);
   return { sources, gaps };
 }

@@ -16,7 +16,8 @@ export async function requestActionJob(job: LunaJob<'request-action'>, ctx: JobC
   const side = requestSide(ctx);
   const request = await ctx.stores.requests.get(p.requestId);
   if (!request) return { outcome: 'no such request' };
-  if (request.card?.channel !== p.channel || request.card.ts !== p.messageTs) return { outcome: 'not the request’s card' };
+  if (request.card?.channel !== p.channel || request.card.ts !== p.messageTs)
+    return { outcome: 'not the request’s card' };
   if (await ctx.directory.isExternal(p.userId, p.userTeamId)) {
     await refuse(ctx.slack, ctx.log, { channel: p.channel, user: p.userId }, REQUEST_REFUSAL);
     return { outcome: 'refused: not a member of the team' };
@@ -30,7 +31,12 @@ export async function requestActionJob(job: LunaJob<'request-action'>, ctx: JobC
   });
   // Resolving on the card resolves the customer's thread as the resolved reaction does: with csat.enabled, one survey.
   if (result?.changed && result.record.status === 'resolved') {
-    await ctx.enqueue('thread-resolved', { channel: result.record.channel, ts: result.record.threadTs, userId: p.userId, eventTs: p.actionTs });
+    await ctx.enqueue('thread-resolved', {
+      channel: result.record.channel,
+      ts: result.record.threadTs,
+      userId: p.userId,
+      eventTs: p.actionTs,
+    });
   }
   return { outcome: result?.changed ? p.action : 'unchanged' };
 }

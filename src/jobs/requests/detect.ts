@@ -13,7 +13,9 @@ import { utcDay, type MessageRef } from '../../stores/signals.js';
 /** What a classified window keeps for its retries: the messages read as requests, with the priority read. */
 const Detected = z.object({
   /** `read`: the model read it; false for messages past the day's budget. */
-  requests: z.array(z.object({ channel: z.string(), ts: z.string(), priority: z.enum(PRIORITIES).optional(), read: z.boolean() })),
+  requests: z.array(
+    z.object({ channel: z.string(), ts: z.string(), priority: z.enum(PRIORITIES).optional(), read: z.boolean() }),
+  ),
   overBudget: z.boolean(),
 });
 type Detected = z.infer<typeof Detected>;
@@ -25,7 +27,10 @@ type Detected = z.infer<typeof Detected>;
  * sent. Parts past today's budget open requests without the model (a customer's question left untracked costs more
  * than a remark tracked), and the log says so.
  */
-export async function requestDetectJob(job: LunaJob<'request-detect'>, ctx: JobContext): Promise<{ messages: number; opened: number; outcome: string }> {
+export async function requestDetectJob(
+  job: LunaJob<'request-detect'>,
+  ctx: JobContext,
+): Promise<{ messages: number; opened: number; outcome: string }> {
   const { windowId } = job.data;
   const store = ctx.stores.signals;
   const refs = await store.take(DETECTION_WINDOW_KEY, windowId, job.id);
@@ -64,14 +69,22 @@ export async function requestDetectJob(job: LunaJob<'request-detect'>, ctx: JobC
 async function classify(ctx: JobContext, refs: MessageRef[]): Promise<Detected> {
   const signals = ctx.settings.workspace.signals;
   const names = new Map<string, string>();
-  for (const channel of new Set(refs.map((r) => r.channel))) names.set(channel, (await ctx.accounts.forChannel(channel))?.name ?? 'a customer');
-  const parts = Array.from({ length: Math.ceil(refs.length / DETECT_BATCH_MAX) }, (_, i) => refs.slice(i * DETECT_BATCH_MAX, (i + 1) * DETECT_BATCH_MAX));
+  for (const channel of new Set(refs.map((r) => r.channel)))
+    names.set(channel, (await ctx.accounts.forChannel(channel))?.name ?? 'a customer');
+  const parts = Array.from({ length: Math.ceil(refs.length / DETECT_BATCH_MAX) }, (_, i) =>
+    refs.slice(i * DETECT_BATCH_MAX, (i + 1) * DETECT_BATCH_MAX),
+  );
   const day = utcDay(Date.now());
   let spent = await ctx.stores.signals.spent(day);
   const inputs = parts.map((part) => ({
     part,
     input: {
-      messages: part.map((r, i) => ({ label: `m${i + 1}`, user: r.user, account: names.get(r.channel)!, text: truncate(r.text ?? '', 1_500) })),
+      messages: part.map((r, i) => ({
+        label: `m${i + 1}`,
+        user: r.user,
+        account: names.get(r.channel)!,
+        text: truncate(r.text ?? '', 1_500),
+      })),
     } satisfies DetectionInput,
   }));
   const fitting: typeof inputs = [];
@@ -85,11 +98,14 @@ async function classify(ctx: JobContext, refs: MessageRef[]): Promise<Detected> 
     }
   }
   if (over.length) {
-    ctx.log.warn('signals.dailyTokenBudget is spent for today (UTC); customer messages open requests without the model', {
-      messages: over.length,
-      spent,
-      budget: signals.dailyTokenBudget,
-    });
+    ctx.log.warn(
+      'signals.dailyTokenBudget is spent for today (UTC); customer messages open requests without the model',
+      {
+        messages: over.length,
+        spent,
+        budget: signals.dailyTokenBudget,
+      },
+    );
   }
   const read = await Promise.all(
     fitting.map(async ({ part, input }) => {
@@ -108,6 +124,8 @@ async function classify(ctx: JobContext, refs: MessageRef[]): Promise<Detected> 
       });
     }),
   );
-  const requests = [...read.flat(), ...over.map((r) => ({ channel: r.channel, ts: r.ts, read: false }))].sort((a, b) => Number(a.ts) - Number(b.ts));
+  const requests = [...read.flat(), ...over.map((r) => ({ channel: r.channel, ts: r.ts, read: false }))].sort(
+    (a, b) => Number(a.ts) - Number(b.ts),
+  );
   return { requests, overBudget: over.length > 0 };
 }

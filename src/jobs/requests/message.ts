@@ -1,7 +1,13 @@
 import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { isPleasantry } from '../../domain/pleasantry.js';
-import { DETECT_BATCH_MAX, DETECT_WINDOW_MS, DETECTION_WINDOW_KEY, tracksRequests, tsMillis } from '../../domain/request-policy.js';
+import {
+  DETECT_BATCH_MAX,
+  DETECT_WINDOW_MS,
+  DETECTION_WINDOW_KEY,
+  tracksRequests,
+  tsMillis,
+} from '../../domain/request-policy.js';
 import { isCustomerMessage, openAndAnnounce } from '../../slack-api/request-card.js';
 
 /**
@@ -10,7 +16,10 @@ import { isCustomerMessage, openAndAnnounce } from '../../slack-api/request-card
  * channel's other candidates (`request-detect`), `reaction` never. Greetings, thanks and acknowledgements stop here,
  * before any model call. Nothing is said in the channel.
  */
-export async function requestMessageJob(job: LunaJob<'request-message'>, ctx: JobContext): Promise<{ outcome: string; request?: string }> {
+export async function requestMessageJob(
+  job: LunaJob<'request-message'>,
+  ctx: JobContext,
+): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
   const cfg = ctx.settings.workspace.requests;
   if (!tracksRequests(cfg.channels, p.channel)) return { outcome: 'requests are off in this channel' };
@@ -22,7 +31,15 @@ export async function requestMessageJob(job: LunaJob<'request-message'>, ctx: Jo
     const side = requestSide(ctx);
     const opened = await openAndAnnounce(
       side,
-      { channel: p.channel, messageTs: p.ts, threadTs: p.threadTs, askerId: p.userId, text: p.text, at: tsMillis(p.ts), via: 'every' },
+      {
+        channel: p.channel,
+        messageTs: p.ts,
+        threadTs: p.threadTs,
+        askerId: p.userId,
+        text: p.text,
+        at: tsMillis(p.ts),
+        via: 'every',
+      },
       { group: true, again: job.attemptsStarted > 1 },
     );
     return { outcome: opened.outcome, request: opened.record.id };

@@ -10,14 +10,19 @@ import { changeRequest, openAndAnnounce, requestPolicy } from '../../slack-api/r
  * `urgentReaction` makes it urgent, the resolved reaction resolves it. Someone of another organisation adding
  * one of those changes nothing.
  */
-export async function requestReactionJob(job: LunaJob<'request-reaction'>, ctx: JobContext): Promise<{ outcome: string; request?: string }> {
+export async function requestReactionJob(
+  job: LunaJob<'request-reaction'>,
+  ctx: JobContext,
+): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
   const side = requestSide(ctx);
-  if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel)) return { outcome: 'requests are off in this channel' };
+  if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel))
+    return { outcome: 'requests are off in this channel' };
   if (p.kind === 'request') return openForReaction(job, ctx);
   const request = await ctx.stores.requests.findByMessage(p.channel, p.ts);
   if (!request) return { outcome: 'not a request’s message' };
-  if (await ctx.directory.isExternal(p.userId)) return { outcome: 'refused: not a member of the team', request: request.id };
+  if (await ctx.directory.isExternal(p.userId))
+    return { outcome: 'refused: not a member of the team', request: request.id };
   const at = Math.max(Date.now(), tsMillis(p.eventTs));
   const policy = requestPolicy(ctx);
   const result = await changeRequest(side, request.id, (r) => {
@@ -28,16 +33,33 @@ export async function requestReactionJob(job: LunaJob<'request-reaction'>, ctx: 
   return { outcome: result?.changed ? p.kind : 'unchanged', request: request.id };
 }
 
-async function openForReaction(job: LunaJob<'request-reaction'>, ctx: JobContext): Promise<{ outcome: string; request?: string }> {
+async function openForReaction(
+  job: LunaJob<'request-reaction'>,
+  ctx: JobContext,
+): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
   const side = requestSide(ctx);
   if ((await ctx.directory.audience(p.channel)).kind !== 'customer') return { outcome: 'not a customer channel' };
-  const page = await ctx.slack.conversations.history({ channel: p.channel, oldest: p.ts, latest: p.ts, inclusive: true, limit: 1 });
+  const page = await ctx.slack.conversations.history({
+    channel: p.channel,
+    oldest: p.ts,
+    latest: p.ts,
+    inclusive: true,
+    limit: 1,
+  });
   const message = (page.messages ?? []).find((m) => m.ts === p.ts);
   if (!message?.user || message.bot_id) return { outcome: 'no person’s top-level message there' };
   const result = await openAndAnnounce(
     side,
-    { channel: p.channel, messageTs: p.ts, threadTs: p.ts, askerId: message.user, text: message.text ?? '', at: tsMillis(p.ts), via: 'reaction' },
+    {
+      channel: p.channel,
+      messageTs: p.ts,
+      threadTs: p.ts,
+      askerId: message.user,
+      text: message.text ?? '',
+      at: tsMillis(p.ts),
+      via: 'reaction',
+    },
     { group: false, again: job.attemptsStarted > 1 },
   );
   return { outcome: result.outcome, request: result.record.id };

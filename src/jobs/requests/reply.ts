@@ -10,17 +10,27 @@ import { changeRequest, requestPolicy } from '../../slack-api/request-card.js';
  * team is its first response (the listener has left out bots, LUNA included); a customer writing again reopens a
  * resolved request, unless all they wrote is thanks or an acknowledgement. Either way the card follows.
  */
-export async function requestReplyJob(job: LunaJob<'request-reply'>, ctx: JobContext): Promise<{ outcome: string; request?: string }> {
+export async function requestReplyJob(
+  job: LunaJob<'request-reply'>,
+  ctx: JobContext,
+): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
   const side = requestSide(ctx);
-  if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel)) return { outcome: 'requests are off in this channel' };
+  if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel))
+    return { outcome: 'requests are off in this channel' };
   const request = await ctx.stores.requests.findByMessage(p.channel, p.threadTs);
   if (!request) return { outcome: 'not a request’s thread' };
   const policy = requestPolicy(ctx);
   const at = tsMillis(p.ts);
   const team = !(await ctx.directory.isExternal(p.userId, p.userTeam));
   if (!team && isPleasantry(p.text)) return { outcome: 'the customer’s thanks', request: request.id };
-  const result = await changeRequest(side, request.id, (r) => (team ? respond(r, { by: p.userId, at }, policy) : reopen(r, at, policy)));
-  if (!result?.changed) return { outcome: team ? 'a later reply of the team' : 'the customer wrote in an open request', request: request.id };
+  const result = await changeRequest(side, request.id, (r) =>
+    team ? respond(r, { by: p.userId, at }, policy) : reopen(r, at, policy),
+  );
+  if (!result?.changed)
+    return {
+      outcome: team ? 'a later reply of the team' : 'the customer wrote in an open request',
+      request: request.id,
+    };
   return { outcome: team ? 'first response' : 'reopened', request: request.id };
 }

@@ -13,7 +13,11 @@ import { readThread } from '../../slack-api/thread.js';
 const ANSWER_CHARS = 4_000;
 
 export function requestSide(ctx: JobContext): RequestSide {
-  return { ...ctx, views: requestViews(ctx.settings.workspace.requests), onResolvedChange: (r, resolved) => rememberResolved(ctx, r, resolved) };
+  return {
+    ...ctx,
+    views: requestViews(ctx.settings.workspace.requests),
+    onResolvedChange: (r, resolved) => rememberResolved(ctx, r, resolved),
+  };
 }
 
 async function rememberResolved(ctx: JobContext, r: RequestRecord, resolved: boolean): Promise<void> {
@@ -21,7 +25,8 @@ async function rememberResolved(ctx: JobContext, r: RequestRecord, resolved: boo
   if (!knowledge || !r.accountId) return;
   if (!resolved) return knowledge.indexer.removeResolvedRequest(r.id);
   const thread = await readThread(ctx.slack, r.channel, r.threadTs);
-  const words = (text: string | undefined) => (text ?? '').replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim();
+  const words = (text: string | undefined) =>
+    (text ?? '').replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim();
   const answers: string[] = [];
   for (const m of thread.slice(1)) {
     if (!m.user || m.bot_id || !words(m.text)) continue;

@@ -35,7 +35,10 @@ const StoredResult = z.object({
 });
 type StoredResult = z.infer<typeof StoredResult>;
 
-export async function signalBatchJob(job: LunaJob<'signal-batch'>, ctx: JobContext): Promise<{ messages: number; signals: number; outcome: string }> {
+export async function signalBatchJob(
+  job: LunaJob<'signal-batch'>,
+  ctx: JobContext,
+): Promise<{ messages: number; signals: number; outcome: string }> {
   const { accountId, windowId } = job.data;
   const store = ctx.stores.signals;
   const refs = await store.take(accountId, windowId, job.id);
@@ -54,14 +57,17 @@ export async function signalBatchJob(job: LunaJob<'signal-batch'>, ctx: JobConte
   if (!result) {
     // A window that filled faster than its job ran is read in parts of batchMessages: one call per part.
     const size = ctx.settings.workspace.signals.batchMessages;
-    const parts = Array.from({ length: Math.ceil(present.length / size) }, (_, i) => present.slice(i * size, (i + 1) * size));
+    const parts = Array.from({ length: Math.ceil(present.length / size) }, (_, i) =>
+      present.slice(i * size, (i + 1) * size),
+    );
     const results = await classifyParts(ctx, account, parts, texts, log);
     const signals = results.flatMap((r) => r.signals);
     const classified = results.reduce((n, r) => n + r.messages, 0);
     // Messages deleted since they were sent are not waiting for anything; the others the budget stopped.
     const unclassified = present.length - classified;
     ctx.metrics.signalBatches.inc({ outcome: unclassified > 0 ? 'over_budget' : 'classified' });
-    if (refs.length > unclassified) ctx.metrics.signalMessages.inc({ outcome: 'classified' }, refs.length - unclassified);
+    if (refs.length > unclassified)
+      ctx.metrics.signalMessages.inc({ outcome: 'classified' }, refs.length - unclassified);
     if (unclassified > 0) ctx.metrics.signalMessages.inc({ outcome: 'over_budget' }, unclassified);
     if (classified === 0 && unclassified > 0) {
       await store.finish(accountId, windowId);
@@ -86,7 +92,8 @@ export async function signalBatchJob(job: LunaJob<'signal-batch'>, ctx: JobConte
       batch: batchId,
     })),
   );
-  if (above.length > 0 && (await store.once(accountId, windowId, 'counted'))) for (const s of above) ctx.metrics.signalsFound.inc({ kind: s.kind });
+  if (above.length > 0 && (await store.once(accountId, windowId, 'counted')))
+    for (const s of above) ctx.metrics.signalsFound.inc({ kind: s.kind });
   if (above.length > 0) await act(ctx, account, batchId, Number(windowId), above, texts);
   await store.finish(accountId, windowId);
   log.info('signal batch classified', { messages: refs.length, signals: result.signals.length, above: above.length });
@@ -111,7 +118,11 @@ async function classifyParts(
   ctx.metrics.signalTokens.set(spent);
   const people = await ctx.directory.people(parts.flat().map((r) => r.user));
   const areas = ctx.settings.workspace.escalation?.owners.map((o) => o.area) ?? [];
-  const fitting: Array<{ refs: MessageRef[]; labelled: Array<{ label: string; ref: MessageRef }>; input: SignalInput }> = [];
+  const fitting: Array<{
+    refs: MessageRef[];
+    labelled: Array<{ label: string; ref: MessageRef }>;
+    input: SignalInput;
+  }> = [];
   for (const refs of parts) {
     const labelled = refs.map((r, i) => ({ label: `s${i + 1}`, ref: r }));
     const input: SignalInput = {
@@ -179,39 +190,64 @@ async function act(
   for (const [i, s] of signals.entries()) {
     if (s.kind !== 'churn_risk') continue;
     const where = s.messages[0]!;
-    const area = await escalateChurnRisk(ctx, { area: s.area === NO_AREA ? null : s.area, confidence: s.confidence }, async () => ({
-      channel: where.channel,
-      threadTs: where.threadTs,
-      customerWants: s.summary,
-      whyStrategic: `A churn-risk signal in ${account.name}'s own messages (${Math.round(s.confidence * 100)}% confident), in an area a human decides.`,
-      decisionNeeded: s.nextStep,
-      summary: `Churn-risk signal from ${account.name}'s messages in ${mention(where.channel)}: ${s.summary}`,
-      evidence: `${s.summary}\n${(await Promise.all(s.messages.map((m) => link(m)))).join('\n')}`,
-      source: 'signal',
-      requestedAt: openedAt,
-      requestId: `${batchId}-${i}`,
-    }));
+    const area = await escalateChurnRisk(
+      ctx,
+      { area: s.area === NO_AREA ? null : s.area, confidence: s.confidence },
+      async () => ({
+        channel: where.channel,
+        threadTs: where.threadTs,
+        customerWants: s.summary,
+        whyStrategic: `A churn-risk signal in ${account.name}'s own messages (${Math.round(s.confidence * 100)}% confident), in an area a human decides.`,
+        decisionNeeded: s.nextStep,
+        summary: `Churn-risk signal from ${account.name}'s messages in ${mention(where.channel)}: ${s.summary}`,
+        evidence: `${s.summary}\n${(await Promise.all(s.messages.map((m) => link(m)))).join('\n')}`,
+        source: 'signal',
+        requestedAt: openedAt,
+        requestId: `${batchId}-${i}`,
+      }),
+    );
     if (area) escalated.set(i, area);
   }
 
   const alerts: AlertSignal[] = [];
   for (const [i, s] of signals.entries()) {
-    const quotes = await Promise.all(s.messages.slice(0, 3).map(async (m) => ({ user: m.user, text: texts.get(keyOf(m))?.text ?? '', link: await link(m) })));
-    alerts.push({ kind: s.kind, confidence: s.confidence, summary: s.summary, nextStep: s.nextStep, quotes, escalated: escalated.get(i) });
+    const quotes = await Promise.all(
+      s.messages
+        .slice(0, 3)
+        .map(async (m) => ({ user: m.user, text: texts.get(keyOf(m))?.text ?? '', link: await link(m) })),
+    );
+    alerts.push({
+      kind: s.kind,
+      confidence: s.confidence,
+      summary: s.summary,
+      nextStep: s.nextStep,
+      quotes,
+      escalated: escalated.get(i),
+    });
   }
   const owners = account.book?.owner ? [account.book.owner] : channelOwners(workspace, first.channel);
   const people = await ctx.directory.expand(owners);
   if (people.size === 0)
-    ctx.log.warn('a signal has nobody to go to: no owner in the account book, customerChannels.owners or escalation.fallback', { account: account.id });
+    ctx.log.warn(
+      'a signal has nobody to go to: no owner in the account book, customerChannels.owners or escalation.fallback',
+      { account: account.id },
+    );
   const alert = signalAlert({ account: account.name, channel: first.channel, signals: alerts });
-  for (const user of people) await dmOnce(ctx.slack, user, { jobId: batchId, part: 'alert', since: openedAt, ...alert });
+  for (const user of people)
+    await dmOnce(ctx.slack, user, { jobId: batchId, part: 'alert', since: openedAt, ...alert });
 
   // Advocacy goes to the people of the `marketing` handle (a user, or a user group's members) by DM.
   const marketing = workspace.handles.marketing;
   const advocacy = alerts.find((s) => s.kind === 'advocacy');
   if (marketing && advocacy) {
-    const note = advocacyNote({ account: account.name, channel: first.channel, owner: account.book?.owner, signal: advocacy });
-    for (const user of await ctx.directory.expand([marketing])) await dmOnce(ctx.slack, user, { jobId: batchId, part: 'advocacy', since: openedAt, ...note });
+    const note = advocacyNote({
+      account: account.name,
+      channel: first.channel,
+      owner: account.book?.owner,
+      signal: advocacy,
+    });
+    for (const user of await ctx.directory.expand([marketing]))
+      await dmOnce(ctx.slack, user, { jobId: batchId, part: 'advocacy', since: openedAt, ...note });
   }
 }
 

@@ -8,7 +8,10 @@ import { readsSignals } from '../../domain/accounts.js';
 // they read, and no reaction shows.
 
 /** One customer message: kept (by id) in its account's window, whose timer (or size) triggers the batch. */
-export async function signalMessageJob(job: LunaJob<'signal-message'>, ctx: JobContext): Promise<{ queued: boolean; why?: string }> {
+export async function signalMessageJob(
+  job: LunaJob<'signal-message'>,
+  ctx: JobContext,
+): Promise<{ queued: boolean; why?: string }> {
   const p = job.data;
   const config = ctx.settings.workspace.signals;
   if (!readsSignals(config.channels, p.channel)) return { queued: false, why: 'signals are off in this channel' };
@@ -19,11 +22,20 @@ export async function signalMessageJob(job: LunaJob<'signal-message'>, ctx: JobC
   if (!account) return { queued: false, why: 'no account for this channel' };
 
   const now = Date.now();
-  const { windowId, size } = await ctx.stores.signals.add(account.id, { channel: p.channel, ts: p.ts, threadTs: p.threadTs, user: p.userId }, now);
+  const { windowId, size } = await ctx.stores.signals.add(
+    account.id,
+    { channel: p.channel, ts: p.ts, threadTs: p.threadTs, user: p.userId },
+    now,
+  );
   // Every message re-queues its window's timer: the id is fixed, so only the first counts, and a crash
   // between opening the window and queueing its timer cannot leave a window without one.
   const due = Number(windowId) + config.batchMinutes * 60_000 - now;
-  await ctx.enqueue('signal-batch', { accountId: account.id, windowId, trigger: 'timer' }, { delayMs: Math.max(0, Math.round(due)) });
-  if (size >= config.batchMessages) await ctx.enqueue('signal-batch', { accountId: account.id, windowId, trigger: 'full' });
+  await ctx.enqueue(
+    'signal-batch',
+    { accountId: account.id, windowId, trigger: 'timer' },
+    { delayMs: Math.max(0, Math.round(due)) },
+  );
+  if (size >= config.batchMessages)
+    await ctx.enqueue('signal-batch', { accountId: account.id, windowId, trigger: 'full' });
   return { queued: true };
 }

@@ -15,7 +15,9 @@ const ReactionAdded = z.object({
 });
 
 /** A click on one of a survey's rating buttons: who, where from, which survey and score. */
-const VoteClick = messageClick(z.object({ action_id: z.string().regex(CSAT_VOTE_ACTION), value: RecordId, action_ts: ActionTs }));
+const VoteClick = messageClick(
+  z.object({ action_id: z.string().regex(CSAT_VOTE_ACTION), value: RecordId, action_ts: ActionTs }),
+);
 
 /**
  * CSAT surveys: `csat.resolvedReaction` on a message queues a `thread-resolved` job (which also closes the
@@ -28,7 +30,12 @@ export function registerCsatListeners(app: App, deps: SlackAdapterDeps): void {
     const e = ReactionAdded.safeParse(event);
     // Skin tones arrive as `white_check_mark::skin-tone-2`: the same reaction.
     if (!e.success || e.data.reaction.split('::')[0] !== wanted.split('::')[0]) return;
-    await deps.enqueue('thread-resolved', { channel: e.data.item.channel, ts: e.data.item.ts, userId: e.data.user, eventTs: e.data.event_ts });
+    await deps.enqueue('thread-resolved', {
+      channel: e.data.item.channel,
+      ts: e.data.item.ts,
+      userId: e.data.user,
+      eventTs: e.data.event_ts,
+    });
     observeAck(deps.metrics, context, 'resolved_reaction');
   });
 

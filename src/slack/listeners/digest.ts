@@ -19,7 +19,11 @@ const ShortcutBody = z.object({
 });
 const DoneValue = z.object({ d: RecordId, i: z.number().int().min(0) });
 const DoneClick = messageClick(
-  z.object({ action_id: z.literal(DONE_ACTION_ID), value: z.string().transform(jsonOrUndefined).pipe(DoneValue), action_ts: ActionTs }),
+  z.object({
+    action_id: z.literal(DONE_ACTION_ID),
+    value: z.string().transform(jsonOrUndefined).pipe(DoneValue),
+    action_ts: ActionTs,
+  }),
 );
 
 /**
@@ -56,7 +60,12 @@ export function registerDigestListeners(app: App, deps: SlackAdapterDeps): void 
     surface: 'digest_done',
     queue: async (click) => {
       const action = click.actions[0]!;
-      await deps.enqueue('digest-done', { digestId: action.value.d, action: action.value.i, ...clickedBy(click), actionTs: action.action_ts });
+      await deps.enqueue('digest-done', {
+        digestId: action.value.d,
+        action: action.value.i,
+        ...clickedBy(click),
+        actionTs: action.action_ts,
+      });
     },
   });
 }

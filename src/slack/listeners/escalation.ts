@@ -31,7 +31,13 @@ export function registerEscalationListeners(app: App, deps: SlackAdapterDeps): v
       surface: 'escalation_action',
       queue: async (click) => {
         const button = click.actions[0]!;
-        await deps.enqueue('escalation-action', { id: button.value, action, ...clickedBy(click), at: Date.now(), actionTs: button.action_ts });
+        await deps.enqueue('escalation-action', {
+          id: button.value,
+          action,
+          ...clickedBy(click),
+          at: Date.now(),
+          actionTs: button.action_ts,
+        });
       },
     });
   }

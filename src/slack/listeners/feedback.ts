@@ -1,7 +1,13 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { ActionTs, ChannelId, TeamId, UserId } from '../../contracts/jobs.js';
-import { FEEDBACK_ACTION, FEEDBACK_REASON_ACTION_PREFIX, FEEDBACK_REASONS, parseFeedbackValue, type FeedbackReason } from '../../render/answer-blocks.js';
+import {
+  FEEDBACK_ACTION,
+  FEEDBACK_REASON_ACTION_PREFIX,
+  FEEDBACK_REASONS,
+  parseFeedbackValue,
+  type FeedbackReason,
+} from '../../render/answer-blocks.js';
 import type { SlackAdapterDeps } from '../deps.js';
 import { clickedBy, messageClick, onClick } from '../click.js';
 
@@ -20,7 +26,12 @@ const ReasonClick = z.object({
   container: z.object({ channel_id: ChannelId }),
   response_url: z.url().optional(),
   actions: z
-    .array(z.object({ value: feedbackValue((kind): kind is FeedbackReason => (FEEDBACK_REASONS as readonly string[]).includes(kind)), action_ts: ActionTs }))
+    .array(
+      z.object({
+        value: feedbackValue((kind): kind is FeedbackReason => (FEEDBACK_REASONS as readonly string[]).includes(kind)),
+        action_ts: ActionTs,
+      }),
+    )
     .min(1),
 });
 

@@ -53,7 +53,10 @@ export function registerJourneyMapCommand(app: App, deps: SlackAdapterDeps): voi
     } catch (err) {
       // Slack never retries a slash command, so a failed enqueue must be said now, not turned into a 500.
       deps.log.error('could not queue a journey map', { err });
-      await ack({ response_type: 'ephemeral', text: ':warning: I could not start your journey map just now. Please try again in a minute.' });
+      await ack({
+        response_type: 'ephemeral',
+        text: ':warning: I could not start your journey map just now. Please try again in a minute.',
+      });
       return;
     }
     const text = `:world_map: Building your journey map for *${escapeMrkdwn(subject.slice(0, 200))}*… it usually takes under a minute.`;

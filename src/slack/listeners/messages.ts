@@ -28,18 +28,26 @@ export function registerMessageListeners(app: App, deps: SlackAdapterDeps): void
  * outage), after the ack so it never delays it. Not where the customer reads along, where a draft may follow.
  */
 function showWorkingSoon(client: WebClient, m: IncomingMessage, deps: SlackAdapterDeps): void {
-  setImmediate(() => void showWorking(client, deps.log, { channel: m.channel, messageTs: m.ts, threadTs: m.thread_ts ?? m.ts }));
+  setImmediate(
+    () => void showWorking(client, deps.log, { channel: m.channel, messageTs: m.ts, threadTs: m.thread_ts ?? m.ts }),
+  );
 }
 
 /** Slack Connect (the envelope says so), or a channel the config names as a customer's. */
 function sharedChannel(body: unknown, channel: string, deps: SlackAdapterDeps): boolean {
   return (
-    (body as { is_ext_shared_channel?: boolean }).is_ext_shared_channel === true || deps.settings.workspace.customerChannels.channels[channel] === 'customer'
+    (body as { is_ext_shared_channel?: boolean }).is_ext_shared_channel === true ||
+    deps.settings.workspace.customerChannels.channels[channel] === 'customer'
   );
 }
 
 /** Queues the job a message asks for; true when it was an answer (which gets the working indicator). */
-async function enqueue(m: IncomingMessage, context: Context, surface: string, deps: SlackAdapterDeps): Promise<boolean> {
+async function enqueue(
+  m: IncomingMessage,
+  context: Context,
+  surface: string,
+  deps: SlackAdapterDeps,
+): Promise<boolean> {
   if (!fromAPerson(m, context)) return false;
   const payload: AnswerPayload = {
     ...(m.team ? { teamId: m.team } : {}),

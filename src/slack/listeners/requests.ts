@@ -24,7 +24,12 @@ const Changed = z.object({
 });
 
 /** docs.slack.dev/reference/events/message/message_deleted: `deleted_ts` names the message that is gone. */
-const Deleted = z.object({ subtype: z.literal('message_deleted'), channel: ChannelId, deleted_ts: SlackTs, event_ts: SlackTs });
+const Deleted = z.object({
+  subtype: z.literal('message_deleted'),
+  channel: ChannelId,
+  deleted_ts: SlackTs,
+  event_ts: SlackTs,
+});
 
 const ReactionAdded = z.object({
   user: UserId,
@@ -36,7 +41,10 @@ const ReactionAdded = z.object({
 /** A card button's value, `<request id>` (Take it, Resolve) or `<request id>|<priority>` (a menu option). */
 const CardValue = z
   .string()
-  .transform((v, ctx) => parseRequestActionValue(v) ?? (ctx.addIssue({ code: 'custom', message: 'not a request card value' }), z.NEVER));
+  .transform(
+    (v, ctx) =>
+      parseRequestActionValue(v) ?? (ctx.addIssue({ code: 'custom', message: 'not a request card value' }), z.NEVER),
+  );
 const ButtonClick = messageClick(z.object({ value: CardValue, action_ts: ActionTs }));
 /** docs.slack.dev/reference/interaction-payloads/block_actions-payload: a static_select's choice is `selected_option`. */
 const SelectClick = messageClick(z.object({ selected_option: z.object({ value: CardValue }), action_ts: ActionTs }));
@@ -60,17 +68,30 @@ export function registerRequestListeners(app: App, deps: SlackAdapterDeps): void
       const e = Changed.safeParse(raw);
       if (!e.success || !tracked(e.data.channel)) return;
       if (e.data.message.subtype === 'tombstone') {
-        await deps.enqueue('request-delete', { channel: e.data.channel, ts: e.data.message.ts, eventTs: e.data.event_ts });
+        await deps.enqueue('request-delete', {
+          channel: e.data.channel,
+          ts: e.data.message.ts,
+          eventTs: e.data.event_ts,
+        });
         return;
       }
       if (!e.data.message.user || e.data.message.bot_id) return;
-      await deps.enqueue('request-edit', { channel: e.data.channel, ts: e.data.message.ts, text: cut(e.data.message.text), eventTs: e.data.event_ts });
+      await deps.enqueue('request-edit', {
+        channel: e.data.channel,
+        ts: e.data.message.ts,
+        text: cut(e.data.message.text),
+        eventTs: e.data.event_ts,
+      });
       return;
     }
     if (raw.subtype === 'message_deleted') {
       const e = Deleted.safeParse(raw);
       if (!e.success || !tracked(e.data.channel)) return;
-      await deps.enqueue('request-delete', { channel: e.data.channel, ts: e.data.deleted_ts, eventTs: e.data.event_ts });
+      await deps.enqueue('request-delete', {
+        channel: e.data.channel,
+        ts: e.data.deleted_ts,
+        eventTs: e.data.event_ts,
+      });
       return;
     }
     const m = IncomingMessage.safeParse(raw);
@@ -97,7 +118,13 @@ export function registerRequestListeners(app: App, deps: SlackAdapterDeps): void
     if (!e.success || !tracked(e.data.item.channel)) return;
     const kind = requestReactionKind(cfg, deps.settings.workspace.csat.resolvedReaction, e.data.reaction);
     if (!kind) return;
-    await deps.enqueue('request-reaction', { channel: e.data.item.channel, ts: e.data.item.ts, userId: e.data.user, kind, eventTs: e.data.event_ts });
+    await deps.enqueue('request-reaction', {
+      channel: e.data.item.channel,
+      ts: e.data.item.ts,
+      userId: e.data.user,
+      kind,
+      eventTs: e.data.event_ts,
+    });
   });
 
   for (const action of ['take', 'resolve'] as const) {
@@ -108,7 +135,12 @@ export function registerRequestListeners(app: App, deps: SlackAdapterDeps): void
       surface: `request_${action}`,
       queue: async (click) => {
         const button = click.actions[0]!;
-        await deps.enqueue('request-action', { requestId: button.value.id, action, ...clickedBy(click), actionTs: button.action_ts });
+        await deps.enqueue('request-action', {
+          requestId: button.value.id,
+          action,
+          ...clickedBy(click),
+          actionTs: button.action_ts,
+        });
       },
     });
   }
@@ -123,7 +155,13 @@ export function registerRequestListeners(app: App, deps: SlackAdapterDeps): void
       const { id, priority } = choice.selected_option.value;
       // A menu option always names its priority; one without is not LUNA's.
       if (!priority) return void deps.log.warn('ignored a request priority choice without a priority');
-      await deps.enqueue('request-action', { requestId: id, action: 'priority', priority, ...clickedBy(click), actionTs: choice.action_ts });
+      await deps.enqueue('request-action', {
+        requestId: id,
+        action: 'priority',
+        priority,
+        ...clickedBy(click),
+        actionTs: choice.action_ts,
+      });
     },
   });
 }

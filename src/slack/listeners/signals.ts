@@ -19,7 +19,12 @@ export function registerSignalListeners(app: App, deps: SlackAdapterDeps): void 
     const e = m.data;
     if (!fromAPerson(e, context)) return;
     const authorTeam = e.user_team ?? e.team;
-    if (authorTeam !== undefined && authorTeam === context.teamId && customerChannels.channels[e.channel] !== 'customer') return;
+    if (
+      authorTeam !== undefined &&
+      authorTeam === context.teamId &&
+      customerChannels.channels[e.channel] !== 'customer'
+    )
+      return;
     await deps.enqueue('signal-message', {
       channel: e.channel,
       ts: e.ts,
