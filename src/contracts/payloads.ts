@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ActionTs, ChannelId, SlackTs, TeamId, TriggerId, UserId } from '../domain/slack-ids.js';
 
+// Longer than 250 lines because it is the catalogue's list of payload schemas, one per job; each is short, and
+// splitting the list would only scatter them.
+
 /**
  * The payload of every job LUNA queues. Each is parsed when it is queued and again when a worker picks
  * it up, so a handler only ever sees a payload of its own shape. Slack's ids and timestamps in them are

@@ -12,7 +12,8 @@ import { sleep } from './wait.js';
  * from PATH, on loopback only, with AOF on and its data in ./.luna/redis, for one machine. It is
  * supervised (restarted if it dies), stopped with LUNA, and the next start uses the same folder (so the
  * same data) and, when free, the same port. A server a killed LUNA left running is recognised by its
- * pid and folder and adopted rather than started twice on the same files.
+ * pid and folder and adopted rather than started twice on the same files. (Just over 250 lines: start, adopt,
+ * supervise and stop share the process handling.)
  */
 export interface LocalRedis {
   url: string;

@@ -9,6 +9,9 @@ import {
   type MetricValue,
 } from 'prom-client';
 
+// Every metric LUNA exposes, declared in one place (name, help, labels) so /metrics, the Grafana dashboard test and
+// the README's list read from one file. Longer than 250 lines because it is a list: one declaration per metric.
+
 /** Everything LUNA exposes on /metrics. One registry per app instance, so tests never share counters. */
 /** Tokens one model call used, by kind (the SDK's `usage`, flattened). */
 export interface ModelUsage {

@@ -1,8 +1,7 @@
-/**
- * Markdown (as Claude writes it) → Slack mrkdwn for chat.postMessage `text`. Line-based on purpose: Slack
- * treats every newline as a break, so each Markdown line maps to one output line and nothing is reflowed.
- * Everything the model wrote is escaped; the only control sequences in the output are the links made here.
- */
+// Markdown (as Claude writes it) → Slack mrkdwn for chat.postMessage `text`. Line-based on purpose: Slack
+// treats every newline as a break, so each Markdown line maps to one output line and nothing is reflowed.
+// Everything the model wrote is escaped; the only control sequences in the output are the links made here.
+// Longer than 250 lines because it is one converter: its line rules and inline rules are read together.
 import { decodeEntities } from '../domain/mention-safety.js';
 import { escapeAngles } from '../domain/text.js';
 

@@ -11,7 +11,8 @@ import { withRequest } from '../infra/process-failures.js';
 // - a body that is not a JSON object (or a form whose `payload` is not one) is refused (400);
 // - a request Bolt or LUNA could not route is answered 200 and logged once, with its shape and never its text
 //   (`unroutable`, checked for HTTP and Socket Mode alike): a 500 only makes Slack deliver it again and again.
-// Everything else reaches Bolt exactly as it came, and Bolt still verifies it itself.
+// Everything else reaches Bolt exactly as it came, and Bolt still verifies it itself. (Just over 250 lines: the
+// gate and the shapes it describes in its one warning belong together.)
 
 /** Bolt's own limit for a stale request; the same skew is allowed the other way. */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;

@@ -4,6 +4,9 @@ import { ChunkSchema, type Chunk } from '../domain/knowledge.js';
 import type { RedisClient } from '../infra/redis.js';
 import { knowledgeKeys, type KnowledgeKeys } from './keys.js';
 
+// Longer than 250 lines because its Lua scripts (a document replaced or removed in one step) sit beside the reads
+// that depend on their key layout.
+
 /**
  * The knowledge index in Redis, shared by every process: chunks (JSON) and their embeddings (float32 bytes) by
  * chunk id, one record per document naming its chunks, and a version. Replacing or removing a document is one

@@ -5,7 +5,9 @@ import { participantsOf, postedParts, readThread, type SlackThreadMessage } from
 import { guardFrom, postChecked } from '../../steps/customer-guard.js';
 import { admitMention, spendFor, withinOrganisationBudget } from '../../steps/mention-limits.js';
 import { AssessmentStep } from './assessment.js';
-import { answerOverBudget, deliver, postHoldingReply, tellOwners } from './delivery.js';
+import { deliver } from './delivery.js';
+import { answerOverBudget, postHoldingReply } from './held-back.js';
+import { tellOwners } from './private.js';
 import { answerPrompt, assessmentBudget, generateAnswer } from './generate.js';
 import { knowledgePlace, retrievePassages } from './knowledge.js';
 import { readersOf } from './readers.js';

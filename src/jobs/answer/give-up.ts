@@ -4,7 +4,7 @@ import { finishStream } from '../../slack-api/stream.js';
 import { participantsOf, postedParts, readThread } from '../../slack-api/thread.js';
 import { clearWorking } from '../../slack-api/working.js';
 import { guardFor, postChecked } from '../../steps/customer-guard.js';
-import { tellPrivately } from './delivery.js';
+import { tellPrivately } from './private.js';
 import { readersOf } from './readers.js';
 
 // When the answer cannot come now: a note to someone waiting out an AI-service outage, and the apology after the

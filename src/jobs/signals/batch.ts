@@ -1,17 +1,12 @@
-import { z } from 'zod';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
-import { SIGNAL_KINDS, type Account } from '../../domain/accounts.js';
+import type { Account } from '../../domain/accounts.js';
 import { NO_AREA, channelOwners } from '../../domain/escalation.js';
-import { truncate } from '../../domain/text.js';
-import { tokensSpent } from '../../infra/metrics.js';
-import { classifySignals, signalPrompt, type SignalInput } from '../../llm/signals.js';
-import { estimateTokens, resolveModel } from '../../personas/models.js';
 import { advocacyNote, signalAlert, type AlertSignal } from '../../render/signal-blocks.js';
 import { dmOnce } from '../../slack-api/dm.js';
 import { keyOf, readMessages } from '../../slack-api/messages.js';
 import { permalinkBuilder } from '../../slack-api/permalinks.js';
-import { utcDay, type MessageRef } from '../../stores/signals.js';
 import { escalateChurnRisk } from '../../steps/escalation-request.js';
+import { classifyParts, StoredResult } from './classify.js';
 import { mention } from '../../domain/slack-ids.js';
 
 // Signals: LUNA reads customers' messages in customer channels without being asked (`signals.channels`),
@@ -19,21 +14,6 @@ import { mention } from '../../domain/slack-ids.js';
 // at or above `signals.threshold` reaches the account's owner privately; a strategic churn risk escalates;
 // advocacy goes to the `marketing` handle's people. The customer sees nothing: nothing is posted where
 // they read, and no reaction shows.
-
-/** What a classified batch stored for its retries: the signals, with message labels resolved to ids. */
-const StoredResult = z.object({
-  signals: z.array(
-    z.object({
-      kind: z.enum(SIGNAL_KINDS),
-      confidence: z.number(),
-      summary: z.string(),
-      nextStep: z.string(),
-      area: z.string(),
-      messages: z.array(z.object({ channel: z.string(), ts: z.string(), threadTs: z.string(), user: z.string() })),
-    }),
-  ),
-});
-type StoredResult = z.infer<typeof StoredResult>;
 
 export async function signalBatchJob(
   job: LunaJob<'signal-batch'>,
@@ -98,80 +78,6 @@ export async function signalBatchJob(
   await store.finish(accountId, windowId);
   log.info('signal batch classified', { messages: refs.length, signals: result.signals.length, above: above.length });
   return { messages: refs.length, signals: above.length, outcome: 'classified' };
-}
-
-/**
- * One model call per part of the batch, all at once, as many parts as today's token budget still covers
- * (estimated before sending; the real usage is added to the day's counter after). Parts past the budget
- * are left out, and say so in the log.
- */
-async function classifyParts(
-  ctx: JobContext,
-  account: Account,
-  parts: MessageRef[][],
-  texts: Map<string, { text?: string }>,
-  log: JobContext['log'],
-): Promise<Array<StoredResult & { messages: number }>> {
-  const config = ctx.settings.workspace.signals;
-  const day = utcDay(Date.now());
-  let spent = await ctx.stores.signals.spent(day);
-  ctx.metrics.signalTokens.set(spent);
-  const people = await ctx.directory.people(parts.flat().map((r) => r.user));
-  const areas = ctx.settings.workspace.escalation?.owners.map((o) => o.area) ?? [];
-  const fitting: Array<{
-    refs: MessageRef[];
-    labelled: Array<{ label: string; ref: MessageRef }>;
-    input: SignalInput;
-  }> = [];
-  for (const refs of parts) {
-    const labelled = refs.map((r, i) => ({ label: `s${i + 1}`, ref: r }));
-    const input: SignalInput = {
-      account: account.name,
-      areas,
-      messages: labelled.map(({ label, ref }) => ({
-        label,
-        user: ref.user,
-        organisation: people.get(ref.user)?.organisation?.name ?? account.name,
-        text: truncate(texts.get(keyOf(ref))?.text ?? '', 1_500),
-        inThread: ref.ts !== ref.threadTs,
-      })),
-    };
-    const estimate = estimateTokens(JSON.stringify(signalPrompt(input))) + 300;
-    if (spent + estimate > config.dailyTokenBudget) {
-      log.warn('signals.dailyTokenBudget is spent for today (UTC); messages are left unclassified', {
-        spent,
-        estimate,
-        budget: config.dailyTokenBudget,
-        messages: parts.slice(fitting.length).flat().length,
-      });
-      break;
-    }
-    spent += estimate;
-    fitting.push({ refs, labelled, input });
-  }
-  return Promise.all(
-    fitting.map(async ({ refs, labelled, input }) => {
-      const out = await classifySignals(ctx.anthropic, {
-        model: resolveModel(config.model).id,
-        input,
-        timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
-      });
-      ctx.metrics.recordUsage(out.usage);
-      ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, tokensSpent(out.usage)));
-      const byLabel = new Map(labelled.map((l) => [l.label, l.ref]));
-      return {
-        messages: refs.length,
-        signals: out.signals.map((s) => ({
-          kind: s.kind,
-          confidence: s.confidence,
-          summary: s.summary,
-          nextStep: s.nextStep,
-          area: s.area,
-          messages: s.messages.flatMap((l) => (byLabel.has(l) ? [byLabel.get(l)!] : [])).slice(0, 5),
-        })),
-      };
-    }),
-  );
 }
 
 /** The owner's alert, the escalation of a strategic churn risk, advocacy to marketing: each once per batch. */
