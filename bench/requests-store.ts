@@ -13,14 +13,9 @@ import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RequestsSchema, type Priority } from '../src/config/requests.js';
-import {
-  openRequest,
-  resolve,
-  respond,
-  slaPolicy,
-  type RequestRecord,
-  type RequestTimer,
-} from '../src/domain/requests.js';
+import type { RequestRecord } from '../src/domain/requests.js';
+import { slaPolicy, type RequestTimer } from '../src/domain/request-sla.js';
+import { openRequest, resolve, respond } from '../src/domain/request-lifecycle.js';
 import { requestTimerJobId, syncRequestTimerScheduler } from '../src/queue/request-timers.js';
 import { RequestStore } from '../src/stores/requests.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';

@@ -1,6 +1,7 @@
 import type { SlaTarget } from '../config/requests.js';
 import { DASHBOARD_WEEKS, weekStarts } from './dashboard.js';
-import { TARGETS, isActive, nextDue, targetMet, type RequestRecord } from './requests.js';
+import { TARGETS, isActive, type RequestRecord } from './requests.js';
+import { nextDue, targetMet } from './request-sla.js';
 
 /**
  * The App Home's request figures, from request records alone: pure, so every number the Home tab shows can be

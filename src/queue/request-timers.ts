@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { RequestTimer } from '../domain/requests.js';
+import type { RequestTimer } from '../domain/request-sla.js';
 
 /**
  * The clock of the requests' SLA timers. The timers themselves are data: members of one sorted set in Redis

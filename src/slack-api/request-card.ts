@@ -2,15 +2,9 @@ import type * as types from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Settings } from '../config/load.js';
 import { moreUrgent } from '../domain/request-policy.js';
-import {
-  openRequest,
-  respond,
-  slaPolicy,
-  startingPriority,
-  type OpenInput,
-  type RequestRecord,
-  type SlaPolicy,
-} from '../domain/requests.js';
+import { startingPriority, type RequestRecord } from '../domain/requests.js';
+import { slaPolicy, type SlaPolicy } from '../domain/request-sla.js';
+import { openRequest, respond, type OpenInput } from '../domain/request-lifecycle.js';
 import type { Logger } from '../infra/log.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { Stores } from '../stores/index.js';
@@ -200,7 +194,7 @@ export async function syncCard(ctx: Pick<RequestSide, 'slack' | 'log' | 'views'>
 }
 
 /**
- * Applies a change to a stored request (a pure transition from domain/requests.ts) and, when it changed anything,
+ * Applies a change to a stored request (a pure transition from domain/request-lifecycle.ts) and, when it changed anything,
  * records the clocks it stopped and updates the card. Undefined when no such request is kept.
  */
 export async function changeRequest(

@@ -9,16 +9,9 @@ import { parse } from 'csv-parse/sync';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
-import {
-  assign,
-  markFired,
-  openRequest,
-  reopen,
-  resolve,
-  respond,
-  slaPolicy,
-  type RequestRecord,
-} from '../../src/domain/requests.js';
+import type { RequestRecord } from '../../src/domain/requests.js';
+import { markFired, slaPolicy } from '../../src/domain/request-sla.js';
+import { assign, openRequest, reopen, resolve, respond } from '../../src/domain/request-lifecycle.js';
 import { exportRequests } from '../../src/cli/export-requests.js';
 import { REQUEST_CSV_COLUMNS } from '../../src/render/requests-csv.js';
 import { RequestStore } from '../../src/stores/requests.js';

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
 import { businessDuration, requestFigures, spread, yourRequests } from '../../src/domain/request-figures.js';
-import {
-  assign,
-  markFired,
-  openRequest,
-  resolve,
-  respond,
-  slaPolicy,
-  withdraw,
-  type RequestRecord,
-} from '../../src/domain/requests.js';
+import type { RequestRecord } from '../../src/domain/requests.js';
+import { markFired, slaPolicy } from '../../src/domain/request-sla.js';
+import { assign, openRequest, resolve, respond, withdraw } from '../../src/domain/request-lifecycle.js';
 
 const H = 3_600_000;
 const M = 60_000;

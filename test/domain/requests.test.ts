@@ -1,26 +1,20 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
+import { firstWordsOf, RequestRecord, startingPriority } from '../../src/domain/requests.js';
+import { markFired, nextDue, slaPolicy, timersOf, timerVerdict } from '../../src/domain/request-sla.js';
 import {
   assign,
   canGroup,
-  firstWordsOf,
   groupFollowUp,
-  markFired,
-  nextDue,
   openRequest,
   reopen,
-  RequestRecord,
   resolve,
   respond,
   setPriority,
-  slaPolicy,
-  startingPriority,
-  timersOf,
-  timerVerdict,
   withdraw,
   type OpenInput,
-} from '../../src/domain/requests.js';
+} from '../../src/domain/request-lifecycle.js';
 
 const H = 3_600_000;
 const M = 60_000;

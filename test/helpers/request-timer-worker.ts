@@ -1,8 +1,9 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { RequestTimer } from '../../src/domain/requests.js';
+import type { RequestTimer } from '../../src/domain/request-sla.js';
 import { requestTimerJobId, syncRequestTimerScheduler } from '../../src/queue/request-timers.js';
-import { RequestStore, timerMember } from '../../src/stores/requests.js';
+import { RequestStore } from '../../src/stores/requests.js';
+import { timerMember } from '../../src/stores/request-timers.js';
 
 /**
  * A worker process for test/queue/request-timers.test.ts: BullMQ, the request store and the timer scheduler as

@@ -3,9 +3,12 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
-import { openRequest, setPriority, slaPolicy, type RequestRecord } from '../../src/domain/requests.js';
+import type { RequestRecord } from '../../src/domain/requests.js';
+import { slaPolicy } from '../../src/domain/request-sla.js';
+import { openRequest, setPriority } from '../../src/domain/request-lifecycle.js';
 import { REQUEST_TIMERS_SCHEDULER, syncRequestTimerScheduler } from '../../src/queue/request-timers.js';
-import { RequestStore, timerMember } from '../../src/stores/requests.js';
+import { RequestStore } from '../../src/stores/requests.js';
+import { timerMember } from '../../src/stores/request-timers.js';
 import { startChild, waitForOutput } from '../helpers/child.js';
 import { clearPrefix, until } from '../helpers/harness.js';
 

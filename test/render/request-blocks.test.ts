@@ -2,16 +2,9 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
 import { requestFigures, yourRequests } from '../../src/domain/request-figures.js';
-import {
-  assign,
-  markFired,
-  openRequest,
-  resolve,
-  respond,
-  slaPolicy,
-  withdraw,
-  type RequestRecord,
-} from '../../src/domain/requests.js';
+import type { RequestRecord } from '../../src/domain/requests.js';
+import { markFired, slaPolicy } from '../../src/domain/request-sla.js';
+import { assign, openRequest, resolve, respond, withdraw } from '../../src/domain/request-lifecycle.js';
 import {
   breachReply,
   parseRequestActionValue,

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RequestsSchema } from '../../src/config/requests.js';
+import type { RequestRecord } from '../../src/domain/requests.js';
+import { slaPolicy } from '../../src/domain/request-sla.js';
 import {
   assign,
   openRequest,
@@ -9,12 +11,11 @@ import {
   resolve,
   respond,
   setPriority,
-  slaPolicy,
   type OpenInput,
-  type RequestRecord,
-} from '../../src/domain/requests.js';
+} from '../../src/domain/request-lifecycle.js';
 import { requestKeys } from '../../src/stores/keys.js';
-import { RequestStore, timerMember } from '../../src/stores/requests.js';
+import { RequestStore } from '../../src/stores/requests.js';
+import { timerMember } from '../../src/stores/request-timers.js';
 import { clearPrefix } from '../helpers/harness.js';
 
 const redis = new Redis(process.env.REDIS_URL!);

@@ -1,7 +1,7 @@
 import { requestSide } from './side.js';
 import { refuse } from '../../slack-api/tell-only.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
-import { assign, resolve, setPriority } from '../../domain/requests.js';
+import { assign, resolve, setPriority } from '../../domain/request-lifecycle.js';
 import { REQUEST_REFUSAL } from '../../render/request-blocks.js';
 import { changeRequest, requestPolicy } from '../../slack-api/request-card.js';
 

@@ -1,7 +1,7 @@
 import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { tracksRequests } from '../../domain/request-policy.js';
-import { withdraw } from '../../domain/requests.js';
+import { withdraw } from '../../domain/request-lifecycle.js';
 import { changeRequest } from '../../slack-api/request-card.js';
 
 /** The customer deleted a request's opening message: the request closes as withdrawn, its clocks and buttons gone. */

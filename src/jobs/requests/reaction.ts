@@ -1,7 +1,7 @@
 import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
-import { assign, resolve, setPriority } from '../../domain/requests.js';
+import { assign, resolve, setPriority } from '../../domain/request-lifecycle.js';
 import { changeRequest, openAndAnnounce, requestPolicy } from '../../slack-api/request-card.js';
 
 /**

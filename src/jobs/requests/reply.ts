@@ -2,7 +2,7 @@ import { requestSide } from './side.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { isPleasantry } from '../../domain/pleasantry.js';
 import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
-import { reopen, respond } from '../../domain/requests.js';
+import { reopen, respond } from '../../domain/request-lifecycle.js';
 import { changeRequest, requestPolicy } from '../../slack-api/request-card.js';
 
 /**
