@@ -74,6 +74,8 @@ export const RequestRecord = z.object({
   card: z.object({ channel: z.string(), ts: Ts }).optional(),
   /** Link to the request's message (its thread). */
   permalink: z.string().optional(),
+  /** LUNA's private draft reply for this request: each reviewer's copy (a DM with LUNA) and its link. */
+  draft: z.object({ copies: z.array(z.object({ user: z.string(), link: z.string().optional() })) }).optional(),
   updatedAt: At,
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;

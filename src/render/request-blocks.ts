@@ -63,6 +63,11 @@ function link(url: string | undefined, label: string): string | undefined {
   return url && /^https:\/\/[^\s<>|]+$/.test(url) ? `<${url}|${label}>` : undefined;
 }
 
+/** LUNA's draft reply, one link per reviewer's copy: a DM with LUNA opens only for the reviewer it was sent to. */
+function draftLinks(copies: NonNullable<RequestRecord['draft']>['copies']): string {
+  return `LUNA's draft reply: ${copies.map((c) => `${link(c.link, 'open') ?? 'in the DMs'} (${person(c.user)})`).join(' · ')}`;
+}
+
 function account(r: Pick<RequestRecord, 'accountName'>): string {
   return r.accountName ? escapeAngles(r.accountName) : 'A customer';
 }
@@ -107,6 +112,7 @@ export function requestCard({ record: r, targets }: RequestCardInput): { text: s
     : '_Unassigned_';
   const links = [
     link(r.permalink, 'Open the thread'),
+    r.draft ? draftLinks(r.draft.copies) : undefined,
     r.followUps.length ? `${r.followUps.length + 1} messages` : undefined,
     r.reopens ? `reopened ${r.reopens === 1 ? 'once' : `${r.reopens} times`}` : undefined,
     `opened ${slackDate(r.openedAt)}`,

@@ -1,5 +1,6 @@
 import type { AnswerPayload } from '../../contracts/jobs.js';
 import type { AnswerReaders } from './readers.js';
+import { showDraftOnCard } from '../../steps/requests.js';
 import type { JobContext } from '../../contracts/job-context.js';
 import { channelOwners } from '../../domain/escalation.js';
 import { draftNotice, ownersAlert } from '../../render/draft-blocks.js';
@@ -54,14 +55,19 @@ export async function deliverPrivately(
     draftId: draft.id,
     threadLink: await threadLink(ctx.slack, p.channel, p.messageTs),
   });
+  const notices = [...draft.notices];
   for (const user of draft.reviewers) {
-    if (draft.notices.some((n) => n.user === user)) continue;
+    if (notices.some((n) => n.user === user)) continue;
     const channel = await dmChannel(ctx.slack, user);
     const res = await ctx.slack.chat.postMessage({ channel, ...notice, unfurl_links: false, unfurl_media: false });
     await ctx.stores.drafts.addNotice(draft.id, { user, channel, ts: res.ts! });
+    notices.push({ user, channel, ts: res.ts! });
   }
+  // In a customer request's thread, its triage card links the draft.
+  await showDraftOnCard(ctx, p, notices);
   ctx.metrics.answers.inc({ outcome: heldBack ? 'withheld' : 'drafted' });
 }
+
 /** `externalMentions: ignore`: nothing public; the channel's owners learn privately that a customer asked. */
 export async function tellOwners(
   ctx: JobContext,

@@ -1,4 +1,4 @@
-import { requestSide } from './side.js';
+import { requestSide } from '../../steps/requests.js';
 import { refuse } from '../../slack-api/tell-only.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { assign, resolve, setPriority } from '../../domain/request-lifecycle.js';

@@ -1,4 +1,4 @@
-import { requestSide } from './side.js';
+import { requestSide } from '../../steps/requests.js';
 import { z } from 'zod';
 import { PRIORITIES } from '../../config/requests.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';

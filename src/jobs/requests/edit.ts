@@ -1,4 +1,4 @@
-import { requestSide } from './side.js';
+import { requestSide } from '../../steps/requests.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { tracksRequests } from '../../domain/request-policy.js';
 import { firstWordsOf } from '../../domain/requests.js';

@@ -1,4 +1,4 @@
-import { requestSide } from './side.js';
+import { requestSide } from '../../steps/requests.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
 import { assign, resolve, setPriority } from '../../domain/request-lifecycle.js';

@@ -1,4 +1,4 @@
-import { requestSide } from './side.js';
+import { requestSide } from '../../steps/requests.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { postBreach, sendWarning } from '../../slack-api/request-alerts.js';
 import { syncCard } from '../../slack-api/request-card.js';

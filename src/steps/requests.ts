@@ -1,9 +1,10 @@
-import type { JobContext } from '../../contracts/job-context.js';
-import type { RequestRecord } from '../../domain/requests.js';
-import { mentionPattern } from '../../domain/slack-ids.js';
-import { requestViews } from '../../render/request-views.js';
-import type { RequestSide } from '../../slack-api/request-card.js';
-import { readThread } from '../../slack-api/thread.js';
+import type { JobContext } from '../contracts/job-context.js';
+import type { RequestRecord } from '../domain/requests.js';
+import { mentionPattern } from '../domain/slack-ids.js';
+import { requestViews } from '../render/request-views.js';
+import { changeRequest, type RequestSide } from '../slack-api/request-card.js';
+import { requestsOn } from '../domain/request-policy.js';
+import { readThread } from '../slack-api/thread.js';
 
 // What every request job hands the card's code: the job's context, the card's views, and what a resolved request
 // becomes — knowledge (`knowledge.resolvedRequests`): the customer's question and the team's answer from its thread,
@@ -41,4 +42,27 @@ async function rememberResolved(ctx: JobContext, r: RequestRecord, resolved: boo
     answer: answers.join('\n\n').slice(0, ANSWER_CHARS),
     url: r.permalink,
   });
+}
+
+/**
+ * LUNA drafted a reply in a request's thread (the asking message is the request's, or a reply in its thread): the
+ * card links each reviewer's copy. Nothing happens where requests are off or the thread is no request's.
+ */
+export async function showDraftOnCard(
+  ctx: JobContext,
+  at: { channel: string; messageTs: string; threadTs: string },
+  notices: ReadonlyArray<{ user: string; channel: string; ts: string }>,
+): Promise<void> {
+  if (!requestsOn(ctx.settings.workspace.requests) || notices.length === 0) return;
+  const request =
+    (await ctx.stores.requests.findByMessage(at.channel, at.messageTs)) ??
+    (await ctx.stores.requests.findByMessage(at.channel, at.threadTs));
+  if (!request) return;
+  const copies = await Promise.all(
+    notices.map(async (n) => {
+      const { permalink } = await ctx.slack.chat.getPermalink({ channel: n.channel, message_ts: n.ts });
+      return { user: n.user, ...(permalink ? { link: permalink } : {}) };
+    }),
+  );
+  await changeRequest(requestSide(ctx), request.id, (r) => ({ ...r, draft: { copies }, updatedAt: Date.now() }));
 }
