@@ -304,20 +304,29 @@ describe('customer requests', () => {
   });
 
   it('a customer’s question to LUNA in a request’s thread: the owners get LUNA’s draft privately, and the card links it', async () => {
-    await start({ detection: 'every' }, 'Enterprise', { config: { customerChannels: { owners: { [SHARED]: [OWNER] } } } });
+    await start({ detection: 'every' }, 'Enterprise', {
+      config: { customerChannels: { owners: { [SHARED]: [OWNER] } } },
+    });
     const asked = await say(CUSTOMER, 'How do I rotate our API key?');
     await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
     // The customer asks LUNA in the request's thread (externalMentions: draft, the default).
-    const event = h.slack.userEvent({ user: CUSTOMER, channel: SHARED, text: '<@U0LUNA> can you help with this?', threadTs: asked });
+    const event = h.slack.userEvent({
+      user: CUSTOMER,
+      channel: SHARED,
+      text: '<@U0LUNA> can you help with this?',
+      threadTs: asked,
+    });
     await deliver(event);
     await queueIdle(h);
     const dm = h.slack.dmsTo(OWNER).find((m) => JSON.stringify(m.blocks ?? []).includes('draft_post'));
     expect(dm).toBeDefined();
     const card = (await store().get(idOf(asked)))!.card!.ts;
-    await until(() => cardText(card).includes('LUNA\'s draft reply'), 'the card linking the draft');
+    await until(() => cardText(card).includes("LUNA's draft reply"), 'the card linking the draft');
     expect(cardText(card)).toMatch(/LUNA's draft reply: <https:\/\/[^|]+\|open> \(<@U0CSM1>\)/);
     // The customer reads only the holding reply.
-    expect(h.slack.botMessages(SHARED, asked).map((m) => m.text)).toEqual(["Thanks, I've passed this to your account team; someone will reply here."]);
+    expect(h.slack.botMessages(SHARED, asked).map((m) => m.text)).toEqual([
+      "Thanks, I've passed this to your account team; someone will reply here.",
+    ]);
   });
 
   it('a request of an account without an owner is unassigned, and the channel’s owners are told privately', async () => {

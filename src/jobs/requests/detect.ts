@@ -1,14 +1,14 @@
 import { requestSide } from '../../steps/requests.js';
 import { z } from 'zod';
 import { PRIORITIES } from '../../config/requests.js';
+import { SignalBudget } from '../../steps/signal-budget.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { DETECT_BATCH_MAX, DETECTION_WINDOW_KEY, tsMillis } from '../../domain/request-policy.js';
 import { truncate } from '../../domain/text.js';
-import { tokensSpent } from '../../infra/metrics.js';
 import { detectionPrompt, detectRequests, type DetectionInput } from '../../llm/request-detect.js';
 import { estimateTokens, resolveModel } from '../../personas/models.js';
 import { openAndAnnounce } from '../../slack-api/request-card.js';
-import { utcDay, type MessageRef } from '../../stores/signals.js';
+import type { MessageRef } from '../../stores/signals.js';
 
 /** What a classified window keeps for its retries: the messages read as requests, with the priority read. */
 const Detected = z.object({
@@ -74,8 +74,7 @@ async function classify(ctx: JobContext, refs: MessageRef[]): Promise<Detected> 
   const parts = Array.from({ length: Math.ceil(refs.length / DETECT_BATCH_MAX) }, (_, i) =>
     refs.slice(i * DETECT_BATCH_MAX, (i + 1) * DETECT_BATCH_MAX),
   );
-  const day = utcDay(Date.now());
-  let spent = await ctx.stores.signals.spent(day);
+  const budget = await SignalBudget.today(ctx);
   const inputs = parts.map((part) => ({
     part,
     input: {
@@ -91,19 +90,16 @@ async function classify(ctx: JobContext, refs: MessageRef[]): Promise<Detected> 
   const over: MessageRef[] = [];
   for (const p of inputs) {
     const estimate = estimateTokens(JSON.stringify(detectionPrompt(p.input))) + 200;
-    if (spent + estimate > signals.dailyTokenBudget) over.push(...p.part);
-    else {
-      spent += estimate;
-      fitting.push(p);
-    }
+    if (budget.take(estimate)) fitting.push(p);
+    else over.push(...p.part);
   }
   if (over.length) {
     ctx.log.warn(
       'signals.dailyTokenBudget is spent for today (UTC); customer messages open requests without the model',
       {
         messages: over.length,
-        spent,
-        budget: signals.dailyTokenBudget,
+        spent: budget.spentSoFar,
+        budget: budget.limit,
       },
     );
   }
@@ -114,8 +110,7 @@ async function classify(ctx: JobContext, refs: MessageRef[]): Promise<Detected> 
         input,
         timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
       });
-      ctx.metrics.recordUsage(out.usage);
-      ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, tokensSpent(out.usage)));
+      await budget.spend(out.usage);
       return part.flatMap((r, i) => {
         const label = `m${i + 1}`;
         if (!out.requests.has(label)) return [];

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { JobContext } from '../../contracts/job-context.js';
 import { SIGNAL_KINDS, type Account } from '../../domain/accounts.js';
 import { truncate } from '../../domain/text.js';
-import { tokensSpent } from '../../infra/metrics.js';
+import { SignalBudget } from '../../steps/signal-budget.js';
 import { classifySignals, signalPrompt, type SignalInput } from '../../llm/signals.js';
 import { estimateTokens, resolveModel } from '../../personas/models.js';
 import { keyOf } from '../../slack-api/messages.js';
-import { utcDay, type MessageRef } from '../../stores/signals.js';
+import type { MessageRef } from '../../stores/signals.js';
 
 // A batch's classification: its messages in parts that fit the signals' daily token budget, one structured call
 // on the small model per part, and the result stored for the batch's retries.
@@ -38,9 +38,7 @@ export async function classifyParts(
   log: JobContext['log'],
 ): Promise<Array<StoredResult & { messages: number }>> {
   const config = ctx.settings.workspace.signals;
-  const day = utcDay(Date.now());
-  let spent = await ctx.stores.signals.spent(day);
-  ctx.metrics.signalTokens.set(spent);
+  const budget = await SignalBudget.today(ctx);
   const people = await ctx.directory.people(parts.flat().map((r) => r.user));
   const areas = ctx.settings.workspace.escalation?.owners.map((o) => o.area) ?? [];
   const fitting: Array<{
@@ -62,16 +60,15 @@ export async function classifyParts(
       })),
     };
     const estimate = estimateTokens(JSON.stringify(signalPrompt(input))) + 300;
-    if (spent + estimate > config.dailyTokenBudget) {
+    if (!budget.take(estimate)) {
       log.warn('signals.dailyTokenBudget is spent for today (UTC); messages are left unclassified', {
-        spent,
+        spent: budget.spentSoFar,
         estimate,
-        budget: config.dailyTokenBudget,
+        budget: budget.limit,
         messages: parts.slice(fitting.length).flat().length,
       });
       break;
     }
-    spent += estimate;
     fitting.push({ refs, labelled, input });
   }
   return Promise.all(
@@ -81,8 +78,7 @@ export async function classifyParts(
         input,
         timeoutMs: ctx.settings.workspace.model.streamIdleTimeoutSeconds * 2000,
       });
-      ctx.metrics.recordUsage(out.usage);
-      ctx.metrics.signalTokens.set(await ctx.stores.signals.spend(day, tokensSpent(out.usage)));
+      await budget.spend(out.usage);
       const byLabel = new Map(labelled.map((l) => [l.label, l.ref]));
       return {
         messages: refs.length,
