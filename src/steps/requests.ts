@@ -3,7 +3,7 @@ import type { RequestRecord } from '../domain/requests.js';
 import { mentionPattern } from '../domain/slack-ids.js';
 import { requestViews } from '../render/request-views.js';
 import { changeRequest, type RequestSide } from '../slack-api/request-card.js';
-import { requestsOn } from '../domain/request-policy.js';
+import { requestsOn, tracksRequests } from '../domain/request-policy.js';
 import { readThread } from '../slack-api/thread.js';
 
 // What every request job hands the card's code: the job's context, the card's views, and what a resolved request
@@ -65,4 +65,21 @@ export async function showDraftOnCard(
     }),
   );
   await changeRequest(requestSide(ctx), request.id, (r) => ({ ...r, draft: { copies }, updatedAt: Date.now() }));
+}
+
+/**
+ * The request a message of a requests channel belongs to, or why there is none: requests are off in the channel, or
+ * no request has that message (`opening`: only as its opening message; otherwise also a grouped follow-up or its
+ * thread's parent). `none` is the outcome a job reports then.
+ */
+export async function requestFor(
+  ctx: Pick<JobContext, 'settings' | 'stores'>,
+  at: { channel: string; ts: string },
+  o: { none: string; opening?: boolean },
+): Promise<{ request: RequestRecord } | { outcome: string }> {
+  if (!tracksRequests(ctx.settings.workspace.requests.channels, at.channel))
+    return { outcome: 'requests are off in this channel' };
+  const request = await ctx.stores.requests.findByMessage(at.channel, at.ts);
+  if (!request || (o.opening && request.messageTs !== at.ts)) return { outcome: o.none };
+  return { request };
 }

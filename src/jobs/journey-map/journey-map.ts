@@ -31,7 +31,7 @@ export async function journeyMapJob(
   const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
   const log = ctx.log.child({ job: jobId, channel: p.channel });
   const store = ctx.stores.journeys;
-  // A journey map is model work a person asked for: it counts against their limits like a mention (jobs/mention-limits.ts).
+  // A journey map is model work a person asked for: it counts against their limits like a mention (steps/mention-limits.ts).
   if (
     !(await admitMention(ctx, jobId, {
       userId: p.userId,

@@ -1,4 +1,4 @@
-import { requestSide } from '../../steps/requests.js';
+import { requestFor, requestSide } from '../../steps/requests.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
 import { assign, resolve, setPriority } from '../../domain/request-lifecycle.js';
@@ -15,12 +15,15 @@ export async function requestReactionJob(
   ctx: JobContext,
 ): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
+  if (p.kind === 'request') {
+    if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel))
+      return { outcome: 'requests are off in this channel' };
+    return openForReaction(job, ctx);
+  }
+  const found = await requestFor(ctx, p, { none: 'not a request’s message' });
+  if (!('request' in found)) return found;
+  const { request } = found;
   const side = requestSide(ctx);
-  if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel))
-    return { outcome: 'requests are off in this channel' };
-  if (p.kind === 'request') return openForReaction(job, ctx);
-  const request = await ctx.stores.requests.findByMessage(p.channel, p.ts);
-  if (!request) return { outcome: 'not a request’s message' };
   if (await ctx.directory.isExternal(p.userId))
     return { outcome: 'refused: not a member of the team', request: request.id };
   const at = Math.max(Date.now(), tsMillis(p.eventTs));

@@ -1,7 +1,7 @@
-import { requestSide } from '../../steps/requests.js';
+import { requestFor, requestSide } from '../../steps/requests.js';
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { isPleasantry } from '../../domain/pleasantry.js';
-import { tracksRequests, tsMillis } from '../../domain/request-policy.js';
+import { tsMillis } from '../../domain/request-policy.js';
 import { reopen, respond } from '../../domain/request-lifecycle.js';
 import { changeRequest, requestPolicy } from '../../slack-api/request-card.js';
 
@@ -15,11 +15,10 @@ export async function requestReplyJob(
   ctx: JobContext,
 ): Promise<{ outcome: string; request?: string }> {
   const p = job.data;
+  const found = await requestFor(ctx, { channel: p.channel, ts: p.threadTs }, { none: 'not a request’s thread' });
+  if (!('request' in found)) return found;
+  const { request } = found;
   const side = requestSide(ctx);
-  if (!tracksRequests(ctx.settings.workspace.requests.channels, p.channel))
-    return { outcome: 'requests are off in this channel' };
-  const request = await ctx.stores.requests.findByMessage(p.channel, p.threadTs);
-  if (!request) return { outcome: 'not a request’s thread' };
   const policy = requestPolicy(ctx);
   const at = tsMillis(p.ts);
   const team = !(await ctx.directory.isExternal(p.userId, p.userTeam));
