@@ -17,7 +17,12 @@ export function requestSide(ctx: JobContext): RequestSide {
   return {
     ...ctx,
     views: requestViews(ctx.settings.workspace.requests),
-    onResolvedChange: (r, resolved) => rememberResolved(ctx, r, resolved),
+    // The card is already updated: a failure to index is logged, not retried with the job (which would find the
+    // request unchanged and never index it).
+    onResolvedChange: (r, resolved) =>
+      rememberResolved(ctx, r, resolved).catch((err: unknown) =>
+        ctx.log.warn('could not update the knowledge index for a resolved request', { request: r.id, err }),
+      ),
   };
 }
 
