@@ -1,32 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/config/load.js';
-import { SettingsError } from '../../src/infra/errors.js';
+import { problemsOf, withConfig } from '../helpers/config.js';
 
-const ENV = {
-  SLACK_BOT_TOKEN: 'xoxb-1',
-  SLACK_SIGNING_SECRET: 'secret',
-  ANTHROPIC_API_KEY: 'sk-test',
-  LUNA_PERSONAS_DIR: path.resolve('personas'),
-};
-
-async function load(yaml: string) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'luna-knowledge-config-'));
-  await writeFile(path.join(dir, 'luna.config.yml'), yaml);
-  return loadSettings({ ...ENV }, dir);
-}
-
-async function problems(yaml: string): Promise<string[]> {
-  try {
-    await load(yaml);
-  } catch (err) {
-    expect(err).toBeInstanceOf(SettingsError);
-    return (err as SettingsError).problems.map((p) => `${p.where}: ${p.problem}`);
-  }
-  throw new Error('expected a SettingsError');
-}
+const load = (yaml: string) => withConfig(yaml);
+const problems = (yaml: string) => problemsOf(withConfig(yaml));
 
 /** PRODUCT.md's example, as a CS lead would paste it. */
 const EXAMPLE = `

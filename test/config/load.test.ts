@@ -1,33 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/config/load.js';
 import { SettingsError } from '../../src/infra/errors.js';
+import { BASE_ENV, problemsOf, withConfig } from '../helpers/config.js';
 
 const PERSONAS = path.resolve('personas');
-const BASE_ENV = {
-  SLACK_BOT_TOKEN: 'xoxb-1',
-  SLACK_SIGNING_SECRET: 'secret',
-  ANTHROPIC_API_KEY: 'sk-test',
-  LUNA_PERSONAS_DIR: PERSONAS,
-};
-
-async function withConfig(yaml: string | undefined, env: Record<string, string | undefined> = BASE_ENV) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'luna-config-'));
-  if (yaml !== undefined) await writeFile(path.join(dir, 'luna.config.yml'), yaml);
-  return loadSettings({ ...env }, dir);
-}
-
-async function problemsOf(p: Promise<unknown>): Promise<string[]> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SettingsError);
-    return (err as SettingsError).problems.map((x) => `${x.where}: ${x.problem}`);
-  }
-  throw new Error('expected a SettingsError');
-}
 
 const VALID = `
 persona: luna
