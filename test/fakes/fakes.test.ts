@@ -1,24 +1,16 @@
 import Anthropic, { APIError, APIUserAbortError, BadRequestError } from '@anthropic-ai/sdk';
-import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPIPlatformError } from '@slack/web-api';
+import { ErrorCode, WebClient, type WebAPIPlatformError } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAnthropic } from './anthropic-server.js';
 import { FakeSlack } from './slack-server.js';
+import { silentLogger } from './web-client.js';
 
 /** The fakes, proven with the real clients over loopback. */
 
 let slack: FakeSlack;
 let client: WebClient;
 /** WebClient logs Slack's `[ERROR]` response messages; the tests provoke them on purpose. */
-const silent: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
-const quiet = { logger: silent };
+const quiet = { logger: silentLogger };
 
 beforeAll(async () => {
   slack = await FakeSlack.start();

@@ -1,23 +1,15 @@
-import { LogLevel, WebClient, type Logger } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from './slack-server.js';
+import { clientFor } from './web-client.js';
 
 /** The fake's streaming, feedback-button and agent-view methods keep Slack's rules, errors included. */
 
-const silent: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
 let slack: FakeSlack;
 let client: WebClient;
 beforeAll(async () => {
   slack = await FakeSlack.start();
-  client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, logger: silent });
+  client = clientFor(slack);
   slack.addChannel({ id: 'C0STREAM' });
   slack.addChannel({ id: 'D0ALICE', is_im: true, user: 'U0ALICE' });
 });
