@@ -49,3 +49,8 @@ export function mention(id: string): string {
 export function mentionPattern(userId: string, flags = ''): RegExp {
   return new RegExp(`<@${userId.replace(/[^A-Z0-9]/g, '')}(\\|[^>]*)?>`, flags);
 }
+
+/** A message's words without `userId`'s mentions (LUNA's own, in a question to LUNA), trimmed. */
+export function wordsBesides(userId: string, text: string | undefined): string {
+  return (text ?? '').replace(mentionPattern(userId, 'g'), '').trim();
+}

@@ -1,6 +1,6 @@
 import type { JobContext } from '../contracts/job-context.js';
 import type { RequestRecord } from '../domain/requests.js';
-import { mentionPattern } from '../domain/slack-ids.js';
+import { wordsBesides } from '../domain/slack-ids.js';
 import { requestViews } from '../render/request-views.js';
 import { changeRequest, type RequestSide } from '../slack-api/request-card.js';
 import { requestsOn, tracksRequests } from '../domain/request-policy.js';
@@ -31,8 +31,7 @@ async function rememberResolved(ctx: JobContext, r: RequestRecord, resolved: boo
   if (!knowledge || !r.accountId) return;
   if (!resolved) return knowledge.indexer.removeResolvedRequest(r.id);
   const thread = await readThread(ctx.slack, r.channel, r.threadTs);
-  const words = (text: string | undefined) =>
-    (text ?? '').replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim();
+  const words = (text: string | undefined) => wordsBesides(ctx.identity.botUserId, text);
   const answers: string[] = [];
   for (const m of thread.slice(1)) {
     if (!m.user || m.bot_id || !words(m.text)) continue;

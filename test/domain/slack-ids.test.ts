@@ -1,7 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChannelId, SlackTs, TeamId, TriggerId, UserId, mention, mentionPattern } from '../../src/domain/slack-ids.js';
+import {
+  ChannelId,
+  SlackTs,
+  TeamId,
+  TriggerId,
+  UserId,
+  mention,
+  mentionPattern,
+  wordsBesides,
+} from '../../src/domain/slack-ids.js';
 import { decidedNotice, draftNotice, ownersAlert } from '../../src/render/draft-blocks.js';
 import { mentionList } from '../../src/domain/escalation.js';
 
@@ -83,6 +92,8 @@ describe('mention', () => {
     expect('<@U0LUNA> digest'.replace(mentionPattern('U0LUNA', 'g'), '').trim()).toBe('digest');
     expect(mentionPattern('U0LUNA').test('hi <@U0LUNA|luna>')).toBe(true);
     expect(mentionPattern('U0LUNA').test('hi <@U0LUNAX>')).toBe(false);
+    expect(wordsBesides('U0LUNA', ' <@U0LUNA|luna> what about <@U0CSM1>? <@U0LUNA> ')).toBe('what about <@U0CSM1>?');
+    expect(wordsBesides('U0LUNA', undefined)).toBe('');
   });
 
   it('is the only place in src/ that writes <@…>, <#…> or <!subteam^…> around a value', () => {

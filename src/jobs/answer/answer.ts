@@ -1,5 +1,5 @@
 import type { JobContext, LunaJob } from '../../contracts/job-context.js';
-import { mentionPattern } from '../../domain/slack-ids.js';
+import { wordsBesides } from '../../domain/slack-ids.js';
 import { readAccountContext } from '../../llm/account-brief.js';
 import { participantsOf, postedParts, readThread, type SlackThreadMessage } from '../../slack-api/thread.js';
 import { guardFrom, postChecked } from '../../steps/customer-guard.js';
@@ -105,6 +105,5 @@ export async function answerJob(job: LunaJob<'answer'>, ctx: JobContext): Promis
 /** A mention that carries files and no words: nothing to answer yet. */
 function attachmentsOnly(m: SlackThreadMessage | undefined, botUserId: string): boolean {
   const files = (m as { files?: unknown[] } | undefined)?.files ?? [];
-  const words = (m?.text ?? '').replace(mentionPattern(botUserId, 'g'), '').trim();
-  return files.length > 0 && words === '';
+  return files.length > 0 && wordsBesides(botUserId, m?.text) === '';
 }

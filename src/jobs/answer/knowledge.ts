@@ -2,7 +2,7 @@ import type { TextCitation } from '@anthropic-ai/sdk/resources/messages';
 import type { AnswerPayload } from '../../contracts/jobs.js';
 import type { JobContext } from '../../contracts/job-context.js';
 import { questionForRetrieval, sourcesVerdict, type Chunk, type Place } from '../../domain/knowledge.js';
-import { mentionPattern } from '../../domain/slack-ids.js';
+import { wordsBesides } from '../../domain/slack-ids.js';
 import type { AccountContext } from '../../llm/account-brief.js';
 import { CitationCollector, sourcesFooter } from '../../llm/citations.js';
 import type { SlackThreadMessage } from '../../slack-api/thread.js';
@@ -28,8 +28,7 @@ export async function retrievePassages(
   place: Place,
 ): Promise<Chunk[]> {
   if (!ctx.knowledge) return [];
-  const words = (m: SlackThreadMessage) =>
-    (m.text ?? '').replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim();
+  const words = (m: SlackThreadMessage) => wordsBesides(ctx.identity.botUserId, m.text);
   const at = thread.findIndex((m) => m.ts === p.messageTs);
   const asked = at >= 0 ? thread[at]! : thread[thread.length - 1];
   const earlier = (at >= 0 ? thread.slice(0, at) : thread.slice(0, -1)).map(words);
@@ -64,8 +63,8 @@ export async function groundAnswer(
   ctx.metrics.knowledgeAnswers.inc({ sources: cited ? 'cited' : 'uncited' });
   const verdict = sourcesVerdict(s.place, cited, ctx.settings.workspace.knowledge.customerAnswersNeedSources);
   if (verdict !== 'post') {
-    const asked = thread.find((m) => m.ts === p.messageTs)?.text ?? '';
-    const question = asked.replace(mentionPattern(ctx.identity.botUserId, 'g'), '').trim().slice(0, 300);
+    const asked = thread.find((m) => m.ts === p.messageTs)?.text;
+    const question = wordsBesides(ctx.identity.botUserId, asked).slice(0, 300);
     await ctx.knowledge.store.recordGap({ question, channel: p.channel, at: Date.now() });
   }
   return {
