@@ -1,6 +1,7 @@
 import type { JobContext } from '../contracts/job-context.js';
 import { customerNames } from '../domain/audience.js';
 import { dmChannel } from '../slack-api/dm.js';
+import { tellOnly } from '../slack-api/tell-only.js';
 
 /**
  * Internal analysis (digests, journey maps) asked for where a customer reads along goes to the person who
@@ -42,9 +43,9 @@ export async function sayPrivately(
   text: string,
   threadTs?: string,
 ): Promise<void> {
-  await ctx.slack.chat
-    .postEphemeral({ channel, user: userId, text, ...(threadTs ? { thread_ts: threadTs } : {}) })
-    .catch((err: unknown) => ctx.log.debug('could not post an ephemeral note', { channel, err }));
+  await tellOnly(ctx.slack, { channel, user: userId, threadTs }, text).catch((err: unknown) =>
+    ctx.log.debug('could not post an ephemeral note', { channel, err }),
+  );
 }
 
 /** The customer's people among these users (id → organisation name), for prompts that mark the customer's voice. */
