@@ -92,7 +92,9 @@ export class RequestTimers {
    * job fires, another job never does. `fire` gets the record as it is now, and `again: true` when this job had
    * claimed the timer before — its earlier attempt failed, or its worker died, possibly after the post went out —
    * so it looks for its own earlier post before posting (that is what makes a crash mid-post exactly-once too).
-   * Afterwards the record notes the warning or breach (`warned`, `breached`).
+   * Afterwards the record notes the warning or breach (`warned`, `breached`). A warning whose worker died after
+   * its post and before that note, and whose breach fired before the retry, stays un-noted: the retry finds it
+   * superseded by the breach and posts nothing.
    */
   async fireOnce(
     t: RequestTimer,

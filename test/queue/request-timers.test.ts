@@ -110,7 +110,9 @@ describe('request timers across workers and restarts', () => {
       expect(at('firstResponse', 'warn')).toBeGreaterThanOrEqual(record.warn.firstResponse);
       expect(at('firstResponse', 'breach')).toBeGreaterThanOrEqual(record.due.firstResponse);
       expect(at('resolution', 'breach')).toBeGreaterThanOrEqual(record.due.resolution);
-      expect(record.warned.sort()).toEqual(['firstResponse', 'resolution']);
+      // Both breaches are noted, so no warning or breach of this request can fire again. (A warning's note may be
+      // missing: its worker was killed after the post and before the note, and the breach came before the retry,
+      // which then finds the warning superseded. The fired list above shows it went out once all the same.)
       expect(record.breached.sort()).toEqual(['firstResponse', 'resolution']);
     }
     expect(got.some((f) => f.key.startsWith(movedLater.id))).toBe(false);
