@@ -32,6 +32,8 @@ export const TriggerId = z.string().regex(/^[A-Za-z0-9.]{1,100}$/);
 
 export const isUserId = (s: string): boolean => USER.test(s);
 export const isChannelId = (s: string): boolean => CHANNEL.test(s);
+/** A direct message's conversation: its id starts with D. */
+export const isDirectMessageId = (channel: string): boolean => channel.startsWith('D');
 
 /**
  * The one way an id becomes a mention in mrkdwn: a person as `<@U…>`, a conversation as `<#C…>`, a user group

@@ -3,6 +3,7 @@ import type { Workspace } from '../config/workspace.js';
 import { accountForChannel, fromBook, type Account } from '../domain/accounts.js';
 import type { AccountStore } from '../stores/accounts.js';
 import type { Directory } from './directory.js';
+import { isDirectMessageId } from '../domain/slack-ids.js';
 
 /**
  * Which account a channel is about (not a Slack API wrapper: it asks the directory for the channel's audience), from the account book (LUNA_ACCOUNTS, reloaded when it changes), the
@@ -20,7 +21,7 @@ export class ChannelAccounts {
 
   /** The account of a channel, or undefined (a DM, an internal channel about no account). */
   async forChannel(channel: string): Promise<Account | undefined> {
-    if (channel.startsWith('D')) return undefined;
+    if (isDirectMessageId(channel)) return undefined;
     const audience = await this.directory.audience(channel);
     const account = accountForChannel(
       { channel, name: audience.name, customers: audience.customers },

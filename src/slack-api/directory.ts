@@ -11,6 +11,7 @@ import {
 } from '../domain/audience.js';
 import type { DirectoryStore } from '../stores/directory.js';
 import { slackErrorCode } from './errors.js';
+import { isDirectMessageId } from '../domain/slack-ids.js';
 
 /**
  * Answers "who can read this channel?" and "is this person one of ours?" from Slack (conversations.info,
@@ -24,6 +25,11 @@ export class Directory {
     private readonly home: Home,
     private readonly config: Workspace['customerChannels'],
   ) {}
+
+  /** True where only the team reads: a DM with LUNA, or a channel whose audience is internal. */
+  async teamOnly(channel: string): Promise<boolean> {
+    return isDirectMessageId(channel) || (await this.audience(channel)).kind === 'internal';
+  }
 
   async audience(channel: string): Promise<Audience> {
     const configured = this.config.channels[channel];

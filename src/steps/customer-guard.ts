@@ -5,6 +5,7 @@ import { ownersFor } from '../domain/escalation.js';
 import { parseKpiTargets } from '../personas/kpis.js';
 import { postPart, type LunaPart } from '../slack-api/post.js';
 import { readAccountContext, type AccountContext } from '../llm/account-brief.js';
+import { isDirectMessageId } from '../domain/slack-ids.js';
 
 /**
  * The check of everything LUNA posts where a customer reads (domain/customer-text.ts), for one channel: the
@@ -39,7 +40,7 @@ export async function guardFor(
   return guardFrom(
     ctx,
     channel,
-    await readAccountContext(ctx, { channel, isDirectMessage: channel.startsWith('D') }),
+    await readAccountContext(ctx, { channel, isDirectMessage: isDirectMessageId(channel) }),
     participants,
   );
 }
@@ -50,7 +51,7 @@ export async function guardIfCustomer(
   channel: string,
   participants: Iterable<string>,
 ): Promise<CustomerGuard | undefined> {
-  if (channel.startsWith('D') || (await ctx.directory.audience(channel)).kind === 'internal') return undefined;
+  if (await ctx.directory.teamOnly(channel)) return undefined;
   return guardFor(ctx, channel, participants);
 }
 

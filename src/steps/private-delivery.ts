@@ -2,6 +2,7 @@ import type { JobContext } from '../contracts/job-context.js';
 import { customerNames } from '../domain/audience.js';
 import { dmChannel } from '../slack-api/dm.js';
 import { tellOnly } from '../slack-api/tell-only.js';
+import { isDirectMessageId } from '../domain/slack-ids.js';
 
 /**
  * Internal analysis (digests, journey maps) asked for where a customer reads along goes to the person who
@@ -27,7 +28,7 @@ export async function routeInternalOutput(
   userId: string,
   what: string,
 ): Promise<Route> {
-  if (channel.startsWith('D')) return { kind: 'here' };
+  if (isDirectMessageId(channel)) return { kind: 'here' };
   const audience = await ctx.directory.audience(channel);
   if (audience.kind === 'internal') return { kind: 'here' };
   if ((await ctx.directory.person(userId)).external)
@@ -54,7 +55,7 @@ export async function customersAmong(
   channel: string,
   users: Iterable<string>,
 ): Promise<Map<string, string>> {
-  if (channel.startsWith('D') || (await ctx.directory.audience(channel)).kind === 'internal') return new Map();
+  if (await ctx.directory.teamOnly(channel)) return new Map();
   const people = await ctx.directory.people(users);
   return new Map([...people.values()].filter((p) => p.external).map((p) => [p.id, p.organisation?.name ?? 'external']));
 }

@@ -8,7 +8,7 @@ import { callStructured } from '../../llm/structured.js';
 import type { JourneyMapPayload } from '../../contracts/jobs.js';
 import { toThreadMessages, type SlackThreadMessage } from '../../slack-api/thread.js';
 import type { JobContext } from '../../contracts/job-context.js';
-import { mention } from '../../domain/slack-ids.js';
+import { isDirectMessageId, mention } from '../../domain/slack-ids.js';
 
 /** A whole map is a few thousand tokens of JSON; 8 stages with every list full stay well under this. */
 const MAX_TOKENS = 8192;
@@ -27,7 +27,7 @@ export async function buildMap(
         ctx.settings.workspace.model.threadTokenBudget,
       )
     : undefined;
-  const where = p.channel.startsWith('D') ? 'a direct message' : `a thread in channel ${mention(p.channel)}`;
+  const where = isDirectMessageId(p.channel) ? 'a direct message' : `a thread in channel ${mention(p.channel)}`;
   const prompt = buildJourneyPrompt({
     persona: ctx.settings.persona,
     subject: p.subject,

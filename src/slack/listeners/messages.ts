@@ -7,6 +7,7 @@ import type { SlackAdapterDeps } from '../deps.js';
 import { fromAPerson, parseMessage, type IncomingMessage } from '../message-events.js';
 import { enqueueJourneyMapMention, threadDigestPayload } from '../mention-jobs.js';
 import { observeAck, receivedEpoch } from '../received.js';
+import { isDirectMessageId } from '../../domain/slack-ids.js';
 
 /** `@luna …` in channels and threads, and direct messages: both become one `answer` job per message. */
 export function registerMessageListeners(app: App, deps: SlackAdapterDeps): void {
@@ -56,7 +57,7 @@ async function enqueue(
     threadTs: m.thread_ts ?? m.ts,
     userId: m.user!, // fromAPerson: a person's message names its author
     ...(m.user_team ? { userTeam: m.user_team } : {}),
-    isDirectMessage: m.channel_type === 'im' || m.channel.startsWith('D'),
+    isDirectMessage: m.channel_type === 'im' || isDirectMessageId(m.channel),
     receivedAt: receivedEpoch(context),
   };
   const intent = mentionIntent(m.text ?? '');
