@@ -49,99 +49,107 @@ describe('rediss://', () => {
     }
   });
 
-  it.skipIf(!ownServers || !onPath('openssl'))('runs end to end against a TLS-only Redis', async () => {
-    const server = await startRedisServer((port, dir) => {
-      const { cert, key } = selfSignedCert(dir);
-      return [
-        '--port',
-        '0',
-        '--tls-port',
-        String(port),
-        '--tls-cert-file',
-        cert,
-        '--tls-key-file',
-        key,
-        '--tls-ca-cert-file',
-        cert,
-        '--tls-auth-clients',
-        'no',
-      ];
-    });
-    const [slack, anthropic] = await Promise.all([FakeSlack.start(), FakeAnthropic.start()]);
-    slack.addChannel({ id: 'C0SUPPORT' });
-    const env = await testEnv({ slack, anthropic, prefix: 'luna', config: 'persona: luna\n', env: {} });
-    // A private CA, trusted the way an operator would: NODE_EXTRA_CA_CERTS.
-    const luna = await startLunaProcess({
-      ...env,
-      REDIS_URL: `rediss://localhost:${server.port}`,
-      NODE_EXTRA_CA_CERTS: path.join(server.dir, 'cert.pem'),
-    });
-    try {
-      const ts = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA> over TLS?' });
-      const event = eventEnvelope({
-        type: 'app_mention',
-        user: 'U0ALICE',
-        text: '<@U0LUNA> over TLS?',
-        ts,
-        channel: 'C0SUPPORT',
+  it.skipIf(!ownServers || !onPath('openssl'))(
+    'runs end to end against a TLS-only Redis',
+    async () => {
+      const server = await startRedisServer((port, dir) => {
+        const { cert, key } = selfSignedCert(dir);
+        return [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          cert,
+          '--tls-key-file',
+          key,
+          '--tls-ca-cert-file',
+          cert,
+          '--tls-auth-clients',
+          'no',
+        ];
       });
-      const res = await signedRequest(`http://127.0.0.1:${luna.port}/slack/events`, event, {
-        signingSecret: SIGNING_SECRET,
+      const [slack, anthropic] = await Promise.all([FakeSlack.start(), FakeAnthropic.start()]);
+      slack.addChannel({ id: 'C0SUPPORT' });
+      const env = await testEnv({ slack, anthropic, prefix: 'luna', config: 'persona: luna\n', env: {} });
+      // A private CA, trusted the way an operator would: NODE_EXTRA_CA_CERTS.
+      const luna = await startLunaProcess({
+        ...env,
+        REDIS_URL: `rediss://localhost:${server.port}`,
+        NODE_EXTRA_CA_CERTS: path.join(server.dir, 'cert.pem'),
       });
-      expect(res.status).toBe(200);
-      await slack.waitFor(() => answersIn(slack, 'C0SUPPORT', ts).length === 1, 10_000, 'answer over TLS');
-    } finally {
-      await luna.stop();
-      await Promise.all([server.stop(), slack.close(), anthropic.close()]);
-    }
-  });
+      try {
+        const ts = slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: '<@U0LUNA> over TLS?' });
+        const event = eventEnvelope({
+          type: 'app_mention',
+          user: 'U0ALICE',
+          text: '<@U0LUNA> over TLS?',
+          ts,
+          channel: 'C0SUPPORT',
+        });
+        const res = await signedRequest(`http://127.0.0.1:${luna.port}/slack/events`, event, {
+          signingSecret: SIGNING_SECRET,
+        });
+        expect(res.status).toBe(200);
+        await slack.waitFor(() => answersIn(slack, 'C0SUPPORT', ts).length === 1, 20_000, 'answer over TLS');
+      } finally {
+        await luna.stop();
+        await Promise.all([server.stop(), slack.close(), anthropic.close()]);
+      }
+    },
+    45_000,
+  );
 });
 
 describe('Redis Cluster', () => {
-  it.skipIf(!ownServers)('with a hash-tag prefix every key LUNA and BullMQ write is in one slot', async () => {
-    const server = await startRedisServer((port, dir) => [
-      '--port',
-      String(port),
-      '--cluster-enabled',
-      'yes',
-      '--cluster-config-file',
-      path.join(dir, 'nodes.conf'),
-    ]);
-    const url = `redis://127.0.0.1:${server.port}`;
-    const admin = new Redis(url);
-    try {
-      // A one-node cluster owning every slot: it refuses any command or script whose keys span slots.
-      await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-      for (let i = 0; !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO'))); i++) {
-        if (i > 200) throw new Error('cluster did not come up');
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      // Without a hash tag BullMQ's scripts span slots, so the cluster refuses them.
-      const plain = new Queue(QUEUE_NAME, {
-        connection: new Redis(url, { maxRetriesPerRequest: null }),
-        prefix: 'luna',
-      });
-      await expect(plain.add('answer', {}, { jobId: 'x' })).rejects.toThrow(/CROSSSLOT/);
-      await plain.close();
-      await admin.flushall(); // what the refused queue left behind
-
-      const prefix = `{luna-${randomUUID().slice(0, 8)}}`;
-      const h = await startHarness({ prefix, env: { REDIS_URL: url } });
+  it.skipIf(!ownServers)(
+    'with a hash-tag prefix every key LUNA and BullMQ write is in one slot',
+    async () => {
+      const server = await startRedisServer((port, dir) => [
+        '--port',
+        String(port),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        path.join(dir, 'nodes.conf'),
+      ]);
+      const url = `redis://127.0.0.1:${server.port}`;
+      const admin = new Redis(url);
       try {
-        const root = h.slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: 'Renewal risk at Acme' });
-        await h.mention({ threadTs: root, text: '<@U0LUNA> first?' });
-        await h.mention({ threadTs: root, text: '<@U0LUNA> second?' });
-        await h.slack.waitFor(() => answersIn(h.slack, 'C0SUPPORT', root).length === 2, 10_000, 'two answers');
+        // A one-node cluster owning every slot: it refuses any command or script whose keys span slots.
+        await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+        for (let i = 0; !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO'))); i++) {
+          if (i > 200) throw new Error('cluster did not come up');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        // Without a hash tag BullMQ's scripts span slots, so the cluster refuses them.
+        const plain = new Queue(QUEUE_NAME, {
+          connection: new Redis(url, { maxRetriesPerRequest: null }),
+          prefix: 'luna',
+        });
+        await expect(plain.add('answer', {}, { jobId: 'x' })).rejects.toThrow(/CROSSSLOT/);
+        await plain.close();
+        await admin.flushall(); // what the refused queue left behind
+
+        const prefix = `{luna-${randomUUID().slice(0, 8)}}`;
+        const h = await startHarness({ prefix, env: { REDIS_URL: url } });
+        try {
+          const root = h.slack.addMessage('C0SUPPORT', { user: 'U0ALICE', text: 'Renewal risk at Acme' });
+          await h.mention({ threadTs: root, text: '<@U0LUNA> first?' });
+          await h.mention({ threadTs: root, text: '<@U0LUNA> second?' });
+          await h.slack.waitFor(() => answersIn(h.slack, 'C0SUPPORT', root).length === 2, 20_000, 'two answers');
+        } finally {
+          await h.stop();
+        }
+        const keys = await admin.keys('*');
+        expect(keys.length).toBeGreaterThan(5);
+        const slots = new Set(await Promise.all(keys.map((k) => admin.call('CLUSTER', 'KEYSLOT', k))));
+        expect([...slots]).toHaveLength(1);
       } finally {
-        await h.stop();
+        admin.disconnect();
+        await server.stop();
       }
-      const keys = await admin.keys('*');
-      expect(keys.length).toBeGreaterThan(5);
-      const slots = new Set(await Promise.all(keys.map((k) => admin.call('CLUSTER', 'KEYSLOT', k))));
-      expect([...slots]).toHaveLength(1);
-    } finally {
-      admin.disconnect();
-      await server.stop();
-    }
-  });
+    },
+    45_000,
+  );
 });
