@@ -68,16 +68,23 @@ export type EscalationRequest = z.infer<typeof EscalationRequest>;
 export const EscalationTimer = z.object({ id: RecordId, stage: z.enum(['remind', 'fallback']) });
 export type EscalationTimer = z.infer<typeof EscalationTimer>;
 
+/**
+ * Who clicked a button on which of LUNA's messages (slack/click.ts `clickedBy`): a job that acts on a click acts only
+ * when the message is the one its record posted, and `userTeamId` (Slack's `user.team_id`), another organisation's,
+ * is a first sign of a stranger.
+ */
+const ClickedBy = {
+  userId: UserId,
+  userTeamId: TeamId.optional(),
+  channel: ChannelId,
+  messageTs: SlackTs,
+};
+
 /** A click on an escalation post's Acknowledge / I'll take it / Not strategic. */
 export const EscalationAction = z.object({
   id: RecordId,
   action: z.enum(['acknowledged', 'taken', 'not_strategic']),
-  userId: UserId,
-  /** The clicker's own team (Slack's `user.team_id`): another organisation's is a first sign of a stranger. */
-  userTeamId: TeamId.optional(),
-  /** Where the click came from: the job acts only when this is the escalation's own post. */
-  channel: ChannelId,
-  messageTs: SlackTs,
+  ...ClickedBy,
   at: z.number(),
   /** Slack's `action_ts` of the click: a redelivered click is the same job. */
   actionTs: ActionTs,
@@ -111,12 +118,8 @@ export type ScheduledDigestPayload = z.infer<typeof ScheduledDigestPayload>;
 export const DigestDonePayload = z.object({
   digestId: RecordId,
   action: z.number().int().min(0),
-  userId: UserId,
-  /** The clicker's own team (Slack's `user.team_id`), as for escalation buttons. */
-  userTeamId: TeamId.optional(),
-  /** The message the click came from: the job acts only when it is one of the digest's own posted parts. */
-  channel: ChannelId,
-  messageTs: SlackTs,
+  /** The job acts only when the message is one of the digest's own posted parts. */
+  ...ClickedBy,
   actionTs: ActionTs,
 });
 export type DigestDonePayload = z.infer<typeof DigestDonePayload>;
@@ -286,11 +289,8 @@ export const RequestActionPayload = z.object({
   requestId: RequestIdField,
   action: z.enum(['take', 'resolve', 'priority']),
   priority: z.enum(['urgent', 'high', 'normal', 'low']).optional(),
-  userId: UserId,
-  userTeamId: TeamId.optional(),
-  /** Where the click came from: the job acts only when it is the request's own card. */
-  channel: ChannelId,
-  messageTs: SlackTs,
+  /** The job acts only when the message is the request's own card. */
+  ...ClickedBy,
   actionTs: ActionTs,
 });
 export type RequestActionPayload = z.infer<typeof RequestActionPayload>;
