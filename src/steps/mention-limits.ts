@@ -4,6 +4,7 @@ import { tellOnly } from '../slack-api/tell-only.js';
 import type { Organisation } from '../domain/audience.js';
 import { tokensSpent, type ModelUsage } from '../infra/metrics.js';
 import type { LimitVerdict } from '../stores/limits.js';
+import { isDirectMessageId } from '../domain/slack-ids.js';
 
 /**
  * The limits of PRODUCT.md in front of every model call a person asks for (answers, digests, journey maps): per person a sliding minute and a UTC
@@ -25,7 +26,8 @@ export interface Asked {
   threadTs?: string | undefined;
   /** The message that mentioned LUNA, when it carries the working reaction (answers). */
   messageTs?: string | undefined;
-  isDirectMessage: boolean;
+  /** Whether the place is a DM; by default, whether `channel` is a DM's id. */
+  isDirectMessage?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface Asked {
  * asker sees it (ephemeral); in a DM, where an ephemeral would be lost, it is a plain reply.
  */
 export async function admitMention(ctx: JobContext, jobId: string, p: Asked): Promise<boolean> {
+  const inDm = p.isDirectMessage ?? isDirectMessageId(p.channel);
   const limits = ctx.settings.workspace.limits;
   const { verdict, note } = await ctx.stores.limits.admit(jobId, p.userId, {
     perMinute: limits.mentionsPerPersonPerMinute,
@@ -47,7 +50,7 @@ export async function admitMention(ctx: JobContext, jobId: string, p: Asked): Pr
       verdict === 'person_minute' ? limits.mentionsPerPersonPerMinute : limits.mentionsPerPersonPerDay,
     );
     const thread = p.threadTs ? { thread_ts: p.threadTs } : {};
-    const sent = p.isDirectMessage
+    const sent = inDm
       ? ctx.slack.chat.postMessage({ channel: p.channel, ...thread, text })
       : tellOnly(ctx.slack, { channel: p.channel, user: p.userId, threadTs: p.threadTs }, text);
     await sent.catch((err: unknown) =>
@@ -55,7 +58,7 @@ export async function admitMention(ctx: JobContext, jobId: string, p: Asked): Pr
     );
   }
   // The listener put the working reaction up at enqueue; nothing is coming.
-  if (p.messageTs && !p.isDirectMessage) await clearWorking(ctx.slack, { channel: p.channel, messageTs: p.messageTs });
+  if (p.messageTs && !inDm) await clearWorking(ctx.slack, { channel: p.channel, messageTs: p.messageTs });
   return false;
 }
 

@@ -6,7 +6,6 @@ import type { JobContext, LunaJob } from '../../contracts/job-context.js';
 import { buildRecord, publishDigest, toDigestMessages } from './publish.js';
 import { admitMention } from '../../steps/mention-limits.js';
 import { customersAmong, routeInternalOutput, sayPrivately, type Destination } from '../../steps/private-delivery.js';
-import { isDirectMessageId } from '../../domain/slack-ids.js';
 
 /**
  * `@luna digest` / the "Feedback digest" shortcut: a digest of the whole thread, posted in it — or, where
@@ -27,7 +26,6 @@ export async function threadDigestJob(
       userId: p.requestedBy,
       channel: p.channel,
       threadTs: p.threadTs,
-      isDirectMessage: isDirectMessageId(p.channel),
     }))
   ) {
     return { messages: 0, parts: 0 };

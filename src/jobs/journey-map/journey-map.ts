@@ -14,7 +14,6 @@ import { mentionPolicy } from '../../domain/mention-policy.js';
 import { customersAmong, routeInternalOutput, sayPrivately, type Destination } from '../../steps/private-delivery.js';
 import { buildMap } from './model.js';
 import { alreadyUploaded, altText, findPostedMap, postUsageOnce, slug } from './posted.js';
-import { isDirectMessageId } from '../../domain/slack-ids.js';
 
 /**
  * Builds a journey map and posts it: Block Kit in the channel (commands) or the thread (mentions), then
@@ -38,7 +37,6 @@ export async function journeyMapJob(
       userId: p.userId,
       channel: p.channel,
       threadTs: p.threadTs,
-      isDirectMessage: isDirectMessageId(p.channel),
     }))
   ) {
     return { stages: 0, reused: false, msToPicture: 0 };
