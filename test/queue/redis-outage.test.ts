@@ -104,7 +104,8 @@ describe('starting without Redis', () => {
         await Promise.all([server?.stop(), slack.close(), anthropic.close()]);
       }
     },
-    60_000,
+    // Its own waits add up to over 100 s; a loaded run took 55 s. The waits, not the test's clock, should fail it.
+    120_000,
   );
 });
 
