@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEnvelope } from '../helpers/slack-sign.js';
 import { FakeSlack } from './slack-server.js';
 import { clientFor, slackError } from './web-client.js';
+import { ACME } from '../helpers/acme.js';
 
 /** Slack Connect in the fake: shared channels, another org's users and team, through a real WebClient. */
 
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
 let slack: FakeSlack;
 let client: WebClient;
 beforeAll(async () => {

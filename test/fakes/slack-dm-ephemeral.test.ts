@@ -2,10 +2,10 @@ import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from './slack-server.js';
 import { clientFor, slackError } from './web-client.js';
+import { ACME } from '../helpers/acme.js';
 
 /** DMs, ephemerals, user groups and the "what did LUNA post here" record, through a real WebClient. */
 
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
 let slack: FakeSlack;
 let client: WebClient;
 beforeAll(async () => {

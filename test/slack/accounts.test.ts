@@ -13,17 +13,14 @@ import {
   type Harness,
 } from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
+import { addAcmeShared, CSM, SHARED } from '../helpers/acme.js';
 
 /**
  * Answers know the account: in an account's channel the per-request context (after the cached persona
  * prefix) carries its brief; elsewhere it does not. Where the customer reads, the brief informs the draft
  * and the model is told never to quote it.
  */
-const SHARED = 'C0ACMESHARED';
 const INTERNAL = 'C0ACMEINT';
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
-const CSM = 'U0CSM1';
-const CUSTOMER = 'U0ACMEDANA';
 
 const redis = new Redis(process.env.REDIS_URL!);
 let h: Harness;
@@ -67,13 +64,7 @@ async function start(
   });
   h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
   h.slack.addUser({ id: CSM, name: 'casey' });
-  h.slack.addSharedChannel({
-    id: SHARED,
-    name: 'acme-shared',
-    externalTeam: ACME,
-    members: [CSM],
-    externalMembers: [{ id: CUSTOMER, name: 'dana' }],
-  });
+  addAcmeShared(h.slack);
   h.slack.addChannel({ id: INTERNAL, name: 'acme-internal' });
   h.slack.addChannel({ id: 'C0SUPPORT', name: 'support' });
   h.anthropic.defaultReply = {

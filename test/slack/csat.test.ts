@@ -14,6 +14,7 @@ import {
   type Harness,
 } from '../helpers/harness.js';
 import { buttonClickForm, eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
+import { addAcmeShared, CSM, CUSTOMER, SHARED } from '../helpers/acme.js';
 
 /**
  * CSAT surveys over the wire: an internal member's ✅ on a customer thread's parent (reaction_added) makes
@@ -21,11 +22,7 @@ import { buttonClickForm, eventEnvelope, signedRequest } from '../helpers/slack-
  * internal member's click is refused; the App Home shows the measured CSAT beside the digest estimate, and
  * retention and milestones from the account book.
  */
-const SHARED = 'C0ACMESHARED';
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
-const CSM = 'U0CSM1';
 const CSM2 = 'U0CSM2';
-const CUSTOMER = 'U0ACMEDANA';
 const CUSTOMER2 = 'U0ACMEEVE';
 
 const redis = new Redis(process.env.REDIS_URL!);
@@ -68,12 +65,9 @@ async function start(csat: Record<string, unknown> = { enabled: true }) {
   });
   h.slack.addUser({ id: CSM, name: 'casey' });
   h.slack.addUser({ id: CSM2, name: 'cam' });
-  h.slack.addSharedChannel({
-    id: SHARED,
-    name: 'acme-shared',
-    externalTeam: ACME,
+  addAcmeShared(h.slack, {
     members: [CSM, CSM2],
-    externalMembers: [
+    customers: [
       { id: CUSTOMER, name: 'dana' },
       { id: CUSTOMER2, name: 'eve' },
     ],

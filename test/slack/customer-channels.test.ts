@@ -11,16 +11,13 @@ import {
   type Harness,
 } from '../helpers/harness.js';
 import { buttonClickForm, eventEnvelope, signedRequest, slashCommandForm } from '../helpers/slack-sign.js';
+import { ACME, addAcmeShared, CSM, CUSTOMER, SHARED } from '../helpers/acme.js';
 
 /**
  * A channel shared with Acme Corp (Slack Connect): everything LUNA posts there, Acme's people read. These
  * tests drive the real Bolt receiver with signed requests and read back what each person could see.
  */
-const SHARED = 'C0ACMESHARED';
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
-const CSM = 'U0CSM1'; // ours
-const CUSTOMER = 'U0ACMEDANA'; // Acme's
-const OWNER = 'U0CSM1';
+const OWNER = CSM;
 
 let h: Harness;
 afterEach(async () => {
@@ -38,13 +35,7 @@ async function start(customerChannels: Record<string, unknown> = {}) {
   });
   h.slack.addChannel({ id: 'C0ESC', name: 'cs-escalations' });
   h.slack.addUser({ id: CSM, name: 'casey' });
-  h.slack.addSharedChannel({
-    id: SHARED,
-    name: 'acme-shared',
-    externalTeam: ACME,
-    members: [CSM],
-    externalMembers: [{ id: CUSTOMER, name: 'dana' }],
-  });
+  addAcmeShared(h.slack);
 }
 
 /** The model: answers stream a fixed text; the escalation assessment says what `strategic` says. */

@@ -16,18 +16,15 @@ import {
   type Harness,
 } from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
+import { addAcmeShared, CSM, CUSTOMER as DANA, SHARED as ACME_SHARED } from '../helpers/acme.js';
 
 /**
  * Knowledge over the wire: documents in a folder (Markdown, HTML, text) are indexed in Redis, retrieved for a
  * question, sent to the fake Anthropic API as `search_result` blocks (which it checks as the real API does), cited
  * back, and written at the answer's end as links. Where a customer reads, an answer without a source is not posted.
  */
-const ACME_SHARED = 'C0ACMESHARED';
 const GLOBEX_SHARED = 'C0GLOBEXSHARED';
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
 const GLOBEX = { id: 'T0GLOBEX', name: 'Globex', domain: 'globex' };
-const CSM = 'U0CSM1';
-const DANA = 'U0ACMEDANA';
 const GINA = 'U0GLOBEXGINA';
 
 const redis = new Redis(process.env.REDIS_URL!);
@@ -65,13 +62,7 @@ async function start(o: { customerChannels?: Record<string, unknown>; requests?:
     env: { LUNA_ACCOUNTS: book },
   });
   h.slack.addUser({ id: CSM, name: 'casey' });
-  h.slack.addSharedChannel({
-    id: ACME_SHARED,
-    name: 'acme-shared',
-    externalTeam: ACME,
-    members: [CSM],
-    externalMembers: [{ id: DANA, name: 'dana' }],
-  });
+  addAcmeShared(h.slack);
   h.slack.addSharedChannel({
     id: GLOBEX_SHARED,
     name: 'globex-shared',

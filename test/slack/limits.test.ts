@@ -3,15 +3,12 @@ import { WORKING_REACTION } from '../../src/slack-api/working.js';
 import type { RequestBody } from '../fakes/anthropic-server.js';
 import { queueIdle, SIGNING_SECRET, startHarness, testConfig, until, type Harness } from '../helpers/harness.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
+import { addAcmeShared, CSM, CUSTOMER, SHARED } from '../helpers/acme.js';
 
 /**
  * Nobody can run up the bill: per person a sliding minute and a UTC day of mentions, per other organisation a
  * UTC day of model tokens (`limits:`). Over the wire: signed events in, model requests and what each person saw out.
  */
-const SHARED = 'C0ACMESHARED';
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
-const CSM = 'U0CSM1';
-const CUSTOMER = 'U0ACMEDANA';
 
 let h: Harness;
 afterEach(async () => {
@@ -114,13 +111,7 @@ describe('limits', () => {
       }),
     });
     h.slack.addUser({ id: CSM, name: 'casey' });
-    h.slack.addSharedChannel({
-      id: SHARED,
-      name: 'acme-shared',
-      externalTeam: ACME,
-      members: [CSM],
-      externalMembers: [{ id: CUSTOMER, name: 'dana' }],
-    });
+    addAcmeShared(h.slack);
     h.anthropic.defaultReply = {
       handler: (b: RequestBody) => (b.output_config ? { text: '{}' } : { text: 'Here is how to reset SSO.' }),
     };

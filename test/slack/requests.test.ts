@@ -5,6 +5,7 @@ import { RequestStore } from '../../src/stores/requests.js';
 import { writeAccountBook } from '../helpers/account-book.js';
 import { queueIdle, SIGNING_SECRET, startHarness, testConfig, until, type Harness } from '../helpers/harness.js';
 import { buttonClickForm, eventEnvelope, interactivityForm, signedRequest } from '../helpers/slack-sign.js';
+import { ACME, addAcmeShared, CSM, CUSTOMER, SHARED } from '../helpers/acme.js';
 
 /**
  * Customer requests over the wire: a customer's message in a Slack Connect channel arrives as a `message.channels`
@@ -12,12 +13,9 @@ import { buttonClickForm, eventEnvelope, interactivityForm, signedRequest } from
  * and select, a deletion and the SLA timers move it, and the card follows with chat.update. The customer sees none
  * of it. Targets are seconds (`0.05m`), so warnings and breaches play out in test time.
  */
-const SHARED = 'C0ACMESHARED';
 const TRIAGE = 'C0TRIAGE';
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
-const OWNER = 'U0CSM1';
+const OWNER = CSM;
 const AGENT = 'U0AGENT';
-const CUSTOMER = 'U0ACMEDANA';
 
 const redis = new Redis(process.env.REDIS_URL!);
 let h: Harness;
@@ -48,13 +46,7 @@ async function start(
   h.slack.addChannel({ id: TRIAGE, name: 'cs-triage' });
   h.slack.addUser({ id: OWNER, name: 'casey' });
   h.slack.addUser({ id: AGENT, name: 'alex' });
-  h.slack.addSharedChannel({
-    id: SHARED,
-    name: 'acme-shared',
-    externalTeam: ACME,
-    members: [OWNER, AGENT],
-    externalMembers: [{ id: CUSTOMER, name: 'dana' }],
-  });
+  addAcmeShared(h.slack, { members: [OWNER, AGENT] });
 }
 
 /** Someone posts in a channel without mentioning LUNA; `retries` resends the same delivery as Slack's retries do. */

@@ -13,6 +13,7 @@ import {
 } from '../helpers/harness.js';
 import { fakeSignalModel, isSignalRequest } from '../helpers/signal-model.js';
 import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
+import { addAcmeShared, CSM, CUSTOMER, SHARED } from '../helpers/acme.js';
 
 /**
  * Signals over the wire: customers' messages in a Slack Connect channel arrive as `message.channels` events,
@@ -20,10 +21,7 @@ import { eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
  * gets one private alert, a strategic churn risk escalates, advocacy reaches @marketing. The customer sees
  * nothing, and the daily token budget stops classification when spent.
  */
-const SHARED = 'C0ACMESHARED';
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
-const OWNER = 'U0CSM1';
-const CUSTOMER = 'U0ACMEDANA';
+const OWNER = CSM;
 const CUSTOMER2 = 'U0ACMEEVE';
 const MARKETER = 'U0MKT';
 
@@ -51,12 +49,9 @@ async function start(signals: Record<string, unknown>) {
   h.slack.addUser({ id: OWNER, name: 'casey' });
   h.slack.addUser({ id: MARKETER, name: 'mo' });
   h.slack.setUsergroup({ id: 'S0MARKETING', handle: 'marketing', users: [MARKETER] });
-  h.slack.addSharedChannel({
-    id: SHARED,
-    name: 'acme-shared',
-    externalTeam: ACME,
+  addAcmeShared(h.slack, {
     members: [OWNER],
-    externalMembers: [
+    customers: [
       { id: CUSTOMER, name: 'dana' },
       { id: CUSTOMER2, name: 'eve' },
     ],

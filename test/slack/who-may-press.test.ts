@@ -16,6 +16,7 @@ import {
 import { buttonClickForm, eventEnvelope, signedRequest } from '../helpers/slack-sign.js';
 import type { RequestBody } from '../fakes/anthropic-server.js';
 import type { EscalationTimer } from '../../src/contracts/jobs.js';
+import { ACME } from '../helpers/acme.js';
 
 /**
  * Who may press what, over the wire: signed clicks into the real Bolt receiver, the fake Slack, real Redis.
@@ -28,7 +29,6 @@ const CONFIG = testConfig({
   model: { streamIdleTimeoutSeconds: 2 },
   queue: { attempts: 3 },
 });
-const ACME = { id: 'T0ACME', name: 'Acme Corp', domain: 'acme' };
 const ANN = { id: 'U0ACMEANN', name: 'ann' }; // a customer, of Acme's own workspace
 
 const redis = new Redis(process.env.REDIS_URL!);
