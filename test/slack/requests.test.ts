@@ -120,6 +120,23 @@ const metrics = async () => (await fetch(`http://127.0.0.1:${h.luna.port}/metric
 const store = () => new RequestStore(redis, h.prefix);
 const idOf = (ts: string) => `${SHARED}-${ts}`;
 
+/** Slack's `message_changed` for the customer's message `message.ts` in the shared channel, which read `before`. */
+const messageChanged = (
+  message: { ts: string } & Record<string, unknown>,
+  before: string,
+  now = (Date.now() / 1000).toFixed(6),
+) =>
+  deliver({
+    type: 'message',
+    subtype: 'message_changed',
+    hidden: true,
+    channel: SHARED,
+    channel_type: 'channel',
+    ts: now,
+    message: { type: 'message', ...message },
+    previous_message: { type: 'message', user: CUSTOMER, text: before, ts: message.ts },
+  });
+
 function nothingForTheCustomer() {
   expect(h.slack.postedIn(SHARED)).toEqual([]);
   expect(h.slack.messages(SHARED).some((m) => m.reactions?.length)).toBe(false);
@@ -228,16 +245,8 @@ describe('customer requests', () => {
     const other = await say(CUSTOMER, 'Is there a sandbox we can test in?');
     await until(async () => (await store().get(idOf(other)))?.card !== undefined, 'the second card');
     await say(AGENT, 'Yes, I will set one up.', { threadTs: other });
-    const now = (Date.now() / 1000).toFixed(6);
-    await deliver({
-      type: 'message',
-      subtype: 'message_changed',
-      hidden: true,
-      channel: SHARED,
-      channel_type: 'channel',
-      ts: now,
-      message: {
-        type: 'message',
+    await messageChanged(
+      {
         subtype: 'tombstone',
         text: 'This message was deleted.',
         ts: other,
@@ -245,8 +254,8 @@ describe('customer requests', () => {
         reply_count: 1,
         hidden: true,
       },
-      previous_message: { type: 'message', user: CUSTOMER, text: 'Is there a sandbox we can test in?', ts: other },
-    });
+      'Is there a sandbox we can test in?',
+    );
     await until(async () => (await store().get(idOf(other)))?.status === 'withdrawn', 'the second request withdrawn');
     nothingForTheCustomer();
   });
@@ -371,22 +380,16 @@ describe('customer requests', () => {
     await until(async () => (await store().get(idOf(asked)))?.card !== undefined, 'the card');
     const card = (await store().get(idOf(asked)))!.card!.ts;
     const now = (Date.now() / 1000).toFixed(6);
-    await deliver({
-      type: 'message',
-      subtype: 'message_changed',
-      hidden: true,
-      channel: SHARED,
-      channel_type: 'channel',
-      ts: now,
-      message: {
-        type: 'message',
+    await messageChanged(
+      {
         user: CUSTOMER,
         text: 'Can you reset 2FA for my colleague Sam?',
         ts: asked,
         edited: { user: CUSTOMER, ts: now },
       },
-      previous_message: { type: 'message', user: CUSTOMER, text: 'Can you reset my 2FA?', ts: asked },
-    });
+      'Can you reset my 2FA?',
+      now,
+    );
     await until(() => cardText(card).includes('reset 2FA for my colleague Sam'), 'the edited first words');
     nothingForTheCustomer();
   });
